@@ -1,0 +1,60 @@
+# airwrite: the Makefile wraps meson + ninja. See README.md.
+#   make demo   build, then run the end-to-end demo on the embedded default (SQLite, loopback)
+#   make test   build plain and ASan+UBSan configurations, run every test in both
+#   make fuzz   build libFuzzer targets with clang and run each for FUZZ_S seconds
+#   make bench  build optimised and print benchmark figures
+
+BUILD      ?= build
+BUILD_ASAN ?= build-asan
+BUILD_FUZZ ?= build-fuzz
+BUILD_REL  ?= build-release
+FUZZ_S     ?= 60
+MESON      ?= meson
+NINJA      ?= ninja
+
+.PHONY: all deps build asan test demo fuzz bench clean
+
+all: build
+
+deps:
+	@./scripts/setup-deps
+
+$(BUILD)/build.ninja:
+	$(MESON) setup $(BUILD) --buildtype=debugoptimized
+
+$(BUILD_ASAN)/build.ninja:
+	$(MESON) setup $(BUILD_ASAN) --buildtype=debug \
+	    -Db_sanitize=address,undefined -Db_lundef=false \
+	    -Dc_args='-fno-sanitize-recover=all -fno-omit-frame-pointer'
+
+$(BUILD_FUZZ)/build.ninja:
+	CC=clang $(MESON) setup $(BUILD_FUZZ) --buildtype=debugoptimized -Dfuzz=true -Dtests=false \
+	    -Db_lundef=false
+
+$(BUILD_REL)/build.ninja:
+	$(MESON) setup $(BUILD_REL) --buildtype=release -Dtests=false
+
+build: deps $(BUILD)/build.ninja
+	$(NINJA) -C $(BUILD)
+
+asan: deps $(BUILD_ASAN)/build.ninja
+	$(NINJA) -C $(BUILD_ASAN)
+
+test: deps $(BUILD)/build.ninja $(BUILD_ASAN)/build.ninja
+	$(NINJA) -C $(BUILD)
+	$(NINJA) -C $(BUILD_ASAN)
+	@./scripts/run-tests $(BUILD) $(BUILD_ASAN)
+
+demo: build
+	@./scripts/demo $(BUILD)
+
+fuzz: deps $(BUILD_FUZZ)/build.ninja
+	$(NINJA) -C $(BUILD_FUZZ)
+	@./scripts/run-fuzz $(BUILD_FUZZ) $(FUZZ_S)
+
+bench: deps $(BUILD_REL)/build.ninja
+	$(NINJA) -C $(BUILD_REL)
+	@./scripts/run-bench $(BUILD_REL)
+
+clean:
+	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_REL)

@@ -1,0 +1,73 @@
+/* airwrite core: names and messages for aw_err. */
+#include "core/error.h"
+
+#include <stddef.h>
+
+struct err_entry {
+    const char *name;
+    const char *message;
+};
+
+#define E(code, text) [code] = {#code, text}
+
+static const struct err_entry err_table[AW_ERR__COUNT] = {
+    E(AW_OK, "success"),
+    E(AW_ERR_NOMEM, "out of memory"),
+    E(AW_ERR_ARGUMENT, "invalid argument"),
+    E(AW_ERR_BUFFER_TOO_SMALL, "output buffer too small"),
+    E(AW_ERR_IO, "input/output error"),
+    E(AW_ERR_LIMIT, "size or count limit exceeded"),
+    E(AW_ERR_NOT_FOUND, "not found"),
+    E(AW_ERR_STATE, "operation not allowed in this state"),
+    E(AW_ERR_DER_TRUNCATED, "DER: element runs past the end of the buffer"),
+    E(AW_ERR_DER_TAG, "DER: malformed or non-minimal tag"),
+    E(AW_ERR_DER_INDEFINITE, "DER: indefinite length is not allowed"),
+    E(AW_ERR_DER_LENGTH, "DER: non-minimal length encoding"),
+    E(AW_ERR_DER_LENGTH_OVERFLOW, "DER: length too large"),
+    E(AW_ERR_DER_DEPTH, "DER: nesting too deep"),
+    E(AW_ERR_DER_TRAILING, "DER: trailing bytes after the element"),
+    E(AW_ERR_DER_BOOLEAN, "DER: invalid BOOLEAN encoding"),
+    E(AW_ERR_DER_INTEGER, "DER: invalid or out-of-range INTEGER"),
+    E(AW_ERR_DER_PRIMITIVE, "DER: wrong primitive/constructed form"),
+    E(AW_ERR_DER_UNEXPECTED_TAG, "DER: unexpected tag"),
+    E(AW_ERR_DER_MISSING, "DER: mandatory component missing"),
+    E(AW_ERR_DER_CONSTRAINT, "DER: value violates its ASN.1 constraint"),
+    E(AW_ERR_DER_ORDER, "DER: components out of order"),
+    E(AW_ERR_CRYPTO, "cryptographic operation failed"),
+    E(AW_ERR_CRYPTO_CURVE, "unsupported or mismatched elliptic curve"),
+    E(AW_ERR_CRYPTO_KEY, "invalid key"),
+    E(AW_ERR_SIGNATURE, "signature verification failed"),
+    E(AW_ERR_SIGNATURE_FORMAT, "malformed signature"),
+    E(AW_ERR_MAC, "MAC verification failed"),
+    E(AW_ERR_PADDING, "invalid padding"),
+    E(AW_ERR_PKI_PARSE, "certificate cannot be parsed"),
+    E(AW_ERR_PKI_SIGNATURE, "certificate signature invalid"),
+    E(AW_ERR_PKI_ISSUER, "certificate issuer mismatch"),
+    E(AW_ERR_PKI_EXPIRED, "certificate expired or not yet valid"),
+    E(AW_ERR_PKI_POLICY, "certificate policy wrong for its role"),
+    E(AW_ERR_PKI_KEY_USAGE, "certificate key usage or basic constraints wrong"),
+    E(AW_ERR_PKI_EXTENSION, "certificate extension missing or invalid"),
+    E(AW_ERR_PKI_UNKNOWN_CI, "certificate chain does not end at a trusted CI"),
+    E(AW_ERR_PKI_EID, "EID does not match the eUICC certificate"),
+    E(AW_ERR_PKI_CURVE, "certificate key curve not allowed"),
+    E(AW_ERR_SAIP_FORMAT, "SAIP: invalid profile package"),
+    E(AW_ERR_SAIP_HEADER, "SAIP: ProfileHeader missing or misplaced"),
+    E(AW_ERR_SAIP_FIELD, "SAIP: field absent or malformed"),
+    E(AW_ERR_SAIP_VALUE, "SAIP: value to set is malformed"),
+};
+
+#undef E
+
+const char *aw_err_name(aw_err err)
+{
+    if ((unsigned)err >= AW_ERR__COUNT || err_table[err].name == NULL)
+        return "AW_ERR_UNKNOWN";
+    return err_table[err].name;
+}
+
+const char *aw_err_message(aw_err err)
+{
+    if ((unsigned)err >= AW_ERR__COUNT || err_table[err].message == NULL)
+        return "unknown error";
+    return err_table[err].message;
+}

@@ -1,0 +1,75 @@
+/* airwrite core: the project's one error enum.
+ *
+ * These are airwrite's own failure causes. Spec result codes (SGP.22 reason
+ * codes, ISO 7816 status words, EuiccPackageErrorCode, ...) never travel in
+ * this enum: they are carried in result structures of their own, so a caller
+ * can always tell "our code failed" from "the peer answered with an error".
+ */
+#ifndef AIRWRITE_CORE_ERROR_H
+#define AIRWRITE_CORE_ERROR_H
+
+typedef enum aw_err {
+    AW_OK = 0,
+
+    /* Generic */
+    AW_ERR_NOMEM,            /* allocation failed */
+    AW_ERR_ARGUMENT,         /* caller passed an invalid argument */
+    AW_ERR_BUFFER_TOO_SMALL, /* output buffer cannot hold the result */
+    AW_ERR_IO,               /* file or stream error */
+    AW_ERR_LIMIT,            /* a configured size or count limit was hit */
+    AW_ERR_NOT_FOUND,        /* requested item does not exist */
+    AW_ERR_STATE,            /* operation not allowed in the current state */
+
+    /* DER reader and writer (X.690 clause 10 restrictions) */
+    AW_ERR_DER_TRUNCATED,       /* tag, length or value runs past the buffer */
+    AW_ERR_DER_TAG,             /* malformed or non-minimal tag, or tag over 4 bytes */
+    AW_ERR_DER_INDEFINITE,      /* indefinite length (0x80) is not DER */
+    AW_ERR_DER_LENGTH,          /* non-minimal length encoding */
+    AW_ERR_DER_LENGTH_OVERFLOW, /* length-of-length over 4 bytes, or reserved 0xFF */
+    AW_ERR_DER_DEPTH,           /* nesting deeper than the configured limit */
+    AW_ERR_DER_TRAILING,        /* bytes after the last expected element */
+    AW_ERR_DER_BOOLEAN,         /* BOOLEAN not exactly one byte of 0x00 or 0xFF */
+    AW_ERR_DER_INTEGER,         /* INTEGER empty, non-minimal or out of range */
+    AW_ERR_DER_PRIMITIVE,       /* constructed where primitive required or vice versa */
+    AW_ERR_DER_UNEXPECTED_TAG,  /* a tag the ASN.1 type does not allow here */
+    AW_ERR_DER_MISSING,         /* a mandatory component is absent */
+    AW_ERR_DER_CONSTRAINT,      /* value violates a SIZE or range constraint */
+    AW_ERR_DER_ORDER,           /* SET OF / SEQUENCE component order violated */
+
+    /* Cryptography */
+    AW_ERR_CRYPTO,              /* an OpenSSL operation failed */
+    AW_ERR_CRYPTO_CURVE,        /* unsupported or mismatched curve */
+    AW_ERR_CRYPTO_KEY,          /* key cannot be parsed or is invalid */
+    AW_ERR_SIGNATURE,           /* signature does not verify */
+    AW_ERR_SIGNATURE_FORMAT,    /* signature is not a valid r||s or DER ECDSA-Sig-Value */
+    AW_ERR_MAC,                 /* MAC does not verify */
+    AW_ERR_PADDING,             /* padding is invalid after decryption */
+
+    /* PKI (SGP.22 4.5 certificates) */
+    AW_ERR_PKI_PARSE,           /* certificate cannot be parsed */
+    AW_ERR_PKI_SIGNATURE,       /* certificate signature does not verify under its issuer */
+    AW_ERR_PKI_ISSUER,          /* issuer name or AKI does not match the issuer's subject/SKI */
+    AW_ERR_PKI_EXPIRED,         /* outside its validity period */
+    AW_ERR_PKI_POLICY,          /* missing or wrong certificate policy for its role */
+    AW_ERR_PKI_KEY_USAGE,       /* key usage or basic constraints wrong for its role */
+    AW_ERR_PKI_EXTENSION,       /* missing SKI/AKI or other required extension */
+    AW_ERR_PKI_UNKNOWN_CI,      /* chain does not end at a trusted CI */
+    AW_ERR_PKI_EID,             /* EID in the eUICC certificate does not match */
+    AW_ERR_PKI_CURVE,           /* key on a curve the role does not allow */
+
+    /* SAIP profile packages (TCA eUICC Profile Package) */
+    AW_ERR_SAIP_FORMAT,         /* profile package structure is invalid */
+    AW_ERR_SAIP_HEADER,         /* ProfileHeader missing or not first */
+    AW_ERR_SAIP_FIELD,          /* a personalisation field is absent or malformed */
+    AW_ERR_SAIP_VALUE,          /* a value to set is malformed (e.g. ICCID digits) */
+
+    AW_ERR__COUNT
+} aw_err;
+
+/* Stable symbolic name, e.g. "AW_ERR_DER_TRUNCATED". Never NULL. */
+const char *aw_err_name(aw_err err);
+
+/* Human-readable explanation. Never NULL. */
+const char *aw_err_message(aw_err err);
+
+#endif
