@@ -49,19 +49,37 @@ typedef enum aw_err {
     AW_ERR_PKI_PARSE,           /* certificate cannot be parsed */
     AW_ERR_PKI_SIGNATURE,       /* certificate signature does not verify under its issuer */
     AW_ERR_PKI_ISSUER,          /* issuer name or AKI does not match the issuer's subject/SKI */
-    AW_ERR_PKI_EXPIRED,         /* outside its validity period */
+    AW_ERR_PKI_EXPIRED,         /* notAfter is before the verification time */
     AW_ERR_PKI_POLICY,          /* missing or wrong certificate policy for its role */
-    AW_ERR_PKI_KEY_USAGE,       /* key usage or basic constraints wrong for its role */
+    AW_ERR_PKI_KEY_USAGE,       /* key usage missing, not critical or wrong for its role */
     AW_ERR_PKI_EXTENSION,       /* missing SKI/AKI or other required extension */
     AW_ERR_PKI_UNKNOWN_CI,      /* chain does not end at a trusted CI */
     AW_ERR_PKI_EID,             /* EID in the eUICC certificate does not match */
     AW_ERR_PKI_CURVE,           /* key on a curve the role does not allow */
+    AW_ERR_PKI_NOT_YET_VALID,   /* notBefore is after the verification time */
+    AW_ERR_PKI_BASIC_CONSTRAINTS, /* basicConstraints (cA, pathLen) wrong for its role */
+    AW_ERR_PKI_EXTENDED_KEY_USAGE, /* extendedKeyUsage missing or wrong (TLS roles) */
+    AW_ERR_PKI_CRITICAL_EXTENSION, /* a critical extension the verifier does not know */
+    AW_ERR_PKI_CI_NOT_ALLOWED,  /* CI is trusted but its PKID is not allowed for this use */
+    AW_ERR_PKI_EID_FORMAT,      /* EID is not 32 digits with valid check digits */
+    AW_ERR_PKI_NAME_CONSTRAINTS, /* eUICC subject outside the EUM's name constraints */
+    AW_ERR_PKI_CURVE_MISMATCH,  /* certificate and issuer keys are on different curves */
+    AW_ERR_PKI_ALGORITHM,       /* signature algorithm is not ecdsa-with-SHA256 */
+    AW_ERR_PKI_SUBJECT_ALT_NAME, /* subjectAltName registeredID (SM-DP+ OID) missing */
 
     /* SAIP profile packages (TCA eUICC Profile Package) */
     AW_ERR_SAIP_FORMAT,         /* profile package structure is invalid */
     AW_ERR_SAIP_HEADER,         /* ProfileHeader missing or not first */
     AW_ERR_SAIP_FIELD,          /* a personalisation field is absent or malformed */
     AW_ERR_SAIP_VALUE,          /* a value to set is malformed (e.g. ICCID digits) */
+    AW_ERR_SAIP_UNKNOWN_ELEMENT, /* ProfileElement tag not in PE_Definitions 3.3.1 */
+    AW_ERR_SAIP_END,            /* PE-End missing, repeated or not last */
+    AW_ERR_SAIP_ICCID,          /* ICCID to set is not 19 or 20 digits */
+    AW_ERR_SAIP_IMSI,           /* IMSI to set is not 6..15 digits */
+    AW_ERR_SAIP_MSISDN,         /* MSISDN to set is not '+'? and 1..15 digits */
+    AW_ERR_SAIP_KEY_LENGTH,     /* Ki or OPc length wrong for the algorithm */
+    AW_ERR_SAIP_ALGORITHM,      /* AKA algorithm unknown or unsupported */
+    AW_ERR_SAIP_SEQUENCE,       /* PE sequence rule: duplicate PE or id, order, missing NAA */
 
     AW_ERR__COUNT
 } aw_err;

@@ -1,0 +1,361 @@
+/* airwrite core: shared helpers of the SGP.22 eUICC-info, profile-info and
+ * notification codecs: SEQUENCE walking against a field table, constrained
+ * primitive readers, named BIT STRINGs, raw SEQUENCE OF lists and OperatorId
+ * (SGP.22 RSPDefinitions; DER per X.690 clause 10/11). */
+#include "core/sgp22_info_common.h"
+
+#include <string.h>
+
+void sgp22_list_iter_init(sgp22_list_iter *it, aw_slice contents)
+{
+    der_reader_init(&it->reader, contents.ptr, contents.len);
+}
+
+aw_err sgp22_info_walk(der_reader *r, const sgp22_info_field *fields, size_t count,
+                       sgp22_info_visit_fn visit, void *ctx)
+{
+    size_t next = 0;
+    der_node n;
+    while (!der_reader_at_end(r)) {
+        aw_err err = der_read_node(r, &n);
+        if (err != AW_OK)
+            return err;
+        size_t j = next;
+        while (j < count && fields[j].tag != n.tag)
+            j++;
+        if (j == count) {
+            for (size_t k = 0; k < next; k++)
+                if (fields[k].tag == n.tag)
+                    return AW_ERR_DER_ORDER;
+            return AW_ERR_DER_UNEXPECTED_TAG;
+        }
+        for (size_t k = next; k < j; k++)
+            if (!fields[k].optional)
+                return AW_ERR_DER_MISSING;
+        err = visit(ctx, j, r, &n);
+        if (err != AW_OK)
+            return err;
+        next = j + 1;
+    }
+    for (size_t k = next; k < count; k++)
+        if (!fields[k].optional)
+            return AW_ERR_DER_MISSING;
+    return AW_OK;
+}
+
+aw_err sgp22_info_open(const uint8_t *buf, size_t len, uint32_t tag, der_node *top,
+                       der_reader *inner)
+{
+    der_reader root;
+    if (buf == NULL || len == 0)
+        return AW_ERR_DER_TRUNCATED;
+    der_reader_init(&root, buf, len);
+    aw_err err = der_read_node(&root, top);
+    if (err != AW_OK)
+        return err;
+    if (!der_reader_at_end(&root))
+        return AW_ERR_DER_TRAILING;
+    if (top->tag != tag)
+        return AW_ERR_DER_UNEXPECTED_TAG;
+    return der_reader_enter(&root, top, inner);
+}
+
+aw_err sgp22_info_decode_empty(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw)
+{
+    der_node top;
+    der_reader r;
+    *raw = (aw_slice){0};
+    aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
+    if (err != AW_OK)
+        return err;
+    if (!der_reader_at_end(&r))
+        return AW_ERR_DER_UNEXPECTED_TAG; /* the request has no components */
+    *raw = top.raw;
+    return AW_OK;
+}
+
+aw_err sgp22_info_decode_result(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
+                                int64_t *result)
+{
+    der_node top, n;
+    der_reader r;
+    *raw = (aw_slice){0};
+    *result = 0;
+    aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
+    if (err == AW_OK)
+        err = der_read_expect(&r, DER_CTX(0), &n);
+    if (err == AW_OK && !der_reader_at_end(&r))
+        err = AW_ERR_DER_UNEXPECTED_TAG;
+    if (err == AW_OK)
+        err = der_node_get_int64(&n, result);
+    if (err == AW_OK)
+        *raw = top.raw;
+    return err;
+}
+
+void sgp22_info_put_result(der_builder *b, uint32_t tag, int64_t result)
+{
+    der_builder_begin(b, tag);
+    der_put_int64(b, DER_CTX(0), result);
+    der_builder_end(b);
+}
+
+aw_err sgp22_info_read_explicit(const der_reader *parent, const der_node *node,
+                                der_node *inner)
+{
+    der_reader r;
+    aw_err err = der_reader_enter(parent, node, &r);
+    if (err != AW_OK)
+        return err;
+    if (der_reader_at_end(&r))
+        return AW_ERR_DER_MISSING;
+    err = der_read_node(&r, inner);
+    if (err != AW_OK)
+        return err;
+    return der_reader_at_end(&r) ? AW_OK : AW_ERR_DER_UNEXPECTED_TAG;
+}
+
+aw_err sgp22_info_read_octets(const der_node *n, size_t min, size_t max, aw_slice *out)
+{
+    aw_err err = der_node_check_octets(n, min, max);
+    if (err == AW_OK)
+        *out = n->value;
+    return err;
+}
+
+/* Length of the UTF-8 sequence at p (RFC 3629: no overlongs, surrogates or
+ * code points past U+10FFFF), 0 if malformed. */
+static size_t utf8_sequence_length(const uint8_t *p, size_t left)
+{
+    uint8_t c = p[0];
+    size_t need;
+    uint8_t lo = 0x80, hi = 0xBF;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF)
+        need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0;
+        else if (c == 0xED)
+            hi = 0x9F;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90;
+        else if (c == 0xF4)
+            hi = 0x8F;
+    } else
+        return 0;
+    if (left < need)
+        return 0;
+    if (p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return need;
+}
+
+aw_err sgp22_info_read_utf8(const der_node *n, size_t min, size_t max, aw_slice *out)
+{
+    if (n->constructed)
+        return AW_ERR_DER_PRIMITIVE;
+    size_t chars = 0;
+    for (size_t i = 0; i < n->value.len;) {
+        size_t step = utf8_sequence_length(n->value.ptr + i, n->value.len - i);
+        if (step == 0)
+            return AW_ERR_DER_CONSTRAINT;
+        i += step;
+        chars++;
+    }
+    if (chars < min || chars > max)
+        return AW_ERR_DER_CONSTRAINT;
+    *out = n->value;
+    return AW_OK;
+}
+
+aw_err sgp22_info_read_flags(const der_node *n, uint32_t *flags)
+{
+    unsigned unused;
+    aw_slice bits;
+    aw_err err = der_node_get_bit_string(n, &unused, &bits);
+    if (err != AW_OK)
+        return err;
+    if (bits.len > 4)
+        return AW_ERR_DER_CONSTRAINT;
+    /* X.690 11.2.2: a named bit list ends with a one bit */
+    if (bits.len > 0 && (bits.ptr[bits.len - 1] & (1u << unused)) == 0)
+        return AW_ERR_DER_CONSTRAINT;
+    uint32_t value = 0;
+    for (size_t i = 0; i < bits.len; i++)
+        for (unsigned k = 0; k < 8; k++)
+            if (bits.ptr[i] & (0x80u >> k))
+                value |= 1u << (i * 8 + k);
+    *flags = value;
+    return AW_OK;
+}
+
+aw_err sgp22_info_read_bits(const der_node *n, sgp22_bit_string *out)
+{
+    return der_node_get_bit_string(n, &out->unused_bits, &out->bits);
+}
+
+aw_err sgp22_info_read_raw(const der_node *n, aw_slice *out)
+{
+    /* callers pass constructed tags only (B4, B8, BF22, BF37, BF64, 30) */
+    aw_err err = der_validate(n->raw.ptr, n->raw.len, 0);
+    if (err == AW_OK)
+        *out = n->raw;
+    return err;
+}
+
+void sgp22_info_put_flags(der_builder *b, uint32_t tag, uint32_t flags)
+{
+    uint8_t bytes[4] = {0};
+    size_t nbits = 0;
+    for (unsigned k = 0; k < 32; k++) {
+        if (flags & (1u << k)) {
+            bytes[k / 8] |= (uint8_t)(0x80u >> (k % 8));
+            nbits = k + 1;
+        }
+    }
+    size_t len = (nbits + 7) / 8;
+    der_put_bit_string(b, tag, (unsigned)(len * 8 - nbits), bytes, len);
+}
+
+void sgp22_info_put_octets_list(der_builder *b, uint32_t tag, const sgp22_octets_list *list)
+{
+    der_builder_begin(b, tag);
+    if (list->items != NULL) {
+        for (size_t i = 0; i < list->count; i++)
+            der_put_slice(b, DER_TAG_OCTET_STRING, list->items[i]);
+    } else {
+        der_put_raw(b, list->raw.ptr, list->raw.len);
+    }
+    der_builder_end(b);
+}
+
+void sgp22_info_fail(der_builder *b, aw_err err)
+{
+    if (b->err == AW_OK)
+        b->err = err;
+}
+
+aw_err sgp22_info_read_list(const der_reader *parent, const der_node *node,
+                            sgp22_info_element_fn check, aw_slice *raw, size_t *count)
+{
+    der_reader r;
+    der_node item;
+    aw_err err = der_reader_enter(parent, node, &r);
+    if (err != AW_OK)
+        return err;
+    size_t n = 0;
+    while (!der_reader_at_end(&r)) {
+        err = der_read_node(&r, &item);
+        if (err == AW_OK)
+            err = check(&r, &item);
+        if (err != AW_OK)
+            return err;
+        n++;
+    }
+    *raw = node->value;
+    *count = n;
+    return AW_OK;
+}
+
+aw_err sgp22_octets_list_next(sgp22_list_iter *it, aw_slice *out)
+{
+    der_node n;
+    if (der_reader_at_end(&it->reader))
+        return AW_ERR_NOT_FOUND;
+    aw_err err = der_read_expect(&it->reader, DER_TAG_OCTET_STRING, &n);
+    if (err != AW_OK)
+        return err;
+    return sgp22_info_read_octets(&n, 0, SIZE_MAX, out);
+}
+
+/* ---- OperatorId ------------------------------------------------------- */
+
+static const sgp22_info_field operator_id_fields[] = {
+    {DER_CTX(0), false}, /* mccMnc */
+    {DER_CTX(1), true},  /* gid1 */
+    {DER_CTX(2), true},  /* gid2 */
+};
+
+static aw_err visit_operator_id(void *ctx, size_t index, const der_reader *parent,
+                                const der_node *n)
+{
+    sgp22_operator_id *out = ctx;
+    (void)parent;
+    switch (index) {
+    case 0:
+        return sgp22_info_read_octets(n, 3, 3, &out->mcc_mnc);
+    case 1:
+        out->has_gid1 = true;
+        return sgp22_info_read_octets(n, 0, SIZE_MAX, &out->gid1);
+    default:
+        out->has_gid2 = true;
+        return sgp22_info_read_octets(n, 0, SIZE_MAX, &out->gid2);
+    }
+}
+
+aw_err sgp22_info_read_operator_id(const der_reader *parent, const der_node *n,
+                               sgp22_operator_id *out)
+{
+    der_reader r;
+    memset(out, 0, sizeof(*out));
+    aw_err err = der_reader_enter(parent, n, &r);
+    if (err != AW_OK)
+        return err;
+    return sgp22_info_walk(&r, operator_id_fields, 3, visit_operator_id, out);
+}
+
+aw_err sgp22_decode_operator_id(const uint8_t *buf, size_t len, uint32_t tag,
+                                sgp22_operator_id *out)
+{
+    der_node top;
+    der_reader r;
+    memset(out, 0, sizeof(*out));
+    aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
+    if (err != AW_OK)
+        return err;
+    return sgp22_info_walk(&r, operator_id_fields, 3, visit_operator_id, out);
+}
+
+void sgp22_put_operator_id(der_builder *b, uint32_t tag, const sgp22_operator_id *in)
+{
+    der_builder_begin(b, tag);
+    der_put_slice(b, DER_CTX(0), in->mcc_mnc);
+    if (in->has_gid1)
+        der_put_slice(b, DER_CTX(1), in->gid1);
+    if (in->has_gid2)
+        der_put_slice(b, DER_CTX(2), in->gid2);
+    der_builder_end(b);
+}
+
+aw_err sgp22_operator_id_list_next(sgp22_list_iter *it, sgp22_operator_id *out)
+{
+    der_node n;
+    memset(out, 0, sizeof(*out));
+    if (der_reader_at_end(&it->reader))
+        return AW_ERR_NOT_FOUND;
+    aw_err err = der_read_expect(&it->reader, DER_TAG_SEQUENCE, &n);
+    if (err != AW_OK)
+        return err;
+    return sgp22_info_read_operator_id(&it->reader, &n, out);
+}
+
+void sgp22_info_put_operator_id_list(der_builder *b, uint32_t tag,
+                                     const sgp22_operator_id_list *list)
+{
+    der_builder_begin(b, tag);
+    if (list->items != NULL) {
+        for (size_t i = 0; i < list->count; i++)
+            sgp22_put_operator_id(b, DER_TAG_SEQUENCE, &list->items[i]);
+    } else {
+        der_put_raw(b, list->raw.ptr, list->raw.len);
+    }
+    der_builder_end(b);
+}
