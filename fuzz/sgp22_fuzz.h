@@ -9,7 +9,8 @@
 
 #include "core/error.h"
 
-static inline void check_same(aw_err err, uint8_t *out, size_t out_len, const uint8_t *data, size_t size)
+static inline void sgp22_fuzz_check_same(aw_err err, uint8_t *out, size_t out_len,
+                                         const uint8_t *data, size_t size)
 {
     if (err != AW_OK || out_len != size || memcmp(out, data, size) != 0)
         abort(); /* an accepted input must re-encode byte for byte */
@@ -25,10 +26,10 @@ static inline void check_same(aw_err err, uint8_t *out, size_t out_len, const ui
         size_t out_len_;                                                     \
         if (sgp22_decode_##name(data, size, &v_) == AW_OK) {                 \
             aw_err e_ = sgp22_encode_##name(&v_, &out_, &out_len_);          \
-            check_same(e_, out_, out_len_, data, size);                      \
+            sgp22_fuzz_check_same(e_, out_, out_len_, data, size);                      \
             clear;                                                           \
             e_ = sgp22_encode_##name(&v_, &out_, &out_len_);                 \
-            check_same(e_, out_, out_len_, data, size);                      \
+            sgp22_fuzz_check_same(e_, out_, out_len_, data, size);                      \
         }                                                                    \
     } while (0)
 

@@ -587,6 +587,13 @@ static void test_malformed_packages(void **state)
     snprintf(hex, sizeof(hex), "%sB323A0058000810105810667810F010204A200A3048000A100A400A800AD00AE00B200B600"
              "AA07A005800081010A", hdr);
     assert_int_equal(parse_hex(hex), AW_ERR_SAIP_FORMAT);
+    /* genericFileManagement: valid, empty command list, unknown command */
+    snprintf(hex, sizeof(hex), "%sA118A0058000810102A10F300D80023F0062000201058102AABBAA07A005800081010A", hdr);
+    assert_int_equal(parse_hex(hex), AW_OK);
+    snprintf(hex, sizeof(hex), "%sA109A0058000810102A100AA07A005800081010A", hdr);
+    assert_int_equal(parse_hex(hex), AW_ERR_SAIP_FORMAT);
+    snprintf(hex, sizeof(hex), "%sA10EA0058000810102A1053003830101AA07A005800081010A", hdr);
+    assert_int_equal(parse_hex(hex), AW_ERR_SAIP_FORMAT);
     /* akaParameter: key missing */
     snprintf(hex, sizeof(hex), "%sA413A0058000810105A10AA1088001018101008300AA07A005800081010A", hdr);
     assert_int_equal(parse_hex(hex), AW_ERR_SAIP_FORMAT);

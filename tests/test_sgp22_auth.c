@@ -3,6 +3,7 @@
 #include "testutil.h"
 
 #include "core/sgp22_auth.h"
+#include "core/sgp22_field.h"
 #include "sgp22_golden.h"
 
 /* Hand-built vectors from RSPDefinitions (AUTOMATIC TAGS), txid 0102..08. */
@@ -173,8 +174,14 @@ static void test_golden_get_euicc_challenge(void **state)
     EXPECT_ROUND_TRIP(sgp22_decode_get_euicc_challenge_request,
                       sgp22_encode_get_euicc_challenge_request, buf, len, &q);
     free(buf);
+    /* a component in the request is an extension addition, kept */
+    buf = test_hex("BF2E020500", &len);
+    EXPECT_ROUND_TRIP(sgp22_decode_get_euicc_challenge_request,
+                      sgp22_encode_get_euicc_challenge_request, buf, len, &q);
+    test_assert_hex(q.extensions.ptr, q.extensions.len, "0500");
+    free(buf);
     EXPECT_DECODE(sgp22_decode_get_euicc_challenge_request, sgp22_get_euicc_challenge_request,
-                  "BF2E020500", AW_ERR_DER_TRAILING);
+                  "BF2E0105", AW_ERR_DER_TRUNCATED);
     EXPECT_DECODE(sgp22_decode_get_euicc_challenge_request, sgp22_get_euicc_challenge_request,
                   "BF2D00", AW_ERR_DER_UNEXPECTED_TAG);
 }
@@ -341,6 +348,59 @@ static void test_authenticate_server_response(void **state)
 #undef ASRESP_ERR_
 }
 
+/* RFC 3629 rules of sgp22_field_check_utf8, used by every UTF8String */
+static void test_utf8(void **state)
+{
+    (void)state;
+#define UTF8(lit, max) sgp22_field_check_utf8((aw_slice){(const uint8_t *)(lit), sizeof(lit) - 1}, max)
+    assert_int_equal(UTF8("", 0), AW_OK);
+    assert_int_equal(UTF8("abc", 3), AW_OK);
+    assert_int_equal(UTF8("abc", 2), AW_ERR_DER_CONSTRAINT);         /* too many characters */
+    assert_int_equal(UTF8("\xC3\xA9\xE2\x82\xAC\xF0\x9F\x98\x80", 3), AW_OK); /* 3 characters */
+    assert_int_equal(UTF8("\xF4\x8F\xBF\xBF", 1), AW_OK);            /* U+10FFFF */
+    assert_int_equal(UTF8("\xF4\x90\x80\x80", 0), AW_ERR_DER_CONSTRAINT); /* past U+10FFFF */
+    assert_int_equal(UTF8("\xE0\x80\x80", 0), AW_ERR_DER_CONSTRAINT); /* overlong 3-byte */
+    assert_int_equal(UTF8("\xF0\x80\x80\x80", 0), AW_ERR_DER_CONSTRAINT); /* overlong 4-byte */
+    assert_int_equal(UTF8("\xC1\xBF", 0), AW_ERR_DER_CONSTRAINT);     /* overlong 2-byte lead */
+    assert_int_equal(UTF8("\xC3\x41", 0), AW_ERR_DER_CONSTRAINT);     /* bad continuation */
+    assert_int_equal(UTF8("\x80", 0), AW_ERR_DER_CONSTRAINT);          /* lone continuation */
+    assert_int_equal(UTF8("\xF5\x80\x80\x80", 0), AW_ERR_DER_CONSTRAINT); /* lead past F4 */
+    assert_int_equal(UTF8("\xF0\x9F\x98", 0), AW_ERR_DER_CONSTRAINT); /* truncated */
+#undef UTF8
+}
+
+/* Named BIT STRING flags (X.690 11.2.2), used for PprIds and NotificationEvent */
+static void test_named_bits(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t flags;
+        const char *hex;
+    } cases[] = {
+        {0x0, "030100"},
+        {0x1, "03020780"},
+        {0x6, "03020560"},
+        {0x80, "03020001"},
+        {0x100, "0303070080"},
+        {0x80000000u, "03050000000001"},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        der_builder b;
+        uint8_t *enc;
+        size_t len;
+        der_builder_init(&b);
+        sgp22_field_put_named_bits(&b, DER_TAG_BIT_STRING, cases[i].flags);
+        assert_int_equal(der_builder_finish(&b, &enc, &len), AW_OK);
+        test_assert_hex(enc, len, cases[i].hex);
+        der_node n;
+        uint32_t flags = 0xFFFFFFFFu;
+        assert_int_equal(der_decode_single(enc, len, &n), AW_OK);
+        assert_int_equal(sgp22_field_get_named_bits(&n, &flags), AW_OK);
+        assert_int_equal(flags, cases[i].flags);
+        free(enc);
+    }
+}
+
 static void test_arguments(void **state)
 {
     (void)state;
@@ -367,6 +427,8 @@ int main(void)
         cmocka_unit_test(test_authenticate_server_request),
         cmocka_unit_test(test_authenticate_server_request_errors),
         cmocka_unit_test(test_authenticate_server_response),
+        cmocka_unit_test(test_utf8),
+        cmocka_unit_test(test_named_bits),
         cmocka_unit_test(test_arguments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

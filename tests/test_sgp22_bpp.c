@@ -390,16 +390,37 @@ static void test_initialise_secure_channel(void **state)
     ISCR_ERR("BF2316820101800101A60E8002888881011084050102030405", AW_ERR_DER_CONSTRAINT);
     /* CRT {80 01 88, 81 01 10}: hostId missing */
     ISCR_ERR("BF230E820101800101A606800188810110", AW_ERR_DER_MISSING);
-    /* CRT {.., 84 05 .., 05 00}: component after hostId */
-    ISCR_ERR("BF2317820101800101A60F800188810110840501020304050500", AW_ERR_DER_TRAILING);
+    /* CRT {.., 84 05 .., 05 00} and nothing after: the NULL is a CRT
+     * extension addition, so smdpOtpk is missing */
+    ISCR_ERR("BF2317820101800101A60F800188810110840501020304050500", AW_ERR_DER_MISSING);
     /* {.., 5F49 00}: smdpSign missing */
     ISCR_ERR("BF2318820101800101A60D800188810110840501020304055F4900", AW_ERR_DER_MISSING);
-    /* {.., 5F49 00, 5F37 00, 05 00}: component after smdpSign */
-    ISCR_ERR("BF231D820101800101A60D800188810110840501020304055F49005F37000500",
-             AW_ERR_DER_TRAILING);
+    /* {.., 5F49 01 04, 5F37 01 00, 05 05}: extension additions not DER */
+    ISCR_ERR("BF231F820101800101A60D800188810110840501020304055F4901045F3701000505",
+             AW_ERR_DER_TRUNCATED);
     ISCR_ERR("BF2305820101", AW_ERR_DER_TRUNCATED);
     ISCR_ERR("BF230000", AW_ERR_DER_TRAILING);
 #undef ISCR_ERR
+
+    /* EXTENSIBILITY IMPLIED: BF23 { 82 01 01, 80 01 01,
+     * A6 {80 01 88, 81 01 10, 84 05 .., 85 01 AA}, 5F49 01 04, 5F37 01 00,
+     * 9F20 01 01 }: later-version components kept and written back */
+    buf = test_hex("BF2324820101800101A610800188810110840501020304058501AA5F4901045F3701009F200101",
+                   &len);
+    EXPECT_ROUND_TRIP(sgp22_decode_initialise_secure_channel_request,
+                      sgp22_encode_initialise_secure_channel_request,
+                      sgp22_initialise_secure_channel_request, buf, len, &r);
+    test_assert_hex(r.control_ref_template.extensions.ptr, r.control_ref_template.extensions.len,
+                    "8501AA");
+    test_assert_hex(r.extensions.ptr, r.extensions.len, "9F200101");
+    r.raw.len = 0;
+    uint8_t *enc;
+    size_t enc_len;
+    assert_int_equal(sgp22_encode_initialise_secure_channel_request(&r, &enc, &enc_len), AW_OK);
+    assert_int_equal(enc_len, len);
+    assert_memory_equal(enc, buf, len);
+    free(enc);
+    free(buf);
 }
 
 /* BF25 { 5A 0A iccid, 91 02 "Op", 92 02 "é", 93 01 01 png, 94 04 icon,
@@ -441,8 +462,10 @@ static void test_store_metadata(void **state)
 
     /* encode the notification list from items rather than raw */
     sgp22_notification_configuration_information items[2] = {
-        {0x1, {(const uint8_t *)"a.example", 9}},
-        {0x6, {(const uint8_t *)"b.example", 9}},
+        {.profile_management_operation = 0x1,
+         .notification_address = {(const uint8_t *)"a.example", 9}},
+        {.profile_management_operation = 0x6,
+         .notification_address = {(const uint8_t *)"b.example", 9}},
     };
     md.notification_configuration_info.items = items;
     uint8_t *enc;
@@ -500,8 +523,11 @@ static void test_store_metadata_errors(void **state)
     SMR_ERR("BF251A5A0A9800103254769810321491024F7092009906000102030405", AW_ERR_DER_CONSTRAINT);
     /* ecallIndication 01 is no DER BOOLEAN */
     SMR_ERR("BF25165A0A9800103254769810321491024F7092009F7B0101", AW_ERR_DER_BOOLEAN);
-    /* a component the type does not define, after the last one */
-    SMR_ERR("BF25165A0A9800103254769810321491024F7092009F7C0100", AW_ERR_DER_TRAILING);
+    /* a component the type does not define, after the last one: an
+     * extension addition (round trip in test_store_metadata_extensions) */
+    SMR_ERR("BF25165A0A9800103254769810321491024F7092009F7C0100", AW_OK);
+    /* extension additions that are not DER */
+    SMR_ERR("BF25155A0A9800103254769810321491024F7092009F7C01", AW_ERR_DER_TRUNCATED);
     /* notificationConfigurationInfo entry that is a SET */
     SMR_ERR("BF251D5A0A9800103254769810321491024F709200B609310780020780810161",
             AW_ERR_DER_UNEXPECTED_TAG);
@@ -511,6 +537,19 @@ static void test_store_metadata_errors(void **state)
     SMR_ERR("BF25175A0A9800103254769810321491024F709200BF22020505", AW_ERR_DER_TRUNCATED);
     SMR_ERR("BF25125A0A9800103254769810321491024F7092", AW_ERR_DER_TRUNCATED);
 #undef SMR_ERR
+}
+
+static void test_store_metadata_extensions(void **state)
+{
+    (void)state;
+    size_t len;
+    /* SMR_MIN with 9F7C 01 00 after profileName */
+    uint8_t *buf = test_hex("BF25165A0A9800103254769810321491024F7092009F7C0100", &len);
+    sgp22_store_metadata_request md;
+    EXPECT_ROUND_TRIP(sgp22_decode_store_metadata_request, sgp22_encode_store_metadata_request,
+                      sgp22_store_metadata_request, buf, len, &md);
+    test_assert_hex(md.extensions.ptr, md.extensions.len, "9F7C0100");
+    free(buf);
 }
 
 static void test_configure_isdp(void **state)
@@ -553,10 +592,15 @@ static void test_configure_isdp(void **state)
     CFG_ERR("BF2404B8028000", AW_ERR_DER_CONSTRAINT);      /* empty OID */
     CFG_ERR("BF2402B800", AW_ERR_DER_MISSING);             /* dpOid missing */
     CFG_ERR("BF2407B80580012B8105", AW_ERR_DER_TRUNCATED); /* SM-DP+ data malformed */
-    CFG_ERR("BF2407B80380012B0500", AW_ERR_DER_TRAILING);  /* component after B8 */
-    CFG_ERR("BF2402B000", AW_ERR_DER_TRAILING);            /* unknown component */
+    CFG_ERR("BF2402B001", AW_ERR_DER_TRUNCATED);           /* extension not DER */
     CFG_ERR("BF2502B000", AW_ERR_DER_UNEXPECTED_TAG);
 #undef CFG_ERR
+    /* BF24 { B8 {80 01 2B}, 05 00 }: the NULL is an extension addition */
+    buf = test_hex("BF2407B80380012B0500", &len);
+    EXPECT_ROUND_TRIP(sgp22_decode_configure_isdp_request, sgp22_encode_configure_isdp_request,
+                      sgp22_configure_isdp_request, buf, len, &c);
+    test_assert_hex(c.extensions.ptr, c.extensions.len, "0500");
+    free(buf);
 }
 
 static void test_replace_session_keys(void **state)
@@ -576,8 +620,13 @@ static void test_replace_session_keys(void **state)
     free(buf);
     EXPECT_DECODE(sgp22_decode_replace_session_keys_request, sgp22_replace_session_keys_request,
                   "BF2606800100810111", AW_ERR_DER_MISSING);
-    EXPECT_DECODE(sgp22_decode_replace_session_keys_request, sgp22_replace_session_keys_request,
-                  "BF260B8001008101118201228300", AW_ERR_DER_TRAILING);
+    /* a fourth component is an extension addition, kept */
+    buf = test_hex("BF260B8001008101118201228300", &len);
+    EXPECT_ROUND_TRIP(sgp22_decode_replace_session_keys_request,
+                      sgp22_encode_replace_session_keys_request,
+                      sgp22_replace_session_keys_request, buf, len, &k);
+    test_assert_hex(k.extensions.ptr, k.extensions.len, "8300");
+    free(buf);
     EXPECT_DECODE(sgp22_decode_replace_session_keys_request, sgp22_replace_session_keys_request,
                   "BF2606A00100810111", AW_ERR_DER_UNEXPECTED_TAG);
 }
@@ -693,6 +742,7 @@ int main(void)
         cmocka_unit_test(test_initialise_secure_channel),
         cmocka_unit_test(test_store_metadata),
         cmocka_unit_test(test_store_metadata_errors),
+        cmocka_unit_test(test_store_metadata_extensions),
         cmocka_unit_test(test_configure_isdp),
         cmocka_unit_test(test_replace_session_keys),
         cmocka_unit_test(test_profile_installation_result_error),

@@ -182,6 +182,11 @@ static void test_initiate_authentication(void **state)
                    sgp22_initiate_authentication_response, IARESP_ERR, &r);
     assert_int_equal(r.kind, SGP22_RESPONSE_ERROR);
     assert_int_equal(r.error, SGP22_INITIATE_AUTHENTICATION_ERROR_EUICC_VERSION_NOT_SUPPORTED);
+    r.kind = (sgp22_response_kind)6;
+    uint8_t *enc;
+    size_t enc_len;
+    assert_int_equal(sgp22_encode_initiate_authentication_response(&r, &enc, &enc_len),
+                     AW_ERR_ARGUMENT);
 #define IARESP_ERR_(hex, want)                                                     \
     EXPECT_DECODE(sgp22_decode_initiate_authentication_response,                   \
                   sgp22_initiate_authentication_response, hex, want)
@@ -260,7 +265,7 @@ static void test_authenticate_client(void **state)
 #define ACRESP_ERR_(hex, want)                                                     \
     EXPECT_DECODE(sgp22_decode_authenticate_client_response,                       \
                   sgp22_authenticate_client_response, hex, want)
-    ACRESP_ERR_(ACRESP_ACR_EXTRA, AW_ERR_DER_TRAILING);
+    ACRESP_ERR_(ACRESP_ACR_EXTRA, AW_OK); /* smdpSigned2 there is an extension addition */
     ACRESP_ERR_(ACRESP_NOSS2, AW_ERR_DER_MISSING);
     ACRESP_ERR_("BF3B02A200", AW_ERR_DER_UNEXPECTED_TAG);
     ACRESP_ERR_("BF3B00", AW_ERR_DER_MISSING);
@@ -375,8 +380,11 @@ static void test_cancel_session_es9(void **state)
     r.kind = (sgp22_response_kind)5;
     assert_int_equal(sgp22_encode_cancel_session_response_es9(&r, &enc, &enc_len),
                      AW_ERR_ARGUMENT);
-    EXPECT_DECODE(sgp22_decode_cancel_session_response_es9, sgp22_cancel_session_response_es9,
-                  CSRESP9_OK_NONEMPTY, AW_ERR_DER_TRAILING);
+    /* CancelSessionOk content is an extension addition, kept */
+    ROUND_TRIP_HEX(sgp22_decode_cancel_session_response_es9,
+                   sgp22_encode_cancel_session_response_es9, sgp22_cancel_session_response_es9,
+                   CSRESP9_OK_NONEMPTY, &r);
+    test_assert_hex(r.ok_extensions.ptr, r.ok_extensions.len, "0500");
     EXPECT_DECODE(sgp22_decode_cancel_session_response_es9, sgp22_cancel_session_response_es9,
                   "BF4102A200", AW_ERR_DER_UNEXPECTED_TAG);
 }

@@ -41,8 +41,17 @@ static void test_empty_requests(void **state)
     EXPECT_ROUNDTRIP(get_euicc_info2_request, "BF2200");
     EXPECT_ROUNDTRIP(euicc_configured_addresses_request, "BF3C00");
     EXPECT_ROUNDTRIP(get_rat_request, "BF4300");
-    /* the requests have no components */
-    EXPECT_DECODE(get_euicc_info1_request, "BF2003800100", AW_ERR_DER_UNEXPECTED_TAG);
+    /* RSPDefinitions is EXTENSIBILITY IMPLIED: a component of a later
+     * version is kept and written back; its framing must still be DER */
+    EXPECT_ROUNDTRIP(get_euicc_info1_request, "BF2003800100");
+    size_t len;
+    uint8_t *buf = test_hex("BF2003800100", &len);
+    sgp22_get_euicc_info1_request req;
+    assert_int_equal(sgp22_decode_get_euicc_info1_request(buf, len, &req), AW_OK);
+    test_assert_hex(req.extensions.ptr, req.extensions.len, "800100");
+    free(buf);
+    EXPECT_DECODE(get_euicc_info1_request, "BF2004A0028005", AW_ERR_DER_TRUNCATED);
+    EXPECT_DECODE(get_euicc_info1_request, "BF200480008005", AW_ERR_DER_TRUNCATED);
     /* wrong outer tag */
     EXPECT_DECODE(get_euicc_info2_request, "BF2000", AW_ERR_DER_UNEXPECTED_TAG);
     EXPECT_DECODE(get_rat_request, "", AW_ERR_DER_TRUNCATED);
@@ -84,7 +93,13 @@ static void test_euicc_info1(void **state)
     EXPECT_DECODE(euicc_info1, "BF200B" "8203020300" "A90404020102", AW_ERR_DER_MISSING); /* no [10] */
     EXPECT_DECODE(euicc_info1, "BF200C" "82020200" "A90404020102" "AA00", AW_ERR_DER_CONSTRAINT);
     EXPECT_DECODE(euicc_info1, "BF200B" "8203020300" "A9020500" "AA00", AW_ERR_DER_UNEXPECTED_TAG);
-    EXPECT_DECODE(euicc_info1, "BF200C" "8203020300" "A900" "AA00" "8B0100", AW_ERR_DER_UNEXPECTED_TAG);
+    /* an extension addition after the root components is kept ... */
+    EXPECT_ROUNDTRIP(euicc_info1, "BF200C" "8203020300" "A900" "AA00" "8B0100");
+    /* ... but a known component after it is out of order */
+    EXPECT_DECODE(euicc_info1, "BF200C" "8203020300" "A900" "8B0100" "AA00",
+                  AW_ERR_DER_MISSING);
+    EXPECT_DECODE(euicc_info1, "BF200E" "8203020300" "A900" "AA00" "8B0100" "A900",
+                  AW_ERR_DER_ORDER);
     EXPECT_DECODE(euicc_info1, "BF200E" "8203020300" "8203020300" "A900" "AA00", AW_ERR_DER_ORDER);
     EXPECT_DECODE(euicc_info1, "BF2100", AW_ERR_DER_UNEXPECTED_TAG);
     /* a component whose length runs past its SEQUENCE */
@@ -235,6 +250,17 @@ static void test_euicc_info2_errors(void **state)
     /* sasAcreditationNumber: malformed UTF-8 (overlong C0 80, lone continuation) */
     EXPECT_DECODE(euicc_info2, EI2_HEAD("6C") "0403010000" "0C02C080", AW_ERR_DER_CONSTRAINT);
     EXPECT_DECODE(euicc_info2, EI2_HEAD("6B") "0403010000" "0C0180", AW_ERR_DER_CONSTRAINT);
+    /* UTF-8 edge cases (RFC 3629): U+0800 and U+10FFFF are characters; overlong
+     * E0 80 80, surrogate ED A0 80, F4 90 80 80 past U+10FFFF, lead byte F5 and
+     * a sequence cut short are not */
+    EXPECT_ROUNDTRIP(euicc_info2, EI2_HEAD("6D") "0403010000" "0C03E0A080");
+    EXPECT_ROUNDTRIP(euicc_info2, EI2_HEAD("6E") "0403010000" "0C04F48FBFBF");
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6D") "0403010000" "0C03E08080", AW_ERR_DER_CONSTRAINT);
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6D") "0403010000" "0C03EDA080", AW_ERR_DER_CONSTRAINT);
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6E") "0403010000" "0C04F4908080", AW_ERR_DER_CONSTRAINT);
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6B") "0403010000" "0C01F5", AW_ERR_DER_CONSTRAINT);
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6C") "0403010000" "0C02E282", AW_ERR_DER_CONSTRAINT);
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6D") "0403010000" "0C03E28241", AW_ERR_DER_CONSTRAINT);
     /* two-byte and four-byte UTF-8 sequences are characters */
     EXPECT_ROUNDTRIP(euicc_info2, EI2_HEAD("70") "0403010000" "0C06C3A9F09F9880");
     /* certificationDataObject without discoveryBaseURL */
@@ -248,12 +274,25 @@ static void test_euicc_info2_errors(void **state)
     /* euiccMinimumSecurityLevel must be one octet */
     EXPECT_DECODE(euicc_info2, EI2_HEAD("6E") "0403010000" "0C00" "95020102",
                   AW_ERR_DER_CONSTRAINT);
-    /* a component the module does not define (no extension marker) */
-    EXPECT_DECODE(euicc_info2, EI2_HEAD("6C") "0403010000" "0C00" "9600", AW_ERR_DER_UNEXPECTED_TAG);
+    /* a component of a later version is an extension addition, kept verbatim */
+    EXPECT_ROUNDTRIP(euicc_info2, EI2_HEAD("6C") "0403010000" "0C00" "9600");
+    EXPECT_ROUNDTRIP(euicc_info2, EI2_HEAD("72") "0403010000" "0C00" "AC0480008100" "9600");
+    EXPECT_ROUNDTRIP(euicc_info2, EI2_HEAD("72") "0403010000" "0C00" "AC06800081008200");
+    /* a known component after an extension is out of order */
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6F") "0403010000" "0C00" "9600" "950105",
+                  AW_ERR_DER_ORDER);
+    /* an unknown component where a mandatory one belongs */
+    EXPECT_DECODE(euicc_info2, EI2_HEAD("6C") "9600" "0403010000" "0C00", AW_ERR_DER_MISSING);
     /* additionalEuiccProfilePackageVersions: an element of 2 octets, then
      * an element that is not an OCTET STRING */
-    EXPECT_DECODE(euicc_info2, "BF222E8103020301820302030083032306238401008505067F36F3C088020398A900AA0004030100000C00AF0404020200", AW_ERR_DER_CONSTRAINT);
-    EXPECT_DECODE(euicc_info2, "BF222F8103020301820302030083032306238401008505067F36F3C088020398A900AA0004030100000C00AF050C03020200", AW_ERR_DER_UNEXPECTED_TAG);
+    EXPECT_DECODE(euicc_info2,
+                  "BF222E810302030182030203008303230623840100" "8505067F36F3C0" "88020398"
+                  "A900AA00" "0403010000" "0C00" "AF0404020200",
+                  AW_ERR_DER_CONSTRAINT);
+    EXPECT_DECODE(euicc_info2,
+                  "BF222F810302030182030203008303230623840100" "8505067F36F3C0" "88020398"
+                  "A900AA00" "0403010000" "0C00" "AF050C03020200",
+                  AW_ERR_DER_UNEXPECTED_TAG);
     /* components out of order: globalplatformVersion after rspCapability */
     EXPECT_DECODE(euicc_info2,
                   "BF222D810302030182030203008303230623840100" "8505067F36F3C0"
@@ -306,13 +345,14 @@ static void test_get_eid(void **state)
 
     EXPECT_DECODE(get_euicc_data_request, "BF3E045C025A5A", AW_ERR_DER_CONSTRAINT);
     EXPECT_DECODE(get_euicc_data_request, "BF3E00", AW_ERR_DER_MISSING);
-    EXPECT_DECODE(get_euicc_data_request, "BF3E035A015A", AW_ERR_DER_UNEXPECTED_TAG);
-    EXPECT_DECODE(get_euicc_data_request, "BF3E055C015A8000", AW_ERR_DER_UNEXPECTED_TAG);
+    EXPECT_DECODE(get_euicc_data_request, "BF3E035A015A", AW_ERR_DER_MISSING);
+    EXPECT_ROUNDTRIP(get_euicc_data_request, "BF3E055C015A8000");
+    EXPECT_DECODE(get_euicc_data_request, "BF3E085C015A80005C015A", AW_ERR_DER_ORDER);
     EXPECT_DECODE(get_euicc_data_response, "BF3E115A0F890490320000000000002799732000",
                   AW_ERR_DER_CONSTRAINT);
     EXPECT_DECODE(get_euicc_data_response, "BF3E00", AW_ERR_DER_MISSING);
-    EXPECT_DECODE(get_euicc_data_response,
-                  "BF3E145A1089049032000000000000279973200019" "8000", AW_ERR_DER_UNEXPECTED_TAG);
+    EXPECT_ROUNDTRIP(get_euicc_data_response,
+                     "BF3E145A1089049032000000000000279973200019" "8000");
 }
 
 static void test_configured_addresses(void **state)
@@ -337,13 +377,15 @@ static void test_configured_addresses(void **state)
 
     EXPECT_ROUNDTRIP(set_default_dp_address_request, "BF3F098007736D64702E696F");
     EXPECT_DECODE(set_default_dp_address_request, "BF3F00", AW_ERR_DER_MISSING);
+    EXPECT_ROUNDTRIP(set_default_dp_address_request, "BF3F0B8007736D64702E696F8100");
     EXPECT_DECODE(set_default_dp_address_request, "BF3F098107736D64702E696F",
-                  AW_ERR_DER_UNEXPECTED_TAG);
+                  AW_ERR_DER_MISSING);
     EXPECT_ROUNDTRIP(set_default_dp_address_response, "BF3F03800100");
     EXPECT_ROUNDTRIP(set_default_dp_address_response, "BF3F0380017F");
     EXPECT_DECODE(set_default_dp_address_response, "BF3F0480020000", AW_ERR_DER_INTEGER);
     EXPECT_DECODE(set_default_dp_address_response, "BF3F00", AW_ERR_DER_MISSING);
-    EXPECT_DECODE(set_default_dp_address_response, "BF3F058001008000", AW_ERR_DER_UNEXPECTED_TAG);
+    EXPECT_ROUNDTRIP(set_default_dp_address_response, "BF3F058001008100");
+    EXPECT_DECODE(set_default_dp_address_response, "BF3F058001008000", AW_ERR_DER_ORDER);
 
     sgp22_set_default_dp_address_response r = {
         .set_default_dp_address_result = SGP22_SET_DEFAULT_DP_ADDRESS_UNDEFINED_ERROR};
@@ -394,7 +436,32 @@ static void test_rat(void **state)
     sgp22_get_rat_response in = {.rat = {.count = 1, .items = rules}};
     EXPECT_ENCODE(get_rat_response, &in, hex);
 
+    /* a rule decoded from the table is written back from its raw operator list */
+    buf = test_hex(hex, &len);
+    assert_int_equal(sgp22_decode_get_rat_response(buf, len, &rat), AW_OK);
+    sgp22_list_iter_init(&it, rat.rat.raw);
+    assert_int_equal(sgp22_rat_list_next(&it, &rule), AW_OK);
+    sgp22_get_rat_response again = {.rat = {.count = 1, .items = &rule}};
+    EXPECT_ENCODE(get_rat_response, &again, hex);
+    free(buf);
+
+    /* iterators over bytes that were not validated report the framing error */
+    const uint8_t cut[] = {0x30, 0x05, 0x80};
+    sgp22_list_iter_init(&it, (aw_slice){cut, sizeof(cut)});
+    assert_int_equal(sgp22_rat_list_next(&it, &rule), AW_ERR_DER_TRUNCATED);
+    sgp22_list_iter_init(&it, (aw_slice){cut, sizeof(cut)});
+    assert_int_equal(sgp22_operator_id_list_next(&it, &op), AW_ERR_DER_TRUNCATED);
+    sgp22_list_iter_init(&it, (aw_slice){cut, sizeof(cut)});
+    aw_slice octets;
+    assert_int_equal(sgp22_octets_list_next(&it, &octets), AW_ERR_DER_UNEXPECTED_TAG);
+
     EXPECT_ROUNDTRIP(get_rat_response, "BF4302A000");
+    EXPECT_ROUNDTRIP(get_rat_response, "BF4304A0008000");
+    /* a rule and an operator with extension additions */
+    EXPECT_ROUNDTRIP(get_rat_response, "BF4317" "A015" "3013" "80020640" "A107" "3005800364F010"
+                                       "82020780" "8300");
+    EXPECT_ROUNDTRIP(get_rat_response, "BF4317" "A015" "3013" "80020640" "A109" "3007800364F0108300"
+                                       "82020780");
     /* pprFlags missing */
     EXPECT_DECODE(get_rat_response, "BF430A" "A008" "3006" "80020640" "A100", AW_ERR_DER_MISSING);
     /* an element that is not a SEQUENCE */
@@ -434,9 +501,30 @@ static void test_operator_id(void **state)
     free(buf);
 }
 
+/* Every decoder refuses a NULL output. */
+static void test_null_output(void **state)
+{
+    (void)state;
+    const uint8_t byte[1] = {0x30};
+    assert_int_equal(sgp22_decode_get_euicc_info1_request(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_get_euicc_info2_request(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_euicc_configured_addresses_request(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_get_rat_request(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_euicc_info1(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_euicc_info2(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_get_euicc_data_request(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_get_euicc_data_response(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_euicc_configured_addresses_response(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_set_default_dp_address_request(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_set_default_dp_address_response(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_get_rat_response(byte, 1, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(sgp22_decode_operator_id(byte, 1, 0x30, NULL), AW_ERR_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_null_output),
         cmocka_unit_test(test_empty_requests),
         cmocka_unit_test(test_euicc_info1),
         cmocka_unit_test(test_euicc_info2_golden),

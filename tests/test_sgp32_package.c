@@ -81,6 +81,32 @@ static void test_request_golden(void **state)
     free(in);
     ASSERT_ROUND_TRIP(euicc_package_request, REQUEST_PSMO);
     ASSERT_ROUND_TRIP(euicc_package_signed, SIGNED_PSMO);
+
+    /* The other PSMOs: 30 4E {80 01 65, 5A eid, 81 01 05, A0 34 {
+     *   A7 13 {80 00, 81 03 2B0601, 82 0A "dp.example"}   configureImmediateEnable
+     *   BF65 0C {80 0A "dp.example"}                     setDefaultDpAddress
+     *   A9 00                                            unsetFallbackAttribute
+     *   A8 0C {5A 0A 98001032547698103214} }}            setFallbackAttribute */
+    const char *others = "304E8001655A1089049032123451234512345678901235810105A034A71380008103"
+                         "2B0601820A64702E6578616D706C65BF650C800A64702E6578616D706C65A900A80C"
+                         "5A0A98001032547698103214";
+    in = test_hex(others, &n);
+    sgp32_euicc_package_signed *o = calloc(1, sizeof(*o));
+    assert_int_equal(sgp32_decode_euicc_package_signed(in, n, o), AW_OK);
+    assert_int_equal(o->euicc_package.psmo_count, 4);
+    const sgp32_configure_immediate_enable *cie =
+        &o->euicc_package.psmos[0].configure_immediate_enable;
+    assert_true(cie->immediate_enable_flag);
+    assert_true(slice_is(cie->default_smdp_oid, "2B0601"));
+    assert_true(slice_is(cie->default_smdp_address, "64702E6578616D706C65"));
+    assert_int_equal(o->euicc_package.psmos[1].kind, SGP32_PSMO_SET_DEFAULT_DP_ADDRESS);
+    assert_true(slice_is(o->euicc_package.psmos[1].set_default_dp_address.default_dp_address,
+                         "64702E6578616D706C65"));
+    assert_int_equal(o->euicc_package.psmos[2].kind, SGP32_PSMO_UNSET_FALLBACK_ATTRIBUTE);
+    assert_int_equal(o->euicc_package.psmos[3].kind, SGP32_PSMO_SET_FALLBACK_ATTRIBUTE);
+    free(o);
+    free(in);
+    ASSERT_ROUND_TRIP(euicc_package_signed, others);
 }
 
 /* The encoder writes a signed part's raw verbatim: editing a field without
@@ -448,6 +474,12 @@ static void test_encoder_rejects_bad_structs(void **state)
     s->eid_value.len = 15;
     expect_encode_error(r, AW_ERR_ARGUMENT); /* SIZE constraint */
     s->eid_value.len = 16;
+    s->euicc_package.psmos[0].kind = SGP32_PSMO_CONFIGURE_IMMEDIATE_ENABLE;
+    memset(&s->euicc_package.psmos[0].configure_immediate_enable, 0,
+           sizeof(s->euicc_package.psmos[0].configure_immediate_enable));
+    s->euicc_package.psmos[0].configure_immediate_enable.has_default_smdp_oid = true;
+    expect_encode_error(r, AW_ERR_ARGUMENT); /* empty OBJECT IDENTIFIER */
+    s->euicc_package.psmos[0].kind = SGP32_PSMO_GET_RAT;
     s->extensions = (aw_slice){not_der, sizeof(not_der)};
     expect_encode_error(r, AW_ERR_ARGUMENT); /* extensions not DER */
     s->extensions.len = 0;

@@ -72,6 +72,9 @@ static const struct err_entry err_table[AW_ERR__COUNT] = {
     E(AW_ERR_SAIP_KEY_LENGTH, "SAIP: Ki or OPc length wrong for the algorithm"),
     E(AW_ERR_SAIP_ALGORITHM, "SAIP: unknown or unsupported AKA algorithm"),
     E(AW_ERR_SAIP_SEQUENCE, "SAIP: profile element sequence rule violated"),
+    E(AW_ERR_EUICC_STATE_CORRUPT, "eUICC state file is corrupted or fails its integrity check"),
+    E(AW_ERR_EUICC_STATE_VERSION, "eUICC state file has an unknown format version"),
+    E(AW_ERR_EUICC_STORAGE_KEY, "eUICC storage key is missing, malformed or not private (0600)"),
 };
 
 #undef E

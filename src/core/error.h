@@ -81,6 +81,11 @@ typedef enum aw_err {
     AW_ERR_SAIP_ALGORITHM,      /* AKA algorithm unknown or unsupported */
     AW_ERR_SAIP_SEQUENCE,       /* PE sequence rule: duplicate PE or id, order, missing NAA */
 
+    /* Software eUICC ISD-R core (src/euicc: state.c, identity.c) */
+    AW_ERR_EUICC_STATE_CORRUPT, /* eUICC state file fails its integrity check or format rules */
+    AW_ERR_EUICC_STATE_VERSION, /* eUICC state file written by an unknown format version */
+    AW_ERR_EUICC_STORAGE_KEY,   /* storage key missing, wrong size, wrong version or not 0600 */
+
     AW_ERR__COUNT
 } aw_err;
 

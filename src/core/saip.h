@@ -17,6 +17,8 @@
  *
  * Secrets: the Ki/OPc travel in saip_aka, which the caller erases with
  * saip_aka_cleanse(); element buffers are erased before they are freed.
+ * A setter that fails on a bad value leaves the profile unchanged; one that
+ * fails for lack of memory may leave it partly personalised.
  */
 #ifndef AIRWRITE_CORE_SAIP_H
 #define AIRWRITE_CORE_SAIP_H
@@ -105,7 +107,7 @@ typedef struct saip_element_info {
 
 typedef struct saip_profile saip_profile;
 
-/* ---- Parse, encode, inspect (saip.c) ---------------------------------- */
+/* ---- Parse, encode, inspect (saip.c, saip_element.c, saip_file.c) ------ */
 
 /* Parse an unprotected profile package. On success *out owns a copy of the
  * input. Errors: DER framing (AW_ERR_DER_*), AW_ERR_SAIP_HEADER (not first /
@@ -152,9 +154,11 @@ aw_err saip_get_iccid(const saip_profile *p, char out[SAIP_ICCID_TEXT]);
  * else AW_ERR_SAIP_ICCID. */
 aw_err saip_set_iccid(saip_profile *p, const char *iccid);
 
-/* IMSI from EF.IMSI of the usim (or iot) element, 3GPP TS 31.102 4.2.2. */
+/* IMSI from EF.IMSI of the usim (or iot) element, 3GPP TS 31.102 4.2.2.
+ * AW_ERR_SAIP_FIELD if there is no EF.IMSI or its content is not an IMSI. */
 aw_err saip_get_imsi(const saip_profile *p, char out[SAIP_IMSI_TEXT]);
-/* 6..15 digits, else AW_ERR_SAIP_IMSI. Writes the 9 bytes of EF.IMSI. */
+/* 6..15 digits, else AW_ERR_SAIP_IMSI. Writes the 9 bytes of EF.IMSI;
+ * AW_ERR_SAIP_FIELD if there is none or it is marked doNotCreate. */
 aw_err saip_set_imsi(saip_profile *p, const char *imsi);
 
 /* MSISDN from record 1 of EF.MSISDN (opt-usim ef-msisdn), 3GPP TS 31.102
@@ -163,14 +167,18 @@ aw_err saip_set_imsi(saip_profile *p, const char *imsi);
  * number (TON 001). */
 aw_err saip_get_msisdn(const saip_profile *p, char out[SAIP_MSISDN_TEXT]);
 /* Up to 15 digits with an optional leading '+', else AW_ERR_SAIP_MSISDN.
- * AW_ERR_NOT_FOUND if the profile has no EF.MSISDN to write into. */
+ * Writes the 14 number bytes at the end of record 1 (the alpha identifier
+ * is left as it is). AW_ERR_NOT_FOUND if the profile has no EF.MSISDN to
+ * write into, AW_ERR_SAIP_FIELD if its fileDescriptor gives no record
+ * length of at least 14. */
 aw_err saip_set_msisdn(saip_profile *p, const char *msisdn);
 
 /* Ki/OPc/algorithm of the first akaParameter with an algoParameter.
  * AW_ERR_NOT_FOUND if there is none. *out is cleared first. */
 aw_err saip_get_aka(const saip_profile *p, saip_aka *out);
-/* Sets algorithmID, algorithmOptions, key and opc in every akaParameter with an algoParameter
- * (one subscription key for all NAAs, as pySim does), and adds the
+/* Sets algorithmID, algorithmOptions, key and opc in every akaParameter
+ * with an algoParameter (one subscription key for all NAAs, as pySim
+ * does), leaving the other components as they are, and adds the
  * algorithm to the header's eUICC-Mandatory-services if it is missing.
  * AW_ERR_SAIP_ALGORITHM for an unknown algorithm, AW_ERR_SAIP_KEY_LENGTH
  * for a key or OPc of the wrong size, AW_ERR_NOT_FOUND if no akaParameter. */

@@ -51,7 +51,7 @@ aw_err sgp22_decode_device_info(const uint8_t *buf, size_t len, uint32_t tag,
     if (err == AW_OK && out->has_imei && out->imei.len != 0 && out->imei.len != IMEI_SIZE)
         err = AW_ERR_DER_CONSTRAINT;
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -62,6 +62,7 @@ void sgp22_put_device_info(der_builder *b, uint32_t tag, const sgp22_device_info
     der_put_slice(b, DER_CTX_CONS(1), in->device_capabilities);
     if (in->has_imei)
         der_put_slice(b, DER_CTX(2), in->imei);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -85,7 +86,7 @@ aw_err sgp22_decode_ctx_params1(const uint8_t *buf, size_t len, sgp22_ctx_params
         err = sgp22_decode_device_info(n.raw.ptr, n.raw.len, TAG_DEVICE_INFO,
                                        &out->device_info);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -96,6 +97,7 @@ void sgp22_put_ctx_params1(der_builder *b, const sgp22_ctx_params1 *in)
         der_put_slice(b, DER_CTX(0), in->matching_id);
     if (!sgp22_field_put_raw_if_set(b, in->device_info.raw))
         sgp22_put_device_info(b, TAG_DEVICE_INFO, &in->device_info);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -117,7 +119,7 @@ aw_err sgp22_decode_server_signed1(const uint8_t *buf, size_t len, sgp22_server_
     if (err == AW_OK)
         err = read_challenge(&r, DER_CTX(4), &out->server_challenge);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -128,6 +130,7 @@ void sgp22_put_server_signed1(der_builder *b, const sgp22_server_signed1 *in)
     der_put_slice(b, DER_CTX(1), in->euicc_challenge);
     der_put_slice(b, DER_CTX(3), in->server_address);
     der_put_slice(b, DER_CTX(4), in->server_challenge);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -140,7 +143,8 @@ aw_err sgp22_decode_authenticate_server_request(const uint8_t *buf, size_t len,
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_field_open(buf, len, SGP22_TAG_AUTHENTICATE_SERVER, &r, &out->raw);
     if (err == AW_OK)
-        SGP22_FIELD_READ_NESTED(&r, DER_TAG_SEQUENCE, sgp22_decode_server_signed1, &out->server_signed1, err);
+        SGP22_FIELD_READ_NESTED(&r, DER_TAG_SEQUENCE, sgp22_decode_server_signed1,
+                                &out->server_signed1, err);
     if (err == AW_OK)
         err = sgp22_field_read_octets(&r, SGP22_TAG_EUICC_SIGNATURE, 0, SIZE_MAX,
                                       &out->server_signature1);
@@ -150,9 +154,10 @@ aw_err sgp22_decode_authenticate_server_request(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = sgp22_field_read_certificate(&r, &out->server_certificate);
     if (err == AW_OK)
-        SGP22_FIELD_READ_NESTED(&r, TAG_CTX_PARAMS_COMMON, sgp22_decode_ctx_params1, &out->ctx_params1, err);
+        SGP22_FIELD_READ_NESTED(&r, TAG_CTX_PARAMS_COMMON, sgp22_decode_ctx_params1,
+                                &out->ctx_params1, err);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -167,6 +172,7 @@ void sgp22_put_authenticate_server_request(der_builder *b,
     der_put_raw(b, in->server_certificate.ptr, in->server_certificate.len);
     if (!sgp22_field_put_raw_if_set(b, in->ctx_params1.raw))
         sgp22_put_ctx_params1(b, &in->ctx_params1);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -188,11 +194,12 @@ aw_err sgp22_decode_euicc_signed1(const uint8_t *buf, size_t len, sgp22_euicc_si
     if (err == AW_OK)
         err = read_challenge(&r, DER_CTX(4), &out->server_challenge);
     if (err == AW_OK)
-        err = sgp22_field_read_raw_tlv(&r, SGP22_FIELD_TAG_EUICC_INFO2, &out->euicc_info2);
+        err = sgp22_field_read_raw_tlv(&r, SGP22_TAG_EUICC_INFO2, &out->euicc_info2);
     if (err == AW_OK)
-        SGP22_FIELD_READ_NESTED(&r, TAG_CTX_PARAMS_COMMON, sgp22_decode_ctx_params1, &out->ctx_params1, err);
+        SGP22_FIELD_READ_NESTED(&r, TAG_CTX_PARAMS_COMMON, sgp22_decode_ctx_params1,
+                                &out->ctx_params1, err);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -205,13 +212,15 @@ void sgp22_put_euicc_signed1(der_builder *b, const sgp22_euicc_signed1 *in)
     der_put_raw(b, in->euicc_info2.ptr, in->euicc_info2.len);
     if (!sgp22_field_put_raw_if_set(b, in->ctx_params1.raw))
         sgp22_put_ctx_params1(b, &in->ctx_params1);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
 static aw_err read_authenticate_response_ok(der_reader *r, sgp22_authenticate_response_ok *out)
 {
     aw_err err;
-    SGP22_FIELD_READ_NESTED(r, DER_TAG_SEQUENCE, sgp22_decode_euicc_signed1, &out->euicc_signed1, err);
+    SGP22_FIELD_READ_NESTED(r, DER_TAG_SEQUENCE, sgp22_decode_euicc_signed1, &out->euicc_signed1,
+                            err);
     if (err == AW_OK)
         err = sgp22_field_read_octets(r, SGP22_TAG_EUICC_SIGNATURE, 0, SIZE_MAX,
                                       &out->euicc_signature1);
@@ -232,13 +241,8 @@ aw_err sgp22_decode_authenticate_server_response(const uint8_t *buf, size_t len,
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_field_open(buf, len, SGP22_TAG_AUTHENTICATE_SERVER, &outer, &out->raw);
-    if (err == AW_OK)
-        err = der_read_node(&outer, &alt);
-    if (err == AW_ERR_NOT_FOUND)
-        return AW_ERR_DER_MISSING;
-    if (err == AW_OK)
-        err = der_reader_finish(&outer);
+    aw_err err = sgp22_field_open_choice(buf, len, SGP22_TAG_AUTHENTICATE_SERVER, &out->raw,
+                                         &outer, &alt);
     if (err == AW_OK && alt.tag != TAG_CHOICE_OK && alt.tag != TAG_CHOICE_ERROR)
         err = AW_ERR_DER_UNEXPECTED_TAG;
     if (err == AW_OK)
@@ -256,7 +260,9 @@ aw_err sgp22_decode_authenticate_server_response(const uint8_t *buf, size_t len,
                                            &out->error.authenticate_error_code);
     }
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, out->kind == SGP22_RESPONSE_OK
+                                                  ? &out->ok.extensions
+                                                  : &out->error.extensions);
     return err;
 }
 
@@ -271,11 +277,13 @@ void sgp22_put_authenticate_server_response(der_builder *b,
         der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->ok.euicc_signature1);
         der_put_raw(b, in->ok.euicc_certificate.ptr, in->ok.euicc_certificate.len);
         der_put_raw(b, in->ok.eum_certificate.ptr, in->ok.eum_certificate.len);
+        der_put_raw(b, in->ok.extensions.ptr, in->ok.extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_RESPONSE_ERROR) {
         der_builder_begin(b, TAG_CHOICE_ERROR);
         der_put_slice(b, DER_CTX(0), in->error.transaction_id);
         der_put_int64(b, DER_TAG_INTEGER, in->error.authenticate_error_code);
+        der_put_raw(b, in->error.extensions.ptr, in->error.extensions.len);
         der_builder_end(b);
     } else {
         sgp22_field_fail(b, AW_ERR_ARGUMENT);
@@ -296,15 +304,16 @@ aw_err sgp22_decode_get_euicc_challenge_request(const uint8_t *buf, size_t len,
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_field_open(buf, len, SGP22_TAG_GET_EUICC_CHALLENGE, &r, &out->raw);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
 void sgp22_put_get_euicc_challenge_request(der_builder *b,
                                            const sgp22_get_euicc_challenge_request *in)
 {
-    (void)in; /* the request has no content */
+    /* the request has no components of this version */
     der_builder_begin(b, SGP22_TAG_GET_EUICC_CHALLENGE);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -322,7 +331,7 @@ aw_err sgp22_decode_get_euicc_challenge_response(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = read_challenge(&r, DER_CTX(0), &out->euicc_challenge);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -331,6 +340,7 @@ void sgp22_put_get_euicc_challenge_response(der_builder *b,
 {
     der_builder_begin(b, SGP22_TAG_GET_EUICC_CHALLENGE);
     der_put_slice(b, DER_CTX(0), in->euicc_challenge);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 

@@ -7,7 +7,10 @@
  * the struct. Signed parts keep `raw`, the exact TLV received; outer
  * encoders write a set `raw` verbatim. Certificates are raw X.509 TLVs
  * (tag 30) for the PKI module; EUICCInfo2 is the raw BF22 TLV for
- * sgp22_euicc_info.
+ * sgp22_euicc_info. Every SEQUENCE struct has `extensions`: components a
+ * later version adds after the known ones, kept verbatim (RSPDefinitions is
+ * EXTENSIBILITY IMPLIED, see sgp22_field.h); a CHOICE alternative the
+ * module does not define is refused (AW_ERR_DER_UNEXPECTED_TAG).
  */
 #ifndef AIRWRITE_CORE_SGP22_AUTH_H
 #define AIRWRITE_CORE_SGP22_AUTH_H
@@ -41,6 +44,7 @@ typedef struct sgp22_device_info {
     aw_slice device_capabilities; /* [1] content */
     bool has_imei;
     aw_slice imei;                /* [2] Octet8 (or empty, as deployed LPAs send) */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_device_info;
 
 /* SGP.22 RSPDefinitions CtxParams1 (CHOICE), alternative
@@ -51,6 +55,7 @@ typedef struct sgp22_ctx_params1 {
     bool has_matching_id;
     aw_slice matching_id;         /* [0] UTF8String */
     sgp22_device_info device_info; /* [1] */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_ctx_params1;
 
 /* SGP.22 RSPDefinitions ServerSigned1, 5.7.13 (ES10b.AuthenticateServer) */
@@ -60,6 +65,7 @@ typedef struct sgp22_server_signed1 {
     aw_slice euicc_challenge;  /* [1] Octet16 */
     aw_slice server_address;   /* [3] UTF8String FQDN */
     aw_slice server_challenge; /* [4] Octet16 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_server_signed1;
 
 /* SGP.22 RSPDefinitions AuthenticateServerRequest (BF38), 5.7.13 */
@@ -70,6 +76,7 @@ typedef struct sgp22_authenticate_server_request {
     aw_slice euicc_ci_pkid_to_be_used; /* SubjectKeyIdentifier OCTET STRING */
     aw_slice server_certificate;       /* raw CERT.XXauth.ECDSA TLV */
     sgp22_ctx_params1 ctx_params1;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_authenticate_server_request;
 
 /* SGP.22 RSPDefinitions EuiccSigned1, 5.7.13 */
@@ -80,6 +87,7 @@ typedef struct sgp22_euicc_signed1 {
     aw_slice server_challenge; /* [4] Octet16 */
     aw_slice euicc_info2;      /* [34] raw BF22 TLV */
     sgp22_ctx_params1 ctx_params1;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_euicc_signed1;
 
 /* SGP.22 RSPDefinitions AuthenticateResponseOk, 5.7.13 */
@@ -88,12 +96,14 @@ typedef struct sgp22_authenticate_response_ok {
     aw_slice euicc_signature1; /* 5F37 over euiccSigned1 */
     aw_slice euicc_certificate; /* raw CERT.EUICC.ECDSA */
     aw_slice eum_certificate;   /* raw CERT.EUM.ECDSA */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_authenticate_response_ok;
 
 /* SGP.22 RSPDefinitions AuthenticateResponseError, 5.7.13 */
 typedef struct sgp22_authenticate_response_error {
     aw_slice transaction_id;
     int64_t authenticate_error_code; /* enum sgp22_authenticate_error_code */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_authenticate_response_error;
 
 /* SGP.22 RSPDefinitions AuthenticateServerResponse (BF38 CHOICE), 5.7.13 */
@@ -109,12 +119,14 @@ typedef struct sgp22_authenticate_server_response {
 /* SGP.22 RSPDefinitions GetEuiccChallengeRequest (BF2E, empty), 5.7.7 */
 typedef struct sgp22_get_euicc_challenge_request {
     aw_slice raw;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_get_euicc_challenge_request;
 
 /* SGP.22 RSPDefinitions GetEuiccChallengeResponse (BF2E), 5.7.7 */
 typedef struct sgp22_get_euicc_challenge_response {
     aw_slice raw;
     aw_slice euicc_challenge;  /* [0] Octet16 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_get_euicc_challenge_response;
 
 /* DeviceInfo carries the context tag [1] inside CtxParams1. */

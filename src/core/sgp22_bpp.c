@@ -35,7 +35,7 @@ static aw_err read_control_ref_template(der_reader *parent, sgp22_control_ref_te
     if (err == AW_OK)
         err = sgp22_field_read_octets(&r, DER_CTX(4), 1, 16, &out->host_id);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     if (err == AW_OK) {
         out->key_type = key_type.ptr[0];
         out->key_len = key_len.ptr[0];
@@ -71,7 +71,7 @@ aw_err sgp22_decode_initialise_secure_channel_request(
                                       &out->smdp_sign);
     }
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -86,9 +86,11 @@ void sgp22_put_initialise_secure_channel_request(
     der_put_tlv(b, DER_CTX(0), &crt->key_type, 1);
     der_put_tlv(b, DER_CTX(1), &crt->key_len, 1);
     der_put_slice(b, DER_CTX(4), crt->host_id);
+    der_put_raw(b, crt->extensions.ptr, crt->extensions.len);
     der_builder_end(b);
     der_put_slice(b, SGP22_TAG_EUICC_OTPK, in->smdp_otpk);
     der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->smdp_sign);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -151,6 +153,8 @@ aw_err sgp22_decode_bound_profile_package(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = read_list(&r, SGP22_TAG_BPP_SEQUENCE_86, SGP22_TAG_BPP_SEGMENT_86,
                         &out->sequence_of86, false, &present);
+    /* No extension additions: 2.5.5 fixes the segments a BPP is sent in,
+     * and nothing may follow sequenceOf86. */
     if (err == AW_OK)
         err = der_reader_finish(&r);
     return err;
@@ -206,7 +210,7 @@ static aw_err read_final_result(der_reader *parent, sgp22_profile_installation_r
     if (alt.tag == TAG_SUCCESS_RESULT) {
         /* SuccessResult: aid [APPLICATION 15], simaResponse OCTET STRING */
         out->final_result = SGP22_FINAL_RESULT_SUCCESS;
-        err = sgp22_field_read_octets(&r, SGP22_FIELD_TAG_ISDP_AID, AID_MIN, AID_MAX,
+        err = sgp22_field_read_octets(&r, SGP22_TAG_ISDP_AID, AID_MIN, AID_MAX,
                                       &out->success.aid);
         if (err == AW_OK)
             err = sgp22_field_read_octets(&r, DER_TAG_OCTET_STRING, 0, SIZE_MAX,
@@ -226,7 +230,9 @@ static aw_err read_final_result(der_reader *parent, sgp22_profile_installation_r
         return AW_ERR_DER_UNEXPECTED_TAG;
     }
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, alt.tag == TAG_SUCCESS_RESULT
+                                                  ? &out->success.extensions
+                                                  : &out->error.extensions);
     if (err == AW_OK)
         err = der_reader_finish(&inner);
     return err;
@@ -245,14 +251,14 @@ aw_err sgp22_decode_profile_installation_result_data(
         err = sgp22_field_read_octets(&r, DER_CTX(0), SGP22_TRANSACTION_ID_MIN,
                                       SGP22_TRANSACTION_ID_MAX, &out->transaction_id);
     if (err == AW_OK)
-        err = sgp22_field_read_raw_tlv(&r, SGP22_FIELD_TAG_NOTIFICATION_METADATA,
+        err = sgp22_field_read_raw_tlv(&r, SGP22_TAG_NOTIFICATION_METADATA,
                                        &out->notification_metadata);
     if (err == AW_OK)
         err = sgp22_field_read_oid(&r, DER_TAG_OID, &out->smdp_oid);
     if (err == AW_OK)
         err = read_final_result(&r, out);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -266,17 +272,20 @@ void sgp22_put_profile_installation_result_data(
     der_builder_begin(b, TAG_FINAL_RESULT);
     if (in->final_result == SGP22_FINAL_RESULT_SUCCESS) {
         der_builder_begin(b, TAG_SUCCESS_RESULT);
-        der_put_slice(b, SGP22_FIELD_TAG_ISDP_AID, in->success.aid);
+        der_put_slice(b, SGP22_TAG_ISDP_AID, in->success.aid);
         der_put_slice(b, DER_TAG_OCTET_STRING, in->success.sima_response);
+        der_put_raw(b, in->success.extensions.ptr, in->success.extensions.len);
     } else {
         der_builder_begin(b, TAG_ERROR_RESULT);
         der_put_int64(b, DER_CTX(0), in->error.bpp_command_id);
         der_put_int64(b, DER_CTX(1), in->error.error_reason);
         if (in->error.has_sima_response)
             der_put_slice(b, DER_CTX(2), in->error.sima_response);
+        der_put_raw(b, in->error.extensions.ptr, in->error.extensions.len);
     }
     der_builder_end(b);
     der_builder_end(b);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -301,7 +310,7 @@ aw_err sgp22_decode_profile_installation_result(const uint8_t *buf, size_t len,
         err = sgp22_field_read_octets(&r, SGP22_TAG_EUICC_SIGNATURE, 0, SIZE_MAX,
                                       &out->euicc_sign_pir);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -312,6 +321,7 @@ void sgp22_put_profile_installation_result(der_builder *b,
     if (!sgp22_field_put_raw_if_set(b, in->data.raw))
         sgp22_put_profile_installation_result_data(b, &in->data);
     der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->euicc_sign_pir);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 

@@ -20,7 +20,9 @@
  *    the BSP layer to verify and decrypt.
  *
  * Decoding is zero-copy: slices point into the input, which must outlive
- * the struct.
+ * the struct. Every SEQUENCE struct but the BPP has `extensions`
+ * (later-version components, kept verbatim: EXTENSIBILITY IMPLIED, see
+ * sgp22_field.h).
  */
 #ifndef AIRWRITE_CORE_SGP22_BPP_H
 #define AIRWRITE_CORE_SGP22_BPP_H
@@ -72,6 +74,7 @@ typedef struct sgp22_control_ref_template {
     uint8_t key_type;   /* Octet1, GP CS Table 11-16: AES = 0x88 */
     uint8_t key_len;    /* Octet1, 0x10 */
     aw_slice host_id;   /* OctetTo16 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_control_ref_template;
 
 /* SGP.22 RSPDefinitions InitialiseSecureChannelRequest (BF23), ES8+ 5.5.1.
@@ -86,10 +89,12 @@ typedef struct sgp22_initialise_secure_channel_request {
     sgp22_control_ref_template control_ref_template;
     aw_slice smdp_otpk;         /* 5F49 otPK.DP.ECKA */
     aw_slice smdp_sign;         /* 5F37 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_initialise_secure_channel_request;
 
-/* SGP.22 RSPDefinitions BoundProfilePackage (BF36), 2.5.4.
- * Each list is held as the content octets of its SEQUENCE OF: a run of
+/* SGP.22 RSPDefinitions BoundProfilePackage (BF36), 2.5.4. Unlike the
+ * other SEQUENCEs it takes no extension additions: the segmentation of
+ * 2.5.5 fixes its content. Each list is held as the content octets of its SEQUENCE OF: a run of
  * primitive TLVs tagged 87, 88, 87, 86 respectively (checked by the
  * decoder); walk it with sgp22_bpp_list_next. */
 typedef struct sgp22_bound_profile_package {
@@ -120,6 +125,7 @@ typedef enum sgp22_final_result_kind {
 typedef struct sgp22_success_result {
     aw_slice aid;            /* 4F ISD-P AID, SIZE(5..16) */
     aw_slice sima_response;  /* OCTET STRING of EUICCResponse TLVs */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_success_result;
 
 /* SGP.22 RSPDefinitions ErrorResult, 5.7.6 */
@@ -128,6 +134,7 @@ typedef struct sgp22_error_result {
     int64_t error_reason;    /* enum sgp22_error_reason */
     bool has_sima_response;
     aw_slice sima_response;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_error_result;
 
 /* SGP.22 RSPDefinitions ProfileInstallationResultData (BF27), 5.7.6.
@@ -143,6 +150,7 @@ typedef struct sgp22_profile_installation_result_data {
         sgp22_success_result success;
         sgp22_error_result error;
     };
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_profile_installation_result_data;
 
 /* SGP.22 RSPDefinitions ProfileInstallationResult (BF37), ES10b 5.7.6.
@@ -151,6 +159,7 @@ typedef struct sgp22_profile_installation_result {
     aw_slice raw;
     sgp22_profile_installation_result_data data;
     aw_slice euicc_sign_pir; /* 5F37 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_profile_installation_result;
 
 aw_err sgp22_decode_initialise_secure_channel_request(

@@ -60,7 +60,7 @@ static aw_err read_optional_bool(der_reader *r, uint32_t tag, bool *value, bool 
 static aw_err read_store_metadata_body(der_reader *r, sgp22_store_metadata_request *out)
 {
     der_node n;
-    aw_err err = sgp22_field_read_octets(r, SGP22_FIELD_TAG_ICCID, SGP22_ICCID_SIZE,
+    aw_err err = sgp22_field_read_octets(r, SGP22_TAG_ICCID, SGP22_ICCID_SIZE,
                                          SGP22_ICCID_SIZE, &out->iccid);
     if (err == AW_OK)
         err = sgp22_field_read_utf8(r, TAG_SERVICE_PROVIDER_NAME, 32,
@@ -95,12 +95,12 @@ static aw_err read_store_metadata_body(der_reader *r, sgp22_store_metadata_reque
         err = sgp22_field_get_named_bits(&n, &out->profile_policy_rules);
     if (err == AW_OK)
         err = sgp22_field_read_optional_content(r, TAG_SERVICE_DATA_STORED,
-                                    &out->service_specific_data_stored_in_euicc,
-                                    &out->has_service_specific_data_stored_in_euicc);
+                                                &out->service_specific_data_stored_in_euicc,
+                                                &out->has_service_specific_data_stored_in_euicc);
     if (err == AW_OK)
-        err = sgp22_field_read_optional_content(r, TAG_SERVICE_DATA_NOT_STORED,
-                                    &out->service_specific_data_not_stored_in_euicc,
-                                    &out->has_service_specific_data_not_stored_in_euicc);
+        err = sgp22_field_read_optional_content(
+            r, TAG_SERVICE_DATA_NOT_STORED, &out->service_specific_data_not_stored_in_euicc,
+            &out->has_service_specific_data_not_stored_in_euicc);
     if (err == AW_OK)
         err = read_optional_bool(r, TAG_ECALL_INDICATION, &out->ecall_indication,
                                  &out->has_ecall_indication);
@@ -108,10 +108,11 @@ static aw_err read_store_metadata_body(der_reader *r, sgp22_store_metadata_reque
         err = read_optional_bool(r, TAG_FALLBACK_ALLOWED, &out->fallback_allowed,
                                  &out->has_fallback_allowed);
     if (err == AW_OK)
-        err = sgp22_field_read_optional_content(r, TAG_IOT_SPECIFIC_METADATA, &out->iot_specific_metadata,
-                                    &out->has_iot_specific_metadata);
+        err = sgp22_field_read_optional_content(r, TAG_IOT_SPECIFIC_METADATA,
+                                                &out->iot_specific_metadata,
+                                                &out->has_iot_specific_metadata);
     if (err == AW_OK)
-        err = der_reader_finish(r);
+        err = sgp22_field_read_extensions(r, &out->extensions);
     return err;
 }
 
@@ -131,7 +132,7 @@ aw_err sgp22_decode_store_metadata_request(const uint8_t *buf, size_t len,
 void sgp22_put_store_metadata_request(der_builder *b, const sgp22_store_metadata_request *in)
 {
     der_builder_begin(b, SGP22_TAG_STORE_METADATA);
-    der_put_slice(b, SGP22_FIELD_TAG_ICCID, in->iccid);
+    der_put_slice(b, SGP22_TAG_ICCID, in->iccid);
     der_put_slice(b, TAG_SERVICE_PROVIDER_NAME, in->service_provider_name);
     der_put_slice(b, TAG_PROFILE_NAME, in->profile_name);
     if (in->has_icon_type)
@@ -149,6 +150,7 @@ void sgp22_put_store_metadata_request(der_builder *b, const sgp22_store_metadata
             der_builder_begin(b, DER_TAG_SEQUENCE);
             sgp22_field_put_named_bits(b, DER_CTX(0), l->items[i].profile_management_operation);
             der_put_slice(b, DER_CTX(1), l->items[i].notification_address);
+            der_put_raw(b, l->items[i].extensions.ptr, l->items[i].extensions.len);
             der_builder_end(b);
         }
         der_builder_end(b);
@@ -168,6 +170,7 @@ void sgp22_put_store_metadata_request(der_builder *b, const sgp22_store_metadata
         der_put_bool(b, TAG_FALLBACK_ALLOWED, in->fallback_allowed);
     if (in->has_iot_specific_metadata)
         der_put_slice(b, TAG_IOT_SPECIFIC_METADATA, in->iot_specific_metadata);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -206,7 +209,7 @@ aw_err sgp22_decode_configure_isdp_request(const uint8_t *buf, size_t len,
     if (err == AW_OK && out->has_dp_proprietary_data)
         err = read_dp_proprietary_data(&r, &n, out);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -219,6 +222,7 @@ void sgp22_put_configure_isdp_request(der_builder *b, const sgp22_configure_isdp
         der_put_raw(b, in->dp_additional.ptr, in->dp_additional.len);
         der_builder_end(b);
     }
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -242,7 +246,7 @@ aw_err sgp22_decode_replace_session_keys_request(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = sgp22_field_read_octets(&r, DER_CTX(2), 0, SIZE_MAX, &out->ppk_cmac);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -253,6 +257,7 @@ void sgp22_put_replace_session_keys_request(der_builder *b,
     der_put_slice(b, DER_CTX(0), in->initial_mac_chaining_value);
     der_put_slice(b, DER_CTX(1), in->ppk_enc);
     der_put_slice(b, DER_CTX(2), in->ppk_cmac);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 

@@ -5,7 +5,9 @@
  *
  * StoreMetadataRequest is also the profileMetaData of the ES9+
  * AuthenticateClient response (5.6.3). Decoding is zero-copy: slices point
- * into the input, which must outlive the struct.
+ * into the input, which must outlive the struct. Every SEQUENCE struct has
+ * `extensions` (later-version components, kept verbatim: EXTENSIBILITY
+ * IMPLIED, see sgp22_field.h).
  */
 #ifndef AIRWRITE_CORE_SGP22_BPP_CONTENT_H
 #define AIRWRITE_CORE_SGP22_BPP_CONTENT_H
@@ -64,6 +66,7 @@ typedef struct sgp22_store_metadata_request {
     bool fallback_allowed;          /* [103], reserved for SGP.32 */
     bool has_iot_specific_metadata;
     aw_slice iot_specific_metadata; /* [100] content, reserved for SGP.32 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_store_metadata_request;
 
 /* SGP.22 RSPDefinitions ConfigureISDPRequest (BF24), ES8+ 5.5.2. */
@@ -72,6 +75,7 @@ typedef struct sgp22_configure_isdp_request {
     bool has_dp_proprietary_data;
     aw_slice dp_oid;          /* OBJECT IDENTIFIER content octets, [0] in DpProprietaryData */
     aw_slice dp_additional;   /* further SM-DP+ data objects after dpOid (may be empty) */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_configure_isdp_request;
 
 /* SGP.22 RSPDefinitions ReplaceSessionKeysRequest (BF26), ES8+ 5.5.4.
@@ -82,6 +86,7 @@ typedef struct sgp22_replace_session_keys_request {
     aw_slice initial_mac_chaining_value;
     aw_slice ppk_enc;
     aw_slice ppk_cmac;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_replace_session_keys_request;
 
 aw_err sgp22_decode_store_metadata_request(const uint8_t *buf, size_t len,

@@ -37,7 +37,7 @@ aw_err sgp22_decode_smdp_signed2(const uint8_t *buf, size_t len, sgp22_smdp_sign
         err = sgp22_field_read_optional_octets(&r, SGP22_TAG_EUICC_OTPK, 0, SIZE_MAX,
                                                &out->bpp_euicc_otpk, &out->has_bpp_euicc_otpk);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -48,6 +48,7 @@ void sgp22_put_smdp_signed2(der_builder *b, const sgp22_smdp_signed2 *in)
     der_put_bool(b, DER_TAG_BOOLEAN, in->cc_required_flag);
     if (in->has_bpp_euicc_otpk)
         der_put_slice(b, SGP22_TAG_EUICC_OTPK, in->bpp_euicc_otpk);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -75,7 +76,7 @@ aw_err sgp22_decode_prepare_download_request(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = sgp22_field_read_certificate(&r, &out->smdp_certificate);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -89,6 +90,7 @@ void sgp22_put_prepare_download_request(der_builder *b,
     if (in->has_hash_cc)
         der_put_slice(b, DER_TAG_OCTET_STRING, in->hash_cc);
     der_put_raw(b, in->smdp_certificate.ptr, in->smdp_certificate.len);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -106,7 +108,7 @@ static aw_err read_euicc_signed2(der_reader *r, sgp22_euicc_signed2 *out)
                                                SGP22_HASH_CC_SIZE, &out->hash_cc,
                                                &out->has_hash_cc);
     if (err == AW_OK)
-        err = der_reader_finish(r);
+        err = sgp22_field_read_extensions(r, &out->extensions);
     return err;
 }
 
@@ -129,6 +131,7 @@ void sgp22_put_euicc_signed2(der_builder *b, const sgp22_euicc_signed2 *in)
     der_put_slice(b, SGP22_TAG_EUICC_OTPK, in->euicc_otpk);
     if (in->has_hash_cc)
         der_put_slice(b, DER_TAG_OCTET_STRING, in->hash_cc);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -142,13 +145,8 @@ aw_err sgp22_decode_prepare_download_response(const uint8_t *buf, size_t len,
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_field_open(buf, len, SGP22_TAG_PREPARE_DOWNLOAD, &outer, &out->raw);
-    if (err == AW_OK)
-        err = der_read_node(&outer, &alt);
-    if (err == AW_ERR_NOT_FOUND)
-        return AW_ERR_DER_MISSING;
-    if (err == AW_OK)
-        err = der_reader_finish(&outer);
+    aw_err err =
+        sgp22_field_open_choice(buf, len, SGP22_TAG_PREPARE_DOWNLOAD, &out->raw, &outer, &alt);
     if (err != AW_OK)
         return err;
     if (alt.tag == TAG_CHOICE_OK) {
@@ -172,7 +170,9 @@ aw_err sgp22_decode_prepare_download_response(const uint8_t *buf, size_t len,
         return AW_ERR_DER_UNEXPECTED_TAG;
     }
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, out->kind == SGP22_RESPONSE_OK
+                                                  ? &out->ok.extensions
+                                                  : &out->error.extensions);
     return err;
 }
 
@@ -185,11 +185,13 @@ void sgp22_put_prepare_download_response(der_builder *b,
         if (!sgp22_field_put_raw_if_set(b, in->ok.euicc_signed2.raw))
             sgp22_put_euicc_signed2(b, &in->ok.euicc_signed2);
         der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->ok.euicc_signature2);
+        der_put_raw(b, in->ok.extensions.ptr, in->ok.extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_RESPONSE_ERROR) {
         der_builder_begin(b, TAG_CHOICE_ERROR_SEQ);
         der_put_slice(b, DER_CTX(0), in->error.transaction_id);
         der_put_int64(b, DER_TAG_INTEGER, in->error.download_error_code);
+        der_put_raw(b, in->error.extensions.ptr, in->error.extensions.len);
         der_builder_end(b);
     } else {
         sgp22_field_fail(b, AW_ERR_ARGUMENT);
@@ -215,7 +217,7 @@ aw_err sgp22_decode_cancel_session_request(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = sgp22_field_read_integer(&r, DER_CTX(1), &out->reason);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -224,6 +226,7 @@ void sgp22_put_cancel_session_request(der_builder *b, const sgp22_cancel_session
     der_builder_begin(b, SGP22_TAG_CANCEL_SESSION);
     der_put_slice(b, DER_CTX(0), in->transaction_id);
     der_put_int64(b, DER_CTX(1), in->reason);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -246,7 +249,7 @@ aw_err sgp22_decode_euicc_cancel_session_signed(const uint8_t *buf, size_t len,
     if (err == AW_OK)
         err = sgp22_field_read_integer(&r, DER_CTX(2), &out->reason);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -257,6 +260,7 @@ void sgp22_put_euicc_cancel_session_signed(der_builder *b,
     der_put_slice(b, DER_CTX(0), in->transaction_id);
     der_put_slice(b, DER_CTX(1), in->smdp_oid);
     der_put_int64(b, DER_CTX(2), in->reason);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -276,13 +280,7 @@ aw_err sgp22_decode_cancel_session_response_tagged(const uint8_t *buf, size_t le
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_field_open(buf, len, tag, &outer, &out->raw);
-    if (err == AW_OK)
-        err = der_read_node(&outer, &alt);
-    if (err == AW_ERR_NOT_FOUND)
-        return AW_ERR_DER_MISSING;
-    if (err == AW_OK)
-        err = der_reader_finish(&outer);
+    aw_err err = sgp22_field_open_choice(buf, len, tag, &out->raw, &outer, &alt);
     if (err != AW_OK)
         return err;
     if (alt.tag == TAG_CHOICE_ERROR_INT) {
@@ -302,7 +300,7 @@ aw_err sgp22_decode_cancel_session_response_tagged(const uint8_t *buf, size_t le
         err = sgp22_field_read_octets(&r, SGP22_TAG_EUICC_SIGNATURE, 0, SIZE_MAX,
                                       &out->ok.euicc_cancel_session_signature);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->ok.extensions);
     return err;
 }
 
@@ -320,6 +318,7 @@ void sgp22_put_cancel_session_response_tagged(der_builder *b, uint32_t tag,
         if (!sgp22_field_put_raw_if_set(b, in->ok.euicc_cancel_session_signed.raw))
             sgp22_put_euicc_cancel_session_signed(b, &in->ok.euicc_cancel_session_signed);
         der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->ok.euicc_cancel_session_signature);
+        der_put_raw(b, in->ok.extensions.ptr, in->ok.extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_RESPONSE_ERROR) {
         der_put_int64(b, TAG_CHOICE_ERROR_INT, in->error);

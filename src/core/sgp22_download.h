@@ -4,7 +4,9 @@
  *
  * Decoding is zero-copy: slices point into the input, which must outlive
  * the struct. Signed parts keep `raw`, the exact TLV received, which is what
- * the signature covers; outer encoders write a set `raw` verbatim.
+ * the signature covers; outer encoders write a set `raw` verbatim. Every
+ * SEQUENCE struct has `extensions` (later-version components, kept
+ * verbatim: EXTENSIBILITY IMPLIED, see sgp22_field.h).
  */
 #ifndef AIRWRITE_CORE_SGP22_DOWNLOAD_H
 #define AIRWRITE_CORE_SGP22_DOWNLOAD_H
@@ -50,6 +52,7 @@ typedef struct sgp22_smdp_signed2 {
     bool cc_required_flag;     /* BOOLEAN */
     bool has_bpp_euicc_otpk;
     aw_slice bpp_euicc_otpk;   /* 5F49, otPK.EUICC.ECKA already used for the BPP */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_smdp_signed2;
 
 /* SGP.22 RSPDefinitions PrepareDownloadRequest (BF21), 5.7.5.
@@ -61,6 +64,7 @@ typedef struct sgp22_prepare_download_request {
     bool has_hash_cc;
     aw_slice hash_cc;          /* Octet32 */
     aw_slice smdp_certificate;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_prepare_download_request;
 
 /* SGP.22 RSPDefinitions EUICCSigned2, 5.7.5 */
@@ -70,6 +74,7 @@ typedef struct sgp22_euicc_signed2 {
     aw_slice euicc_otpk;       /* 5F49 otPK.EUICC.ECKA */
     bool has_hash_cc;
     aw_slice hash_cc;          /* Octet32 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_euicc_signed2;
 
 typedef enum sgp22_response_kind {
@@ -81,12 +86,14 @@ typedef enum sgp22_response_kind {
 typedef struct sgp22_prepare_download_response_ok {
     sgp22_euicc_signed2 euicc_signed2;
     aw_slice euicc_signature2; /* 5F37 over euiccSigned2 and smdpSignature2 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_prepare_download_response_ok;
 
 /* SGP.22 RSPDefinitions PrepareDownloadResponseError, 5.7.5 */
 typedef struct sgp22_prepare_download_response_error {
     aw_slice transaction_id;
     int64_t download_error_code; /* enum sgp22_download_error_code */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_prepare_download_response_error;
 
 /* SGP.22 RSPDefinitions PrepareDownloadResponse (BF21 CHOICE), 5.7.5 */
@@ -104,6 +111,7 @@ typedef struct sgp22_cancel_session_request {
     aw_slice raw;
     aw_slice transaction_id;   /* [0] 1..16 */
     int64_t reason;            /* [1] enum sgp22_cancel_session_reason */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_cancel_session_request;
 
 /* SGP.22 RSPDefinitions EuiccCancelSessionSigned, 5.7.14 */
@@ -112,6 +120,7 @@ typedef struct sgp22_euicc_cancel_session_signed {
     aw_slice transaction_id;   /* [0] */
     aw_slice smdp_oid;         /* [1] OBJECT IDENTIFIER content octets */
     int64_t reason;            /* [2] enum sgp22_cancel_session_reason */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_euicc_cancel_session_signed;
 
 /* SGP.22 RSPDefinitions CancelSessionResponse (BF41 CHOICE), 5.7.14 */
@@ -122,6 +131,7 @@ typedef struct sgp22_cancel_session_response {
         struct {
             sgp22_euicc_cancel_session_signed euicc_cancel_session_signed;
             aw_slice euicc_cancel_session_signature; /* 5F37 */
+            aw_slice extensions; /* later-version components, kept verbatim */
         } ok;
         int64_t error;         /* [1] enum sgp22_cancel_session_error */
     };

@@ -20,20 +20,6 @@ static aw_err read_transaction_id(der_reader *r, uint32_t tag, aw_slice *out)
                                    out);
 }
 
-/* Open a tagged CHOICE: exactly one alternative inside the outer tag. */
-static aw_err open_choice(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
-                          der_reader *outer, der_node *alt)
-{
-    aw_err err = sgp22_field_open(buf, len, tag, outer, raw);
-    if (err == AW_OK)
-        err = der_read_node(outer, alt);
-    if (err == AW_ERR_NOT_FOUND)
-        return AW_ERR_DER_MISSING;
-    if (err == AW_OK)
-        err = der_reader_finish(outer);
-    return err;
-}
-
 /* ---- InitiateAuthentication (5.6.1) ------------------------------------ */
 
 aw_err sgp22_decode_initiate_authentication_request(const uint8_t *buf, size_t len,
@@ -50,9 +36,9 @@ aw_err sgp22_decode_initiate_authentication_request(const uint8_t *buf, size_t l
     if (err == AW_OK)
         err = sgp22_field_read_utf8(&r, DER_CTX(3), 0, &out->smdp_address);
     if (err == AW_OK)
-        err = sgp22_field_read_raw_tlv(&r, SGP22_FIELD_TAG_EUICC_INFO1, &out->euicc_info1);
+        err = sgp22_field_read_raw_tlv(&r, SGP22_TAG_EUICC_INFO1, &out->euicc_info1);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -63,6 +49,7 @@ void sgp22_put_initiate_authentication_request(der_builder *b,
     der_put_slice(b, DER_CTX(1), in->euicc_challenge);
     der_put_slice(b, DER_CTX(3), in->smdp_address);
     der_put_raw(b, in->euicc_info1.ptr, in->euicc_info1.len);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -76,7 +63,8 @@ aw_err sgp22_decode_initiate_authentication_response(
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = open_choice(buf, len, SGP22_TAG_INITIATE_AUTHENTICATION, &out->raw, &outer, &alt);
+    aw_err err = sgp22_field_open_choice(buf, len, SGP22_TAG_INITIATE_AUTHENTICATION, &out->raw,
+                                         &outer, &alt);
     if (err != AW_OK)
         return err;
     if (alt.tag == TAG_ALT1_INT) {
@@ -101,7 +89,7 @@ aw_err sgp22_decode_initiate_authentication_response(
     if (err == AW_OK)
         err = sgp22_field_read_certificate(&r, &out->ok.server_certificate);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->ok.extensions);
     return err;
 }
 
@@ -117,6 +105,7 @@ void sgp22_put_initiate_authentication_response(
         der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->ok.server_signature1);
         der_put_slice(b, DER_TAG_OCTET_STRING, in->ok.euicc_ci_pkid_to_be_used);
         der_put_raw(b, in->ok.server_certificate.ptr, in->ok.server_certificate.len);
+        der_put_raw(b, in->ok.extensions.ptr, in->ok.extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_RESPONSE_ERROR) {
         der_put_int64(b, TAG_ALT1_INT, in->error);
@@ -152,7 +141,7 @@ aw_err sgp22_decode_authenticate_client_request(const uint8_t *buf, size_t len,
     if (err == AW_OK && out->use_matching_id_for_acr)
         err = der_node_get_null(&n);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -165,12 +154,14 @@ void sgp22_put_authenticate_client_request(der_builder *b,
         sgp22_put_authenticate_server_response(b, &in->authenticate_server_response);
     if (in->use_matching_id_for_acr)
         der_put_null(b, DER_TAG_NULL);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
 SGP22_FIELD_DEFINE_ENCODE(authenticate_client_request, sgp22_authenticate_client_request)
 
-static aw_err read_authenticate_client_ok(der_reader *r, bool acr, sgp22_authenticate_client_ok *out)
+static aw_err read_authenticate_client_ok(der_reader *r, bool acr,
+                                          sgp22_authenticate_client_ok *out)
 {
     aw_err err = read_transaction_id(r, DER_CTX(0), &out->transaction_id);
     if (err == AW_OK)
@@ -196,7 +187,8 @@ aw_err sgp22_decode_authenticate_client_response(const uint8_t *buf, size_t len,
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = open_choice(buf, len, SGP22_TAG_AUTHENTICATE_CLIENT, &out->raw, &outer, &alt);
+    aw_err err = sgp22_field_open_choice(buf, len, SGP22_TAG_AUTHENTICATE_CLIENT, &out->raw, &outer,
+                                         &alt);
     if (err != AW_OK)
         return err;
     if (alt.tag == TAG_ALT1_INT) {
@@ -205,13 +197,14 @@ aw_err sgp22_decode_authenticate_client_response(const uint8_t *buf, size_t len,
     }
     if (alt.tag != TAG_ALT0 && alt.tag != TAG_ALT5)
         return AW_ERR_DER_UNEXPECTED_TAG;
-    out->kind = alt.tag == TAG_ALT0 ? SGP22_AUTHENTICATE_CLIENT_OK : SGP22_AUTHENTICATE_CLIENT_OK_ACR;
+    out->kind =
+        alt.tag == TAG_ALT0 ? SGP22_AUTHENTICATE_CLIENT_OK : SGP22_AUTHENTICATE_CLIENT_OK_ACR;
     err = der_reader_enter(&outer, &alt, &r);
     if (err == AW_OK)
         err = read_authenticate_client_ok(&r, out->kind == SGP22_AUTHENTICATE_CLIENT_OK_ACR,
                                           &out->ok);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->ok.extensions);
     return err;
 }
 
@@ -230,6 +223,7 @@ void sgp22_put_authenticate_client_response(der_builder *b,
             der_put_slice(b, SGP22_TAG_EUICC_SIGNATURE, in->ok.smdp_signature2);
             der_put_raw(b, in->ok.smdp_certificate.ptr, in->ok.smdp_certificate.len);
         }
+        der_put_raw(b, in->ok.extensions.ptr, in->ok.extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_AUTHENTICATE_CLIENT_ERROR) {
         der_put_int64(b, TAG_ALT1_INT, in->error);
@@ -258,7 +252,7 @@ aw_err sgp22_decode_get_bound_profile_package_request(
                                 sgp22_decode_prepare_download_response,
                                 &out->prepare_download_response, err);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -269,6 +263,7 @@ void sgp22_put_get_bound_profile_package_request(
     der_put_slice(b, DER_CTX(0), in->transaction_id);
     if (!sgp22_field_put_raw_if_set(b, in->prepare_download_response.raw))
         sgp22_put_prepare_download_response(b, &in->prepare_download_response);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -283,8 +278,8 @@ aw_err sgp22_decode_get_bound_profile_package_response(
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = open_choice(buf, len, SGP22_TAG_GET_BOUND_PROFILE_PACKAGE, &out->raw, &outer,
-                             &alt);
+    aw_err err = sgp22_field_open_choice(buf, len, SGP22_TAG_GET_BOUND_PROFILE_PACKAGE, &out->raw,
+                                         &outer, &alt);
     if (err != AW_OK)
         return err;
     if (alt.tag == TAG_ALT1_INT) {
@@ -302,7 +297,7 @@ aw_err sgp22_decode_get_bound_profile_package_response(
                                 sgp22_decode_bound_profile_package,
                                 &out->ok.bound_profile_package, err);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->ok.extensions);
     return err;
 }
 
@@ -315,6 +310,7 @@ void sgp22_put_get_bound_profile_package_response(
         der_put_slice(b, DER_CTX(0), in->ok.transaction_id);
         if (!sgp22_field_put_raw_if_set(b, in->ok.bound_profile_package.raw))
             sgp22_put_bound_profile_package(b, &in->ok.bound_profile_package);
+        der_put_raw(b, in->ok.extensions.ptr, in->ok.extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_RESPONSE_ERROR) {
         der_put_int64(b, TAG_ALT1_INT, in->error);
@@ -347,7 +343,7 @@ aw_err sgp22_decode_cancel_session_request_es9(const uint8_t *buf, size_t len,
                                                           TAG_CANCEL_SESSION_RESPONSE,
                                                           &out->cancel_session_response);
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->extensions);
     return err;
 }
 
@@ -359,6 +355,7 @@ void sgp22_put_cancel_session_request_es9(der_builder *b,
     if (!sgp22_field_put_raw_if_set(b, in->cancel_session_response.raw))
         sgp22_put_cancel_session_response_tagged(b, TAG_CANCEL_SESSION_RESPONSE,
                                                  &in->cancel_session_response);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -372,7 +369,8 @@ aw_err sgp22_decode_cancel_session_response_es9(const uint8_t *buf, size_t len,
     if (out == NULL)
         return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
-    aw_err err = open_choice(buf, len, SGP22_TAG_CANCEL_SESSION, &out->raw, &outer, &alt);
+    aw_err err = sgp22_field_open_choice(buf, len, SGP22_TAG_CANCEL_SESSION, &out->raw, &outer,
+                                         &alt);
     if (err != AW_OK)
         return err;
     if (alt.tag == TAG_ALT1_INT) {
@@ -382,9 +380,9 @@ aw_err sgp22_decode_cancel_session_response_es9(const uint8_t *buf, size_t len,
     if (alt.tag != TAG_ALT0)
         return AW_ERR_DER_UNEXPECTED_TAG;
     out->kind = SGP22_RESPONSE_OK;
-    err = der_reader_enter(&outer, &alt, &r); /* CancelSessionOk is empty */
+    err = der_reader_enter(&outer, &alt, &r); /* CancelSessionOk has no components */
     if (err == AW_OK)
-        err = der_reader_finish(&r);
+        err = sgp22_field_read_extensions(&r, &out->ok_extensions);
     return err;
 }
 
@@ -394,6 +392,7 @@ void sgp22_put_cancel_session_response_es9(der_builder *b,
     der_builder_begin(b, SGP22_TAG_CANCEL_SESSION);
     if (in->kind == SGP22_RESPONSE_OK) {
         der_builder_begin(b, TAG_ALT0);
+        der_put_raw(b, in->ok_extensions.ptr, in->ok_extensions.len);
         der_builder_end(b);
     } else if (in->kind == SGP22_RESPONSE_ERROR) {
         der_put_int64(b, TAG_ALT1_INT, in->error);

@@ -4,7 +4,8 @@
  * AuthenticateClient 5.6.3, CancelSession 5.6.5) as typed DER codecs. The
  * ES10b parts they carry use the sgp22_auth, sgp22_download and sgp22_bpp
  * codecs. The A2 wrapper CHOICE and HandleNotification (notifications) are
- * not covered here.
+ * not covered here. Every SEQUENCE struct has `extensions` (later-version
+ * components, kept verbatim: EXTENSIBILITY IMPLIED, see sgp22_field.h).
  */
 #ifndef AIRWRITE_CORE_SGP22_ES9_H
 #define AIRWRITE_CORE_SGP22_ES9_H
@@ -63,6 +64,7 @@ typedef struct sgp22_initiate_authentication_request {
     aw_slice euicc_challenge; /* [1] Octet16 */
     aw_slice smdp_address;    /* [3] UTF8String */
     aw_slice euicc_info1;     /* raw BF20 TLV (sgp22_euicc_info) */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_initiate_authentication_request;
 
 /* SGP.22 RSPDefinitions InitiateAuthenticationOkEs9, 5.6.1 */
@@ -72,6 +74,7 @@ typedef struct sgp22_initiate_authentication_ok {
     aw_slice server_signature1;        /* 5F37 */
     aw_slice euicc_ci_pkid_to_be_used; /* OCTET STRING */
     aw_slice server_certificate;       /* raw X.509 TLV */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_initiate_authentication_ok;
 
 /* SGP.22 RSPDefinitions InitiateAuthenticationResponse (BF39 CHOICE), 5.6.1:
@@ -91,6 +94,7 @@ typedef struct sgp22_authenticate_client_request {
     aw_slice transaction_id; /* [0] */
     sgp22_authenticate_server_response authenticate_server_response; /* BF38 */
     bool use_matching_id_for_acr; /* NULL OPTIONAL present */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_authenticate_client_request;
 
 typedef enum sgp22_authenticate_client_kind {
@@ -107,6 +111,7 @@ typedef struct sgp22_authenticate_client_ok {
     sgp22_smdp_signed2 smdp_signed2;
     aw_slice smdp_signature2;                       /* 5F37 */
     aw_slice smdp_certificate;                      /* raw X.509 TLV */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_authenticate_client_ok;
 
 /* SGP.22 RSPDefinitions AuthenticateClientResponseEs9 (BF3B CHOICE), 5.6.3 */
@@ -124,6 +129,7 @@ typedef struct sgp22_get_bound_profile_package_request {
     aw_slice raw;
     aw_slice transaction_id;                                /* [0] */
     sgp22_prepare_download_response prepare_download_response; /* BF21 */
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_get_bound_profile_package_request;
 
 /* SGP.22 RSPDefinitions GetBoundProfilePackageResponse (BF3A CHOICE), 5.6.2:
@@ -135,6 +141,7 @@ typedef struct sgp22_get_bound_profile_package_response {
         struct {
             aw_slice transaction_id;                         /* [0] */
             sgp22_bound_profile_package bound_profile_package; /* BF36 */
+            aw_slice extensions; /* later-version components, kept verbatim */
         } ok;
         int64_t error; /* enum sgp22_get_bound_profile_package_error */
     };
@@ -147,6 +154,7 @@ typedef struct sgp22_cancel_session_request_es9 {
     aw_slice raw;
     aw_slice transaction_id;
     sgp22_cancel_session_response cancel_session_response;
+    aw_slice extensions; /* later-version components, kept verbatim */
 } sgp22_cancel_session_request_es9;
 
 /* SGP.22 RSPDefinitions CancelSessionResponseEs9 (BF41 CHOICE), 5.6.5:
@@ -155,6 +163,7 @@ typedef struct sgp22_cancel_session_response_es9 {
     aw_slice raw;
     sgp22_response_kind kind;
     int64_t error; /* enum sgp22_cancel_session_es9_error, when kind is ERROR */
+    aw_slice ok_extensions; /* CancelSessionOk content (later-version components) */
 } sgp22_cancel_session_response_es9;
 
 #define SGP22_ES9_DECLARE(name)                                                        \

@@ -16,13 +16,15 @@
 #define DEFINE_EMPTY_REQUEST(type, tag)                                               \
     aw_err sgp22_decode_##type(const uint8_t *buf, size_t len, sgp22_##type *out)     \
     {                                                                                 \
+        if (out == NULL)                                                              \
+            return AW_ERR_ARGUMENT;                                                   \
         memset(out, 0, sizeof(*out));                                                 \
-        return sgp22_info_decode_empty(buf, len, tag, &out->raw);                     \
+        return sgp22_info_decode_empty(buf, len, tag, &out->raw, &out->extensions);   \
     }                                                                                 \
     void sgp22_put_##type(der_builder *b, const sgp22_##type *in)                     \
     {                                                                                 \
-        (void)in;                                                                     \
         der_builder_begin(b, tag);                                                    \
+        der_put_raw(b, in->extensions.ptr, in->extensions.len);                       \
         der_builder_end(b);                                                           \
     }                                                                                 \
     SGP22_INFO_DEFINE_ENCODE(type)
@@ -86,12 +88,15 @@ static aw_err visit_euicc_info1(void *ctx, size_t index, const der_reader *paren
 
 aw_err sgp22_decode_euicc_info1(const uint8_t *buf, size_t len, sgp22_euicc_info1 *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, SGP22_TAG_EUICC_INFO1, &top, &r);
     if (err == AW_OK)
-        err = sgp22_info_walk(&r, euicc_info1_fields, 3, visit_euicc_info1, out);
+        err = sgp22_info_walk(&r, euicc_info1_fields, 3, visit_euicc_info1, out,
+                              &out->extensions);
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -103,6 +108,7 @@ void sgp22_put_euicc_info1(der_builder *b, const sgp22_euicc_info1 *in)
     der_put_slice(b, DER_CTX(2), in->svn);
     sgp22_info_put_octets_list(b, DER_CTX_CONS(9), &in->euicc_ci_pkid_list_for_verification);
     sgp22_info_put_octets_list(b, DER_CTX_CONS(10), &in->euicc_ci_pkid_list_for_signing);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -205,7 +211,8 @@ static aw_err visit_euicc_info2(void *ctx, size_t index, const der_reader *paren
         err = der_reader_enter(parent, n, &inner);
         if (err != AW_OK)
             return err;
-        return sgp22_info_walk(&inner, certification_fields, 2, visit_certification, out);
+        return sgp22_info_walk(&inner, certification_fields, 2, visit_certification, out,
+                               &out->certification_data_object_extensions);
     case EI2_TRE_PROPERTIES:
         out->has_tre_properties = true;
         return sgp22_info_read_flags(n, &out->tre_properties);
@@ -241,12 +248,15 @@ static aw_err visit_euicc_info2(void *ctx, size_t index, const der_reader *paren
 
 aw_err sgp22_decode_euicc_info2(const uint8_t *buf, size_t len, sgp22_euicc_info2 *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, SGP22_TAG_EUICC_INFO2, &top, &r);
     if (err == AW_OK)
-        err = sgp22_info_walk(&r, euicc_info2_fields, EI2__COUNT, visit_euicc_info2, out);
+        err = sgp22_info_walk(&r, euicc_info2_fields, EI2__COUNT, visit_euicc_info2, out,
+                              &out->extensions);
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -278,6 +288,8 @@ void sgp22_put_euicc_info2(der_builder *b, const sgp22_euicc_info2 *in)
         der_builder_begin(b, DER_CTX_CONS(12));
         der_put_slice(b, DER_CTX(0), in->platform_label);
         der_put_slice(b, DER_CTX(1), in->discovery_base_url);
+        der_put_raw(b, in->certification_data_object_extensions.ptr,
+                    in->certification_data_object_extensions.len);
         der_builder_end(b);
     }
     if (in->has_tre_properties)
@@ -303,6 +315,7 @@ void sgp22_put_euicc_info2(der_builder *b, const sgp22_euicc_info2 *in)
     }
     if (in->has_euicc_minimum_security_level)
         der_put_slice(b, DER_CTX(21), in->euicc_minimum_security_level);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -313,16 +326,17 @@ SGP22_INFO_DEFINE_ENCODE(euicc_info2)
 aw_err sgp22_decode_get_euicc_data_request(const uint8_t *buf, size_t len,
                                            sgp22_get_euicc_data_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_info_open(buf, len, SGP22_TAG_GET_EUICC_DATA, &top, &r);
-    if (err == AW_OK)
-        err = der_read_expect(&r, SGP22_TAG_TAG_LIST, &n);
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_GET_EUICC_DATA,
+                                          (sgp22_info_field){SGP22_TAG_TAG_LIST, false}, &top, &r,
+                                          &n, &present, &out->extensions);
     if (err == AW_OK)
         err = sgp22_info_read_octets(&n, 1, 1, &out->tag_list);
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -332,6 +346,7 @@ void sgp22_put_get_euicc_data_request(der_builder *b, const sgp22_get_euicc_data
 {
     der_builder_begin(b, SGP22_TAG_GET_EUICC_DATA);
     der_put_slice(b, SGP22_TAG_TAG_LIST, in->tag_list);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -340,16 +355,18 @@ SGP22_INFO_DEFINE_ENCODE(get_euicc_data_request)
 aw_err sgp22_decode_get_euicc_data_response(const uint8_t *buf, size_t len,
                                             sgp22_get_euicc_data_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_info_open(buf, len, SGP22_TAG_GET_EUICC_DATA, &top, &r);
-    if (err == AW_OK)
-        err = der_read_expect(&r, SGP22_TAG_ICCID, &n); /* eidValue [APPLICATION 26] */
+    /* eidValue [APPLICATION 26], the tag of Iccid */
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_GET_EUICC_DATA,
+                                          (sgp22_info_field){SGP22_TAG_ICCID, false}, &top, &r,
+                                          &n, &present, &out->extensions);
     if (err == AW_OK)
         err = sgp22_info_read_octets(&n, SGP22_EID_SIZE, SGP22_EID_SIZE, &out->eid_value);
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -359,6 +376,7 @@ void sgp22_put_get_euicc_data_response(der_builder *b, const sgp22_get_euicc_dat
 {
     der_builder_begin(b, SGP22_TAG_GET_EUICC_DATA);
     der_put_slice(b, SGP22_TAG_ICCID, in->eid_value);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -386,13 +404,15 @@ static aw_err visit_configured_addresses(void *ctx, size_t index, const der_read
 aw_err sgp22_decode_euicc_configured_addresses_response(
     const uint8_t *buf, size_t len, sgp22_euicc_configured_addresses_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, SGP22_TAG_EUICC_CONFIGURED_ADDRESSES, &top, &r);
     if (err == AW_OK)
         err = sgp22_info_walk(&r, configured_addresses_fields, 2, visit_configured_addresses,
-                              out);
+                              out, &out->extensions);
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -405,32 +425,24 @@ void sgp22_put_euicc_configured_addresses_response(
     if (in->has_default_dp_address)
         der_put_slice(b, DER_CTX(0), in->default_dp_address);
     der_put_slice(b, DER_CTX(1), in->root_ds_address);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
 SGP22_INFO_DEFINE_ENCODE(euicc_configured_addresses_response)
 
-/* A SEQUENCE whose only component is `component`; r is left on its contents. */
-static aw_err decode_single_component(const uint8_t *buf, size_t len, uint32_t tag,
-                                      uint32_t component, der_node *top, der_reader *r,
-                                      der_node *n)
-{
-    aw_err err = sgp22_info_open(buf, len, tag, top, r);
-    if (err == AW_OK)
-        err = der_read_expect(r, component, n);
-    if (err == AW_OK && !der_reader_at_end(r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
-    return err;
-}
-
 aw_err sgp22_decode_set_default_dp_address_request(const uint8_t *buf, size_t len,
                                                    sgp22_set_default_dp_address_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = decode_single_component(buf, len, SGP22_TAG_SET_DEFAULT_DP_ADDRESS, DER_CTX(0),
-                                         &top, &r, &n);
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_SET_DEFAULT_DP_ADDRESS,
+                                          (sgp22_info_field){DER_CTX(0), false}, &top, &r, &n,
+                                          &present, &out->extensions);
     if (err == AW_OK)
         err = sgp22_info_read_utf8(&n, 0, SIZE_MAX, &out->default_dp_address);
     if (err == AW_OK)
@@ -443,6 +455,7 @@ void sgp22_put_set_default_dp_address_request(der_builder *b,
 {
     der_builder_begin(b, SGP22_TAG_SET_DEFAULT_DP_ADDRESS);
     der_put_slice(b, DER_CTX(0), in->default_dp_address);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -451,15 +464,18 @@ SGP22_INFO_DEFINE_ENCODE(set_default_dp_address_request)
 aw_err sgp22_decode_set_default_dp_address_response(const uint8_t *buf, size_t len,
                                                     sgp22_set_default_dp_address_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
     return sgp22_info_decode_result(buf, len, SGP22_TAG_SET_DEFAULT_DP_ADDRESS, &out->raw,
-                                    &out->set_default_dp_address_result);
+                                    &out->set_default_dp_address_result, &out->extensions);
 }
 
 void sgp22_put_set_default_dp_address_response(der_builder *b,
                                                const sgp22_set_default_dp_address_response *in)
 {
-    sgp22_info_put_result(b, SGP22_TAG_SET_DEFAULT_DP_ADDRESS, in->set_default_dp_address_result);
+    sgp22_info_put_result(b, SGP22_TAG_SET_DEFAULT_DP_ADDRESS, in->set_default_dp_address_result,
+                          in->extensions);
 }
 
 SGP22_INFO_DEFINE_ENCODE(set_default_dp_address_response)
@@ -506,7 +522,7 @@ static aw_err read_rule(const der_reader *parent, const der_node *n,
     aw_err err = der_reader_enter(parent, n, &r);
     if (err != AW_OK)
         return err;
-    return sgp22_info_walk(&r, rule_fields, 3, visit_rule, out);
+    return sgp22_info_walk(&r, rule_fields, 3, visit_rule, out, &out->extensions);
 }
 
 static aw_err check_rule(const der_reader *parent, const der_node *n)
@@ -529,11 +545,15 @@ aw_err sgp22_rat_list_next(sgp22_list_iter *it, sgp22_profile_policy_authorisati
 
 aw_err sgp22_decode_get_rat_response(const uint8_t *buf, size_t len, sgp22_get_rat_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = decode_single_component(buf, len, SGP22_TAG_GET_RAT, DER_CTX_CONS(0), &top, &r,
-                                         &n);
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_GET_RAT,
+                                          (sgp22_info_field){DER_CTX_CONS(0), false}, &top, &r,
+                                          &n, &present, &out->extensions);
     if (err == AW_OK)
         err = sgp22_info_read_list(&r, &n, check_rule, &out->rat.raw, &out->rat.count);
     if (err == AW_OK)
@@ -552,12 +572,14 @@ void sgp22_put_get_rat_response(der_builder *b, const sgp22_get_rat_response *in
             sgp22_info_put_flags(b, DER_CTX(0), rule->ppr_ids);
             sgp22_info_put_operator_id_list(b, DER_CTX_CONS(1), &rule->allowed_operators);
             sgp22_info_put_flags(b, DER_CTX(2), rule->ppr_flags);
+            der_put_raw(b, rule->extensions.ptr, rule->extensions.len);
             der_builder_end(b);
         }
     } else {
         der_put_raw(b, in->rat.raw.ptr, in->rat.raw.len);
     }
     der_builder_end(b);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 

@@ -7,7 +7,7 @@
  * the struct); see sgp22_info_common.h for flags and lists. Each decode_*
  * takes exactly one TLV filling buf; each put_* appends DER to a builder and
  * each encode_* returns a malloc'd encoding (free with free()).
- * RSPDefinitions has no extension markers, so unknown components are refused.
+ * Unknown trailing components are kept as extensions (EXTENSIBILITY IMPLIED).
  */
 #ifndef AIRWRITE_CORE_SGP22_EUICC_INFO_H
 #define AIRWRITE_CORE_SGP22_EUICC_INFO_H
@@ -17,21 +17,34 @@
 
 /* Requests without content: GetEuiccInfo1Request (BF20), GetEuiccInfo2Request
  * (BF22), EuiccConfiguredAddressesRequest (BF3C), GetRatRequest (BF43).
- * raw is the TLV decoded. */
-typedef struct sgp22_get_euicc_info1_request { aw_slice raw; } sgp22_get_euicc_info1_request;
-typedef struct sgp22_get_euicc_info2_request { aw_slice raw; } sgp22_get_euicc_info2_request;
+ * raw is the TLV decoded. In every struct of this module, `extensions` holds
+ * components of a later version after the known ones (see
+ * sgp22_info_common.h), written back verbatim by the encoders. */
+typedef struct sgp22_get_euicc_info1_request {
+    aw_slice raw;
+    aw_slice extensions;
+} sgp22_get_euicc_info1_request;
+typedef struct sgp22_get_euicc_info2_request {
+    aw_slice raw;
+    aw_slice extensions;
+} sgp22_get_euicc_info2_request;
 typedef struct sgp22_euicc_configured_addresses_request {
     aw_slice raw;
+    aw_slice extensions;
 } sgp22_euicc_configured_addresses_request;
-typedef struct sgp22_get_rat_request { aw_slice raw; } sgp22_get_rat_request;
+typedef struct sgp22_get_rat_request {
+    aw_slice raw;
+    aw_slice extensions;
+} sgp22_get_rat_request;
 
 /* SGP.22 RSPDefinitions EUICCInfo1, 5.7.8 (ES10b.GetEUICCInfo); also carried
  * in ES9+.InitiateAuthentication. */
 typedef struct sgp22_euicc_info1 {
     aw_slice raw;
     aw_slice svn;                                      /* [2] VersionType */
-    sgp22_octets_list euicc_ci_pkid_list_for_verification; /* [9] SEQUENCE OF SubjectKeyIdentifier */
+    sgp22_octets_list euicc_ci_pkid_list_for_verification; /* [9] SEQUENCE OF SKI */
     sgp22_octets_list euicc_ci_pkid_list_for_signing;      /* [10] */
+    aw_slice extensions;
 } sgp22_euicc_info1;
 
 /* EUICCInfo2 euiccCategory */
@@ -84,6 +97,7 @@ typedef struct sgp22_euicc_info2 {
     bool has_certification_data_object;
     aw_slice platform_label;          /* [12] CertificationDataObject [0] UTF8String */
     aw_slice discovery_base_url;      /* [12] CertificationDataObject [1] UTF8String */
+    aw_slice certification_data_object_extensions;
     bool has_tre_properties;
     uint32_t tre_properties;          /* [13] SGP22_TRE_* flags */
     bool has_tre_product_reference;
@@ -102,18 +116,21 @@ typedef struct sgp22_euicc_info2 {
     aw_slice iot_specific_info;       /* [20] whole B4 TLV, defined by SGP.32 */
     bool has_euicc_minimum_security_level;
     aw_slice euicc_minimum_security_level; /* [21] OCTET STRING (SIZE(1)) */
+    aw_slice extensions;
 } sgp22_euicc_info2;
 
 /* SGP.22 RSPDefinitions GetEuiccDataRequest, 5.7.20 (ES10c.GetEID) */
 typedef struct sgp22_get_euicc_data_request {
     aw_slice raw;
     aw_slice tag_list; /* 5C Octet1: the spec sets it to '5A' */
+    aw_slice extensions;
 } sgp22_get_euicc_data_request;
 
 /* SGP.22 RSPDefinitions GetEuiccDataResponse, 5.7.20 (ES10c.GetEID) */
 typedef struct sgp22_get_euicc_data_response {
     aw_slice raw;
     aw_slice eid_value; /* 5A Octet16 */
+    aw_slice extensions;
 } sgp22_get_euicc_data_response;
 
 /* SGP.22 RSPDefinitions EuiccConfiguredAddressesResponse, 5.7.3 */
@@ -122,12 +139,14 @@ typedef struct sgp22_euicc_configured_addresses_response {
     bool has_default_dp_address;
     aw_slice default_dp_address; /* [0] UTF8String FQDN */
     aw_slice root_ds_address;    /* [1] UTF8String FQDN */
+    aw_slice extensions;
 } sgp22_euicc_configured_addresses_response;
 
 /* SGP.22 RSPDefinitions SetDefaultDpAddressRequest, 5.7.4 */
 typedef struct sgp22_set_default_dp_address_request {
     aw_slice raw;
     aw_slice default_dp_address; /* [0] UTF8String FQDN */
+    aw_slice extensions;
 } sgp22_set_default_dp_address_request;
 
 enum sgp22_set_default_dp_address_result {
@@ -139,6 +158,7 @@ enum sgp22_set_default_dp_address_result {
 typedef struct sgp22_set_default_dp_address_response {
     aw_slice raw;
     int64_t set_default_dp_address_result; /* [0] enum sgp22_set_default_dp_address_result */
+    aw_slice extensions;
 } sgp22_set_default_dp_address_response;
 
 /* RulesAuthorisationTable pprFlags named bits */
@@ -149,6 +169,7 @@ typedef struct sgp22_profile_policy_authorisation_rule {
     uint32_t ppr_ids;                          /* [0] PprIds flags */
     sgp22_operator_id_list allowed_operators;  /* [1] SEQUENCE OF OperatorId */
     uint32_t ppr_flags;                        /* [2] SGP22_PPR_FLAG_* */
+    aw_slice extensions;
 } sgp22_profile_policy_authorisation_rule;
 
 /* RulesAuthorisationTable: SEQUENCE OF ProfilePolicyAuthorisationRule (30). */
@@ -162,6 +183,7 @@ typedef struct sgp22_rat_list {
 typedef struct sgp22_get_rat_response {
     aw_slice raw;
     sgp22_rat_list rat; /* [0] RulesAuthorisationTable */
+    aw_slice extensions;
 } sgp22_get_rat_response;
 
 aw_err sgp22_decode_get_euicc_info1_request(const uint8_t *buf, size_t len,

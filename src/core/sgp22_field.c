@@ -222,6 +222,31 @@ aw_err sgp22_field_open(const uint8_t *buf, size_t len, uint32_t tag, der_reader
     return err;
 }
 
+aw_err sgp22_field_read_extensions(der_reader *r, aw_slice *extensions)
+{
+    size_t left = (size_t)(r->end - r->pos);
+    aw_err err = der_validate(r->pos, left, DER_MAX_DEPTH - 1 - r->depth);
+    if (err != AW_OK)
+        return err;
+    extensions->ptr = left > 0 ? r->pos : NULL;
+    extensions->len = left;
+    r->pos = r->end;
+    return AW_OK;
+}
+
+aw_err sgp22_field_open_choice(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
+                               der_reader *outer, der_node *alt)
+{
+    aw_err err = sgp22_field_open(buf, len, tag, outer, raw);
+    if (err == AW_OK)
+        err = der_read_node(outer, alt);
+    if (err == AW_ERR_NOT_FOUND)
+        return AW_ERR_DER_MISSING;
+    if (err == AW_OK)
+        err = der_reader_finish(outer);
+    return err;
+}
+
 void sgp22_field_fail(der_builder *b, aw_err err)
 {
     if (b->err == AW_OK)

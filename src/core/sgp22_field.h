@@ -25,14 +25,6 @@
 /* Octet32 hashCc */
 #define SGP22_HASH_CC_SIZE 32u
 
-/* Tags of types another codec owns, or that several SGP.22 messages share,
- * as they appear inside the authentication and download messages. */
-#define SGP22_FIELD_TAG_ICCID 0x5Au        /* Iccid [APPLICATION 26], 2.5.4 */
-#define SGP22_FIELD_TAG_ISDP_AID 0x4Fu     /* [APPLICATION 15] ISD-P AID, 5.7.6 */
-#define SGP22_FIELD_TAG_EUICC_INFO1 0xBF20u /* EUICCInfo1 (sgp22_euicc_info), 5.7.8 */
-#define SGP22_FIELD_TAG_EUICC_INFO2 0xBF22u /* EUICCInfo2 (sgp22_euicc_info), 5.7.8 */
-#define SGP22_FIELD_TAG_NOTIFICATION_METADATA 0xBF2Fu /* NotificationMetadata (sgp22_notification), 5.7.10 */
-
 /* Read a TLV with this (primitive) tag whose length is in [min, max]. */
 aw_err sgp22_field_read_octets(der_reader *r, uint32_t tag, size_t min, size_t max,
                                aw_slice *out);
@@ -84,6 +76,22 @@ aw_err sgp22_field_open(const uint8_t *buf, size_t len, uint32_t tag, der_reader
 /* Set the builder's sticky error unless one is already set, e.g.
  * AW_ERR_LIMIT when a fixed-capacity list count exceeds its maximum. */
 void sgp22_field_fail(der_builder *b, aw_err err);
+
+/* RSPDefinitions is "AUTOMATIC TAGS EXTENSIBILITY IMPLIED" (the module
+ * header in SGP.22; the wireshark copy comments it out for its compiler),
+ * so every SEQUENCE may gain components in a later version: whatever
+ * follows the known components is taken as extension additions, its
+ * framing checked, and kept verbatim in `extensions` for the encoder to
+ * write back (so signed parts keep their exact bytes). Consumes the rest of
+ * r. The convention matches sgp22_info_common.h. */
+aw_err sgp22_field_read_extensions(der_reader *r, aw_slice *extensions);
+
+/* Open a tagged CHOICE (the tag is explicit around a CHOICE, X.680 31.2.7):
+ * the one TLV filling buf carries `tag` and holds exactly one alternative,
+ * read into *alt (AW_ERR_DER_MISSING when empty, AW_ERR_DER_TRAILING after
+ * it). outer is left on the CHOICE content for der_reader_enter. */
+aw_err sgp22_field_open_choice(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
+                               der_reader *outer, der_node *alt);
 
 /* Write an inner signed part verbatim from its raw TLV when it was decoded
  * (raw set); returns false when raw is empty so the caller encodes fields. */

@@ -11,11 +11,41 @@ void sgp22_list_iter_init(sgp22_list_iter *it, aw_slice contents)
     der_reader_init(&it->reader, contents.ptr, contents.len);
 }
 
+/* SGP.22 RSPDefinitions is "AUTOMATIC TAGS EXTENSIBILITY IMPLIED" (the
+ * wireshark copy comments the clause out for its compiler): every SEQUENCE
+ * ends with an implied extension marker (X.680, module header), so components past
+ * the root that the module does not define are extension additions from a
+ * later version. They are kept, framing checked, for byte-exact re-encoding;
+ * a known component after them is out of order. */
+static aw_err skip_extensions(der_reader *r, const der_node *first,
+                              const sgp22_info_field *fields, size_t count,
+                              aw_slice *extensions)
+{
+    der_node n = *first;
+    for (;;) {
+        for (size_t k = 0; k < count; k++)
+            if (fields[k].tag == n.tag)
+                return AW_ERR_DER_ORDER;
+        aw_err err = der_validate(n.raw.ptr, n.raw.len, 0);
+        if (err != AW_OK)
+            return err;
+        if (der_reader_at_end(r))
+            break;
+        err = der_read_node(r, &n);
+        if (err != AW_OK)
+            return err;
+    }
+    extensions->ptr = first->raw.ptr;
+    extensions->len = (size_t)(n.raw.ptr + n.raw.len - first->raw.ptr);
+    return AW_OK;
+}
+
 aw_err sgp22_info_walk(der_reader *r, const sgp22_info_field *fields, size_t count,
-                       sgp22_info_visit_fn visit, void *ctx)
+                       sgp22_info_visit_fn visit, void *ctx, aw_slice *extensions)
 {
     size_t next = 0;
     der_node n;
+    *extensions = (aw_slice){0};
     while (!der_reader_at_end(r)) {
         aw_err err = der_read_node(r, &n);
         if (err != AW_OK)
@@ -27,7 +57,10 @@ aw_err sgp22_info_walk(der_reader *r, const sgp22_info_field *fields, size_t cou
             for (size_t k = 0; k < next; k++)
                 if (fields[k].tag == n.tag)
                     return AW_ERR_DER_ORDER;
-            return AW_ERR_DER_UNEXPECTED_TAG;
+            for (size_t k = next; k < count; k++)
+                if (!fields[k].optional)
+                    return AW_ERR_DER_MISSING;
+            return skip_extensions(r, &n, fields, count, extensions);
         }
         for (size_t k = next; k < j; k++)
             if (!fields[k].optional)
@@ -60,32 +93,63 @@ aw_err sgp22_info_open(const uint8_t *buf, size_t len, uint32_t tag, der_node *t
     return der_reader_enter(&root, top, inner);
 }
 
-aw_err sgp22_info_decode_empty(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw)
+typedef struct capture {
+    der_node node;
+    bool present;
+} capture;
+
+static aw_err visit_capture(void *ctx, size_t index, const der_reader *parent, const der_node *n)
 {
-    der_node top;
-    der_reader r;
-    *raw = (aw_slice){0};
-    aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
-    if (err != AW_OK)
-        return err;
-    if (!der_reader_at_end(&r))
-        return AW_ERR_DER_UNEXPECTED_TAG; /* the request has no components */
-    *raw = top.raw;
+    capture *c = ctx;
+    (void)index;
+    (void)parent;
+    c->node = *n;
+    c->present = true;
     return AW_OK;
 }
 
+aw_err sgp22_info_decode_empty(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
+                               aw_slice *extensions)
+{
+    der_node top;
+    der_reader r;
+    capture c = {.present = false}; /* no field: every component is an extension */
+    *raw = (aw_slice){0};
+    *extensions = (aw_slice){0};
+    aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
+    if (err == AW_OK)
+        err = sgp22_info_walk(&r, NULL, 0, visit_capture, &c, extensions);
+    if (err == AW_OK)
+        *raw = top.raw;
+    return err;
+}
+
+aw_err sgp22_info_decode_single(const uint8_t *buf, size_t len, uint32_t tag,
+                                sgp22_info_field field, der_node *top, der_reader *r,
+                                der_node *n, bool *present, aw_slice *extensions)
+{
+    capture c = {.present = false};
+    *present = false;
+    aw_err err = sgp22_info_open(buf, len, tag, top, r);
+    if (err == AW_OK)
+        err = sgp22_info_walk(r, &field, 1, visit_capture, &c, extensions);
+    if (err == AW_OK) {
+        *n = c.node;
+        *present = c.present;
+    }
+    return err;
+}
+
 aw_err sgp22_info_decode_result(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
-                                int64_t *result)
+                                int64_t *result, aw_slice *extensions)
 {
     der_node top, n;
     der_reader r;
+    bool present;
     *raw = (aw_slice){0};
     *result = 0;
-    aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
-    if (err == AW_OK)
-        err = der_read_expect(&r, DER_CTX(0), &n);
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
+    aw_err err = sgp22_info_decode_single(buf, len, tag, (sgp22_info_field){DER_CTX(0), false},
+                                          &top, &r, &n, &present, extensions);
     if (err == AW_OK)
         err = der_node_get_int64(&n, result);
     if (err == AW_OK)
@@ -93,10 +157,11 @@ aw_err sgp22_info_decode_result(const uint8_t *buf, size_t len, uint32_t tag, aw
     return err;
 }
 
-void sgp22_info_put_result(der_builder *b, uint32_t tag, int64_t result)
+void sgp22_info_put_result(der_builder *b, uint32_t tag, int64_t result, aw_slice extensions)
 {
     der_builder_begin(b, tag);
     der_put_int64(b, DER_CTX(0), result);
+    der_put_raw(b, extensions.ptr, extensions.len);
     der_builder_end(b);
 }
 
@@ -160,8 +225,7 @@ static size_t utf8_sequence_length(const uint8_t *p, size_t left)
 
 aw_err sgp22_info_read_utf8(const der_node *n, size_t min, size_t max, aw_slice *out)
 {
-    if (n->constructed)
-        return AW_ERR_DER_PRIMITIVE;
+    /* callers pass primitive tags only (0C, 8x) */
     size_t chars = 0;
     for (size_t i = 0; i < n->value.len;) {
         size_t step = utf8_sequence_length(n->value.ptr + i, n->value.len - i);
@@ -309,19 +373,21 @@ aw_err sgp22_info_read_operator_id(const der_reader *parent, const der_node *n,
     aw_err err = der_reader_enter(parent, n, &r);
     if (err != AW_OK)
         return err;
-    return sgp22_info_walk(&r, operator_id_fields, 3, visit_operator_id, out);
+    return sgp22_info_walk(&r, operator_id_fields, 3, visit_operator_id, out, &out->extensions);
 }
 
 aw_err sgp22_decode_operator_id(const uint8_t *buf, size_t len, uint32_t tag,
                                 sgp22_operator_id *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
     if (err != AW_OK)
         return err;
-    return sgp22_info_walk(&r, operator_id_fields, 3, visit_operator_id, out);
+    return sgp22_info_walk(&r, operator_id_fields, 3, visit_operator_id, out, &out->extensions);
 }
 
 void sgp22_put_operator_id(der_builder *b, uint32_t tag, const sgp22_operator_id *in)
@@ -332,6 +398,7 @@ void sgp22_put_operator_id(der_builder *b, uint32_t tag, const sgp22_operator_id
         der_put_slice(b, DER_CTX(1), in->gid1);
     if (in->has_gid2)
         der_put_slice(b, DER_CTX(2), in->gid2);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 

@@ -9,6 +9,11 @@
  *   the SEQUENCE OF plus an element count; every element is checked when the
  *   enclosing message is decoded, and sgp22_list_iter walks them one at a
  *   time (no fixed capacity). To encode a list, point `items` at an array.
+ * - RSPDefinitions is "AUTOMATIC TAGS EXTENSIBILITY IMPLIED": every SEQUENCE
+ *   is extensible, so components after the known ones are accepted as
+ *   extension additions of a later version and kept in `extensions` (their
+ *   whole TLVs, framing checked), which encoders write back verbatim. A
+ *   CHOICE alternative the module does not define is refused.
  * - The sgp22_info_* functions at the end are internal helpers of the
  *   aw_sgp22_info library.
  */
@@ -74,6 +79,7 @@ typedef struct sgp22_operator_id {
     aw_slice gid1;      /* [1] OCTET STRING: content of EF GID1 */
     bool has_gid2;
     aw_slice gid2;      /* [2] OCTET STRING: content of EF GID2 */
+    aw_slice extensions; /* unknown trailing components, kept verbatim */
 } sgp22_operator_id;
 
 /* SEQUENCE OF OperatorId (elements tagged 30). */
@@ -103,10 +109,11 @@ typedef aw_err (*sgp22_info_visit_fn)(void *ctx, size_t index, const der_reader 
 
 /* Walk the components of a SEQUENCE in order against its field table:
  * AW_ERR_DER_MISSING when a mandatory component is absent,
- * AW_ERR_DER_ORDER when a known component comes out of order or twice,
- * AW_ERR_DER_UNEXPECTED_TAG for a tag the SEQUENCE does not define. */
+ * AW_ERR_DER_ORDER when a known component comes out of order or twice.
+ * Components the table does not define, after all mandatory ones, are
+ * extension additions: *extensions spans them (empty when there are none). */
 aw_err sgp22_info_walk(der_reader *r, const sgp22_info_field *fields, size_t count,
-                       sgp22_info_visit_fn visit, void *ctx);
+                       sgp22_info_visit_fn visit, void *ctx, aw_slice *extensions);
 
 /* Decode exactly one TLV with `tag` from buf and open a reader on its
  * contents (tag checked: AW_ERR_DER_UNEXPECTED_TAG). */
@@ -114,13 +121,21 @@ aw_err sgp22_info_open(const uint8_t *buf, size_t len, uint32_t tag, der_node *t
                        der_reader *inner);
 
 /* Decode a request without content (an empty SEQUENCE with `tag`). */
-aw_err sgp22_info_decode_empty(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw);
+aw_err sgp22_info_decode_empty(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
+                               aw_slice *extensions);
+
+/* Decode a SEQUENCE with one component `field` (then extensions): *n is
+ * that component and *present tells whether it was there (field.optional);
+ * r is left on the SEQUENCE's contents, as parent for *n. */
+aw_err sgp22_info_decode_single(const uint8_t *buf, size_t len, uint32_t tag,
+                                sgp22_info_field field, der_node *top, der_reader *r,
+                                der_node *n, bool *present, aw_slice *extensions);
 
 /* Decode a response SEQUENCE whose one component is [0] INTEGER (the
  * result codes of ES10b/ES10c functions), and write one. */
 aw_err sgp22_info_decode_result(const uint8_t *buf, size_t len, uint32_t tag, aw_slice *raw,
-                                int64_t *result);
-void sgp22_info_put_result(der_builder *b, uint32_t tag, int64_t result);
+                                int64_t *result, aw_slice *extensions);
+void sgp22_info_put_result(der_builder *b, uint32_t tag, int64_t result, aw_slice extensions);
 
 /* Read the single alternative inside an explicit tag (a tagged CHOICE). */
 aw_err sgp22_info_read_explicit(const der_reader *parent, const der_node *node,

@@ -55,7 +55,7 @@ static aw_err read_metadata(const der_reader *parent, const der_node *n,
         return AW_ERR_DER_UNEXPECTED_TAG;
     aw_err err = der_reader_enter(parent, n, &r);
     if (err == AW_OK)
-        err = sgp22_info_walk(&r, metadata_fields, 4, visit_metadata, out);
+        err = sgp22_info_walk(&r, metadata_fields, 4, visit_metadata, out, &out->extensions);
     if (err == AW_OK)
         out->raw = n->raw;
     return err;
@@ -70,6 +70,8 @@ static aw_err check_metadata(const der_reader *parent, const der_node *n)
 aw_err sgp22_decode_notification_metadata(const uint8_t *buf, size_t len,
                                           sgp22_notification_metadata *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_reader root;
     der_node n;
     memset(out, 0, sizeof(*out));
@@ -92,6 +94,7 @@ void sgp22_put_notification_metadata(der_builder *b, const sgp22_notification_me
     der_put_slice(b, DER_TAG_UTF8_STRING, in->notification_address);
     if (in->has_iccid)
         der_put_slice(b, SGP22_TAG_ICCID, in->iccid);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -115,19 +118,17 @@ aw_err sgp22_notification_metadata_list_next(sgp22_list_iter *it,
 aw_err sgp22_decode_list_notification_request(const uint8_t *buf, size_t len,
                                               sgp22_list_notification_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
-    bool present = false;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_info_open(buf, len, SGP22_TAG_LIST_NOTIFICATION, &top, &r);
-    if (err == AW_OK)
-        err = der_read_optional(&r, DER_CTX(1), &n, &present);
-    if (err == AW_OK && present) {
-        out->has_profile_management_operation = true;
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_LIST_NOTIFICATION,
+                                          (sgp22_info_field){DER_CTX(1), true}, &top, &r, &n,
+                                          &out->has_profile_management_operation,
+                                          &out->extensions);
+    if (err == AW_OK && out->has_profile_management_operation)
         err = sgp22_info_read_flags(&n, &out->profile_management_operation);
-    }
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -138,6 +139,7 @@ void sgp22_put_list_notification_request(der_builder *b, const sgp22_list_notifi
     der_builder_begin(b, SGP22_TAG_LIST_NOTIFICATION);
     if (in->has_profile_management_operation)
         sgp22_info_put_flags(b, DER_CTX(1), in->profile_management_operation);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -177,6 +179,8 @@ static aw_err decode_list_choice(const uint8_t *buf, size_t len, uint32_t tag,
 aw_err sgp22_decode_list_notification_response(const uint8_t *buf, size_t len,
                                                sgp22_list_notification_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
     aw_err err = decode_list_choice(buf, len, SGP22_TAG_LIST_NOTIFICATION, check_metadata,
                                     &out->raw, &out->kind, &out->notification_metadata_list.raw,
@@ -250,7 +254,8 @@ static aw_err read_pending(const der_reader *parent, const der_node *n,
         err = der_reader_enter(parent, n, &r);
         if (err == AW_OK)
             err = sgp22_info_walk(&r, other_signed_fields, 4, visit_other_signed,
-                                  &out->other_signed_notification);
+                                  &out->other_signed_notification,
+                                  &out->other_signed_notification.extensions);
         if (err == AW_OK)
             out->other_signed_notification.raw = n->raw;
     } else {
@@ -270,6 +275,8 @@ static aw_err check_pending(const der_reader *parent, const der_node *n)
 aw_err sgp22_decode_pending_notification(const uint8_t *buf, size_t len,
                                          sgp22_pending_notification *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_reader root;
     der_node n;
     memset(out, 0, sizeof(*out));
@@ -283,6 +290,8 @@ aw_err sgp22_decode_pending_notification(const uint8_t *buf, size_t len,
 aw_err sgp22_decode_other_signed_notification(const uint8_t *buf, size_t len,
                                               sgp22_other_signed_notification *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     sgp22_pending_notification pending;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_decode_pending_notification(buf, len, &pending);
@@ -303,6 +312,7 @@ void sgp22_put_other_signed_notification(der_builder *b,
     der_put_raw(b, in->eum_certificate.ptr, in->eum_certificate.len);
     if (in->euicc_certificate.len == 0 || in->eum_certificate.len == 0)
         sgp22_info_fail(b, AW_ERR_ARGUMENT);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -346,13 +356,15 @@ aw_err sgp22_pending_notification_list_next(sgp22_list_iter *it,
 aw_err sgp22_decode_retrieve_notifications_list_request(
     const uint8_t *buf, size_t len, sgp22_retrieve_notifications_list_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, choice, inner;
     der_reader r;
-    bool present = false;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_info_open(buf, len, SGP22_TAG_RETRIEVE_NOTIFICATIONS_LIST, &top, &r);
-    if (err == AW_OK)
-        err = der_read_optional(&r, DER_CTX_CONS(0), &choice, &present);
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_RETRIEVE_NOTIFICATIONS_LIST,
+                                          (sgp22_info_field){DER_CTX_CONS(0), true}, &top, &r,
+                                          &choice, &present, &out->extensions);
     if (err == AW_OK && present) {
         err = sgp22_info_read_explicit(&r, &choice, &inner);
         if (err == AW_OK && inner.tag == DER_CTX(0)) {
@@ -365,8 +377,6 @@ aw_err sgp22_decode_retrieve_notifications_list_request(
             err = AW_ERR_DER_UNEXPECTED_TAG;
         }
     }
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -386,6 +396,7 @@ void sgp22_put_retrieve_notifications_list_request(
             sgp22_info_fail(b, AW_ERR_ARGUMENT);
         der_builder_end(b);
     }
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -394,6 +405,8 @@ SGP22_INFO_DEFINE_ENCODE(retrieve_notifications_list_request)
 aw_err sgp22_decode_retrieve_notifications_list_response(
     const uint8_t *buf, size_t len, sgp22_retrieve_notifications_list_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
     aw_err err = decode_list_choice(buf, len, SGP22_TAG_RETRIEVE_NOTIFICATIONS_LIST,
                                     check_pending, &out->raw, &out->kind,
@@ -433,14 +446,16 @@ SGP22_INFO_DEFINE_ENCODE(retrieve_notifications_list_response)
 aw_err sgp22_decode_notification_sent_request(const uint8_t *buf, size_t len,
                                               sgp22_notification_sent_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
     return sgp22_info_decode_result(buf, len, SGP22_TAG_NOTIFICATION_SENT, &out->raw,
-                                    &out->seq_number);
+                                    &out->seq_number, &out->extensions);
 }
 
 void sgp22_put_notification_sent_request(der_builder *b, const sgp22_notification_sent_request *in)
 {
-    sgp22_info_put_result(b, SGP22_TAG_NOTIFICATION_SENT, in->seq_number);
+    sgp22_info_put_result(b, SGP22_TAG_NOTIFICATION_SENT, in->seq_number, in->extensions);
 }
 
 SGP22_INFO_DEFINE_ENCODE(notification_sent_request)
@@ -448,15 +463,18 @@ SGP22_INFO_DEFINE_ENCODE(notification_sent_request)
 aw_err sgp22_decode_notification_sent_response(const uint8_t *buf, size_t len,
                                                sgp22_notification_sent_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     memset(out, 0, sizeof(*out));
     return sgp22_info_decode_result(buf, len, SGP22_TAG_NOTIFICATION_SENT, &out->raw,
-                                    &out->delete_notification_status);
+                                    &out->delete_notification_status, &out->extensions);
 }
 
 void sgp22_put_notification_sent_response(der_builder *b,
                                           const sgp22_notification_sent_response *in)
 {
-    sgp22_info_put_result(b, SGP22_TAG_NOTIFICATION_SENT, in->delete_notification_status);
+    sgp22_info_put_result(b, SGP22_TAG_NOTIFICATION_SENT, in->delete_notification_status,
+                          in->extensions);
 }
 
 SGP22_INFO_DEFINE_ENCODE(notification_sent_response)
@@ -466,22 +484,21 @@ SGP22_INFO_DEFINE_ENCODE(notification_sent_response)
 aw_err sgp22_decode_handle_notification(const uint8_t *buf, size_t len,
                                         sgp22_handle_notification *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, choice, inner;
-    der_reader r;
+    der_reader r, inside;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_info_open(buf, len, SGP22_TAG_HANDLE_NOTIFICATION, &top, &r);
-    if (err == AW_OK)
-        err = der_read_expect(&r, DER_CTX_CONS(0), &choice);
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_HANDLE_NOTIFICATION,
+                                          (sgp22_info_field){DER_CTX_CONS(0), false}, &top, &r,
+                                          &choice, &present, &out->extensions);
     if (err == AW_OK)
         err = sgp22_info_read_explicit(&r, &choice, &inner);
-    if (err == AW_OK) {
-        der_reader inside;
+    if (err == AW_OK)
         err = der_reader_enter(&r, &choice, &inside);
-        if (err == AW_OK)
-            err = read_pending(&inside, &inner, &out->pending_notification);
-    }
+    if (err == AW_OK)
+        err = read_pending(&inside, &inner, &out->pending_notification);
     if (err == AW_OK)
         out->raw = top.raw;
     else
@@ -495,6 +512,7 @@ void sgp22_put_handle_notification(der_builder *b, const sgp22_handle_notificati
     der_builder_begin(b, DER_CTX_CONS(0));
     sgp22_put_pending_notification(b, &in->pending_notification);
     der_builder_end(b);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 

@@ -9,6 +9,8 @@
  * eUICC signature can be checked over them (SGP.22 5.7.10). A
  * ProfileInstallationResult inside a notification list is kept as its raw
  * BF37 TLV: its codec belongs to sgp22_download. Certificates are kept raw.
+ * Every SEQUENCE struct has `extensions`: components of a later version after
+ * the known ones, kept verbatim (RSPDefinitions is EXTENSIBILITY IMPLIED).
  */
 #ifndef AIRWRITE_CORE_SGP22_NOTIFICATION_H
 #define AIRWRITE_CORE_SGP22_NOTIFICATION_H
@@ -25,6 +27,7 @@ typedef struct sgp22_notification_metadata {
     aw_slice notification_address;         /* UTF8String FQDN (tag 0C) */
     bool has_iccid;
     aw_slice iccid;                        /* 5A, 10 octets */
+    aw_slice extensions;                   /* later-version components, kept verbatim */
 } sgp22_notification_metadata;
 
 /* SEQUENCE OF NotificationMetadata. Decoded: raw/count; encode: items. */
@@ -39,6 +42,7 @@ typedef struct sgp22_list_notification_request {
     aw_slice raw;
     bool has_profile_management_operation;
     uint32_t profile_management_operation; /* [1] NotificationEvent filter flags */
+    aw_slice extensions;
 } sgp22_list_notification_request;
 
 /* listNotificationsResultError / notificationsListResultError */
@@ -70,6 +74,7 @@ typedef struct sgp22_retrieve_notifications_list_request {
     sgp22_notification_search_kind search_kind;
     int64_t seq_number;
     uint32_t profile_management_operation;
+    aw_slice extensions;
 } sgp22_retrieve_notifications_list_request;
 
 /* SGP.22 RSPDefinitions OtherSignedNotification, 5.7.10 */
@@ -79,6 +84,7 @@ typedef struct sgp22_other_signed_notification {
     aw_slice euicc_notification_signature;               /* 5F37 */
     aw_slice euicc_certificate;                          /* Certificate TLV (30) */
     aw_slice eum_certificate;                            /* Certificate TLV (30) */
+    aw_slice extensions;
 } sgp22_other_signed_notification;
 
 typedef enum sgp22_pending_notification_kind {
@@ -112,6 +118,7 @@ typedef struct sgp22_retrieve_notifications_list_response {
 typedef struct sgp22_notification_sent_request {
     aw_slice raw;
     int64_t seq_number; /* [0] INTEGER */
+    aw_slice extensions;
 } sgp22_notification_sent_request;
 
 enum sgp22_delete_notification_status {
@@ -124,6 +131,7 @@ enum sgp22_delete_notification_status {
 typedef struct sgp22_notification_sent_response {
     aw_slice raw;
     int64_t delete_notification_status; /* [0] enum sgp22_delete_notification_status */
+    aw_slice extensions;
 } sgp22_notification_sent_response;
 
 /* SGP.22 RSPDefinitions HandleNotification (BF3D), 5.6.4 ES9+: its only
@@ -132,39 +140,74 @@ typedef struct sgp22_notification_sent_response {
 typedef struct sgp22_handle_notification {
     aw_slice raw;
     sgp22_pending_notification pending_notification;
+    aw_slice extensions;
 } sgp22_handle_notification;
 
 /* decode / put / encode for each type */
-aw_err sgp22_decode_notification_metadata(const uint8_t *buf, size_t len, sgp22_notification_metadata *out);
+aw_err sgp22_decode_notification_metadata(const uint8_t *buf, size_t len,
+                                          sgp22_notification_metadata *out);
 void sgp22_put_notification_metadata(der_builder *b, const sgp22_notification_metadata *in);
-aw_err sgp22_encode_notification_metadata(const sgp22_notification_metadata *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_list_notification_request(const uint8_t *buf, size_t len, sgp22_list_notification_request *out);
+aw_err sgp22_encode_notification_metadata(const sgp22_notification_metadata *in, uint8_t **out,
+                                          size_t *len);
+aw_err sgp22_decode_list_notification_request(const uint8_t *buf, size_t len,
+                                              sgp22_list_notification_request *out);
 void sgp22_put_list_notification_request(der_builder *b, const sgp22_list_notification_request *in);
-aw_err sgp22_encode_list_notification_request(const sgp22_list_notification_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_list_notification_response(const uint8_t *buf, size_t len, sgp22_list_notification_response *out);
-void sgp22_put_list_notification_response(der_builder *b, const sgp22_list_notification_response *in);
-aw_err sgp22_encode_list_notification_response(const sgp22_list_notification_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_retrieve_notifications_list_request(const uint8_t *buf, size_t len, sgp22_retrieve_notifications_list_request *out);
-void sgp22_put_retrieve_notifications_list_request(der_builder *b, const sgp22_retrieve_notifications_list_request *in);
-aw_err sgp22_encode_retrieve_notifications_list_request(const sgp22_retrieve_notifications_list_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_retrieve_notifications_list_response(const uint8_t *buf, size_t len, sgp22_retrieve_notifications_list_response *out);
-void sgp22_put_retrieve_notifications_list_response(der_builder *b, const sgp22_retrieve_notifications_list_response *in);
-aw_err sgp22_encode_retrieve_notifications_list_response(const sgp22_retrieve_notifications_list_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_pending_notification(const uint8_t *buf, size_t len, sgp22_pending_notification *out);
+aw_err sgp22_encode_list_notification_request(const sgp22_list_notification_request *in,
+                                              uint8_t **out, size_t *len);
+aw_err sgp22_decode_list_notification_response(const uint8_t *buf, size_t len,
+                                               sgp22_list_notification_response *out);
+void sgp22_put_list_notification_response(der_builder *b,
+                                          const sgp22_list_notification_response *in);
+aw_err sgp22_encode_list_notification_response(const sgp22_list_notification_response *in,
+                                               uint8_t **out, size_t *len);
+aw_err sgp22_decode_retrieve_notifications_list_request(
+    const uint8_t *buf,
+    size_t len,
+    sgp22_retrieve_notifications_list_request *out);
+void sgp22_put_retrieve_notifications_list_request(
+    der_builder *b,
+    const sgp22_retrieve_notifications_list_request *in);
+aw_err sgp22_encode_retrieve_notifications_list_request(
+    const sgp22_retrieve_notifications_list_request *in,
+    uint8_t **out,
+    size_t *len);
+aw_err sgp22_decode_retrieve_notifications_list_response(
+    const uint8_t *buf,
+    size_t len,
+    sgp22_retrieve_notifications_list_response *out);
+void sgp22_put_retrieve_notifications_list_response(
+    der_builder *b,
+    const sgp22_retrieve_notifications_list_response *in);
+aw_err sgp22_encode_retrieve_notifications_list_response(
+    const sgp22_retrieve_notifications_list_response *in,
+    uint8_t **out,
+    size_t *len);
+aw_err sgp22_decode_pending_notification(const uint8_t *buf, size_t len,
+                                         sgp22_pending_notification *out);
 void sgp22_put_pending_notification(der_builder *b, const sgp22_pending_notification *in);
-aw_err sgp22_encode_pending_notification(const sgp22_pending_notification *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_other_signed_notification(const uint8_t *buf, size_t len, sgp22_other_signed_notification *out);
+aw_err sgp22_encode_pending_notification(const sgp22_pending_notification *in, uint8_t **out,
+                                         size_t *len);
+aw_err sgp22_decode_other_signed_notification(const uint8_t *buf, size_t len,
+                                              sgp22_other_signed_notification *out);
 void sgp22_put_other_signed_notification(der_builder *b, const sgp22_other_signed_notification *in);
-aw_err sgp22_encode_other_signed_notification(const sgp22_other_signed_notification *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_notification_sent_request(const uint8_t *buf, size_t len, sgp22_notification_sent_request *out);
+aw_err sgp22_encode_other_signed_notification(const sgp22_other_signed_notification *in,
+                                              uint8_t **out, size_t *len);
+aw_err sgp22_decode_notification_sent_request(const uint8_t *buf, size_t len,
+                                              sgp22_notification_sent_request *out);
 void sgp22_put_notification_sent_request(der_builder *b, const sgp22_notification_sent_request *in);
-aw_err sgp22_encode_notification_sent_request(const sgp22_notification_sent_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_notification_sent_response(const uint8_t *buf, size_t len, sgp22_notification_sent_response *out);
-void sgp22_put_notification_sent_response(der_builder *b, const sgp22_notification_sent_response *in);
-aw_err sgp22_encode_notification_sent_response(const sgp22_notification_sent_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_handle_notification(const uint8_t *buf, size_t len, sgp22_handle_notification *out);
+aw_err sgp22_encode_notification_sent_request(const sgp22_notification_sent_request *in,
+                                              uint8_t **out, size_t *len);
+aw_err sgp22_decode_notification_sent_response(const uint8_t *buf, size_t len,
+                                               sgp22_notification_sent_response *out);
+void sgp22_put_notification_sent_response(der_builder *b,
+                                          const sgp22_notification_sent_response *in);
+aw_err sgp22_encode_notification_sent_response(const sgp22_notification_sent_response *in,
+                                               uint8_t **out, size_t *len);
+aw_err sgp22_decode_handle_notification(const uint8_t *buf, size_t len,
+                                        sgp22_handle_notification *out);
 void sgp22_put_handle_notification(der_builder *b, const sgp22_handle_notification *in);
-aw_err sgp22_encode_handle_notification(const sgp22_handle_notification *in, uint8_t **out, size_t *len);
+aw_err sgp22_encode_handle_notification(const sgp22_handle_notification *in, uint8_t **out,
+                                        size_t *len);
 
 /* Next element of a list (AW_ERR_NOT_FOUND at the end). */
 aw_err sgp22_notification_metadata_list_next(sgp22_list_iter *it,

@@ -64,7 +64,7 @@ static aw_err read_notification_configuration(const der_reader *parent, const de
     if (err != AW_OK)
         return err;
     return sgp22_info_walk(&r, notification_configuration_fields, 2,
-                           visit_notification_configuration, out);
+                           visit_notification_configuration, out, &out->extensions);
 }
 
 static aw_err check_notification_configuration(const der_reader *parent, const der_node *n)
@@ -212,7 +212,8 @@ static aw_err read_profile_info(const der_reader *parent, const der_node *n,
         return AW_ERR_DER_UNEXPECTED_TAG;
     aw_err err = der_reader_enter(parent, n, &r);
     if (err == AW_OK)
-        err = sgp22_info_walk(&r, profile_info_fields, PI__COUNT, visit_profile_info, out);
+        err = sgp22_info_walk(&r, profile_info_fields, PI__COUNT, visit_profile_info, out,
+                              &out->extensions);
     if (err == AW_OK)
         out->raw = n->raw;
     return err;
@@ -226,6 +227,8 @@ static aw_err check_profile_info(const der_reader *parent, const der_node *n)
 
 aw_err sgp22_decode_profile_info(const uint8_t *buf, size_t len, sgp22_profile_info *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_reader root;
     der_node n;
     memset(out, 0, sizeof(*out));
@@ -294,6 +297,7 @@ void sgp22_put_profile_info(der_builder *b, const sgp22_profile_info *in)
                 der_builder_begin(b, DER_TAG_SEQUENCE);
                 sgp22_info_put_flags(b, DER_CTX(0), l->items[i].profile_management_operation);
                 der_put_slice(b, DER_CTX(1), l->items[i].notification_address);
+                der_put_raw(b, l->items[i].extensions.ptr, l->items[i].extensions.len);
                 der_builder_end(b);
             }
         } else {
@@ -321,6 +325,7 @@ void sgp22_put_profile_info(der_builder *b, const sgp22_profile_info *in)
     put_bool(b, 0x9F67u, in->has_fallback_allowed, in->fallback_allowed);
     if (in->has_iot_specific_profile_info)
         put_raw_component(b, 0xBF64u, in->iot_specific_profile_info);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -368,12 +373,15 @@ static aw_err visit_list_request(void *ctx, size_t index, const der_reader *pare
 aw_err sgp22_decode_profile_info_list_request(const uint8_t *buf, size_t len,
                                               sgp22_profile_info_list_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, SGP22_TAG_PROFILE_INFO_LIST, &top, &r);
     if (err == AW_OK)
-        err = sgp22_info_walk(&r, list_request_fields, 3, visit_list_request, out);
+        err = sgp22_info_walk(&r, list_request_fields, 3, visit_list_request, out,
+                              &out->extensions);
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -397,6 +405,7 @@ void sgp22_put_profile_info_list_request(der_builder *b, const sgp22_profile_inf
     put_optional(b, SGP22_TAG_TAG_LIST, in->has_tag_list, in->tag_list);
     put_optional(b, SGP22_TAG_IOT_SPECIFIC_TAG_LIST, in->has_iot_specific_tag_list,
                  in->iot_specific_tag_list);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -405,6 +414,8 @@ SGP22_INFO_DEFINE_ENCODE(profile_info_list_request)
 aw_err sgp22_decode_profile_info_list_response(const uint8_t *buf, size_t len,
                                                sgp22_profile_info_list_response *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
     memset(out, 0, sizeof(*out));
@@ -458,25 +469,32 @@ SGP22_INFO_DEFINE_ENCODE(profile_info_list_response)
 
 /* ---- Enable / Disable / Delete -------------------------------------------- */
 
+static const sgp22_info_field switch_fields[] = {
+    {DER_CTX_CONS(0), false}, /* profileIdentifier (explicit CHOICE) */
+    {DER_CTX(1), false},      /* refreshFlag */
+};
+
+static aw_err visit_switch(void *ctx, size_t index, const der_reader *parent, const der_node *n)
+{
+    sgp22_enable_profile_request *out = ctx;
+    der_node inner;
+    if (index == 1)
+        return der_node_get_bool(n, &out->refresh_flag);
+    aw_err err = sgp22_info_read_explicit(parent, n, &inner);
+    if (err == AW_OK)
+        err = read_profile_identifier(&inner, &out->profile_identifier);
+    return err;
+}
+
 static aw_err decode_switch_request(const uint8_t *buf, size_t len, uint32_t tag,
                                     sgp22_enable_profile_request *out)
 {
-    der_node top, choice, inner, flag;
+    der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, tag, &top, &r);
     if (err == AW_OK)
-        err = der_read_expect(&r, DER_CTX_CONS(0), &choice);
-    if (err == AW_OK)
-        err = sgp22_info_read_explicit(&r, &choice, &inner);
-    if (err == AW_OK)
-        err = read_profile_identifier(&inner, &out->profile_identifier);
-    if (err == AW_OK)
-        err = der_read_expect(&r, DER_CTX(1), &flag);
-    if (err == AW_OK)
-        err = der_node_get_bool(&flag, &out->refresh_flag);
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
+        err = sgp22_info_walk(&r, switch_fields, 2, visit_switch, out, &out->extensions);
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -489,12 +507,15 @@ static void put_switch_request(der_builder *b, uint32_t tag, const sgp22_enable_
     put_profile_identifier(b, &in->profile_identifier);
     der_builder_end(b);
     der_put_bool(b, DER_CTX(1), in->refresh_flag);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
 aw_err sgp22_decode_enable_profile_request(const uint8_t *buf, size_t len,
                                            sgp22_enable_profile_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     return decode_switch_request(buf, len, SGP22_TAG_ENABLE_PROFILE, out);
 }
 
@@ -508,6 +529,8 @@ SGP22_INFO_DEFINE_ENCODE(enable_profile_request)
 aw_err sgp22_decode_disable_profile_request(const uint8_t *buf, size_t len,
                                             sgp22_disable_profile_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     return decode_switch_request(buf, len, SGP22_TAG_DISABLE_PROFILE, out);
 }
 
@@ -521,6 +544,8 @@ SGP22_INFO_DEFINE_ENCODE(disable_profile_request)
 aw_err sgp22_decode_delete_profile_request(const uint8_t *buf, size_t len,
                                            sgp22_delete_profile_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, inner;
     der_reader root;
     memset(out, 0, sizeof(*out));
@@ -552,16 +577,17 @@ SGP22_INFO_DEFINE_ENCODE(delete_profile_request)
 aw_err sgp22_decode_euicc_memory_reset_request(const uint8_t *buf, size_t len,
                                                sgp22_euicc_memory_reset_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top, n;
     der_reader r;
+    bool present;
     memset(out, 0, sizeof(*out));
-    aw_err err = sgp22_info_open(buf, len, SGP22_TAG_EUICC_MEMORY_RESET, &top, &r);
-    if (err == AW_OK)
-        err = der_read_expect(&r, DER_CTX(2), &n); /* resetOptions */
+    aw_err err = sgp22_info_decode_single(buf, len, SGP22_TAG_EUICC_MEMORY_RESET,
+                                          (sgp22_info_field){DER_CTX(2), false}, /* resetOptions */
+                                          &top, &r, &n, &present, &out->extensions);
     if (err == AW_OK)
         err = sgp22_info_read_flags(&n, &out->reset_options);
-    if (err == AW_OK && !der_reader_at_end(&r))
-        err = AW_ERR_DER_UNEXPECTED_TAG;
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -572,6 +598,7 @@ void sgp22_put_euicc_memory_reset_request(der_builder *b,
 {
     der_builder_begin(b, SGP22_TAG_EUICC_MEMORY_RESET);
     sgp22_info_put_flags(b, DER_CTX(2), in->reset_options);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -595,12 +622,15 @@ static aw_err visit_set_nickname(void *ctx, size_t index, const der_reader *pare
 aw_err sgp22_decode_set_nickname_request(const uint8_t *buf, size_t len,
                                          sgp22_set_nickname_request *out)
 {
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
     der_node top;
     der_reader r;
     memset(out, 0, sizeof(*out));
     aw_err err = sgp22_info_open(buf, len, SGP22_TAG_SET_NICKNAME, &top, &r);
     if (err == AW_OK)
-        err = sgp22_info_walk(&r, set_nickname_fields, 2, visit_set_nickname, out);
+        err = sgp22_info_walk(&r, set_nickname_fields, 2, visit_set_nickname, out,
+                              &out->extensions);
     if (err == AW_OK)
         out->raw = top.raw;
     return err;
@@ -611,6 +641,7 @@ void sgp22_put_set_nickname_request(der_builder *b, const sgp22_set_nickname_req
     der_builder_begin(b, SGP22_TAG_SET_NICKNAME);
     der_put_slice(b, SGP22_TAG_ICCID, in->iccid);
     der_put_slice(b, DER_CTX(16), in->profile_nickname);
+    der_put_raw(b, in->extensions.ptr, in->extensions.len);
     der_builder_end(b);
 }
 
@@ -621,12 +652,15 @@ SGP22_INFO_DEFINE_ENCODE(set_nickname_request)
 #define DEFINE_RESULT_RESPONSE(type, tag, field)                                      \
     aw_err sgp22_decode_##type(const uint8_t *buf, size_t len, sgp22_##type *out)     \
     {                                                                                 \
+        if (out == NULL)                                                              \
+            return AW_ERR_ARGUMENT;                                                   \
         memset(out, 0, sizeof(*out));                                                 \
-        return sgp22_info_decode_result(buf, len, tag, &out->raw, &out->field);       \
+        return sgp22_info_decode_result(buf, len, tag, &out->raw, &out->field,         \
+                                        &out->extensions);                            \
     }                                                                                 \
     void sgp22_put_##type(der_builder *b, const sgp22_##type *in)                     \
     {                                                                                 \
-        sgp22_info_put_result(b, tag, in->field);                                     \
+        sgp22_info_put_result(b, tag, in->field, in->extensions);                     \
     }                                                                                 \
     SGP22_INFO_DEFINE_ENCODE(type)
 

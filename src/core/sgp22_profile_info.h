@@ -6,6 +6,8 @@
  * Zero-copy decoding; the ProfileInfo list has no fixed capacity: it is kept
  * raw and walked with sgp22_profile_info_list_next() (see
  * sgp22_info_common.h). Result codes are INTEGER values with named constants.
+ * Every SEQUENCE struct has `extensions`: components of a later version after
+ * the known ones, kept verbatim (RSPDefinitions is EXTENSIBILITY IMPLIED).
  */
 #ifndef AIRWRITE_CORE_SGP22_PROFILE_INFO_H
 #define AIRWRITE_CORE_SGP22_PROFILE_INFO_H
@@ -38,6 +40,7 @@ typedef struct sgp22_profile_identifier {
 typedef struct sgp22_notification_configuration_information {
     uint32_t profile_management_operation; /* [0] NotificationEvent flags */
     aw_slice notification_address;         /* [1] UTF8String FQDN */
+    aw_slice extensions;
 } sgp22_notification_configuration_information;
 
 typedef struct sgp22_notification_configuration_list {
@@ -85,6 +88,7 @@ typedef struct sgp22_profile_info {
     bool fallback_allowed;             /* 9F67, reserved for SGP.32 */
     bool has_iot_specific_profile_info;
     aw_slice iot_specific_profile_info; /* BF64, whole TLV, defined by SGP.32 */
+    aw_slice extensions;               /* later-version components, kept verbatim */
 } sgp22_profile_info;
 
 /* SEQUENCE OF ProfileInfo. Decoded: raw/count; encode: items when not NULL. */
@@ -112,6 +116,7 @@ typedef struct sgp22_profile_info_list_request {
     aw_slice tag_list;                 /* 5C: tags of the ProfileInfo components wanted */
     bool has_iot_specific_tag_list;
     aw_slice iot_specific_tag_list;    /* 5D */
+    aw_slice extensions;
 } sgp22_profile_info_list_request;
 
 enum sgp22_profile_info_list_error {
@@ -138,6 +143,7 @@ typedef struct sgp22_enable_profile_request {
     aw_slice raw;
     sgp22_profile_identifier profile_identifier; /* [0] CHOICE (explicit) */
     bool refresh_flag;                           /* [1] BOOLEAN */
+    aw_slice extensions;
 } sgp22_enable_profile_request;
 typedef sgp22_enable_profile_request sgp22_disable_profile_request;
 
@@ -186,11 +192,31 @@ enum sgp22_set_nickname_result {
  * sgp22_disable_result), DeleteProfileResponse (BF33, sgp22_delete_result),
  * EuiccMemoryResetResponse (BF34, sgp22_reset_result), SetNicknameResponse
  * (BF29, sgp22_set_nickname_result). */
-typedef struct sgp22_enable_profile_response { aw_slice raw; int64_t enable_result; } sgp22_enable_profile_response;
-typedef struct sgp22_disable_profile_response { aw_slice raw; int64_t disable_result; } sgp22_disable_profile_response;
-typedef struct sgp22_delete_profile_response { aw_slice raw; int64_t delete_result; } sgp22_delete_profile_response;
-typedef struct sgp22_euicc_memory_reset_response { aw_slice raw; int64_t reset_result; } sgp22_euicc_memory_reset_response;
-typedef struct sgp22_set_nickname_response { aw_slice raw; int64_t set_nickname_result; } sgp22_set_nickname_response;
+typedef struct sgp22_enable_profile_response {
+    aw_slice raw;
+    int64_t enable_result;
+    aw_slice extensions;
+} sgp22_enable_profile_response;
+typedef struct sgp22_disable_profile_response {
+    aw_slice raw;
+    int64_t disable_result;
+    aw_slice extensions;
+} sgp22_disable_profile_response;
+typedef struct sgp22_delete_profile_response {
+    aw_slice raw;
+    int64_t delete_result;
+    aw_slice extensions;
+} sgp22_delete_profile_response;
+typedef struct sgp22_euicc_memory_reset_response {
+    aw_slice raw;
+    int64_t reset_result;
+    aw_slice extensions;
+} sgp22_euicc_memory_reset_response;
+typedef struct sgp22_set_nickname_response {
+    aw_slice raw;
+    int64_t set_nickname_result;
+    aw_slice extensions;
+} sgp22_set_nickname_response;
 
 /* SGP.22 RSPDefinitions DeleteProfileRequest (BF33 CHOICE), 5.7.18 */
 typedef struct sgp22_delete_profile_request {
@@ -207,6 +233,7 @@ typedef struct sgp22_delete_profile_request {
 typedef struct sgp22_euicc_memory_reset_request {
     aw_slice raw;
     uint32_t reset_options; /* [2] SGP22_RESET_* flags */
+    aw_slice extensions;
 } sgp22_euicc_memory_reset_request;
 
 /* SGP.22 RSPDefinitions SetNicknameRequest (BF29), 5.7.21 */
@@ -214,48 +241,76 @@ typedef struct sgp22_set_nickname_request {
     aw_slice raw;
     aw_slice iccid;            /* 5A, 10 octets */
     aw_slice profile_nickname; /* 90 UTF8String (SIZE(0..64)) */
+    aw_slice extensions;
 } sgp22_set_nickname_request;
 
 /* decode / put / encode for each message type */
 aw_err sgp22_decode_profile_info(const uint8_t *buf, size_t len, sgp22_profile_info *out);
 void sgp22_put_profile_info(der_builder *b, const sgp22_profile_info *in);
 aw_err sgp22_encode_profile_info(const sgp22_profile_info *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_profile_info_list_request(const uint8_t *buf, size_t len, sgp22_profile_info_list_request *out);
+aw_err sgp22_decode_profile_info_list_request(const uint8_t *buf, size_t len,
+                                              sgp22_profile_info_list_request *out);
 void sgp22_put_profile_info_list_request(der_builder *b, const sgp22_profile_info_list_request *in);
-aw_err sgp22_encode_profile_info_list_request(const sgp22_profile_info_list_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_profile_info_list_response(const uint8_t *buf, size_t len, sgp22_profile_info_list_response *out);
-void sgp22_put_profile_info_list_response(der_builder *b, const sgp22_profile_info_list_response *in);
-aw_err sgp22_encode_profile_info_list_response(const sgp22_profile_info_list_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_enable_profile_request(const uint8_t *buf, size_t len, sgp22_enable_profile_request *out);
+aw_err sgp22_encode_profile_info_list_request(const sgp22_profile_info_list_request *in,
+                                              uint8_t **out, size_t *len);
+aw_err sgp22_decode_profile_info_list_response(const uint8_t *buf, size_t len,
+                                               sgp22_profile_info_list_response *out);
+void sgp22_put_profile_info_list_response(der_builder *b,
+                                          const sgp22_profile_info_list_response *in);
+aw_err sgp22_encode_profile_info_list_response(const sgp22_profile_info_list_response *in,
+                                               uint8_t **out, size_t *len);
+aw_err sgp22_decode_enable_profile_request(const uint8_t *buf, size_t len,
+                                           sgp22_enable_profile_request *out);
 void sgp22_put_enable_profile_request(der_builder *b, const sgp22_enable_profile_request *in);
-aw_err sgp22_encode_enable_profile_request(const sgp22_enable_profile_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_enable_profile_response(const uint8_t *buf, size_t len, sgp22_enable_profile_response *out);
+aw_err sgp22_encode_enable_profile_request(const sgp22_enable_profile_request *in, uint8_t **out,
+                                           size_t *len);
+aw_err sgp22_decode_enable_profile_response(const uint8_t *buf, size_t len,
+                                            sgp22_enable_profile_response *out);
 void sgp22_put_enable_profile_response(der_builder *b, const sgp22_enable_profile_response *in);
-aw_err sgp22_encode_enable_profile_response(const sgp22_enable_profile_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_disable_profile_request(const uint8_t *buf, size_t len, sgp22_disable_profile_request *out);
+aw_err sgp22_encode_enable_profile_response(const sgp22_enable_profile_response *in, uint8_t **out,
+                                            size_t *len);
+aw_err sgp22_decode_disable_profile_request(const uint8_t *buf, size_t len,
+                                            sgp22_disable_profile_request *out);
 void sgp22_put_disable_profile_request(der_builder *b, const sgp22_disable_profile_request *in);
-aw_err sgp22_encode_disable_profile_request(const sgp22_disable_profile_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_disable_profile_response(const uint8_t *buf, size_t len, sgp22_disable_profile_response *out);
+aw_err sgp22_encode_disable_profile_request(const sgp22_disable_profile_request *in, uint8_t **out,
+                                            size_t *len);
+aw_err sgp22_decode_disable_profile_response(const uint8_t *buf, size_t len,
+                                             sgp22_disable_profile_response *out);
 void sgp22_put_disable_profile_response(der_builder *b, const sgp22_disable_profile_response *in);
-aw_err sgp22_encode_disable_profile_response(const sgp22_disable_profile_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_delete_profile_request(const uint8_t *buf, size_t len, sgp22_delete_profile_request *out);
+aw_err sgp22_encode_disable_profile_response(const sgp22_disable_profile_response *in,
+                                             uint8_t **out, size_t *len);
+aw_err sgp22_decode_delete_profile_request(const uint8_t *buf, size_t len,
+                                           sgp22_delete_profile_request *out);
 void sgp22_put_delete_profile_request(der_builder *b, const sgp22_delete_profile_request *in);
-aw_err sgp22_encode_delete_profile_request(const sgp22_delete_profile_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_delete_profile_response(const uint8_t *buf, size_t len, sgp22_delete_profile_response *out);
+aw_err sgp22_encode_delete_profile_request(const sgp22_delete_profile_request *in, uint8_t **out,
+                                           size_t *len);
+aw_err sgp22_decode_delete_profile_response(const uint8_t *buf, size_t len,
+                                            sgp22_delete_profile_response *out);
 void sgp22_put_delete_profile_response(der_builder *b, const sgp22_delete_profile_response *in);
-aw_err sgp22_encode_delete_profile_response(const sgp22_delete_profile_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_euicc_memory_reset_request(const uint8_t *buf, size_t len, sgp22_euicc_memory_reset_request *out);
-void sgp22_put_euicc_memory_reset_request(der_builder *b, const sgp22_euicc_memory_reset_request *in);
-aw_err sgp22_encode_euicc_memory_reset_request(const sgp22_euicc_memory_reset_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_euicc_memory_reset_response(const uint8_t *buf, size_t len, sgp22_euicc_memory_reset_response *out);
-void sgp22_put_euicc_memory_reset_response(der_builder *b, const sgp22_euicc_memory_reset_response *in);
-aw_err sgp22_encode_euicc_memory_reset_response(const sgp22_euicc_memory_reset_response *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_set_nickname_request(const uint8_t *buf, size_t len, sgp22_set_nickname_request *out);
+aw_err sgp22_encode_delete_profile_response(const sgp22_delete_profile_response *in, uint8_t **out,
+                                            size_t *len);
+aw_err sgp22_decode_euicc_memory_reset_request(const uint8_t *buf, size_t len,
+                                               sgp22_euicc_memory_reset_request *out);
+void sgp22_put_euicc_memory_reset_request(der_builder *b,
+                                          const sgp22_euicc_memory_reset_request *in);
+aw_err sgp22_encode_euicc_memory_reset_request(const sgp22_euicc_memory_reset_request *in,
+                                               uint8_t **out, size_t *len);
+aw_err sgp22_decode_euicc_memory_reset_response(const uint8_t *buf, size_t len,
+                                                sgp22_euicc_memory_reset_response *out);
+void sgp22_put_euicc_memory_reset_response(der_builder *b,
+                                           const sgp22_euicc_memory_reset_response *in);
+aw_err sgp22_encode_euicc_memory_reset_response(const sgp22_euicc_memory_reset_response *in,
+                                                uint8_t **out, size_t *len);
+aw_err sgp22_decode_set_nickname_request(const uint8_t *buf, size_t len,
+                                         sgp22_set_nickname_request *out);
 void sgp22_put_set_nickname_request(der_builder *b, const sgp22_set_nickname_request *in);
-aw_err sgp22_encode_set_nickname_request(const sgp22_set_nickname_request *in, uint8_t **out, size_t *len);
-aw_err sgp22_decode_set_nickname_response(const uint8_t *buf, size_t len, sgp22_set_nickname_response *out);
+aw_err sgp22_encode_set_nickname_request(const sgp22_set_nickname_request *in, uint8_t **out,
+                                         size_t *len);
+aw_err sgp22_decode_set_nickname_response(const uint8_t *buf, size_t len,
+                                          sgp22_set_nickname_response *out);
 void sgp22_put_set_nickname_response(der_builder *b, const sgp22_set_nickname_response *in);
-aw_err sgp22_encode_set_nickname_response(const sgp22_set_nickname_response *in, uint8_t **out, size_t *len);
+aw_err sgp22_encode_set_nickname_response(const sgp22_set_nickname_response *in, uint8_t **out,
+                                          size_t *len);
 
 /* Next ProfileInfo of a list (AW_ERR_NOT_FOUND at the end). */
 aw_err sgp22_profile_info_list_next(sgp22_list_iter *it, sgp22_profile_info *out);

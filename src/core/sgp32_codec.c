@@ -419,8 +419,10 @@ static void put_value(der_builder *b, const sgp32_field *f, const uint8_t *base)
     case SGP32_FIELD_OCTETS:
     case SGP32_FIELD_OID: {
         aw_slice s = load_slice(base, f->offset);
-        if (f->kind == SGP32_FIELD_OCTETS && (s.len < f->min || s.len > f->max)) {
-            fail(b, AW_ERR_ARGUMENT);
+        der_node oid = {.value = s};
+        if ((f->kind == SGP32_FIELD_OCTETS && (s.len < f->min || s.len > f->max)) ||
+            (f->kind == SGP32_FIELD_OID && check_oid(&oid) != AW_OK)) {
+            fail(b, AW_ERR_ARGUMENT); /* never write what the decoder refuses */
             return;
         }
         der_put_slice(b, f->tag, s);

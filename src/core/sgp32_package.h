@@ -12,9 +12,11 @@
  * them with processingTerminated and an eIM can still check the signature.
  *
  * Decoding is zero-copy (slices point into the input). Signed parts keep
- * `raw`, the exact bytes received: verify eimSignature over
- * euicc_package_signed.raw and euiccSignEPR/EPE over the data's raw
- * (SGP.32 2.11.1.1, 2.11.1.2 add the associationToken TLV after it). The
+ * `raw`, the exact bytes received: eimSignature is checked over
+ * euicc_package_signed.raw and euiccSignEPR/EPE over the result/error data's
+ * raw. Interop notes of a public eIM (OpenIoTRSP) report that SGP.32 2.11.1
+ * appends the associationToken data object (84 01 00 when none is configured)
+ * to that input; the signing code must confirm this against the clause. The
  * encoders write a signed part's `raw` verbatim when set, so clear it after
  * editing fields.
  */
