@@ -373,6 +373,80 @@ static void test_builder_errors(void **state)
     assert_int_equal(der_builder_finish(&b, &out, &len), AW_ERR_DER_CONSTRAINT);
 }
 
+static void test_named_bits(void **state)
+{
+    (void)state;
+    der_node n;
+    uint32_t flags;
+    /* NotificationEvent { install(0), enable(1), disable(2), delete(3) }:
+     * enable and delete set -> bits 1 and 3 -> 0x50 with 4 unused bits */
+    der_builder b;
+    der_builder_init(&b);
+    der_put_named_bits(&b, DER_CTX(1), (1u << 1) | (1u << 3));
+    der_put_named_bits(&b, DER_CTX(2), 0);
+    der_put_named_bits(&b, DER_CTX(3), 1u << 31);
+    uint8_t *out;
+    size_t len;
+    assert_int_equal(der_builder_finish(&b, &out, &len), AW_OK);
+    test_assert_hex(out, len, "8102045082010083050000000001");
+    free(out);
+    assert_int_equal(decode_hex("82020450", &n), AW_OK);
+    assert_int_equal(der_node_get_named_bits(&n, &flags), AW_OK);
+    assert_int_equal(flags, (1u << 1) | (1u << 3));
+    assert_int_equal(decode_hex("820100", &n), AW_OK);
+    assert_int_equal(der_node_get_named_bits(&n, &flags), AW_OK);
+    assert_int_equal(flags, 0);
+    /* trailing zero bit encoded (not DER for a named bit list) */
+    assert_int_equal(decode_hex("82020340", &n), AW_OK);
+    assert_int_equal(der_node_get_named_bits(&n, &flags), AW_ERR_DER_CONSTRAINT);
+    /* more than 32 named bits */
+    assert_int_equal(decode_hex("8206000000000080", &n), AW_OK);
+    assert_int_equal(der_node_get_named_bits(&n, &flags), AW_ERR_DER_CONSTRAINT);
+    uint8_t bytes[4];
+    unsigned unused;
+    assert_int_equal(der_named_bits_from_flags(1u << 8, bytes, &unused), 2);
+    assert_int_equal(unused, 7);
+    assert_int_equal(bytes[1], 0x80);
+}
+
+static void test_utf8(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *hex;
+        aw_err want;
+    } cases[] = {
+        {"", AW_OK},
+        {"41", AW_OK},
+        {"C3A9", AW_OK},         /* é */
+        {"E4B8AD", AW_OK},       /* 中 */
+        {"F09F9880", AW_OK},     /* U+1F600 */
+        {"F48FBFBF", AW_OK},     /* U+10FFFF */
+        {"C0AF", AW_ERR_DER_CONSTRAINT},     /* overlong '/' */
+        {"E080AF", AW_ERR_DER_CONSTRAINT},   /* overlong */
+        {"F08080AF", AW_ERR_DER_CONSTRAINT}, /* overlong */
+        {"EDA080", AW_ERR_DER_CONSTRAINT},   /* surrogate U+D800 */
+        {"F4908080", AW_ERR_DER_CONSTRAINT}, /* past U+10FFFF */
+        {"80", AW_ERR_DER_CONSTRAINT},       /* lone continuation */
+        {"E4B8", AW_ERR_DER_CONSTRAINT},     /* truncated */
+        {"C341", AW_ERR_DER_CONSTRAINT},     /* bad continuation */
+        {"FF", AW_ERR_DER_CONSTRAINT},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        uint8_t buf[8];
+        size_t len;
+        assert_int_equal(aw_hex_decode(cases[i].hex, buf, sizeof(buf), &len), AW_OK);
+        aw_slice text = {buf, len};
+        assert_int_equal(der_check_utf8(text, 0, SIZE_MAX), cases[i].want);
+    }
+    /* limits count characters, not bytes */
+    uint8_t two[] = {0xE4, 0xB8, 0xAD, 0xE6, 0x96, 0x87};
+    aw_slice text = {two, sizeof(two)};
+    assert_int_equal(der_check_utf8(text, 2, 2), AW_OK);
+    assert_int_equal(der_check_utf8(text, 0, 1), AW_ERR_DER_CONSTRAINT);
+    assert_int_equal(der_check_utf8(text, 3, 9), AW_ERR_DER_CONSTRAINT);
+}
+
 static void test_error_names(void **state)
 {
     (void)state;
@@ -416,6 +490,8 @@ int main(void)
         cmocka_unit_test(test_builder_nested_lengths),
         cmocka_unit_test(test_builder_exact_bytes),
         cmocka_unit_test(test_builder_errors),
+        cmocka_unit_test(test_named_bits),
+        cmocka_unit_test(test_utf8),
         cmocka_unit_test(test_error_names),
         cmocka_unit_test(test_hex_codec),
     };

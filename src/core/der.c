@@ -338,6 +338,93 @@ aw_err der_node_check_octets(const der_node *n, size_t min, size_t max)
     return AW_OK;
 }
 
+uint32_t der_named_bits_to_flags(aw_slice bits)
+{
+    uint32_t flags = 0;
+    for (size_t i = 0; i < bits.len && i < 4; i++)
+        for (unsigned bit = 0; bit < 8; bit++)
+            if (bits.ptr[i] & (0x80u >> bit))
+                flags |= 1u << (i * 8 + bit);
+    return flags;
+}
+
+size_t der_named_bits_from_flags(uint32_t flags, uint8_t out[4], unsigned *unused_bits)
+{
+    size_t used = 0; /* named bits up to and including the last one set */
+    memset(out, 0, 4);
+    for (unsigned bit = 0; bit < 32; bit++) {
+        if (flags & (1u << bit)) {
+            out[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
+            used = bit + 1;
+        }
+    }
+    size_t octets = (used + 7) / 8;
+    *unused_bits = (unsigned)(octets * 8 - used);
+    return octets;
+}
+
+aw_err der_node_get_named_bits(const der_node *n, uint32_t *flags)
+{
+    unsigned unused;
+    aw_slice bits;
+    aw_err err = der_node_get_bit_string(n, &unused, &bits);
+    if (err != AW_OK)
+        return err;
+    if (bits.len > 4)
+        return AW_ERR_DER_CONSTRAINT;
+    /* X.690 11.2.2: no trailing zero bits, so the last used bit is a one */
+    if (bits.len > 0 && (bits.ptr[bits.len - 1] & (1u << unused)) == 0)
+        return AW_ERR_DER_CONSTRAINT;
+    *flags = der_named_bits_to_flags(bits);
+    return AW_OK;
+}
+
+/* Length of the UTF-8 sequence at p, 0 if it is not the shortest form of a
+ * scalar value (RFC 3629 4: the second octet's range depends on the first). */
+static size_t utf8_sequence_length(const uint8_t *p, size_t left)
+{
+    uint8_t c = p[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xC2 && c <= 0xDF) {
+        need = 2;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0)
+            lo = 0xA0; /* overlong */
+        else if (c == 0xED)
+            hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0)
+            lo = 0x90; /* overlong */
+        else if (c == 0xF4)
+            hi = 0x8F; /* past U+10FFFF */
+    } else {
+        return 0;
+    }
+    if (left < need || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < need; i++)
+        if (p[i] < 0x80 || p[i] > 0xBF)
+            return 0;
+    return need;
+}
+
+aw_err der_check_utf8(aw_slice text, size_t min_chars, size_t max_chars)
+{
+    size_t chars = 0;
+    for (size_t i = 0; i < text.len;) {
+        size_t step = utf8_sequence_length(text.ptr + i, text.len - i);
+        if (step == 0)
+            return AW_ERR_DER_CONSTRAINT;
+        i += step;
+        chars++;
+    }
+    return chars < min_chars || chars > max_chars ? AW_ERR_DER_CONSTRAINT : AW_OK;
+}
+
 /* ---- Builder ---------------------------------------------------------- */
 
 void der_builder_init(der_builder *b)
@@ -589,6 +676,14 @@ void der_put_bit_string(der_builder *b, uint32_t tag, unsigned unused_bits,
     if (len > 0)
         memcpy(p + tsize + lsize + 1, bits, len);
     b->len += tsize + lsize + len + 1;
+}
+
+void der_put_named_bits(der_builder *b, uint32_t tag, uint32_t flags)
+{
+    uint8_t bytes[4];
+    unsigned unused;
+    size_t octets = der_named_bits_from_flags(flags, bytes, &unused);
+    der_put_bit_string(b, tag, unused, bytes, octets);
 }
 
 aw_err der_builder_finish(der_builder *b, uint8_t **out, size_t *out_len)

@@ -123,6 +123,21 @@ aw_err der_node_get_bit_string(const der_node *n, unsigned *unused_bits, aw_slic
 /* Require a primitive node whose length is in [min, max]. */
 aw_err der_node_check_octets(const der_node *n, size_t min, size_t max);
 
+/* Named-bit BIT STRING (X.680 22.7, X.690 11.2.2) as flags, bit n of the
+ * ASN.1 list = 1u << n, at most 32 named bits. DER drops trailing zero bits,
+ * so the last octet must carry a one bit at the last used position. */
+aw_err der_node_get_named_bits(const der_node *n, uint32_t *flags);
+/* The content octets for flags: returns the octet count (0..4) and the
+ * unused bit count of the last octet. */
+size_t der_named_bits_from_flags(uint32_t flags, uint8_t out[4], unsigned *unused_bits);
+/* Flags from BIT STRING data octets (bits past the 32nd are ignored). */
+uint32_t der_named_bits_to_flags(aw_slice bits);
+
+/* UTF8String content (X.680 41, RFC 3629 4): shortest forms only, no
+ * surrogates, nothing past U+10FFFF, and between min_chars and max_chars
+ * characters. AW_ERR_DER_CONSTRAINT otherwise. */
+aw_err der_check_utf8(aw_slice text, size_t min_chars, size_t max_chars);
+
 /* ---- Builder ---------------------------------------------------------- */
 
 typedef struct der_builder {
@@ -159,6 +174,8 @@ void der_put_unsigned_bytes(der_builder *b, uint32_t tag, const uint8_t *mag, si
 void der_put_null(der_builder *b, uint32_t tag);
 void der_put_bit_string(der_builder *b, uint32_t tag, unsigned unused_bits,
                         const uint8_t *bits, size_t len);
+/* A named-bit BIT STRING from flags (see der_node_get_named_bits). */
+void der_put_named_bits(der_builder *b, uint32_t tag, uint32_t flags);
 
 /* Finish: on success *out and *out_len take ownership of the encoding (free()
  * with free, or with der_bytes_free to erase first). Fails with the first

@@ -28,47 +28,10 @@ aw_err sgp22_field_read_optional_octets(der_reader *r, uint32_t tag, size_t min,
     return err;
 }
 
-/* RFC 3629 clause 4: shortest form only, no surrogates, at most U+10FFFF. */
+/* RFC 3629 clause 4 (der_check_utf8); max_chars 0 means unbounded. */
 aw_err sgp22_field_check_utf8(aw_slice text, size_t max_chars)
 {
-    size_t chars = 0;
-    size_t i = 0;
-    while (i < text.len) {
-        uint8_t c = text.ptr[i];
-        size_t extra;
-        uint32_t cp;
-        if (c < 0x80) {
-            extra = 0;
-            cp = c;
-        } else if (c >= 0xC2 && c <= 0xDF) {
-            extra = 1;
-            cp = c & 0x1Fu;
-        } else if (c >= 0xE0 && c <= 0xEF) {
-            extra = 2;
-            cp = c & 0x0Fu;
-        } else if (c >= 0xF0 && c <= 0xF4) {
-            extra = 3;
-            cp = c & 0x07u;
-        } else {
-            return AW_ERR_DER_CONSTRAINT;
-        }
-        if (extra > text.len - i - 1)
-            return AW_ERR_DER_CONSTRAINT;
-        for (size_t k = 1; k <= extra; k++) {
-            uint8_t cc = text.ptr[i + k];
-            if ((cc & 0xC0u) != 0x80u)
-                return AW_ERR_DER_CONSTRAINT;
-            cp = cp << 6 | (cc & 0x3Fu);
-        }
-        if ((extra == 2 && cp < 0x800) || (extra == 3 && cp < 0x10000) || cp > 0x10FFFF ||
-            (cp >= 0xD800 && cp <= 0xDFFF))
-            return AW_ERR_DER_CONSTRAINT;
-        i += extra + 1;
-        chars++;
-    }
-    if (max_chars != 0 && chars > max_chars)
-        return AW_ERR_DER_CONSTRAINT;
-    return AW_OK;
+    return der_check_utf8(text, 0, max_chars != 0 ? max_chars : SIZE_MAX);
 }
 
 aw_err sgp22_field_read_utf8(der_reader *r, uint32_t tag, size_t max_chars, aw_slice *out)
@@ -167,42 +130,12 @@ aw_err sgp22_field_read_certificate(der_reader *r, aw_slice *raw)
 
 aw_err sgp22_field_get_named_bits(const der_node *n, uint32_t *flags)
 {
-    unsigned unused;
-    aw_slice bits;
-    aw_err err = der_node_get_bit_string(n, &unused, &bits);
-    if (err != AW_OK)
-        return err;
-    if (bits.len > 4)
-        return AW_ERR_DER_CONSTRAINT;
-    /* X.690 11.2.2: the last octet carries the last one bit */
-    if (bits.len > 0 && (bits.ptr[bits.len - 1] & (1u << unused)) == 0)
-        return AW_ERR_DER_CONSTRAINT;
-    uint32_t value = 0;
-    for (size_t i = 0; i < bits.len; i++)
-        for (unsigned bit = 0; bit < 8; bit++)
-            if (bits.ptr[i] & (0x80u >> bit))
-                value |= 1u << (i * 8 + bit);
-    *flags = value;
-    return AW_OK;
+    return der_node_get_named_bits(n, flags);
 }
 
 void sgp22_field_put_named_bits(der_builder *b, uint32_t tag, uint32_t flags)
 {
-    uint8_t bytes[4] = {0};
-    unsigned highest = 0;
-    bool any = false;
-    for (unsigned bit = 0; bit < 32; bit++) {
-        if (flags & (1u << bit)) {
-            bytes[bit / 8] |= (uint8_t)(0x80u >> (bit % 8));
-            highest = bit;
-            any = true;
-        }
-    }
-    if (!any) {
-        der_put_bit_string(b, tag, 0, NULL, 0);
-        return;
-    }
-    der_put_bit_string(b, tag, 7 - highest % 8, bytes, highest / 8 + 1);
+    der_put_named_bits(b, tag, flags);
 }
 
 aw_err sgp22_field_open(const uint8_t *buf, size_t len, uint32_t tag, der_reader *content,

@@ -188,77 +188,18 @@ aw_err sgp22_info_read_octets(const der_node *n, size_t min, size_t max, aw_slic
     return err;
 }
 
-/* Length of the UTF-8 sequence at p (RFC 3629: no overlongs, surrogates or
- * code points past U+10FFFF), 0 if malformed. */
-static size_t utf8_sequence_length(const uint8_t *p, size_t left)
-{
-    uint8_t c = p[0];
-    size_t need;
-    uint8_t lo = 0x80, hi = 0xBF;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xC2 && c <= 0xDF)
-        need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0)
-            lo = 0xA0;
-        else if (c == 0xED)
-            hi = 0x9F;
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0)
-            lo = 0x90;
-        else if (c == 0xF4)
-            hi = 0x8F;
-    } else
-        return 0;
-    if (left < need)
-        return 0;
-    if (p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < need; i++)
-        if (p[i] < 0x80 || p[i] > 0xBF)
-            return 0;
-    return need;
-}
-
 aw_err sgp22_info_read_utf8(const der_node *n, size_t min, size_t max, aw_slice *out)
 {
     /* callers pass primitive tags only (0C, 8x) */
-    size_t chars = 0;
-    for (size_t i = 0; i < n->value.len;) {
-        size_t step = utf8_sequence_length(n->value.ptr + i, n->value.len - i);
-        if (step == 0)
-            return AW_ERR_DER_CONSTRAINT;
-        i += step;
-        chars++;
-    }
-    if (chars < min || chars > max)
-        return AW_ERR_DER_CONSTRAINT;
-    *out = n->value;
-    return AW_OK;
+    aw_err err = der_check_utf8(n->value, min, max);
+    if (err == AW_OK)
+        *out = n->value;
+    return err;
 }
 
 aw_err sgp22_info_read_flags(const der_node *n, uint32_t *flags)
 {
-    unsigned unused;
-    aw_slice bits;
-    aw_err err = der_node_get_bit_string(n, &unused, &bits);
-    if (err != AW_OK)
-        return err;
-    if (bits.len > 4)
-        return AW_ERR_DER_CONSTRAINT;
-    /* X.690 11.2.2: a named bit list ends with a one bit */
-    if (bits.len > 0 && (bits.ptr[bits.len - 1] & (1u << unused)) == 0)
-        return AW_ERR_DER_CONSTRAINT;
-    uint32_t value = 0;
-    for (size_t i = 0; i < bits.len; i++)
-        for (unsigned k = 0; k < 8; k++)
-            if (bits.ptr[i] & (0x80u >> k))
-                value |= 1u << (i * 8 + k);
-    *flags = value;
-    return AW_OK;
+    return der_node_get_named_bits(n, flags);
 }
 
 aw_err sgp22_info_read_bits(const der_node *n, sgp22_bit_string *out)
@@ -277,16 +218,7 @@ aw_err sgp22_info_read_raw(const der_node *n, aw_slice *out)
 
 void sgp22_info_put_flags(der_builder *b, uint32_t tag, uint32_t flags)
 {
-    uint8_t bytes[4] = {0};
-    size_t nbits = 0;
-    for (unsigned k = 0; k < 32; k++) {
-        if (flags & (1u << k)) {
-            bytes[k / 8] |= (uint8_t)(0x80u >> (k % 8));
-            nbits = k + 1;
-        }
-    }
-    size_t len = (nbits + 7) / 8;
-    der_put_bit_string(b, tag, (unsigned)(len * 8 - nbits), bytes, len);
+    der_put_named_bits(b, tag, flags);
 }
 
 void sgp22_info_put_octets_list(der_builder *b, uint32_t tag, const sgp22_octets_list *list)

@@ -6,28 +6,13 @@
 
 uint32_t sgp32_bit_string_flags(const sgp32_bit_string *bits)
 {
-    uint32_t flags = 0;
-    for (size_t i = 0; i < bits->bytes.len && i < 4; i++)
-        for (unsigned bit = 0; bit < 8; bit++)
-            if (bits->bytes.ptr[i] & (0x80u >> bit))
-                flags |= 1u << (i * 8 + bit);
-    return flags;
+    return der_named_bits_to_flags(bits->bytes);
 }
 
 void sgp32_bit_string_from_flags(uint32_t flags, uint8_t storage[4], sgp32_bit_string *out)
 {
-    unsigned highest = 0; /* number of named bits up to the last one set */
-    memset(storage, 0, 4);
-    for (unsigned n = 0; n < 32; n++) {
-        if (flags & (1u << n)) {
-            storage[n / 8] |= (uint8_t)(0x80u >> (n % 8));
-            highest = n + 1;
-        }
-    }
-    /* X.690 11.2.2: trailing zero bits of a named bit list are removed */
     out->bytes.ptr = storage;
-    out->bytes.len = (highest + 7) / 8;
-    out->unused_bits = (unsigned)(out->bytes.len * 8 - highest);
+    out->bytes.len = der_named_bits_from_flags(flags, storage, &out->unused_bits);
 }
 
 aw_err sgp32_list_iterator_init(sgp32_list_iterator *it, aw_slice list_tlv)
