@@ -11,17 +11,25 @@
 
 #define ISDR "A0000005591010FFFFFFFF8900000100"
 
+static void count_reset(void *ctx)
+{
+    (*(unsigned *)ctx)++;
+}
+
 static void test_handle_messages(void **state)
 {
     (void)state;
     euicc_card card;
+    unsigned resets = 0;
     euicc_card_init(&card, EUICC_PROTOCOL_T1, NULL, NULL);
+    euicc_card_set_reset_hook(&card, count_reset, &resets);
     uint8_t reply[EUICC_CARD_RESPONSE_MAX];
     size_t n;
     static const uint8_t on[] = {EUICC_VPCD_POWER_ON}, atr[] = {EUICC_VPCD_GET_ATR},
                          bad[] = {0x03};
     assert_int_equal(euicc_vpcd_handle_message(&card, on, 1, reply, sizeof(reply), &n), AW_OK);
     assert_int_equal(n, 0);
+    assert_int_equal(resets, 1); /* the layers above are told of the reset */
     assert_int_equal(euicc_vpcd_handle_message(&card, atr, 1, reply, sizeof(reply), &n), AW_OK);
     size_t atr_len;
     const uint8_t *expected = euicc_card_atr(&atr_len);
@@ -40,6 +48,7 @@ static void test_handle_messages(void **state)
     static const uint8_t off[] = {EUICC_VPCD_POWER_OFF};
     assert_int_equal(euicc_vpcd_handle_message(&card, off, 1, reply, sizeof(reply), &n), AW_OK);
     assert_false(card.channels[1].open);
+    assert_int_equal(resets, 2);
     euicc_card_free(&card);
 }
 

@@ -86,6 +86,48 @@ typedef enum aw_err {
     AW_ERR_EUICC_STATE_VERSION, /* eUICC state file written by an unknown format version */
     AW_ERR_EUICC_STORAGE_KEY,   /* storage key missing, wrong size, wrong version or not 0600 */
 
+    /* HTTP: HTTPS server and client (src/core/http_server.h, http_client.h) */
+    AW_ERR_HTTP_BIND,           /* cannot bind or listen on the server address */
+    AW_ERR_HTTP_TLS_CONFIG,     /* certificate, key, CA file or TLS policy not loadable */
+    AW_ERR_HTTP_CONNECT,        /* cannot resolve or connect to the server */
+    AW_ERR_HTTP_TLS,            /* TLS handshake failed or the peer sent a TLS alert */
+    AW_ERR_HTTP_CERTIFICATE,    /* server certificate untrusted or not for this host */
+    AW_ERR_HTTP_TIMEOUT,        /* connect or transfer timed out */
+    AW_ERR_HTTP_TRANSFER,       /* other transfer failure (connection reset, bad response) */
+
+    /* Database storage: SQLite and PostgreSQL (src/core/db.h, db_queue.h) */
+    AW_ERR_DB_URL,              /* database URL malformed, too long or of an unknown scheme */
+    AW_ERR_DB_CONNECTION,       /* cannot open or connect to the database, or connection lost */
+    AW_ERR_DB_UNIQUE,           /* unique or primary key constraint violated: the row exists */
+    AW_ERR_DB_CONSTRAINT,       /* NOT NULL, CHECK or FOREIGN KEY constraint violated */
+    AW_ERR_DB_NOT_FOUND,        /* no such row (or job no longer leased by this worker) */
+    AW_ERR_DB_BUSY,             /* busy, locked, or serialization conflict: retry */
+    AW_ERR_DB_SCHEMA,           /* SQL syntax error or unknown table or column */
+    AW_ERR_DB_SCHEMA_NEWER,     /* database schema is newer than this code knows */
+    AW_ERR_DB_TYPE,             /* column is NULL or not of the requested type */
+    AW_ERR_DB_FAILED,           /* other database failure (I/O, corruption, server error) */
+
+    /* SM-DP+ personalisation and bound profile packages (src/smdp: personalise.h, bpp.h) */
+    AW_ERR_SMDP_ICCID_CHECK_DIGIT, /* subscriber ICCID fails its Luhn check digit (E.118) */
+    AW_ERR_SMDP_METADATA,       /* profile metadata to store breaks SGP.22 5.5.3 limits */
+    AW_ERR_SMDP_KEY_MISMATCH,   /* SK.DPpb.ECDSA is not the key of CERT.DPpb.ECDSA */
+
+    /* SM-DP+ inventory: batch import, encryption at rest (src/smdp: import.h, inventory.h) */
+    AW_ERR_SMDP_IMPORT_SYNTAX,  /* batch file is not well-formed CSV (RFC 4180) or JSON of the batch shape */
+    AW_ERR_SMDP_IMPORT_HEADER,  /* CSV header: unknown, repeated or missing column */
+    AW_ERR_SMDP_IMPORT_FIELD_COUNT, /* CSV record has a different number of fields than the header */
+    AW_ERR_SMDP_IMPORT_ICCID,   /* ICCID not 19 or 20 digits */
+    AW_ERR_SMDP_IMPORT_LUHN,    /* ICCID check digit (Luhn, ITU-T E.118) is wrong */
+    AW_ERR_SMDP_IMPORT_IMSI,    /* IMSI not 6..15 digits */
+    AW_ERR_SMDP_IMPORT_KI,      /* Ki not hex of the length its algorithm needs */
+    AW_ERR_SMDP_IMPORT_OPC,     /* OPc/TOPc not hex of the length its algorithm needs */
+    AW_ERR_SMDP_IMPORT_MSISDN,  /* MSISDN not '+'? and 1..15 digits */
+    AW_ERR_SMDP_IMPORT_ALGORITHM, /* algorithm not milenage, tuak or test */
+    AW_ERR_SMDP_IMPORT_DUPLICATE, /* ICCID or IMSI repeated within the batch */
+    AW_ERR_SMDP_IMPORT_PROFILE_TYPE, /* profile type name missing, malformed or not registered */
+    AW_ERR_SMDP_KEY_FILE,       /* storage key file: wrong size, not 0600, or key id invalid/repeated */
+    AW_ERR_SMDP_DECRYPT,        /* stored Ki/OPc fails authentication or its key id is not in the ring */
+
     AW_ERR__COUNT
 } aw_err;
 

@@ -85,11 +85,19 @@ void euicc_card_init(euicc_card *card, euicc_protocol protocol,
     card->channels[0].open = true;
 }
 
+void euicc_card_set_reset_hook(euicc_card *card, euicc_reset_hook hook, void *ctx)
+{
+    card->reset_hook = hook;
+    card->reset_ctx = ctx;
+}
+
 void euicc_card_reset(euicc_card *card)
 {
     for (unsigned i = 0; i < EUICC_MAX_CHANNELS; i++)
         channel_close(&card->channels[i]);
     card->channels[0].open = true;
+    if (card->reset_hook != NULL)
+        card->reset_hook(card->reset_ctx);
 }
 
 void euicc_card_free(euicc_card *card)

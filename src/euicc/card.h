@@ -50,18 +50,28 @@ typedef struct euicc_channel_state {
     size_t pending_offset;
 } euicc_channel_state;
 
+/* Called at every reset, so the layers above drop their volatile state
+ * too (e.g. an ES10b download session, SGP.22 3.1.3: lost on reset). */
+typedef void (*euicc_reset_hook)(void *ctx);
+
 typedef struct euicc_card {
     euicc_protocol protocol;
     euicc_channel_state channels[EUICC_MAX_CHANNELS];
     euicc_es10_handler handler;
     void *handler_ctx;
+    euicc_reset_hook reset_hook;
+    void *reset_ctx;
 } euicc_card;
 
 void euicc_card_init(euicc_card *card, euicc_protocol protocol,
                      euicc_es10_handler handler, void *handler_ctx);
 
+/* Register the hook euicc_card_reset calls after resetting the card layer. */
+void euicc_card_set_reset_hook(euicc_card *card, euicc_reset_hook hook, void *ctx);
+
 /* Cold or warm reset: every logical channel closed, the basic channel open
- * with nothing selected, gathered commands and pending data dropped. */
+ * with nothing selected, gathered commands and pending data dropped, then
+ * the reset hook. */
 void euicc_card_reset(euicc_card *card);
 
 /* Release everything the card holds. */

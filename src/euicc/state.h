@@ -1,0 +1,170 @@
+/* airwrite eUICC: the ISD-R's persistent state (internal to src/euicc).
+ *
+ * What a real eUICC keeps in non-volatile memory across power cycles:
+ * installed profiles (ISD-Ps, SGP.22 2.2.4) with their metadata
+ * (StoreMetadataRequest, ES8+ 5.5.3) and their unprotected profile package,
+ * the pending notifications (SGP.22 3.5, 5.7.9-5.7.11), the next
+ * notification seqNumber, the default SM-DP+ and root SM-DS addresses
+ * (ES10a, 5.7.3/5.7.4) and the ISD-P AID counter.
+ *
+ * On disk, in the state directory:
+ *   storage.key  32 random bytes, mode 0600, made on first start (key
+ *                version 1): the root of the keys below;
+ *   state.der    one DER file, replaced atomically (core/file.h) on every
+ *                change, so a crash leaves the old or the new state:
+ *
+ *   EuiccStateFile ::= SEQUENCE {
+ *     formatVersion INTEGER (1),
+ *     keyVersion    INTEGER,                 -- storage key version
+ *     keyId         OCTET STRING (SIZE(8)),  -- identifies the storage key
+ *     body          EuiccState,
+ *     mac           OCTET STRING (SIZE(32))  -- HMAC-SHA-256 over the four
+ *   }                                        -- TLVs above, K-MAC
+ *   EuiccState ::= SEQUENCE {
+ *     nextSequenceNumber [0] INTEGER,
+ *     isdpAidCounter     [1] INTEGER,
+ *     defaultDpAddress   [2] UTF8String OPTIONAL,
+ *     rootDsAddress      [3] UTF8String,
+ *     profiles           [4] SEQUENCE OF StoredProfile,
+ *     notifications      [5] SEQUENCE OF StoredNotification
+ *   }
+ *   StoredProfile ::= SEQUENCE {
+ *     iccid    [APPLICATION 26] OCTET STRING (SIZE(10)),
+ *     isdpAid  [APPLICATION 15] OCTET STRING (SIZE(1..16)),
+ *     enabled  BOOLEAN,
+ *     nickname [16] UTF8String (SIZE(0..64)) OPTIONAL,
+ *     storeMetadata StoreMetadataRequest,    -- BF25 as received
+ *     package  [0] SEQUENCE {                -- AES-256-GCM, K-ENC
+ *       nonce [0] OCTET STRING (SIZE(12)), ciphertext [1] OCTET STRING,
+ *       tag [2] OCTET STRING (SIZE(16)) }    -- AAD: iccid || isdpAid
+ *   }
+ *   StoredNotification ::= SEQUENCE {
+ *     seqNumber INTEGER, event INTEGER (one NotificationEvent bit),
+ *     address UTF8String, iccid [APPLICATION 26] OCTET STRING OPTIONAL,
+ *     pending PendingNotification            -- BF37 or 30 as sent
+ *   }
+ *
+ * K-ENC and K-MAC are HMAC-SHA-256(storage key, label): the subscriber
+ * secrets in a package (Ki, OPc) are never on disk in clear, and any change
+ * to the file is detected before a byte of it is used. */
+#ifndef AIRWRITE_EUICC_STATE_H
+#define AIRWRITE_EUICC_STATE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "euicc/isdr.h"
+
+#define EUICC_STATE_FORMAT_VERSION 1
+#define EUICC_STORAGE_KEY_VERSION 1
+#define EUICC_STORAGE_KEY_SIZE 32
+#define EUICC_STATE_KEY_ID_SIZE 8
+#define EUICC_STATE_NONCE_SIZE 12
+#define EUICC_STATE_TAG_SIZE 16
+#define EUICC_NICKNAME_MAX 256       /* 64 characters of up to 4 UTF-8 bytes */
+#define EUICC_PACKAGE_MAX (4u << 20) /* one unprotected profile package */
+#define EUICC_STATE_FILE_MAX (48u << 20) /* EUICC_MAX_PROFILES packages and more */
+
+typedef struct euicc_profile {
+    uint8_t iccid[EUICC_ICCID_SIZE];
+    uint8_t isdp_aid[EUICC_AID_MAX];
+    size_t isdp_aid_len;
+    bool enabled;
+    bool has_nickname;
+    char nickname[EUICC_NICKNAME_MAX + 1];
+    uint8_t *store_metadata;  /* StoreMetadataRequest BF25 TLV */
+    size_t store_metadata_len;
+    /* the profile package, sealed: only euicc_state_open_package gives
+     * the plaintext, transiently */
+    uint8_t nonce[EUICC_STATE_NONCE_SIZE];
+    uint8_t tag[EUICC_STATE_TAG_SIZE];
+    uint8_t *sealed_package;
+    size_t sealed_package_len;
+} euicc_profile;
+
+typedef struct euicc_notification {
+    int64_t seq_number;
+    uint32_t event;                        /* one SGP22_NOTIFICATION_* bit */
+    char address[EUICC_ADDRESS_MAX + 1];
+    bool has_iccid;
+    uint8_t iccid[EUICC_ICCID_SIZE];
+    uint8_t *pending;                      /* PendingNotification TLV */
+    size_t pending_len;
+} euicc_notification;
+
+typedef struct euicc_state {
+    char *state_path;
+    uint8_t enc_key[32];                   /* K-ENC */
+    uint8_t mac_key[32];                   /* K-MAC */
+    uint8_t key_id[EUICC_STATE_KEY_ID_SIZE];
+    char initial_root_ds_address[EUICC_ADDRESS_MAX + 1];
+    /* the state proper */
+    int64_t next_sequence_number;
+    uint32_t isdp_aid_counter;
+    bool has_default_dp_address;
+    char default_dp_address[EUICC_ADDRESS_MAX + 1];
+    char root_ds_address[EUICC_ADDRESS_MAX + 1];
+    euicc_profile profiles[EUICC_MAX_PROFILES];
+    size_t profile_count;
+    euicc_notification notifications[EUICC_MAX_NOTIFICATIONS];
+    size_t notification_count;
+} euicc_state;
+
+/* Open the state in dir (created 0700 if missing): read or create
+ * storage.key, then load state.der if it exists, else start empty with
+ * root_ds_address (an FQDN) as the root SM-DS address. Errors:
+ * AW_ERR_EUICC_STORAGE_KEY (key not 32 bytes, readable by others, or
+ * missing while state.der exists), AW_ERR_EUICC_STATE_CORRUPT,
+ * AW_ERR_EUICC_STATE_VERSION, AW_ERR_IO, AW_ERR_ARGUMENT. */
+aw_err euicc_state_open(const char *dir, const char *root_ds_address, euicc_state **out);
+void euicc_state_free(euicc_state *state);
+
+/* Write the whole state with one atomic replace. When it fails the state
+ * in memory is rolled back to what is on disk, so memory and disk agree. */
+aw_err euicc_state_commit(euicc_state *state);
+
+/* Roll the state in memory back to the file (empty if none yet). */
+aw_err euicc_state_reload(euicc_state *state);
+
+/* Encode / decode the state file (state_codec.c; exposed for tests and the
+ * fuzz target). Decoding replaces the state's contents; on failure the
+ * state is left empty. */
+aw_err euicc_state_encode(const euicc_state *state, uint8_t **out, size_t *len);
+aw_err euicc_state_decode(euicc_state *state, const uint8_t *buf, size_t len);
+
+/* HMAC-SHA-256 with a 32-byte key (RFC 2104). */
+aw_err euicc_state_hmac(const uint8_t key[32], const uint8_t *data, size_t len, uint8_t mac[32]);
+
+/* Forget every profile, notification and address (not the keys). */
+void euicc_state_clear(euicc_state *state);
+
+/* Index of a profile, or -1. */
+int euicc_state_find_iccid(const euicc_state *state, const uint8_t iccid[EUICC_ICCID_SIZE]);
+int euicc_state_find_isdp_aid(const euicc_state *state, const uint8_t *aid, size_t aid_len);
+int euicc_state_find_enabled(const euicc_state *state);
+int euicc_state_find_notification(const euicc_state *state, int64_t seq_number);
+
+/* Add a profile (disabled, no nickname) sealing its package; copies
+ * everything. AW_ERR_LIMIT when full. */
+aw_err euicc_state_add_profile(euicc_state *state, const uint8_t iccid[EUICC_ICCID_SIZE],
+                               const uint8_t *isdp_aid, size_t isdp_aid_len,
+                               aw_slice store_metadata, aw_slice package);
+void euicc_state_remove_profile(euicc_state *state, size_t index);
+
+/* The plaintext package of a profile (free with der_bytes_free).
+ * AW_ERR_EUICC_STATE_CORRUPT when it does not authenticate. */
+aw_err euicc_state_open_package(const euicc_state *state, const euicc_profile *profile,
+                                uint8_t **out, size_t *len);
+
+/* Append a pending notification (copies). When EUICC_MAX_NOTIFICATIONS
+ * are pending the oldest is dropped to make room. */
+aw_err euicc_state_add_notification(euicc_state *state, int64_t seq_number, uint32_t event,
+                                     aw_slice address, const uint8_t *iccid, aw_slice pending);
+void euicc_state_remove_notification(euicc_state *state, size_t index);
+
+/* Reserve the next seqNumber (SGP.22 5.7.10: increments per notification). */
+int64_t euicc_state_take_sequence_number(euicc_state *state);
+
+#endif
