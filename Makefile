@@ -3,16 +3,18 @@
 #   make test   build plain and ASan+UBSan configurations, run every test in both
 #   make fuzz   build libFuzzer targets with clang and run each for FUZZ_S seconds
 #   make bench  build optimised and print benchmark figures
+#   make crash  build, then kill the software eUICC N times (default 1000) mid-operation
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 BUILD_REL  ?= build-release
 FUZZ_S     ?= 60
+N          ?= 1000
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all deps build asan test demo fuzz bench clean
+.PHONY: all deps build asan test demo fuzz bench crash clean
 
 all: build
 
@@ -55,6 +57,9 @@ fuzz: deps $(BUILD_FUZZ)/build.ninja
 bench: deps $(BUILD_REL)/build.ninja
 	$(NINJA) -C $(BUILD_REL)
 	@./scripts/run-bench $(BUILD_REL)
+
+crash: build
+	AW_CRASH_KILLS=$(N) $(BUILD)/tests/test_euicc_crash $(BUILD)/src/cli/airwrite-euicc
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_REL)

@@ -333,6 +333,9 @@ static void test_check_helpers(void **state)
     assert_true(saip_iccid_luhn_ok("8988211000000012347"));
     assert_false(saip_iccid_luhn_ok("8988211000000012348"));
     assert_false(saip_iccid_luhn_ok("123"));
+    /* 20 digits: the 20th checks the 19 before it (E.118 4.2) */
+    assert_true(saip_iccid_luhn_ok("89882110000000123457"));
+    assert_false(saip_iccid_luhn_ok("89882110000000123450"));
     assert_int_equal(saip_check_iccid("89882110000000123456"), AW_OK);
     assert_int_equal(saip_check_imsi("001010"), AW_OK);
     assert_int_equal(saip_check_msisdn("+123456789012345"), AW_OK);

@@ -192,8 +192,8 @@ void saip_aka_cleanse(saip_aka *aka);
 aw_err saip_check_iccid(const char *iccid);
 aw_err saip_check_imsi(const char *imsi);
 aw_err saip_check_msisdn(const char *msisdn);
-/* ETSI TS 102 221 / ITU-T E.118 Luhn check digit over the first 18 digits
- * of a 19- or 20-digit ICCID: true if the 19th digit matches. */
+/* ITU-T E.118 4.2: the last digit of a 19- or 20-digit ICCID is the Luhn
+ * check digit computed over all the digits before it. */
 bool saip_iccid_luhn_ok(const char *iccid);
 
 /* ---- Builder (saip_build.c) ------------------------------------------- */

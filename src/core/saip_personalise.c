@@ -28,7 +28,8 @@ static bool all_digits(const char *s, size_t min, size_t max)
 
 aw_err saip_check_iccid(const char *iccid)
 {
-    /* ITU-T E.118: 18 digits plus the Luhn check digit, or 20 digits */
+    /* ITU-T E.118 4.2: at most 19 digits plus the Luhn check digit; in
+     * practice 19 or 20 digits in all */
     return iccid != NULL && all_digits(iccid, 19, 20) ? AW_OK : AW_ERR_SAIP_ICCID;
 }
 
@@ -52,9 +53,11 @@ bool saip_iccid_luhn_ok(const char *iccid)
 {
     if (saip_check_iccid(iccid) != AW_OK)
         return false;
+    size_t n = strlen(iccid);
     unsigned sum = 0;
-    for (size_t i = 0; i < 18; i++) {
-        unsigned d = (unsigned)(iccid[17 - i] - '0');
+    /* Luhn: double every second digit counting left from the check digit */
+    for (size_t i = 0; i + 1 < n; i++) {
+        unsigned d = (unsigned)(iccid[n - 2 - i] - '0');
         if (i % 2 == 0) {
             d *= 2;
             if (d > 9)
@@ -62,7 +65,7 @@ bool saip_iccid_luhn_ok(const char *iccid)
         }
         sum += d;
     }
-    return (unsigned)(iccid[18] - '0') == (10 - sum % 10) % 10;
+    return (unsigned)(iccid[n - 1] - '0') == (10 - sum % 10) % 10;
 }
 
 aw_err saip_aka_check(const saip_aka *aka)

@@ -37,6 +37,8 @@ aw_err euicc_open(const euicc_identity_paths *identity, const char *state_dir,
     euicc_card_set_reset_hook(&card->card, reset_session, card);
     euicc_isdr_host_init(card);
     err = euicc_identity_load(identity, now, &card->identity);
+    if (err == AW_OK) /* what a killed predecessor's last write left */
+        euicc_state_remove_temporaries(state_dir);
     if (err == AW_OK)
         err = euicc_state_open(state_dir,
                                options->root_ds_address != NULL ? options->root_ds_address

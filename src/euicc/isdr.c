@@ -23,6 +23,7 @@
 #include "core/sgp22_bpp_content.h"
 #include "core/sgp22_notification.h"
 #include "core/sgp22_tags.h"
+#include "core/sgp32_tags.h"
 #include "euicc/isdr_internal.h"
 
 /* ES10b authentication and download (5.7.5-5.7.7, 5.7.13, 5.7.14) go to
@@ -84,6 +85,12 @@ static const struct {
     {SGP22_TAG_GET_EUICC_DATA, euicc_get_eid},                              /* 5.7.20 */
     {SGP22_TAG_SET_NICKNAME, euicc_set_nickname},                           /* 5.7.21 */
     {SGP22_TAG_GET_RAT, euicc_get_rat},                                     /* 5.7.22 */
+    /* SGP.32 additions (sgp32_*.c) */
+    {SGP32_TAG_EUICC_PACKAGE, euicc_load_euicc_package},             /* SGP.32 5.9.1 */
+    {SGP32_TAG_IPA_EUICC_DATA, euicc_get_ipa_euicc_data},            /* SGP.32 2.11.2 */
+    {SGP32_TAG_EIM_ACKNOWLEDGEMENTS, euicc_eim_acknowledgements},    /* SGP.32 6.3.2.7 */
+    {SGP32_TAG_GET_EIM_CONFIGURATION_DATA, euicc_get_eim_configuration_data}, /* SGP.32 5.9.18 */
+    {SGP32_TAG_ADD_INITIAL_EIM, euicc_add_initial_eim},              /* SGP.32 5.9.16 */
 };
 
 /* aw_err to status word: what the command carried is the terminal's

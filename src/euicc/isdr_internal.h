@@ -8,6 +8,7 @@
 #ifndef AIRWRITE_EUICC_ISDR_INTERNAL_H
 #define AIRWRITE_EUICC_ISDR_INTERNAL_H
 
+#include "core/sgp32_package.h"
 #include "euicc/card.h"
 #include "euicc/euicc.h"
 #include "euicc/isdr.h"
@@ -78,5 +79,37 @@ aw_err euicc_remove_notification(euicc *card, const uint8_t *command, size_t len
  * profile's notificationConfigurationInfo asks for that event; does not
  * commit the state. */
 aw_err euicc_queue_notification(euicc *card, const euicc_profile *profile, uint32_t event);
+
+/* sgp32_eim.c: eIM configuration, SGP.32 2.11.1, 5.9.16, 5.9.18 */
+aw_err euicc_add_initial_eim(euicc *card, const uint8_t *command, size_t len,
+                             uint8_t **response, size_t *response_len);
+aw_err euicc_get_eim_configuration_data(euicc *card, const uint8_t *command, size_t len,
+                                        uint8_t **response, size_t *response_len);
+/* Index of the Associated eIM with this eimId (its configuration decoded
+ * into *out, slices into the state), or -1. */
+int euicc_find_eim(const euicc_state *state, aw_slice eim_id, sgp32_eim_configuration_data *out);
+/* PK.EIM.ECDSA from eimPublicKeyData (public key or certificate). */
+aw_err euicc_eim_public_key(const sgp32_eim_configuration_data *eim, crypto_key **out);
+/* Store counterValue as the last one accepted from eIM index (in memory). */
+aw_err euicc_eim_set_counter(euicc_state *state, size_t index, int64_t counter_value);
+/* eIM identifiers copied out of the state for a listEim result, so they
+ * outlive later eCOs of the same package that change the list. */
+typedef struct euicc_eco_scratch {
+    char eim_ids[EUICC_MAX_EIMS][SGP32_EIM_ID_MAX];
+} euicc_eco_scratch;
+/* Run one eCO of a verified eUICC Package (SGP.32 2.11.1.2) on the state
+ * in memory (the caller commits); *result is its EuiccResultData. */
+void euicc_run_eco(euicc *card, const sgp32_eco *eco, euicc_eco_scratch *scratch,
+                   sgp32_euicc_result_data *result);
+
+/* sgp32_package.c: ES10b.LoadEuiccPackage, SGP.32 5.9.1 */
+aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
+                                uint8_t **response, size_t *response_len);
+
+/* sgp32_ipa.c: IpaEuiccData (SGP.32 2.11.2) and EimAcknowledgements (6.3.2.7) */
+aw_err euicc_get_ipa_euicc_data(euicc *card, const uint8_t *command, size_t len,
+                                uint8_t **response, size_t *response_len);
+aw_err euicc_eim_acknowledgements(euicc *card, const uint8_t *command, size_t len,
+                                  uint8_t **response, size_t *response_len);
 
 #endif

@@ -10,10 +10,13 @@
  * checked; any failure refuses the file. */
 #include "euicc/state.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -124,6 +127,14 @@ void euicc_state_clear(euicc_state *state)
         profile_clear(&state->profiles[i]);
     for (size_t i = 0; i < state->notification_count; i++)
         notification_clear(&state->notifications[i]);
+    for (size_t i = 0; i < state->eim_count; i++)
+        free(state->eims[i].configuration);
+    for (size_t i = 0; i < state->package_result_count; i++)
+        free(state->package_results[i].result);
+    memset(state->eims, 0, sizeof(state->eims));
+    memset(state->package_results, 0, sizeof(state->package_results));
+    state->eim_count = 0;
+    state->package_result_count = 0;
     state->profile_count = 0;
     state->notification_count = 0;
     state->next_sequence_number = 1;
@@ -197,6 +208,20 @@ cleanup:
     }
     *out = state;
     return AW_OK;
+}
+
+void euicc_state_remove_temporaries(const char *dir)
+{
+    static const char state_prefix[] = STATE_FILE_NAME ".tmp.";
+    static const char key_prefix[] = STORAGE_KEY_FILE_NAME ".tmp.";
+    DIR *d = opendir(dir);
+    if (d == NULL)
+        return; /* no directory yet: nothing left over */
+    for (struct dirent *e; (e = readdir(d)) != NULL;)
+        if (strncmp(e->d_name, state_prefix, sizeof(state_prefix) - 1) == 0 ||
+            strncmp(e->d_name, key_prefix, sizeof(key_prefix) - 1) == 0)
+            (void)unlinkat(dirfd(d), e->d_name, 0);
+    closedir(d);
 }
 
 aw_err euicc_state_commit(euicc_state *state)
@@ -413,4 +438,83 @@ void euicc_state_remove_notification(euicc_state *state, size_t index)
 int64_t euicc_state_take_sequence_number(euicc_state *state)
 {
     return state->next_sequence_number++;
+}
+
+/* ---- SGP.32 eIM configurations and eUICC Package results --------------- */
+
+aw_err euicc_state_add_eim(euicc_state *state, aw_slice configuration)
+{
+    if (configuration.len == 0 || configuration.len > EUICC_EIM_CONFIGURATION_MAX)
+        return AW_ERR_ARGUMENT;
+    if (state->eim_count >= EUICC_MAX_EIMS)
+        return AW_ERR_LIMIT;
+    euicc_eim *e = &state->eims[state->eim_count];
+    e->configuration = copy_bytes(configuration.ptr, configuration.len);
+    if (e->configuration == NULL)
+        return AW_ERR_NOMEM;
+    e->configuration_len = configuration.len;
+    state->eim_count++;
+    return AW_OK;
+}
+
+aw_err euicc_state_replace_eim(euicc_state *state, size_t index, aw_slice configuration)
+{
+    if (index >= state->eim_count || configuration.len == 0 ||
+        configuration.len > EUICC_EIM_CONFIGURATION_MAX)
+        return AW_ERR_ARGUMENT;
+    uint8_t *copy = copy_bytes(configuration.ptr, configuration.len);
+    if (copy == NULL)
+        return AW_ERR_NOMEM;
+    free(state->eims[index].configuration);
+    state->eims[index].configuration = copy;
+    state->eims[index].configuration_len = configuration.len;
+    return AW_OK;
+}
+
+void euicc_state_remove_eim(euicc_state *state, size_t index)
+{
+    if (index >= state->eim_count)
+        return;
+    free(state->eims[index].configuration);
+    memmove(&state->eims[index], &state->eims[index + 1],
+            (state->eim_count - index - 1) * sizeof(state->eims[0]));
+    state->eim_count--;
+    memset(&state->eims[state->eim_count], 0, sizeof(state->eims[0]));
+}
+
+aw_err euicc_state_add_package_result(euicc_state *state, int64_t seq_number, aw_slice result)
+{
+    if (result.len == 0 || result.len > EUICC_PACKAGE_RESULT_MAX)
+        return AW_ERR_ARGUMENT;
+    /* as for notifications: a full list drops its oldest entry */
+    if (state->package_result_count >= EUICC_MAX_PACKAGE_RESULTS)
+        euicc_state_remove_package_result(state, 0);
+    euicc_package_result *r = &state->package_results[state->package_result_count];
+    r->result = copy_bytes(result.ptr, result.len);
+    if (r->result == NULL)
+        return AW_ERR_NOMEM;
+    r->result_len = result.len;
+    r->seq_number = seq_number;
+    state->package_result_count++;
+    return AW_OK;
+}
+
+void euicc_state_remove_package_result(euicc_state *state, size_t index)
+{
+    if (index >= state->package_result_count)
+        return;
+    free(state->package_results[index].result);
+    memmove(&state->package_results[index], &state->package_results[index + 1],
+            (state->package_result_count - index - 1) * sizeof(state->package_results[0]));
+    state->package_result_count--;
+    memset(&state->package_results[state->package_result_count], 0,
+           sizeof(state->package_results[0]));
+}
+
+int euicc_state_find_package_result(const euicc_state *state, int64_t seq_number)
+{
+    for (size_t i = 0; i < state->package_result_count; i++)
+        if (state->package_results[i].seq_number == seq_number)
+            return (int)i;
+    return -1;
 }

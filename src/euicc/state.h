@@ -26,7 +26,9 @@
  *     defaultDpAddress   [2] UTF8String OPTIONAL,
  *     rootDsAddress      [3] UTF8String,
  *     profiles           [4] SEQUENCE OF StoredProfile,
- *     notifications      [5] SEQUENCE OF StoredNotification
+ *     notifications      [5] SEQUENCE OF StoredNotification,
+ *     eims               [6] SEQUENCE OF EimConfigurationData OPTIONAL,
+ *     packageResults     [7] SEQUENCE OF StoredPackageResult OPTIONAL
  *   }
  *   StoredProfile ::= SEQUENCE {
  *     iccid    [APPLICATION 26] OCTET STRING (SIZE(10)),
@@ -43,6 +45,16 @@
  *     address UTF8String, iccid [APPLICATION 26] OCTET STRING OPTIONAL,
  *     pending PendingNotification            -- BF37 or 30 as sent
  *   }
+ *   StoredPackageResult ::= SEQUENCE {
+ *     seqNumber INTEGER,                     -- shared with notifications
+ *     result    EuiccPackageResult           -- BF51 as sent, SGP.32 2.11.1.2
+ *   }
+ *
+ * eims and packageResults (SGP.32, added for the IoT eUICC) are OPTIONAL
+ * trailing components, absent while empty: files written before them still
+ * load unchanged, so formatVersion stays 1. Each eIM is its
+ * EimConfigurationData (SGP.32 2.11.1) as validated DER, with counterValue
+ * holding the last counter value accepted from that eIM (5.9.1).
  *
  * K-ENC and K-MAC are HMAC-SHA-256(storage key, label): the subscriber
  * secrets in a package (Ki, OPc) are never on disk in clear, and any change
@@ -66,6 +78,10 @@
 #define EUICC_NICKNAME_MAX 256       /* 64 characters of up to 4 UTF-8 bytes */
 #define EUICC_PACKAGE_MAX (4u << 20) /* one unprotected profile package */
 #define EUICC_STATE_FILE_MAX (48u << 20) /* EUICC_MAX_PROFILES packages and more */
+#define EUICC_MAX_EIMS 8                 /* = SGP32_MAX_EIM_CONFIGURATIONS */
+#define EUICC_EIM_CONFIGURATION_MAX 8192 /* one EimConfigurationData (with a certificate) */
+#define EUICC_MAX_PACKAGE_RESULTS 16     /* pending EuiccPackageResults */
+#define EUICC_PACKAGE_RESULT_MAX 32768   /* one EuiccPackageResult */
 
 typedef struct euicc_profile {
     uint8_t iccid[EUICC_ICCID_SIZE];
@@ -94,6 +110,19 @@ typedef struct euicc_notification {
     size_t pending_len;
 } euicc_notification;
 
+/* SGP.32 2.11.1: one Associated eIM */
+typedef struct euicc_eim {
+    uint8_t *configuration;                /* EimConfigurationData (tag 30) */
+    size_t configuration_len;
+} euicc_eim;
+
+/* SGP.32 2.11.1.2: an EuiccPackageResult kept until the eIM acknowledges it */
+typedef struct euicc_package_result {
+    int64_t seq_number;
+    uint8_t *result;                       /* EuiccPackageResult BF51 TLV */
+    size_t result_len;
+} euicc_package_result;
+
 typedef struct euicc_state {
     char *state_path;
     uint8_t enc_key[32];                   /* K-ENC */
@@ -110,6 +139,10 @@ typedef struct euicc_state {
     size_t profile_count;
     euicc_notification notifications[EUICC_MAX_NOTIFICATIONS];
     size_t notification_count;
+    euicc_eim eims[EUICC_MAX_EIMS];
+    size_t eim_count;
+    euicc_package_result package_results[EUICC_MAX_PACKAGE_RESULTS];
+    size_t package_result_count;
 } euicc_state;
 
 /* Open the state in dir (created 0700 if missing): read or create
@@ -120,6 +153,14 @@ typedef struct euicc_state {
  * AW_ERR_EUICC_STATE_VERSION, AW_ERR_IO, AW_ERR_ARGUMENT. */
 aw_err euicc_state_open(const char *dir, const char *root_ds_address, euicc_state **out);
 void euicc_state_free(euicc_state *state);
+
+/* A process killed inside an atomic replace (core/file.h) leaves its
+ * temporary, NAME.tmp.XXXXXX, in dir: a whole state file or a storage key
+ * that nothing will read, and one more on every such crash. The process
+ * that serves the state (euicc_open) removes them before it opens the
+ * state; a reader (euicc_dump_state) must not, as a running card may be
+ * writing one. Best effort: what cannot be removed stays. */
+void euicc_state_remove_temporaries(const char *dir);
 
 /* Write the whole state with one atomic replace. When it fails the state
  * in memory is rolled back to what is on disk, so memory and disk agree. */
@@ -163,6 +204,18 @@ aw_err euicc_state_open_package(const euicc_state *state, const euicc_profile *p
 aw_err euicc_state_add_notification(euicc_state *state, int64_t seq_number, uint32_t event,
                                      aw_slice address, const uint8_t *iccid, aw_slice pending);
 void euicc_state_remove_notification(euicc_state *state, size_t index);
+
+/* eIM configurations (SGP.32 2.11.1), copied; the caller validates the
+ * DER. AW_ERR_LIMIT when EUICC_MAX_EIMS are configured. */
+aw_err euicc_state_add_eim(euicc_state *state, aw_slice configuration);
+aw_err euicc_state_replace_eim(euicc_state *state, size_t index, aw_slice configuration);
+void euicc_state_remove_eim(euicc_state *state, size_t index);
+
+/* Append a pending EuiccPackageResult (copies); when
+ * EUICC_MAX_PACKAGE_RESULTS are pending the oldest is dropped. */
+aw_err euicc_state_add_package_result(euicc_state *state, int64_t seq_number, aw_slice result);
+void euicc_state_remove_package_result(euicc_state *state, size_t index);
+int euicc_state_find_package_result(const euicc_state *state, int64_t seq_number);
 
 /* Reserve the next seqNumber (SGP.22 5.7.10: increments per notification). */
 int64_t euicc_state_take_sequence_number(euicc_state *state);

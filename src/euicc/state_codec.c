@@ -12,6 +12,7 @@
 #include "core/sgp22_field.h"
 #include "core/sgp22_info_common.h"
 #include "core/sgp22_notification.h"
+#include "core/sgp32_package.h"
 #include "euicc/state.h"
 
 #define TAG_PACKAGE DER_CTX_CONS(0)
@@ -70,6 +71,22 @@ static void put_body(der_builder *b, const euicc_state *s)
     for (size_t i = 0; i < s->notification_count; i++)
         put_notification(b, &s->notifications[i]);
     der_builder_end(b);
+    if (s->eim_count > 0) {
+        der_builder_begin(b, DER_CTX_CONS(6));
+        for (size_t i = 0; i < s->eim_count; i++)
+            der_put_raw(b, s->eims[i].configuration, s->eims[i].configuration_len);
+        der_builder_end(b);
+    }
+    if (s->package_result_count > 0) {
+        der_builder_begin(b, DER_CTX_CONS(7));
+        for (size_t i = 0; i < s->package_result_count; i++) {
+            der_builder_begin(b, DER_TAG_SEQUENCE);
+            der_put_int64(b, DER_TAG_INTEGER, s->package_results[i].seq_number);
+            der_put_raw(b, s->package_results[i].result, s->package_results[i].result_len);
+            der_builder_end(b);
+        }
+        der_builder_end(b);
+    }
     der_builder_end(b);
 }
 
@@ -230,6 +247,67 @@ static aw_err decode_notification(const der_reader *parent, const der_node *node
     return err;
 }
 
+/* eims [6]: each an EimConfigurationData (SGP.32 2.11.1), eimIds unique */
+static aw_err decode_eims(euicc_state *s, const der_reader *parent, const der_node *node)
+{
+    der_reader list;
+    aw_err err = der_reader_enter(parent, node, &list);
+    while (err == AW_OK && !der_reader_at_end(&list)) {
+        der_node item;
+        sgp32_eim_configuration_data eim;
+        if (s->eim_count >= EUICC_MAX_EIMS)
+            return AW_ERR_LIMIT;
+        err = der_read_expect(&list, DER_TAG_SEQUENCE, &item);
+        if (err == AW_OK && item.raw.len > EUICC_EIM_CONFIGURATION_MAX)
+            err = AW_ERR_DER_CONSTRAINT;
+        if (err == AW_OK)
+            err = sgp32_decode_eim_configuration_data(item.raw.ptr, item.raw.len, &eim);
+        for (size_t i = 0; err == AW_OK && i < s->eim_count; i++) {
+            sgp32_eim_configuration_data other;
+            err = sgp32_decode_eim_configuration_data(s->eims[i].configuration,
+                                                      s->eims[i].configuration_len, &other);
+            if (err == AW_OK && other.eim_id.len == eim.eim_id.len &&
+                memcmp(other.eim_id.ptr, eim.eim_id.ptr, eim.eim_id.len) == 0)
+                err = AW_ERR_DER_CONSTRAINT;
+        }
+        if (err == AW_OK)
+            err = euicc_state_add_eim(s, item.raw);
+    }
+    return err;
+}
+
+/* packageResults [7]: seqNumber and EuiccPackageResult (SGP.32 2.11.1.2) */
+static aw_err decode_package_results(euicc_state *s, const der_reader *parent,
+                                     const der_node *node)
+{
+    der_reader list;
+    aw_err err = der_reader_enter(parent, node, &list);
+    while (err == AW_OK && !der_reader_at_end(&list)) {
+        der_node item, result;
+        der_reader r;
+        int64_t seq_number = 0;
+        sgp32_euicc_package_result decoded;
+        if (s->package_result_count >= EUICC_MAX_PACKAGE_RESULTS)
+            return AW_ERR_LIMIT;
+        err = der_read_expect(&list, DER_TAG_SEQUENCE, &item);
+        if (err == AW_OK)
+            err = der_reader_enter(&list, &item, &r);
+        if (err == AW_OK)
+            err = read_count(&r, DER_TAG_INTEGER, 0, INT64_MAX, &seq_number);
+        if (err == AW_OK)
+            err = der_read_node(&r, &result);
+        if (err == AW_OK)
+            err = der_reader_finish(&r);
+        if (err == AW_OK && result.raw.len > EUICC_PACKAGE_RESULT_MAX)
+            err = AW_ERR_DER_CONSTRAINT;
+        if (err == AW_OK)
+            err = sgp32_decode_euicc_package_result(result.raw.ptr, result.raw.len, &decoded);
+        if (err == AW_OK)
+            err = euicc_state_add_package_result(s, seq_number, result.raw);
+    }
+    return err;
+}
+
 /* The ISD-R invariants a well-formed file must also meet. */
 static aw_err check_invariants(const euicc_state *s)
 {
@@ -251,6 +329,14 @@ static aw_err check_invariants(const euicc_state *s)
         for (size_t j = 0; j < i; j++)
             if (s->notifications[j].seq_number == s->notifications[i].seq_number)
                 return AW_ERR_DER_CONSTRAINT;
+    }
+    /* results and notifications share one seqNumber counter (SGP.32 6.3.2.7) */
+    for (size_t i = 0; i < s->package_result_count; i++) {
+        int64_t seq_number = s->package_results[i].seq_number;
+        if (seq_number >= s->next_sequence_number ||
+            euicc_state_find_notification(s, seq_number) >= 0 ||
+            euicc_state_find_package_result(s, seq_number) != (int)i)
+            return AW_ERR_DER_CONSTRAINT;
     }
     return AW_OK;
 }
@@ -302,6 +388,16 @@ static aw_err decode_body(euicc_state *s, const der_reader *parent, const der_no
             euicc_notification *nt = &s->notifications[s->notification_count++];
             err = decode_notification(&list, &item, nt);
         }
+    }
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX_CONS(6)) {
+        err = der_read_node(&r, &n);
+        if (err == AW_OK)
+            err = decode_eims(s, &r, &n);
+    }
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX_CONS(7)) {
+        err = der_read_node(&r, &n);
+        if (err == AW_OK)
+            err = decode_package_results(s, &r, &n);
     }
     if (err == AW_OK)
         err = der_reader_finish(&r);
