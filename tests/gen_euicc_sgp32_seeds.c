@@ -94,6 +94,9 @@ static sgp32_euicc_package_signed *psmo_package(sgp32_psmo_kind kind)
     case SGP32_PSMO_DELETE:
         psmo->enable.iccid = (aw_slice){iccid, sizeof(iccid)};
         break;
+    case SGP32_PSMO_SET_FALLBACK_ATTRIBUTE:
+        psmo->set_fallback_attribute.iccid = (aw_slice){iccid, sizeof(iccid)};
+        break;
     case SGP32_PSMO_LIST_PROFILE_INFO:
         psmo->list_profile_info = (aw_slice){(const uint8_t *)"\xBF\x2D\x00", 3};
         break;
@@ -120,6 +123,8 @@ static void package_seeds(void)
         {"psmo_get_rat", SGP32_PSMO_GET_RAT},
         {"psmo_set_default_dp_address", SGP32_PSMO_SET_DEFAULT_DP_ADDRESS},
         {"psmo_configure_immediate_enable", SGP32_PSMO_CONFIGURE_IMMEDIATE_ENABLE},
+        {"psmo_set_fallback_attribute", SGP32_PSMO_SET_FALLBACK_ATTRIBUTE},
+        {"psmo_unset_fallback_attribute", SGP32_PSMO_UNSET_FALLBACK_ATTRIBUTE},
     };
     for (size_t i = 0; i < sizeof(psmos) / sizeof(psmos[0]); i++) {
         sgp32_euicc_package_signed *p = psmo_package(psmos[i].kind);

@@ -252,14 +252,14 @@ static bool drive_one(int fd)
         disabled += !m->profiles[i].enabled;
     bool full = m->profile_count == EUICC_MAX_PROFILES;
     bool crowded = m->notification_count >= CRASH_MAX_PENDING;
-    size_t weight[6] = {0};
+    size_t weight[OP_REMOVE_NOTIFICATION + 1] = {0};
     weight[OP_DOWNLOAD] = full || crowded ? 0 : 40;
     weight[OP_ENABLE] = disabled > 0 && !crowded ? 15 : 0;
     weight[OP_DISABLE] = disabled < m->profile_count && !crowded ? 10 : 0;
     weight[OP_DELETE] = disabled > 0 && !crowded ? (full ? 60 : 15) : 0;
     weight[OP_REMOVE_NOTIFICATION] = m->notification_count > 0 ? (crowded ? 100 : 20) : 0;
     size_t total = 0, pick;
-    for (size_t k = 0; k < 6; k++)
+    for (size_t k = 0; k < sizeof(weight) / sizeof(weight[0]); k++)
         total += weight[k];
     assert_true(total > 0);
     pick = rng_below(total);
@@ -271,10 +271,12 @@ static bool drive_one(int fd)
     if (op.kind == OP_DOWNLOAD) {
         alive = do_download(fd);
     } else {
-        if (op.kind == OP_REMOVE_NOTIFICATION)
+        if (op.kind == OP_REMOVE_NOTIFICATION) {
             op.seq = m->notifications[rng_below(m->notification_count)].seq;
-        else
+            assert_true(op.seq != UNKNOWN_SEQ); /* every number seen by now */
+        } else {
             memcpy(op.iccid, pick_profile(op.kind == OP_DISABLE), EUICC_ICCID_SIZE);
+        }
         alive = do_operation(fd, &op);
     }
     if (alive)

@@ -1,9 +1,12 @@
 /* Tests of the SGP.32 functions of the software eUICC over APDUs, on both
  * curves: ES10b.AddInitialEim (5.9.16) and GetEimConfigurationData
  * (5.9.18), ES10b.LoadEuiccPackage (5.9.1) with PSMOs against installed
- * profiles and eCOs, every EuiccPackageErrorCode the eUICC produces, the
- * unsigned errors, and euiccSignEPR / euiccSignEPE checked with
- * CERT.EUICC's key. */
+ * profiles (enable, disable, delete, listProfileInfo, getRAT,
+ * setDefaultDpAddress, set/unsetFallbackAttribute) and eCOs (addEim,
+ * listEim, updateEim, deleteEim) with their result codes, the signed errors
+ * invalidEid, replayError and counterValueOutOfRange, the unsigned errors
+ * (unknown eIM, bad eimSignature), resultSizeOverflow, and euiccSignEPR /
+ * euiccSignEPE checked with CERT.EUICC's key. */
 #include "euicc_sgp32_testutil.h"
 
 #include "core/sgp22_profile_info.h"
@@ -150,7 +153,12 @@ static void test_initial_eim(void **state)
     assert_int_equal(get_configuration(NULL, &counter), 1);
     test_eim_free(&eim2);
     assert_int_equal(te_status(&t, "BF5700"), 0x6A80); /* list missing */
+    /* searchCriteria holding a NULL instead of eimId */
+    assert_int_equal(te_status(&t, "BF5504A0020500"), 0x6A80);
 }
+
+static void list_profiles_package(sgp32_euicc_package_signed *package, const char *eim_id,
+                                  const uint8_t *eid, int64_t counter);
 
 static int64_t profile_state(const char *iccid)
 {
@@ -267,10 +275,22 @@ static void test_package_psmos(void **state)
     assert_int_equal(data->euicc_result[1].configure_immediate_enable_result,
                      SGP32_RESULT_UNDEFINED_ERROR);
     free(r);
+
+    /* a listProfileInfo that is DER but no ProfileInfoListRequest */
+    list_profiles_package(&package, eim1.eim_id, eid, 11);
+    package.euicc_package.psmos[0].list_profile_info =
+        (aw_slice){(const uint8_t *)"\xBF\x2D\x04\xA0\x02\x05\x00", 7};
+    r = test_run_package(&t, &eim1, &package, 0, true, &result);
+    data = check_result(&result, 11);
+    assert_int_equal(data->euicc_result_count, 1);
+    assert_int_equal(data->euicc_result[0].kind, SGP32_EUICC_RESULT_PROCESSING_TERMINATED);
+    assert_int_equal(data->euicc_result[0].processing_terminated,
+                     SGP32_PROCESSING_TERMINATED_UNKNOWN_OR_DAMAGED_COMMAND);
+    free(r);
     int64_t counter;
     assert_int_equal(get_configuration(eim1.eim_id, &counter), 1);
-    assert_int_equal(counter, 10);
-    assert_int_equal(t.card->state->package_result_count, 4);
+    assert_int_equal(counter, 11);
+    assert_int_equal(t.card->state->package_result_count, 5);
 }
 
 /* Send a package expected to be refused signed with code. */
@@ -333,7 +353,8 @@ static void test_package_errors(void **state)
                         SGP32_EUICC_PACKAGE_ERROR_INVALID_EID);
     /* counterValueOutOfRange(6) */
     list_profiles_package(&package, eim1.eim_id, eid, INT64_C(0x80000000));
-    expect_signed_error(&eim1, &package, 0, true, INT64_C(0x80000000), SGP32_EUICC_PACKAGE_ERROR_COUNTER_VALUE_OUT_OF_RANGE);
+    expect_signed_error(&eim1, &package, 0, true, INT64_C(0x80000000),
+                        SGP32_EUICC_PACKAGE_ERROR_COUNTER_VALUE_OUT_OF_RANGE);
     /* unknown eIM: unsigned */
     list_profiles_package(&package, "unknown.example.com", eid, 6);
     expect_unsigned_error(&eim1, &package, 0, true, "unknown.example.com");
@@ -482,6 +503,216 @@ static void test_package_ecos(void **state)
     test_eim_free(&eim2);
 }
 
+static void test_package_eco_limits(void **state)
+{
+    (void)state;
+    sgp32_euicc_package_result result;
+    sgp32_eco ecos[EUICC_MAX_EIMS];
+    char names[EUICC_MAX_EIMS][16];
+    configure_eim1(1);
+    /* fill the eIM list, then one more: insufficientMemory(1) */
+    memset(ecos, 0, sizeof(ecos));
+    for (size_t i = 0; i < EUICC_MAX_EIMS; i++) {
+        snprintf(names[i], sizeof(names[i]), "eim-%zu", i);
+        ecos[i].kind = SGP32_ECO_ADD_EIM;
+        ecos[i].add_eim = test_eim_configuration(&eim1, -1, -1);
+        ecos[i].add_eim.eim_id = (aw_slice){(const uint8_t *)names[i], strlen(names[i])};
+    }
+    uint8_t *r = run_ecos(ecos, EUICC_MAX_EIMS, 2, &result);
+    const sgp32_euicc_package_result_data_signed *data =
+        &result.result_signed.euicc_package_result_data_signed;
+    assert_int_equal(data->euicc_result_count, EUICC_MAX_EIMS);
+    for (size_t i = 0; i + 1 < EUICC_MAX_EIMS; i++)
+        assert_int_equal(data->euicc_result[i].add_eim_result.value, SGP32_ADD_EIM_OK);
+    assert_int_equal(data->euicc_result[EUICC_MAX_EIMS - 1].add_eim_result.value,
+                     SGP32_ADD_EIM_INSUFFICIENT_MEMORY);
+    free(r);
+    assert_int_equal(t.card->state->eim_count, EUICC_MAX_EIMS);
+    /* updateEim naming a CI the eUICC does not have: ciPKUnknown(3) */
+    memset(ecos, 0, sizeof(ecos));
+    ecos[0].kind = SGP32_ECO_UPDATE_EIM;
+    ecos[0].update_eim = test_eim_configuration(&eim1, -1, -1);
+    ecos[0].update_eim.eim_id = (aw_slice){(const uint8_t *)names[0], strlen(names[0])};
+    ecos[0].update_eim.has_euicc_ci_pk_id = true;
+    ecos[0].update_eim.euicc_ci_pk_id = (aw_slice){(const uint8_t *)"\x01\x02", 2};
+    r = run_ecos(ecos, 1, 3, &result);
+    assert_int_equal(data->euicc_result[0].update_eim_result, SGP32_EIM_CI_PK_UNKNOWN);
+    free(r);
+}
+
+/* One PSMO on a profile from eim1; returns its integer result. */
+static int64_t one_psmo(sgp32_psmo_kind kind, const char *iccid, int64_t counter)
+{
+    sgp32_euicc_package_signed package;
+    sgp32_euicc_package_result result;
+    uint8_t bytes[EUICC_ICCID_SIZE];
+    test_iccid_bytes(iccid, bytes);
+    test_package_init(&package, eim1.eim_id, t.card->identity->eid_bytes, counter);
+    package.euicc_package.kind = SGP32_EUICC_PACKAGE_PSMO_LIST;
+    package.euicc_package.psmo_count = 1;
+    sgp32_psmo *psmo = &package.euicc_package.psmos[0];
+    psmo->kind = kind;
+    psmo->enable.iccid = (aw_slice){bytes, EUICC_ICCID_SIZE}; /* same layout for all four */
+    psmo->set_fallback_attribute.iccid = psmo->enable.iccid;
+    uint8_t *r = test_run_package(&t, &eim1, &package, 0, true, &result);
+    const sgp32_euicc_package_result_data_signed *data = check_result(&result, counter);
+    assert_int_equal(data->euicc_result_count, 1);
+    const sgp32_euicc_result_data *d = &data->euicc_result[0];
+    int64_t value = -1;
+    if (d->kind == SGP32_EUICC_RESULT_ENABLE)
+        value = d->enable_result;
+    else if (d->kind == SGP32_EUICC_RESULT_DISABLE)
+        value = d->disable_result;
+    else if (d->kind == SGP32_EUICC_RESULT_SET_FALLBACK_ATTRIBUTE)
+        value = d->set_fallback_attribute_result;
+    else if (d->kind == SGP32_EUICC_RESULT_UNSET_FALLBACK_ATTRIBUTE)
+        value = d->unset_fallback_attribute_result;
+    free(r);
+    return value;
+}
+
+static bool has_fallback(const char *iccid)
+{
+    uint8_t bytes[EUICC_ICCID_SIZE];
+    test_iccid_bytes(iccid, bytes);
+    int index = euicc_state_find_iccid(t.card->state, bytes);
+    assert_true(index >= 0);
+    return t.card->state->profiles[index].fallback_attribute;
+}
+
+/* ProfileInfo of iccid reports fallbackAttribute (GetProfilesInfo, BF2D). */
+static bool reported_fallback(const char *iccid)
+{
+    sgp22_profile_info_list_request q;
+    sgp22_profile_info_list_response list;
+    sgp22_list_iter it;
+    sgp22_profile_info info;
+    uint8_t bytes[EUICC_ICCID_SIZE], *command = NULL, *r = NULL;
+    size_t len, n;
+    test_iccid_bytes(iccid, bytes);
+    memset(&q, 0, sizeof(q));
+    q.search_kind = SGP22_PROFILE_SEARCH_ICCID;
+    q.search_value = (aw_slice){bytes, EUICC_ICCID_SIZE};
+    assert_int_equal(sgp22_encode_profile_info_list_request(&q, &command, &len), AW_OK);
+    assert_int_equal(te_es10(&t, command, len, &r, &n), 0x9000);
+    assert_int_equal(sgp22_decode_profile_info_list_response(r, n, &list), AW_OK);
+    sgp22_list_iter_init(&it, list.profile_info_list_ok.raw);
+    assert_int_equal(sgp22_profile_info_list_next(&it, &info), AW_OK);
+    bool fallback = info.fallback_attribute;
+    free(command);
+    free(r);
+    return fallback;
+}
+
+static void test_package_fallback(void **state)
+{
+    (void)state;
+    static const test_profile p3 = {"8944500000000000030", "001010000000003",
+                                    SGP22_PROFILE_CLASS_OPERATIONAL, 0, 0};
+    uint8_t aid[16];
+    te_install(&t, &p1, aid);
+    te_install(&t, &p2, aid);
+    te_install(&t, &p3, aid);
+    configure_eim1(1);
+    assert_int_equal(one_psmo(SGP32_PSMO_UNSET_FALLBACK_ATTRIBUTE, ICCID1, 2),
+                     SGP32_FALLBACK_NO_FALLBACK_ATTRIBUTE);
+    assert_int_equal(one_psmo(SGP32_PSMO_SET_FALLBACK_ATTRIBUTE, "8944500000000000998", 3),
+                     SGP32_RESULT_ICCID_OR_AID_NOT_FOUND);
+    assert_int_equal(one_psmo(SGP32_PSMO_SET_FALLBACK_ATTRIBUTE, ICCID1, 4), SGP32_RESULT_OK);
+    assert_true(has_fallback(ICCID1));
+    assert_true(reported_fallback(ICCID1));
+    assert_false(reported_fallback(ICCID2));
+    /* the enabled Fallback Profile keeps it */
+    assert_int_equal(one_psmo(SGP32_PSMO_ENABLE, ICCID1, 5), SGP32_RESULT_OK);
+    assert_int_equal(one_psmo(SGP32_PSMO_SET_FALLBACK_ATTRIBUTE, ICCID2, 6),
+                     SGP32_FALLBACK_PROFILE_ENABLED);
+    assert_int_equal(one_psmo(SGP32_PSMO_UNSET_FALLBACK_ATTRIBUTE, ICCID1, 7),
+                     SGP32_FALLBACK_PROFILE_ENABLED);
+    assert_int_equal(one_psmo(SGP32_PSMO_DISABLE, ICCID1, 8), SGP32_RESULT_OK);
+    assert_int_equal(one_psmo(SGP32_PSMO_SET_FALLBACK_ATTRIBUTE, ICCID2, 9), SGP32_RESULT_OK);
+    assert_false(has_fallback(ICCID1));
+    /* persisted */
+    te_close(&t);
+    te_open(&t);
+    te_select_isdr(&t);
+    assert_true(has_fallback(ICCID2));
+    /* a profile whose owner forbids it: fallbackAllowed FALSE in its metadata */
+    uint8_t bytes[EUICC_ICCID_SIZE];
+    test_iccid_bytes(p3.iccid, bytes);
+    euicc_profile *profile = &t.card->state->profiles[euicc_state_find_iccid(t.card->state, bytes)];
+    size_t metadata_len;
+    uint8_t *metadata = test_store_metadata(&p3, &metadata_len), *forbidding = NULL;
+    sgp22_store_metadata_request m;
+    assert_int_equal(sgp22_decode_store_metadata_request(metadata, metadata_len, &m), AW_OK);
+    m.raw = (aw_slice){NULL, 0};
+    m.has_fallback_allowed = true;
+    m.fallback_allowed = false;
+    assert_int_equal(sgp22_encode_store_metadata_request(&m, &forbidding, &metadata_len), AW_OK);
+    free(profile->store_metadata);
+    profile->store_metadata = forbidding;
+    profile->store_metadata_len = metadata_len;
+    free(metadata);
+    assert_int_equal(one_psmo(SGP32_PSMO_SET_FALLBACK_ATTRIBUTE, p3.iccid, 10),
+                     SGP32_FALLBACK_NOT_ALLOWED);
+    assert_true(has_fallback(ICCID2));
+    assert_int_equal(one_psmo(SGP32_PSMO_UNSET_FALLBACK_ATTRIBUTE, ICCID2, 11), SGP32_RESULT_OK);
+    assert_false(has_fallback(ICCID2));
+    /* a state file with two Fallback Profiles does not load */
+    euicc_state *s = t.card->state;
+    uint8_t *file = NULL;
+    size_t file_len = 0;
+    s->profiles[0].fallback_attribute = true;
+    s->profiles[1].fallback_attribute = true;
+    assert_int_equal(euicc_state_encode(s, &file, &file_len), AW_OK);
+    assert_int_equal(euicc_state_decode(s, file, file_len), AW_ERR_EUICC_STATE_CORRUPT);
+    free(file);
+    assert_int_equal(euicc_state_reload(s), AW_OK);
+    assert_int_equal(s->profile_count, 3);
+}
+
+/* listProfileInfo results that would not fit a storable result:
+ * processingTerminated resultSizeOverflow(1), the result still kept */
+static void test_package_size_overflow(void **state)
+{
+    (void)state;
+    static const char *const iccids[EUICC_MAX_PROFILES] = {
+        "8944500000000001004", "8944500000000001012", "8944500000000001020",
+        "8944500000000001038", "8944500000000001046", "8944500000000001053",
+        "8944500000000001061", "8944500000000001079"}; /* Luhn check digits */
+    uint8_t aid[16];
+    for (size_t i = 0; i < EUICC_MAX_PROFILES; i++) {
+        test_profile p = {iccids[i], "001010000000001", SGP22_PROFILE_CLASS_OPERATIONAL,
+                          SGP22_NOTIFICATION_ENABLE | SGP22_NOTIFICATION_DISABLE |
+                              SGP22_NOTIFICATION_DELETE,
+                          0};
+        te_install(&t, &p, aid);
+        /* 64-character nicknames make each ProfileInfo larger */
+        euicc_profile *profile = &t.card->state->profiles[i];
+        profile->has_nickname = true;
+        memset(profile->nickname, 'n', 64);
+        profile->nickname[64] = '\0';
+    }
+    configure_eim1(1);
+    sgp32_euicc_package_signed *package = calloc(1, sizeof(*package));
+    assert_non_null(package);
+    list_profiles_package(package, eim1.eim_id, t.card->identity->eid_bytes, 2);
+    package->euicc_package.psmo_count = SGP32_MAX_PSMOS;
+    for (size_t i = 1; i < SGP32_MAX_PSMOS; i++)
+        package->euicc_package.psmos[i] = package->euicc_package.psmos[0];
+    sgp32_euicc_package_result result;
+    uint8_t *r = test_run_package(&t, &eim1, package, 0, true, &result);
+    free(package);
+    const sgp32_euicc_package_result_data_signed *data = check_result(&result, 2);
+    size_t count = data->euicc_result_count;
+    assert_true(count > 1 && count < SGP32_MAX_PSMOS);
+    assert_int_equal(data->euicc_result[0].kind, SGP32_EUICC_RESULT_LIST_PROFILE_INFO);
+    assert_int_equal(data->euicc_result[count - 1].kind,
+                     SGP32_EUICC_RESULT_PROCESSING_TERMINATED);
+    assert_int_equal(data->euicc_result[count - 1].processing_terminated,
+                     SGP32_PROCESSING_TERMINATED_RESULT_SIZE_OVERFLOW);
+    free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -493,6 +724,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_package_errors, setup_brainpool, teardown),
         cmocka_unit_test_setup_teardown(test_package_ecos, setup_nist, teardown),
         cmocka_unit_test_setup_teardown(test_package_ecos, setup_brainpool, teardown),
+        cmocka_unit_test_setup_teardown(test_package_eco_limits, setup_nist, teardown),
+        cmocka_unit_test_setup_teardown(test_package_fallback, setup_nist, teardown),
+        cmocka_unit_test_setup_teardown(test_package_fallback, setup_brainpool, teardown),
+        cmocka_unit_test_setup_teardown(test_package_size_overflow, setup_nist, teardown),
     };
     return cmocka_run_group_tests_name("euicc_sgp32", tests, NULL, NULL);
 }

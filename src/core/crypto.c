@@ -93,6 +93,40 @@ aw_err crypto_random_bytes(uint8_t *out, size_t len)
     return AW_OK;
 }
 
+static CRYPTO_ONCE algorithms_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_MAC *algorithm_cmac;
+static EVP_KDF *algorithm_x963kdf;
+static EVP_CIPHER *algorithm_aes_cbc;
+static EVP_CIPHER *algorithm_aes_ecb;
+
+static void fetch_algorithms(void)
+{
+    algorithm_cmac = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    algorithm_x963kdf = EVP_KDF_fetch(NULL, "X963KDF", NULL);
+    algorithm_aes_cbc = EVP_CIPHER_fetch(NULL, "AES-128-CBC", NULL);
+    algorithm_aes_ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+}
+
+EVP_MAC *crypto_algorithm_cmac(void)
+{
+    return CRYPTO_THREAD_run_once(&algorithms_once, fetch_algorithms) ? algorithm_cmac : NULL;
+}
+
+EVP_KDF *crypto_algorithm_x963kdf(void)
+{
+    return CRYPTO_THREAD_run_once(&algorithms_once, fetch_algorithms) ? algorithm_x963kdf : NULL;
+}
+
+EVP_CIPHER *crypto_algorithm_aes_128_cbc(void)
+{
+    return CRYPTO_THREAD_run_once(&algorithms_once, fetch_algorithms) ? algorithm_aes_cbc : NULL;
+}
+
+EVP_CIPHER *crypto_algorithm_aes_128_ecb(void)
+{
+    return CRYPTO_THREAD_run_once(&algorithms_once, fetch_algorithms) ? algorithm_aes_ecb : NULL;
+}
+
 aw_err crypto_aes_cmac(const uint8_t key[CRYPTO_AES_KEY_SIZE], const uint8_t *data, size_t len,
                        uint8_t mac[16])
 {
@@ -100,7 +134,7 @@ aw_err crypto_aes_cmac(const uint8_t key[CRYPTO_AES_KEY_SIZE], const uint8_t *da
         return AW_ERR_ARGUMENT;
     static const uint8_t empty[1] = {0};
     aw_err err = AW_ERR_CRYPTO;
-    EVP_MAC *alg = EVP_MAC_fetch(NULL, "CMAC", NULL);
+    EVP_MAC *alg = crypto_algorithm_cmac();
     EVP_MAC_CTX *ctx = alg != NULL ? EVP_MAC_CTX_new(alg) : NULL;
     size_t out_len = 0;
     OSSL_PARAM params[] = {
@@ -117,7 +151,6 @@ aw_err crypto_aes_cmac(const uint8_t key[CRYPTO_AES_KEY_SIZE], const uint8_t *da
 cleanup:
     ERR_clear_error();
     EVP_MAC_CTX_free(ctx);
-    EVP_MAC_free(alg);
     return err;
 }
 

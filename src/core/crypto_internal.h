@@ -4,6 +4,7 @@
 #define AIRWRITE_CORE_CRYPTO_INTERNAL_H
 
 #include <openssl/evp.h>
+#include <openssl/kdf.h>
 
 #include "core/crypto.h"
 
@@ -24,5 +25,14 @@ const uint8_t *crypto_curve_order(crypto_curve curve);
 /* True if the 32-byte big-endian value v satisfies 1 <= v < n. Not
  * constant-time: for public values (signature components). */
 bool crypto_scalar_in_range(crypto_curve curve, const uint8_t v[CRYPTO_SCALAR_SIZE]);
+
+/* Algorithms fetched from OpenSSL's default provider once per process and
+ * kept for its lifetime: an OpenSSL 3 fetch on every call costs a method
+ * store lookup with locking, measured by bench/bench_crypto. NULL if the
+ * provider lacks the algorithm. */
+EVP_MAC *crypto_algorithm_cmac(void);
+EVP_KDF *crypto_algorithm_x963kdf(void);
+EVP_CIPHER *crypto_algorithm_aes_128_cbc(void);
+EVP_CIPHER *crypto_algorithm_aes_128_ecb(void);
 
 #endif

@@ -55,7 +55,7 @@ aw_err crypto_derive_x963_sha256(const uint8_t *secret, size_t secret_len,
         || (shared_info == NULL && shared_info_len != 0))
         return AW_ERR_ARGUMENT;
     aw_err err = AW_ERR_CRYPTO;
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "X963KDF", NULL);
+    EVP_KDF *kdf = crypto_algorithm_x963kdf();
     EVP_KDF_CTX *ctx = kdf != NULL ? EVP_KDF_CTX_new(kdf) : NULL;
     if (ctx == NULL)
         goto cleanup;
@@ -76,7 +76,6 @@ aw_err crypto_derive_x963_sha256(const uint8_t *secret, size_t secret_len,
 cleanup:
     ERR_clear_error();
     EVP_KDF_CTX_free(ctx);
-    EVP_KDF_free(kdf);
     return err;
 }
 

@@ -3,6 +3,8 @@
  * 8-byte C-MAC; segmentation of SGP.22 v3.0 2.5.3). See scp03t.h. */
 #include "core/scp03t.h"
 
+#include "core/crypto_internal.h"
+
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -43,8 +45,10 @@ static aw_err aes_128(const uint8_t key[CRYPTO_AES_KEY_SIZE], const uint8_t *iv,
     int n2 = 0;
     if (ctx == NULL)
         return AW_ERR_NOMEM;
-    if (EVP_CipherInit_ex(ctx, iv != NULL ? EVP_aes_128_cbc() : EVP_aes_128_ecb(), NULL, key, iv,
-                          encrypt ? 1 : 0) != 1
+    const EVP_CIPHER *cipher =
+        iv != NULL ? crypto_algorithm_aes_128_cbc() : crypto_algorithm_aes_128_ecb();
+    if (cipher == NULL
+        || EVP_CipherInit_ex2(ctx, cipher, key, iv, encrypt ? 1 : 0, NULL) != 1
         || EVP_CIPHER_CTX_set_padding(ctx, 0) != 1
         || EVP_CipherUpdate(ctx, out, &n1, in, (int)len) != 1
         || EVP_CipherFinal_ex(ctx, out + n1, &n2) != 1 || (size_t)(n1 + n2) != len)

@@ -28,6 +28,8 @@ enum {
     TAG_NOTIFICATION_CONFIGURATION = 0xB6,
     TAG_PROFILE_OWNER = 0xB7,
     TAG_PROFILE_POLICY_RULES = 0x99,
+    TAG_FALLBACK_ATTRIBUTE = 0x9F26, /* SGP.32 ProfileInfo */
+    TAG_FALLBACK_ALLOWED = 0x9F67,   /* SGP.32 ProfileInfo */
 };
 
 typedef struct tag_filter {
@@ -105,6 +107,10 @@ static void fill_info(const euicc_profile *p, const sgp22_store_metadata_request
     info->has_profile_policy_rules =
         m->has_profile_policy_rules && wanted(f, TAG_PROFILE_POLICY_RULES);
     info->profile_policy_rules = m->profile_policy_rules;
+    /* SGP.32 ProfileInfo fallbackAttribute (DEFAULT FALSE) and fallbackAllowed */
+    info->fallback_attribute = p->fallback_attribute && wanted(f, TAG_FALLBACK_ATTRIBUTE);
+    info->has_fallback_allowed = m->has_fallback_allowed && wanted(f, TAG_FALLBACK_ALLOWED);
+    info->fallback_allowed = m->fallback_allowed;
 }
 
 static bool matches(const sgp22_profile_info_list_request *request, const euicc_profile *p,

@@ -8,6 +8,10 @@
  *   state.c      persistent state: profiles, notifications, addresses,
  *                written atomically (core/file.h), secrets encrypted at rest
  *   es10a.c, es10c.c, notification.c   ES10a, ES10c, notification list
+ *   sgp32_eim.c, sgp32_package.c, sgp32_ipa.c   the SGP.32 IoT additions:
+ *                eIM configuration (AddInitialEim, GetEimConfigurationData,
+ *                eCOs), LoadEuiccPackage (PSMOs), IpaEuiccData and
+ *                EimAcknowledgements
  *   download*.c  ES10b authentication and download: AuthenticateServer,
  *                PrepareDownload, LoadBoundProfilePackage, CancelSession;
  *                an engine that reads the identity and reports what to

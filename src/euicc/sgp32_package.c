@@ -15,7 +15,8 @@
  * then the counter and the result's seqNumber are committed before any
  * operation runs, so a replay is refused even if an operation fails. The
  * PSMOs (2.11.1.1: enable, disable, delete, listProfileInfo, getRAT,
- * setDefaultDpAddress) reuse the ES10c/ES10b functions of the ISD-R; the
+ * setDefaultDpAddress, setFallbackAttribute, unsetFallbackAttribute)
+ * reuse the ES10c/ES10b functions of the ISD-R where there is one; the
  * eCOs (addEim, deleteEim, updateEim, listEim) are in sgp32_eim.c. They run
  * in order and processing stops after the first one that fails (its result
  * is the last in euiccResult). The EuiccPackageResultSigned (2.11.1.2) is
@@ -24,12 +25,13 @@
  * seqNumber (EimAcknowledgements, sgp32_ipa.c). Signed errors carry
  * euiccSignEPE over euiccPackageErrorDataSigned.
  *
- * Not supported (answered with the operation's undefinedError(127)):
- * configureImmediateEnable, setFallbackAttribute, unsetFallbackAttribute;
- * the enable rollbackFlag is accepted and ignored. */
+ * Not supported (answered with its undefinedError(127)):
+ * configureImmediateEnable; the enable rollbackFlag is accepted and
+ * ignored (no ProfileRollback). */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sgp22_bpp_content.h"
 #include "core/sgp22_euicc_info.h"
 #include "core/sgp22_profile_info.h"
 #include "core/sgp22_tags.h"
@@ -37,6 +39,10 @@
 #include "euicc/isdr_internal.h"
 
 #define COUNTER_MAX INT64_C(0x7FFFFFFF)
+/* What the listProfileInfo results of one package may add up to so that
+ * the whole EuiccPackageResult stays a storable pending result
+ * (EUICC_PACKAGE_RESULT_MAX with room for the rest of it) */
+#define RESULT_BUDGET (EUICC_PACKAGE_RESULT_MAX - 2048)
 
 /* Everything one package needs (too large for the stack). */
 typedef struct package_run {
@@ -231,6 +237,46 @@ static int64_t set_default_dp_address(euicc *card, aw_slice address)
     return euicc_state_commit(s) == AW_OK ? SGP32_RESULT_OK : SGP32_RESULT_UNDEFINED_ERROR;
 }
 
+/* setFallbackAttribute / unsetFallbackAttribute (SGP.32 2.11.1.1): at
+ * most one profile carries the Fallback Attribute; it cannot move away
+ * from, or be removed from, an enabled Fallback Profile
+ * (fallbackProfileEnabled); a profile whose metadata says fallbackAllowed
+ * FALSE cannot take it (fallbackNotAllowed). */
+static int64_t set_fallback_attribute(euicc *card, aw_slice iccid)
+{
+    euicc_state *s = card->state;
+    sgp22_store_metadata_request metadata;
+    int target = iccid.len == EUICC_ICCID_SIZE ? euicc_state_find_iccid(s, iccid.ptr) : -1;
+    if (target < 0)
+        return SGP32_RESULT_ICCID_OR_AID_NOT_FOUND;
+    euicc_profile *p = &s->profiles[target];
+    if (sgp22_decode_store_metadata_request(p->store_metadata, p->store_metadata_len,
+                                            &metadata) != AW_OK)
+        return SGP32_RESULT_UNDEFINED_ERROR;
+    if (metadata.has_fallback_allowed && !metadata.fallback_allowed)
+        return SGP32_FALLBACK_NOT_ALLOWED;
+    for (size_t i = 0; i < s->profile_count; i++)
+        if ((int)i != target && s->profiles[i].fallback_attribute && s->profiles[i].enabled)
+            return SGP32_FALLBACK_PROFILE_ENABLED;
+    for (size_t i = 0; i < s->profile_count; i++)
+        s->profiles[i].fallback_attribute = (int)i == target;
+    return euicc_state_commit(s) == AW_OK ? SGP32_RESULT_OK : SGP32_RESULT_UNDEFINED_ERROR;
+}
+
+static int64_t unset_fallback_attribute(euicc *card)
+{
+    euicc_state *s = card->state;
+    for (size_t i = 0; i < s->profile_count; i++) {
+        if (!s->profiles[i].fallback_attribute)
+            continue;
+        if (s->profiles[i].enabled)
+            return SGP32_FALLBACK_PROFILE_ENABLED;
+        s->profiles[i].fallback_attribute = false;
+        return euicc_state_commit(s) == AW_OK ? SGP32_RESULT_OK : SGP32_RESULT_UNDEFINED_ERROR;
+    }
+    return SGP32_FALLBACK_NO_FALLBACK_ATTRIBUTE;
+}
+
 /* One PSMO; false when it failed (processing stops). */
 static bool run_psmo(euicc *card, package_run *run, const sgp32_psmo *psmo,
                      sgp32_euicc_result_data *result)
@@ -279,12 +325,13 @@ static bool run_psmo(euicc *card, package_run *run, const sgp32_psmo *psmo,
         return false;
     case SGP32_PSMO_SET_FALLBACK_ATTRIBUTE:
         result->kind = SGP32_EUICC_RESULT_SET_FALLBACK_ATTRIBUTE;
-        result->set_fallback_attribute_result = SGP32_RESULT_UNDEFINED_ERROR;
-        return false;
+        result->set_fallback_attribute_result =
+            set_fallback_attribute(card, psmo->set_fallback_attribute.iccid);
+        return result->set_fallback_attribute_result == SGP32_RESULT_OK;
     case SGP32_PSMO_UNSET_FALLBACK_ATTRIBUTE:
         result->kind = SGP32_EUICC_RESULT_UNSET_FALLBACK_ATTRIBUTE;
-        result->unset_fallback_attribute_result = SGP32_RESULT_UNDEFINED_ERROR;
-        return false;
+        result->unset_fallback_attribute_result = unset_fallback_attribute(card);
+        return result->unset_fallback_attribute_result == SGP32_RESULT_OK;
     default:
         break;
     }
@@ -318,9 +365,20 @@ static aw_err run_operations(euicc *card, package_run *run)
     const sgp32_euicc_package *package = &run->request.euicc_package_signed.euicc_package;
     sgp32_euicc_package_result_data_signed *data = &run->data;
     if (package->kind == SGP32_EUICC_PACKAGE_PSMO_LIST) {
+        size_t size = 0;
         for (size_t i = 0; i < package->psmo_count; i++) {
-            bool ok = run_psmo(card, run, &package->psmos[i],
-                               &data->euicc_result[data->euicc_result_count++]);
+            sgp32_euicc_result_data *result = &data->euicc_result[data->euicc_result_count++];
+            bool ok = run_psmo(card, run, &package->psmos[i], result);
+            if (result->kind == SGP32_EUICC_RESULT_LIST_PROFILE_INFO)
+                size += result->list_profile_info_result.len;
+            if (size > RESULT_BUDGET) {
+                /* 2.11.1.2: the result would not fit, processing stops */
+                free(run->owned[--run->owned_count]);
+                memset(result, 0, sizeof(*result));
+                result->kind = SGP32_EUICC_RESULT_PROCESSING_TERMINATED;
+                result->processing_terminated = SGP32_PROCESSING_TERMINATED_RESULT_SIZE_OVERFLOW;
+                ok = false;
+            }
             if (!ok)
                 break;
         }

@@ -5,7 +5,9 @@
  * (StoreMetadataRequest, ES8+ 5.5.3) and their unprotected profile package,
  * the pending notifications (SGP.22 3.5, 5.7.9-5.7.11), the next
  * notification seqNumber, the default SM-DP+ and root SM-DS addresses
- * (ES10a, 5.7.3/5.7.4) and the ISD-P AID counter.
+ * (ES10a, 5.7.3/5.7.4) and the ISD-P AID counter; for SGP.32, the
+ * Associated eIMs with their replay counters (2.11.1) and the eUICC
+ * Package results not yet acknowledged (2.11.1.2, 6.3.2.7).
  *
  * On disk, in the state directory:
  *   storage.key  32 random bytes, mode 0600, made on first start (key
@@ -38,7 +40,8 @@
  *     storeMetadata StoreMetadataRequest,    -- BF25 as received
  *     package  [0] SEQUENCE {                -- AES-256-GCM, K-ENC
  *       nonce [0] OCTET STRING (SIZE(12)), ciphertext [1] OCTET STRING,
- *       tag [2] OCTET STRING (SIZE(16)) }    -- AAD: iccid || isdpAid
+ *       tag [2] OCTET STRING (SIZE(16)) },   -- AAD: iccid || isdpAid
+ *     fallbackAttribute [1] NULL OPTIONAL    -- SGP.32 Fallback Attribute
  *   }
  *   StoredNotification ::= SEQUENCE {
  *     seqNumber INTEGER, event INTEGER (one NotificationEvent bit),
@@ -50,8 +53,9 @@
  *     result    EuiccPackageResult           -- BF51 as sent, SGP.32 2.11.1.2
  *   }
  *
- * eims and packageResults (SGP.32, added for the IoT eUICC) are OPTIONAL
- * trailing components, absent while empty: files written before them still
+ * eims, packageResults and fallbackAttribute (SGP.32, added for the IoT
+ * eUICC) are OPTIONAL trailing components, absent while empty or false:
+ * files written before them still
  * load unchanged, so formatVersion stays 1. Each eIM is its
  * EimConfigurationData (SGP.32 2.11.1) as validated DER, with counterValue
  * holding the last counter value accepted from that eIM (5.9.1).
@@ -88,6 +92,7 @@ typedef struct euicc_profile {
     uint8_t isdp_aid[EUICC_AID_MAX];
     size_t isdp_aid_len;
     bool enabled;
+    bool fallback_attribute; /* SGP.32 2.11.1.1 setFallbackAttribute: at most one */
     bool has_nickname;
     char nickname[EUICC_NICKNAME_MAX + 1];
     uint8_t *store_metadata;  /* StoreMetadataRequest BF25 TLV */

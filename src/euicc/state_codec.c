@@ -40,6 +40,8 @@ static void put_profile(der_builder *b, const euicc_profile *p)
     der_put_tlv(b, DER_CTX(1), p->sealed_package, p->sealed_package_len);
     der_put_tlv(b, DER_CTX(2), p->tag, sizeof(p->tag));
     der_builder_end(b);
+    if (p->fallback_attribute)
+        der_put_null(b, DER_CTX(1));
     der_builder_end(b);
 }
 
@@ -195,6 +197,13 @@ static aw_err decode_profile(const der_reader *parent, const der_node *node, eui
                                       EUICC_STATE_TAG_SIZE, &tag);
     if (err == AW_OK)
         err = der_reader_finish(&pr);
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX(1)) {
+        der_node fallback;
+        err = der_read_node(&r, &fallback);
+        if (err == AW_OK)
+            err = der_node_get_null(&fallback);
+        p->fallback_attribute = err == AW_OK;
+    }
     if (err == AW_OK)
         err = der_reader_finish(&r);
     if (err == AW_OK)
@@ -323,6 +332,11 @@ static aw_err check_invariants(const euicc_state *s)
     }
     if (enabled > 1)
         return AW_ERR_DER_CONSTRAINT;
+    size_t fallback = 0;
+    for (size_t i = 0; i < s->profile_count; i++)
+        fallback += s->profiles[i].fallback_attribute ? 1 : 0;
+    if (fallback > 1)
+        return AW_ERR_DER_CONSTRAINT; /* SGP.32: one Fallback Profile at most */
     for (size_t i = 0; i < s->notification_count; i++) {
         if (s->notifications[i].seq_number >= s->next_sequence_number)
             return AW_ERR_DER_CONSTRAINT;
