@@ -258,7 +258,8 @@ static void test_package_psmos(void **state)
     assert_int_equal(profile_state(ICCID2), 0);
     free(r);
 
-    /* setDefaultDpAddress, then the unsupported configureImmediateEnable */
+    /* setDefaultDpAddress, then an empty configureImmediateEnable (immediate
+     * enabling off; test_euicc_sgp32_enable.c covers the rest) */
     test_package_init(&package, eim1.eim_id, eid, 10);
     package.euicc_package.kind = SGP32_EUICC_PACKAGE_PSMO_LIST;
     package.euicc_package.psmo_count = 2;
@@ -272,8 +273,9 @@ static void test_package_psmos(void **state)
     assert_int_equal(
         data->euicc_result[0].set_default_dp_address_result.set_default_dp_address_result, 0);
     assert_string_equal(t.card->state->default_dp_address, "smdp.example.com");
-    assert_int_equal(data->euicc_result[1].configure_immediate_enable_result,
-                     SGP32_RESULT_UNDEFINED_ERROR);
+    assert_int_equal(data->euicc_result[1].configure_immediate_enable_result, SGP32_RESULT_OK);
+    assert_true(t.card->state->immediate_enable.configured);
+    assert_false(t.card->state->immediate_enable.flag);
     free(r);
 
     /* a listProfileInfo that is DER but no ProfileInfoListRequest */

@@ -22,6 +22,9 @@
 #define SGP32_TAG_ICCID 0x5Au /* iccid [APPLICATION 26] Iccid inside PSMOs */
 #define SGP32_TAG_TAG_LIST 0x5Cu /* tagList [APPLICATION 28], IpaEuiccDataRequest */
 
+/* -- euicc immediate enable: ES10b functions of the IPA (SGP.32 5.9) -- */
+#define SGP32_TAG_PROFILE_ROLLBACK 0xBF58u /* ProfileRollbackRequest/Response, ES10b.ProfileRollback */
+
 /* ESipa messages, IPA <-> eIM (SGP.32 6.3, EsipaMessageFromIpaToEim/FromEimToIpa) */
 #define SGP32_TAG_INITIATE_AUTHENTICATION_ESIPA 0xBF39u /* InitiateAuthenticationRequest/ResponseEsipa, 6.3.2.1 */
 #define SGP32_TAG_GET_BOUND_PROFILE_PACKAGE_ESIPA 0xBF3Au /* GetBoundProfilePackageRequest/ResponseEsipa, 6.3.2.3 */

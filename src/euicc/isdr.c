@@ -91,6 +91,7 @@ static const struct {
     {SGP32_TAG_EIM_ACKNOWLEDGEMENTS, euicc_eim_acknowledgements},    /* SGP.32 6.3.2.7 */
     {SGP32_TAG_GET_EIM_CONFIGURATION_DATA, euicc_get_eim_configuration_data}, /* SGP.32 5.9.18 */
     {SGP32_TAG_ADD_INITIAL_EIM, euicc_add_initial_eim},              /* SGP.32 5.9.16 */
+    {SGP32_TAG_PROFILE_ROLLBACK, euicc_profile_rollback},            /* SGP.32 ES10b.ProfileRollback */
 };
 
 /* aw_err to status word: what the command carried is the terminal's
@@ -267,7 +268,13 @@ static aw_err host_commit_profile(void *ctx, const euicc_installed_profile *prof
         euicc_state_remove_profile(s, s->profile_count - 1);
         return err;
     }
-    return euicc_state_commit(s);
+    err = euicc_state_commit(s);
+    /* SGP.32 immediate profile enabling: the installed profile stands
+     * whether or not enabling it succeeds */
+    if (err == AW_OK)
+        (void)euicc_immediate_enable_installed(card, profile->iccid, pir.data.smdp_oid,
+                                               notification.notification_address);
+    return err;
 }
 
 static aw_err host_record_failed_installation(void *ctx, aw_slice installation_result,

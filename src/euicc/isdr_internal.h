@@ -105,6 +105,19 @@ void euicc_run_eco(euicc *card, const sgp32_eco *eco, euicc_eco_scratch *scratch
 /* sgp32_package.c: ES10b.LoadEuiccPackage, SGP.32 5.9.1 */
 aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
                                 uint8_t **response, size_t *response_len);
+/* sgp32_package.c: ES10b.ProfileRollback (ProfileRollbackRequest BF58),
+ * SGP.32 5.9.x: re-enable the profile an enable PSMO with rollbackFlag
+ * replaced. */
+aw_err euicc_profile_rollback(euicc *card, const uint8_t *command, size_t len,
+                              uint8_t **response, size_t *response_len);
+/* sgp32_package.c: SGP.32 immediate profile enabling. Called once a
+ * downloaded profile is committed: enables it (through ES10c, with its
+ * notifications) when configureImmediateEnable set immediateEnableFlag and
+ * the profile came from the configured default SM-DP+ (smdp_oid: the PIR's
+ * smdpOid content octets; smdp_address: its notificationAddress). True
+ * when the profile was enabled. */
+bool euicc_immediate_enable_installed(euicc *card, const uint8_t iccid[EUICC_ICCID_SIZE],
+                                      aw_slice smdp_oid, aw_slice smdp_address);
 
 /* sgp32_ipa.c: IpaEuiccData (SGP.32 2.11.2) and EimAcknowledgements (6.3.2.7) */
 aw_err euicc_get_ipa_euicc_data(euicc *card, const uint8_t *command, size_t len,

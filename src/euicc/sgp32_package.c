@@ -25,9 +25,17 @@
  * seqNumber (EimAcknowledgements, sgp32_ipa.c). Signed errors carry
  * euiccSignEPE over euiccPackageErrorDataSigned.
  *
- * Not supported (answered with its undefinedError(127)):
- * configureImmediateEnable; the enable rollbackFlag is accepted and
- * ignored (no ProfileRollback). */
+ * configureImmediateEnable (2.11.1.1) replaces the stored immediate
+ * enabling configuration (state.h immediateEnable); a profile downloaded
+ * afterwards from the configured default SM-DP+ is enabled as soon as it
+ * is installed (euicc_immediate_enable_installed, called by the ISD-R's
+ * commit). An enable with rollbackFlag remembers the profile it replaced
+ * (state.h rollback) until the next eUICC Package is accepted; in that
+ * window ES10b.ProfileRollback (BF58) re-enables it and answers with a
+ * signed EuiccPackageResult carrying rollbackResult [12] (without
+ * eimTransactionId, which is not kept). Where SGP.32 has the IPA ask for
+ * the enabling with ES10b.ImmediateEnable (BF5A), this eUICC enables on
+ * its own at the end of the installation; BF5A is not served. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -277,17 +285,73 @@ static int64_t unset_fallback_attribute(euicc *card)
     return SGP32_FALLBACK_NO_FALLBACK_ATTRIBUTE;
 }
 
+/* configureImmediateEnable (2.11.1.1): the three components replace the
+ * stored configuration; an absent immediateEnableFlag turns immediate
+ * enabling off. Values this eUICC cannot hold are a commandError(7). */
+static int64_t configure_immediate_enable(euicc *card, const sgp32_configure_immediate_enable *c)
+{
+    euicc_immediate_enable *ie = &card->state->immediate_enable;
+    if ((c->has_default_smdp_oid &&
+         (c->default_smdp_oid.len == 0 || c->default_smdp_oid.len > EUICC_OID_MAX)) ||
+        (c->has_default_smdp_address &&
+         (c->default_smdp_address.len > EUICC_ADDRESS_MAX ||
+          memchr(c->default_smdp_address.ptr, 0, c->default_smdp_address.len) != NULL)))
+        return SGP32_RESULT_COMMAND_ERROR;
+    memset(ie, 0, sizeof(*ie));
+    ie->configured = true;
+    ie->flag = c->immediate_enable_flag;
+    if (c->has_default_smdp_oid) {
+        memcpy(ie->default_smdp_oid, c->default_smdp_oid.ptr, c->default_smdp_oid.len);
+        ie->default_smdp_oid_len = c->default_smdp_oid.len;
+    }
+    ie->has_default_smdp_address = c->has_default_smdp_address;
+    if (c->has_default_smdp_address && c->default_smdp_address.len > 0)
+        memcpy(ie->default_smdp_address, c->default_smdp_address.ptr,
+               c->default_smdp_address.len);
+    return euicc_state_commit(card->state) == AW_OK ? SGP32_RESULT_OK
+                                                     : SGP32_RESULT_UNDEFINED_ERROR;
+}
+
+/* enable (2.11.1.1); with rollbackFlag the profile it replaces (or none) is
+ * kept for ES10b.ProfileRollback, under the package's eimId and
+ * counterValue. The record is set before the enable so that the enable's
+ * one commit writes both; a failed enable drops it. */
+static int64_t enable_profile(euicc *card, const sgp32_euicc_package_signed *package,
+                              const sgp32_psmo_enable *enable)
+{
+    euicc_state *s = card->state;
+    if (enable->rollback_flag) {
+        euicc_rollback *rb = &s->rollback;
+        if (package->eim_id.len >= sizeof(rb->eim_id))
+            return SGP32_RESULT_UNDEFINED_ERROR;
+        memset(rb, 0, sizeof(*rb));
+        int previous = euicc_state_find_enabled(s);
+        if (previous >= 0) {
+            rb->has_previous_iccid = true;
+            memcpy(rb->previous_iccid, s->profiles[previous].iccid, EUICC_ICCID_SIZE);
+        }
+        memcpy(rb->eim_id, package->eim_id.ptr, package->eim_id.len);
+        rb->counter_value = package->counter_value;
+        rb->pending = true;
+    }
+    int64_t result = profile_operation(card, SGP32_PSMO_ENABLE, enable->iccid);
+    if (result != SGP32_RESULT_OK && enable->rollback_flag)
+        memset(&s->rollback, 0, sizeof(s->rollback));
+    return result;
+}
+
 /* One PSMO; false when it failed (processing stops). */
 static bool run_psmo(euicc *card, package_run *run, const sgp32_psmo *psmo,
                      sgp32_euicc_result_data *result)
 {
+    const sgp32_euicc_package_signed *package = &run->request.euicc_package_signed;
     uint8_t *tlv = NULL;
     size_t tlv_len = 0;
     memset(result, 0, sizeof(result[0]));
     switch (psmo->kind) {
     case SGP32_PSMO_ENABLE:
         result->kind = SGP32_EUICC_RESULT_ENABLE;
-        result->enable_result = profile_operation(card, psmo->kind, psmo->enable.iccid);
+        result->enable_result = enable_profile(card, package, &psmo->enable);
         return result->enable_result == SGP32_RESULT_OK;
     case SGP32_PSMO_DISABLE:
         result->kind = SGP32_EUICC_RESULT_DISABLE;
@@ -321,8 +385,9 @@ static bool run_psmo(euicc *card, package_run *run, const sgp32_psmo *psmo,
                SGP32_RESULT_OK;
     case SGP32_PSMO_CONFIGURE_IMMEDIATE_ENABLE:
         result->kind = SGP32_EUICC_RESULT_CONFIGURE_IMMEDIATE_ENABLE;
-        result->configure_immediate_enable_result = SGP32_RESULT_UNDEFINED_ERROR;
-        return false;
+        result->configure_immediate_enable_result =
+            configure_immediate_enable(card, &psmo->configure_immediate_enable);
+        return result->configure_immediate_enable_result == SGP32_RESULT_OK;
     case SGP32_PSMO_SET_FALLBACK_ATTRIBUTE:
         result->kind = SGP32_EUICC_RESULT_SET_FALLBACK_ATTRIBUTE;
         result->set_fallback_attribute_result =
@@ -455,6 +520,8 @@ aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
     if (code == 0) {
         /* the counter and seqNumber are spent before anything runs */
         seq_number = euicc_state_take_sequence_number(s);
+        /* a new package ends the rollback window of the previous one */
+        memset(&s->rollback, 0, sizeof(s->rollback));
         if (euicc_eim_set_counter(s, (size_t)index, package->counter_value) != AW_OK ||
             euicc_state_commit(s) != AW_OK) {
             (void)euicc_state_reload(s);
@@ -487,4 +554,162 @@ aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
 cleanup:
     run_free(run);
     return err;
+}
+
+/* ---- ES10b.ProfileRollback ---------------------------------------------- */
+
+/* ProfileRollbackResponse cmdResult (SGP.32 ES10b.ProfileRollback) */
+enum {
+    ROLLBACK_OK = 0,
+    ROLLBACK_NOT_ALLOWED = 1, /* no enable with rollbackFlag to undo */
+    ROLLBACK_UNDEFINED_ERROR = 127,
+};
+
+static aw_err encode_rollback_response(int64_t result, aw_slice package_result,
+                                       uint8_t **response, size_t *response_len)
+{
+    der_builder b;
+    der_builder_init(&b);
+    der_builder_begin(&b, SGP32_TAG_PROFILE_ROLLBACK);
+    der_put_int64(&b, DER_CTX(0), result);
+    if (package_result.len > 0)
+        der_put_raw(&b, package_result.ptr, package_result.len); /* [81] BF51 */
+    der_builder_end(&b);
+    return der_builder_finish(&b, response, response_len);
+}
+
+/* ProfileRollbackRequest ::= [88] SEQUENCE { refreshFlag [0] BOOLEAN } */
+static aw_err decode_rollback_request(const uint8_t *command, size_t len)
+{
+    der_node top, flag;
+    der_reader r;
+    bool refresh = false;
+    aw_err err = der_decode_single(command, len, &top);
+    if (err == AW_OK && (top.tag != SGP32_TAG_PROFILE_ROLLBACK || !top.constructed))
+        err = AW_ERR_DER_UNEXPECTED_TAG;
+    if (err == AW_OK) {
+        der_reader_init(&r, top.value.ptr, top.value.len);
+        err = der_read_expect(&r, DER_CTX(0), &flag);
+    }
+    if (err == AW_OK)
+        err = der_node_get_bool(&flag, &refresh);
+    if (err == AW_OK)
+        err = der_reader_finish(&r);
+    return err;
+}
+
+/* Re-enable the remembered profile, or disable the enabled one when none
+ * was enabled before; an SGP.22 result code. */
+static int64_t roll_back(euicc *card)
+{
+    euicc_state *s = card->state;
+    aw_slice iccid;
+    if (s->rollback.has_previous_iccid) {
+        iccid = (aw_slice){s->rollback.previous_iccid, EUICC_ICCID_SIZE};
+        return profile_operation(card, SGP32_PSMO_ENABLE, iccid);
+    }
+    int current = euicc_state_find_enabled(s);
+    if (current < 0)
+        return SGP32_RESULT_OK; /* nothing enabled: already as before */
+    iccid = (aw_slice){s->profiles[current].iccid, EUICC_ICCID_SIZE};
+    return profile_operation(card, SGP32_PSMO_DISABLE, iccid);
+}
+
+aw_err euicc_profile_rollback(euicc *card, const uint8_t *command, size_t len,
+                              uint8_t **response, size_t *response_len)
+{
+    euicc_state *s = card->state;
+    package_run *run = NULL;
+    uint8_t *result = NULL;
+    size_t result_len = 0;
+    int64_t code = ROLLBACK_UNDEFINED_ERROR;
+    aw_err err = decode_rollback_request(command, len);
+    if (err != AW_OK)
+        return err;
+    if (!s->rollback.pending) {
+        code = ROLLBACK_NOT_ALLOWED;
+        goto answer;
+    }
+    if (roll_back(card) != SGP32_RESULT_OK)
+        goto answer;
+    run = calloc(1, sizeof(*run));
+    if (run == NULL) {
+        err = AW_ERR_NOMEM;
+        goto cleanup;
+    }
+    /* the result reports under the package that granted the rollback
+     * (its eimId and counterValue) with a fresh seqNumber */
+    run->data.eim_id = (aw_slice){(const uint8_t *)s->rollback.eim_id, strlen(s->rollback.eim_id)};
+    run->data.counter_value = s->rollback.counter_value;
+    run->data.seq_number = euicc_state_take_sequence_number(s);
+    run->data.euicc_result_count = 1;
+    run->data.euicc_result[0].kind = SGP32_EUICC_RESULT_ROLLBACK;
+    run->data.euicc_result[0].rollback_result = ROLLBACK_OK;
+    err = sign_result(card, run, &result, &result_len);
+    if (err != AW_OK)
+        goto cleanup;
+    /* pending until the eIM acknowledges it, as any package result; the
+     * rollback is spent */
+    memset(&s->rollback, 0, sizeof(s->rollback));
+    if (euicc_state_add_package_result(s, run->data.seq_number,
+                                       (aw_slice){result, result_len}) != AW_OK ||
+        euicc_state_commit(s) != AW_OK) {
+        (void)euicc_state_reload(s);
+        free(result);
+        result = NULL;
+        result_len = 0;
+        goto answer;
+    }
+    code = ROLLBACK_OK;
+answer:
+    err = encode_rollback_response(code, (aw_slice){result, result_len}, response, response_len);
+cleanup:
+    free(result);
+    run_free(run);
+    return err;
+}
+
+/* ---- immediate profile enabling ----------------------------------------- */
+
+static bool same_address(const char *configured, aw_slice address)
+{
+    size_t n = strlen(configured);
+    if (n != address.len)
+        return false;
+    for (size_t i = 0; i < n; i++) {
+        unsigned char a = (unsigned char)configured[i], b = address.ptr[i];
+        if (a >= 'A' && a <= 'Z')
+            a = (unsigned char)(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z')
+            b = (unsigned char)(b - 'A' + 'a');
+        if (a != b)
+            return false; /* FQDNs compare without regard to case */
+    }
+    return true;
+}
+
+/* Whether the profile came from the default SM-DP+ configured by
+ * configureImmediateEnable: each configured identity must match; with none
+ * configured, the ES10a default SM-DP+ address must. */
+static bool from_default_smdp(const euicc_state *s, aw_slice smdp_oid, aw_slice smdp_address)
+{
+    const euicc_immediate_enable *ie = &s->immediate_enable;
+    if (ie->default_smdp_oid_len == 0 && !ie->has_default_smdp_address)
+        return s->has_default_dp_address && same_address(s->default_dp_address, smdp_address);
+    if (ie->default_smdp_oid_len > 0 &&
+        (smdp_oid.len != ie->default_smdp_oid_len ||
+         memcmp(smdp_oid.ptr, ie->default_smdp_oid, smdp_oid.len) != 0))
+        return false;
+    return !ie->has_default_smdp_address ||
+           same_address(ie->default_smdp_address, smdp_address);
+}
+
+bool euicc_immediate_enable_installed(euicc *card, const uint8_t iccid[EUICC_ICCID_SIZE],
+                                      aw_slice smdp_oid, aw_slice smdp_address)
+{
+    const euicc_state *s = card->state;
+    if (!s->immediate_enable.flag || !from_default_smdp(s, smdp_oid, smdp_address))
+        return false;
+    return profile_operation(card, SGP32_PSMO_ENABLE,
+                             (aw_slice){iccid, EUICC_ICCID_SIZE}) == SGP32_RESULT_OK;
 }

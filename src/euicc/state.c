@@ -135,6 +135,8 @@ void euicc_state_clear(euicc_state *state)
     memset(state->package_results, 0, sizeof(state->package_results));
     state->eim_count = 0;
     state->package_result_count = 0;
+    memset(&state->immediate_enable, 0, sizeof(state->immediate_enable));
+    memset(&state->rollback, 0, sizeof(state->rollback));
     state->profile_count = 0;
     state->notification_count = 0;
     state->next_sequence_number = 1;

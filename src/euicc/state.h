@@ -48,12 +48,21 @@
  *     address UTF8String, iccid [APPLICATION 26] OCTET STRING OPTIONAL,
  *     pending PendingNotification            -- BF37 or 30 as sent
  *   }
+ *   -- appended to EuiccState after packageResults:
+ *     immediateEnable [8] SEQUENCE {         -- SGP.32 configureImmediateEnable
+ *       immediateEnableFlag [0] NULL OPTIONAL,
+ *       defaultSmdpOid [1] OCTET STRING (SIZE(1..64)) OPTIONAL, -- OID content
+ *       defaultSmdpAddress [2] UTF8String OPTIONAL } OPTIONAL,
+ *     rollback [9] SEQUENCE {                -- SGP.32 enable rollbackFlag
+ *       previousIccid [0] OCTET STRING (SIZE(10)) OPTIONAL,
+ *       eimId [1] UTF8String, counterValue [2] INTEGER } OPTIONAL
  *   StoredPackageResult ::= SEQUENCE {
  *     seqNumber INTEGER,                     -- shared with notifications
  *     result    EuiccPackageResult           -- BF51 as sent, SGP.32 2.11.1.2
  *   }
  *
- * eims, packageResults and fallbackAttribute (SGP.32, added for the IoT
+ * eims, packageResults, immediateEnable, rollback and fallbackAttribute
+ * (SGP.32, added for the IoT
  * eUICC) are OPTIONAL trailing components, absent while empty or false:
  * files written before them still
  * load unchanged, so formatVersion stays 1. Each eIM is its
@@ -121,6 +130,28 @@ typedef struct euicc_eim {
     size_t configuration_len;
 } euicc_eim;
 
+/* SGP.32 2.11.1.1 configureImmediateEnable: what the eIM configured */
+#define EUICC_OID_MAX 64 /* content octets of an SM-DP+ OBJECT IDENTIFIER */
+typedef struct euicc_immediate_enable {
+    bool configured;                       /* stored on disk when true */
+    bool flag;                             /* immediateEnableFlag */
+    size_t default_smdp_oid_len;           /* 0: none configured */
+    uint8_t default_smdp_oid[EUICC_OID_MAX];
+    bool has_default_smdp_address;
+    char default_smdp_address[EUICC_ADDRESS_MAX + 1];
+} euicc_immediate_enable;
+
+/* SGP.32 2.11.1.1 enable with rollbackFlag: the profile ES10b.ProfileRollback
+ * re-enables and the package whose result it reports under */
+#define EUICC_EIM_ID_MAX 128 /* eimId UTF8String (SIZE(1..128)) */
+typedef struct euicc_rollback {
+    bool pending;                          /* stored on disk when true */
+    bool has_previous_iccid;               /* false: none was enabled */
+    uint8_t previous_iccid[EUICC_ICCID_SIZE];
+    char eim_id[EUICC_EIM_ID_MAX * 4 + 1];
+    int64_t counter_value;
+} euicc_rollback;
+
 /* SGP.32 2.11.1.2: an EuiccPackageResult kept until the eIM acknowledges it */
 typedef struct euicc_package_result {
     int64_t seq_number;
@@ -148,6 +179,8 @@ typedef struct euicc_state {
     size_t eim_count;
     euicc_package_result package_results[EUICC_MAX_PACKAGE_RESULTS];
     size_t package_result_count;
+    euicc_immediate_enable immediate_enable;
+    euicc_rollback rollback;
 } euicc_state;
 
 /* Open the state in dir (created 0700 if missing): read or create

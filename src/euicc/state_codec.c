@@ -57,6 +57,34 @@ static void put_notification(der_builder *b, const euicc_notification *n)
     der_builder_end(b);
 }
 
+/* immediateEnable [8] (SGP.32 configureImmediateEnable), absent until set */
+static void put_immediate_enable(der_builder *b, const euicc_immediate_enable *ie)
+{
+    if (!ie->configured)
+        return;
+    der_builder_begin(b, DER_CTX_CONS(8));
+    if (ie->flag)
+        der_put_null(b, DER_CTX(0));
+    if (ie->default_smdp_oid_len > 0)
+        der_put_tlv(b, DER_CTX(1), ie->default_smdp_oid, ie->default_smdp_oid_len);
+    if (ie->has_default_smdp_address)
+        put_text(b, DER_CTX(2), ie->default_smdp_address);
+    der_builder_end(b);
+}
+
+/* rollback [9] (SGP.32 enable rollbackFlag), absent while none is pending */
+static void put_rollback(der_builder *b, const euicc_rollback *rb)
+{
+    if (!rb->pending)
+        return;
+    der_builder_begin(b, DER_CTX_CONS(9));
+    if (rb->has_previous_iccid)
+        der_put_tlv(b, DER_CTX(0), rb->previous_iccid, EUICC_ICCID_SIZE);
+    put_text(b, DER_CTX(1), rb->eim_id);
+    der_put_int64(b, DER_CTX(2), rb->counter_value);
+    der_builder_end(b);
+}
+
 static void put_body(der_builder *b, const euicc_state *s)
 {
     der_builder_begin(b, DER_TAG_SEQUENCE);
@@ -89,6 +117,8 @@ static void put_body(der_builder *b, const euicc_state *s)
         }
         der_builder_end(b);
     }
+    put_immediate_enable(b, &s->immediate_enable);
+    put_rollback(b, &s->rollback);
     der_builder_end(b);
 }
 
@@ -317,6 +347,68 @@ static aw_err decode_package_results(euicc_state *s, const der_reader *parent,
     return err;
 }
 
+/* immediateEnable [8] */
+static aw_err decode_immediate_enable(euicc_state *s, const der_reader *parent,
+                                      const der_node *node)
+{
+    euicc_immediate_enable *ie = &s->immediate_enable;
+    der_reader r;
+    der_node n;
+    uint32_t next;
+    bool present = false;
+    aw_err err = der_reader_enter(parent, node, &r);
+    if (err == AW_OK)
+        err = der_read_optional(&r, DER_CTX(0), &n, &present);
+    if (err == AW_OK && present)
+        err = der_node_get_null(&n);
+    ie->flag = present;
+    if (err == AW_OK)
+        err = der_read_optional(&r, DER_CTX(1), &n, &present);
+    if (err == AW_OK && present)
+        err = der_node_check_octets(&n, 1, EUICC_OID_MAX);
+    if (err == AW_OK && present) {
+        memcpy(ie->default_smdp_oid, n.value.ptr, n.value.len);
+        ie->default_smdp_oid_len = n.value.len;
+    }
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX(2)) {
+        ie->has_default_smdp_address = true;
+        err = read_text(&r, DER_CTX(2), 0, ie->default_smdp_address,
+                        sizeof(ie->default_smdp_address));
+    }
+    if (err == AW_OK)
+        err = der_reader_finish(&r);
+    ie->configured = err == AW_OK;
+    return err;
+}
+
+/* rollback [9] */
+static aw_err decode_rollback(euicc_state *s, const der_reader *parent, const der_node *node)
+{
+    euicc_rollback *rb = &s->rollback;
+    der_reader r;
+    der_node n;
+    bool present = false;
+    aw_err err = der_reader_enter(parent, node, &r);
+    if (err == AW_OK)
+        err = der_read_optional(&r, DER_CTX(0), &n, &present);
+    if (err == AW_OK && present)
+        err = der_node_check_octets(&n, EUICC_ICCID_SIZE, EUICC_ICCID_SIZE);
+    if (err == AW_OK && present) {
+        memcpy(rb->previous_iccid, n.value.ptr, EUICC_ICCID_SIZE);
+        rb->has_previous_iccid = true;
+    }
+    if (err == AW_OK)
+        err = read_text(&r, DER_CTX(1), EUICC_EIM_ID_MAX, rb->eim_id, sizeof(rb->eim_id));
+    if (err == AW_OK && rb->eim_id[0] == '\0')
+        err = AW_ERR_DER_CONSTRAINT;
+    if (err == AW_OK)
+        err = read_count(&r, DER_CTX(2), 0, INT64_MAX, &rb->counter_value);
+    if (err == AW_OK)
+        err = der_reader_finish(&r);
+    rb->pending = err == AW_OK;
+    return err;
+}
+
 /* The ISD-R invariants a well-formed file must also meet. */
 static aw_err check_invariants(const euicc_state *s)
 {
@@ -412,6 +504,16 @@ static aw_err decode_body(euicc_state *s, const der_reader *parent, const der_no
         err = der_read_node(&r, &n);
         if (err == AW_OK)
             err = decode_package_results(s, &r, &n);
+    }
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX_CONS(8)) {
+        err = der_read_node(&r, &n);
+        if (err == AW_OK)
+            err = decode_immediate_enable(s, &r, &n);
+    }
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX_CONS(9)) {
+        err = der_read_node(&r, &n);
+        if (err == AW_OK)
+            err = decode_rollback(s, &r, &n);
     }
     if (err == AW_OK)
         err = der_reader_finish(&r);
