@@ -1,12 +1,13 @@
-/* Writes the seeds of SGP.32 immediate profile enabling and profile
- * rollback: for fuzz_euicc_sgp32, a ProfileRollbackRequest (BF58,
- * ES10b.ProfileRollback) and eUICC Packages (5.9.1) with a
- * configureImmediateEnable PSMO carrying all three components and an
- * enable PSMO with rollbackFlag (2.11.1.1), signed with the fixed eIM key
- * of euicc_sgp32_fuzz_eim.h for the test PKI's EID; for fuzz_euicc_state,
- * an EuiccState body with the immediateEnable [8] and rollback [9]
- * components (state.h). All encoded with the project's own codecs.
- * Usage: gen_euicc_sgp32_enable_seeds CORPUS_ROOT (run by hand, not a test). */
+/* Writes the seeds of SGP.32 immediate profile enabling and profile rollback:
+ * for fuzz_euicc_sgp32, a ProfileRollbackRequest (BF58,
+ * ES10b.ProfileRollback), an ImmediateEnableRequest (BF5A) and a
+ * ConfigureImmediateProfileEnablingRequest (BF59), and eUICC Packages (5.9.1)
+ * with a configureImmediateEnable PSMO carrying all three components and an
+ * enable PSMO with rollbackFlag (2.11.1.1), signed with the fixed eIM key of
+ * euicc_sgp32_fuzz_eim.h for the test PKI's EID; for fuzz_euicc_state, an
+ * EuiccState body with the immediateEnable [8] and rollback [9] components
+ * (state.h). All encoded with the project's own codecs. Usage:
+ * gen_euicc_sgp32_enable_seeds CORPUS_ROOT (run by hand, not a test). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,36 @@ static void rollback_seed(const char *root)
     free(out);
 }
 
+/* ImmediateEnableRequest ::= [90] SEQUENCE { refreshFlag [0] BOOLEAN } and
+ * ConfigureImmediateProfileEnablingRequest ::= [89] SEQUENCE {
+ * immediateEnableFlag [0] NULL, defaultSmdpOid [1], defaultSmdpAddress [2] }
+ * (SGP.32 ES10b.ImmediateEnable / ConfigureImmediateProfileEnabling) */
+static void immediate_enable_seeds(const char *root)
+{
+    static const uint8_t oid[] = {0x88, 0x37, 0x0A};
+    der_builder b;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    der_builder_init(&b);
+    der_builder_begin(&b, SGP32_TAG_IMMEDIATE_ENABLE);
+    der_put_bool(&b, DER_CTX(0), true);
+    der_builder_end(&b);
+    aw_err err = der_builder_finish(&b, &out, &len);
+    save(root, "fuzz_euicc_sgp32", "immediate_enable", err, 0, false, out, len);
+    free(out);
+    out = NULL;
+    der_builder_init(&b);
+    der_builder_begin(&b, SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING);
+    der_put_null(&b, DER_CTX(0));
+    der_put_tlv(&b, DER_CTX(1), oid, sizeof(oid));
+    der_put_tlv(&b, DER_CTX(2), (const uint8_t *)"smdp.example.com", 16);
+    der_builder_end(&b);
+    err = der_builder_finish(&b, &out, &len);
+    save(root, "fuzz_euicc_sgp32", "configure_immediate_profile_enabling", err, 0, false, out,
+         len);
+    free(out);
+}
+
 /* fuzz_euicc_state: a body (first byte 0, see that target) with both new
  * components, taken as the fourth TLV of an encoded file. */
 static void state_seed(const char *root)
@@ -162,6 +193,7 @@ int main(int argc, char **argv)
         return 1;
     package_seeds(argv[1], key);
     rollback_seed(argv[1]);
+    immediate_enable_seeds(argv[1]);
     state_seed(argv[1]);
     crypto_key_free(key);
     return failures == 0 ? 0 : 1;

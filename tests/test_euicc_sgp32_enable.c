@@ -1,13 +1,18 @@
 /* Tests of SGP.32 immediate profile enabling and profile rollback on the
- * software eUICC over APDUs: the configureImmediateEnable PSMO (2.11.1.1)
- * and its persistence across a restart; a profile installed afterwards
- * from the configured default SM-DP+ is enabled at once, through the ISD-R
+ * software eUICC over APDUs: the configureImmediateEnable PSMO (2.11.1.1) and
+ * its persistence across a restart; ES10b.ImmediateEnable (BF5A) enabling the
+ * profile just installed from the configured default SM-DP+, through the ISD-R
  * commit (te_install) and through a whole download session
- * (euicc_download_sim.h); the enable PSMO's rollbackFlag and
- * ES10b.ProfileRollback (BF58): the previous profile comes back, the
- * signed EuiccPackageResult carries rollbackResult, rollbackNotAllowed(1)
- * without a pending rollback, the window closing at the next package and
- * surviving a restart. */
+ * (euicc_download_sim.h), and its refusals: immediateEnableNotAvailable(1)
+ * (flag off, another SM-DP+), noSessionContext(4) (no installation, a restart,
+ * a new session, a failed or deleted installation, already used),
+ * undefinedError(127) (the profile enabled meanwhile), 6A80 for a malformed
+ * request; a profile is never enabled without it; ES10b.ConfigureImmediateProfileEnabling (BF59) without an eIM,
+ * associatedEimAlreadyExists(2) with one; the enable PSMO's rollbackFlag and
+ * ES10b.ProfileRollback (BF58): the previous profile comes back, the signed
+ * EuiccPackageResult carries rollbackResult, rollbackNotAllowed(1) without a
+ * pending rollback, the window closing at the next package and surviving a
+ * restart. */
 #include "euicc_sgp32_testutil.h"
 
 #include <openssl/objects.h>
@@ -52,6 +57,17 @@ static int setup_curve(aw_pki_curve curve)
     te_select_isdr(&t);
     test_eim_init(&eim1, &t, "eim1.example.com", AW_PKI_ROLE_DP_AUTH, false);
     configure_eim1();
+    return 0;
+}
+
+/* No Associated eIM: ES10b.ConfigureImmediateProfileEnabling applies. */
+static int setup_no_eim(void **state)
+{
+    (void)state;
+    with_sim = false;
+    te_setup(&t, AW_PKI_CURVE_NIST_P256, EUICC_PROTOCOL_T1);
+    te_select_isdr(&t);
+    test_eim_init(&eim1, &t, "eim1.example.com", AW_PKI_ROLE_DP_AUTH, false);
     return 0;
 }
 
@@ -192,6 +208,51 @@ static size_t count_notifications(const char *iccid, uint32_t event)
     return n;
 }
 
+/* One SEQUENCE tagged tag holding only [0] INTEGER: its value. */
+static int64_t single_result(uint32_t tag, const uint8_t *response, size_t n)
+{
+    der_node top, code;
+    der_reader r;
+    int64_t value = -1;
+    assert_int_equal(der_decode_single(response, n, &top), AW_OK);
+    assert_int_equal(top.tag, tag);
+    der_reader_init(&r, top.value.ptr, top.value.len);
+    assert_int_equal(der_read_expect(&r, DER_CTX(0), &code), AW_OK);
+    assert_int_equal(der_node_get_int64(&code, &value), AW_OK);
+    assert_int_equal(der_reader_finish(&r), AW_OK);
+    return value;
+}
+
+/* ES10b.ImmediateEnable: ImmediateEnableRequest BF5A { refreshFlag 80 };
+ * returns immediateEnableResult. */
+static int64_t immediate_enable(bool refresh)
+{
+    const uint8_t command[] = {0xBF, 0x5A, 0x03, 0x80, 0x01, refresh ? 0xFF : 0x00};
+    uint8_t *r = NULL;
+    size_t n = 0;
+    assert_int_equal(te_es10(&t, command, sizeof(command), &r, &n), 0x9000);
+    int64_t value = single_result(SGP32_TAG_IMMEDIATE_ENABLE, r, n);
+    free(r);
+    return value;
+}
+
+/* ES10b.ConfigureImmediateProfileEnabling: BF59 around content; returns
+ * configImmediateEnableResult. */
+static int64_t configure_local(const uint8_t *content, size_t content_len)
+{
+    uint8_t *command = NULL, *r = NULL;
+    size_t len = 0, n = 0;
+    der_builder b;
+    der_builder_init(&b);
+    der_put_tlv(&b, SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING, content, content_len);
+    assert_int_equal(der_builder_finish(&b, &command, &len), AW_OK);
+    assert_int_equal(te_es10(&t, command, len, &r, &n), 0x9000);
+    free(command);
+    int64_t value = single_result(SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING, r, n);
+    free(r);
+    return value;
+}
+
 /* ---- configureImmediateEnable ------------------------------------------ */
 
 static void test_configure_immediate_enable(void **state)
@@ -238,57 +299,201 @@ static void test_configure_immediate_enable(void **state)
     assert_string_equal(ie->default_smdp_address, "other.example.com");
 }
 
-/* ---- immediate enabling at install ------------------------------------- */
+/* ---- ES10b.ImmediateEnable after an install --------------------------- */
 
 static void test_immediate_enable_install(void **state)
 {
     (void)state;
     uint8_t aid[16];
-    /* not configured: installed disabled */
+    /* not configured: installed disabled, and BF5A is not available */
     te_install(&t, &p1, aid);
+    assert_int_equal(profile_state(ICCID1), 0);
+    assert_int_equal(immediate_enable(false), 1);
     assert_int_equal(profile_state(ICCID1), 0);
     assert_int_equal(enable(ICCID1, false), SGP32_RESULT_OK);
 
     /* configured for this SM-DP+ (OID and address, the address in another
-     * case): the next install is enabled, p1 disabled, both notified */
+     * case): the next install stays disabled until the IPA asks; then it
+     * is enabled, p1 disabled, both notified */
     assert_int_equal(configure(true, (aw_slice){test_oid, sizeof(test_oid)}, "SMDP.Example.com"),
                      SGP32_RESULT_OK);
     reopen();
     te_install(&t, &p2, aid);
+    assert_int_equal(profile_state(ICCID2), 0);
+    assert_int_equal(profile_state(ICCID1), 1);
+    assert_int_equal(count_notifications(ICCID2, SGP22_NOTIFICATION_ENABLE), 0);
+    assert_int_equal(immediate_enable(true), 0);
     assert_int_equal(profile_state(ICCID2), 1);
     assert_int_equal(profile_state(ICCID1), 0);
     assert_int_equal(count_notifications(ICCID2, SGP22_NOTIFICATION_ENABLE), 1);
     assert_int_equal(count_notifications(ICCID1, SGP22_NOTIFICATION_DISABLE), 1);
+    /* one enabling per installation */
+    assert_int_equal(immediate_enable(false), 4);
     reopen();
     assert_int_equal(profile_state(ICCID2), 1);
 
-    /* another SM-DP+ OID: installed, not enabled */
+    /* another SM-DP+ OID: installed, not available, not enabled */
     static const uint8_t other_oid[] = {0x88, 0x37, 0x0B};
     assert_int_equal(configure(true, (aw_slice){other_oid, sizeof(other_oid)}, NULL),
                      SGP32_RESULT_OK);
     te_install(&t, &p3, aid);
+    assert_int_equal(immediate_enable(false), 1);
     assert_int_equal(profile_state(ICCID3), 0);
     assert_int_equal(profile_state(ICCID2), 1);
+    /* another SM-DP+ address (OID matching) is not available either */
+    assert_int_equal(configure(true, (aw_slice){test_oid, sizeof(test_oid)}, "other.example.com"),
+                     SGP32_RESULT_OK);
+    assert_int_equal(immediate_enable(false), 1);
+    assert_int_equal(profile_state(ICCID3), 0);
+    /* a refusal leaves the installation's enabling for when it matches */
+    assert_int_equal(configure(true, (aw_slice){test_oid, sizeof(test_oid)}, NULL),
+                     SGP32_RESULT_OK);
+    assert_int_equal(immediate_enable(false), 0);
+    assert_int_equal(profile_state(ICCID3), 1);
+    assert_int_equal(profile_state(ICCID2), 0);
 }
 
 static void test_immediate_enable_flag_off(void **state)
 {
     (void)state;
     uint8_t aid[16];
-    /* the matching SM-DP+ but no immediateEnableFlag */
+    /* the matching SM-DP+ but no immediateEnableFlag: immediateEnableNotAvailable */
     assert_int_equal(configure(false, (aw_slice){test_oid, sizeof(test_oid)}, NULL),
                      SGP32_RESULT_OK);
     te_install(&t, &p1, aid);
+    assert_int_equal(immediate_enable(false), 1);
     assert_int_equal(profile_state(ICCID1), 0);
     /* flag with neither OID nor address: the ES10a default SM-DP+ decides */
     assert_int_equal(configure(true, (aw_slice){NULL, 0}, NULL), SGP32_RESULT_OK);
     te_install(&t, &p2, aid);
+    assert_int_equal(immediate_enable(false), 1);
     assert_int_equal(profile_state(ICCID2), 0);
     t.card->state->has_default_dp_address = true;
     strcpy(t.card->state->default_dp_address, "smdp.example.com");
     assert_int_equal(euicc_state_commit(t.card->state), AW_OK);
     te_install(&t, &p3, aid);
+    assert_int_equal(profile_state(ICCID3), 0);
+    assert_int_equal(immediate_enable(false), 0);
     assert_int_equal(profile_state(ICCID3), 1);
+}
+
+/* noSessionContext(4) without a profile the last session installed, and
+ * undefinedError(127) when that profile was enabled meanwhile. */
+static void test_immediate_enable_no_session(void **state)
+{
+    (void)state;
+    uint8_t aid[16];
+    size_t n = 0;
+    assert_int_equal(configure(true, (aw_slice){test_oid, sizeof(test_oid)}, NULL),
+                     SGP32_RESULT_OK);
+    assert_int_equal(immediate_enable(false), 4);
+    /* the card restarted after the installation */
+    te_install(&t, &p1, aid);
+    reopen();
+    assert_int_equal(immediate_enable(false), 4);
+    assert_int_equal(profile_state(ICCID1), 0);
+    /* a new download session began (GetEUICCChallenge) */
+    te_install(&t, &p2, aid);
+    free(te_call(&t, "BF2E00", &n));
+    assert_int_equal(n, 21);
+    assert_int_equal(immediate_enable(false), 4);
+    assert_int_equal(profile_state(ICCID2), 0);
+    /* the profile was enabled by other means first */
+    te_install(&t, &p3, aid);
+    assert_int_equal(enable(ICCID3, false), SGP32_RESULT_OK);
+    assert_int_equal(immediate_enable(false), 127);
+    assert_int_equal(profile_state(ICCID3), 1);
+    /* or deleted */
+    assert_int_equal(enable(ICCID1, false), SGP32_RESULT_OK);
+    sgp32_psmo psmo;
+    uint8_t bytes[EUICC_ICCID_SIZE];
+    test_iccid_bytes(ICCID3, bytes);
+    memset(&psmo, 0, sizeof(psmo));
+    psmo.kind = SGP32_PSMO_DELETE;
+    psmo.delete_profile.iccid = (aw_slice){bytes, EUICC_ICCID_SIZE};
+    assert_int_equal(run_psmo(&psmo).delete_result, SGP32_RESULT_OK);
+    assert_int_equal(immediate_enable(false), 4);
+    assert_int_equal(profile_state(ICCID1), 1);
+    /* the last session's installation failed (its PIR recorded) */
+    te_install(&t, &p3, aid);
+    euicc_download_host *host = &t.card->host;
+    int64_t sequence_number = -1;
+    size_t pir_len = 0;
+    assert_int_equal(host->next_sequence_number(host->ctx, &sequence_number), AW_OK);
+    uint8_t *pir = test_pir(&t, sequence_number, bytes, aid, sizeof(aid), &pir_len);
+    assert_int_equal(
+        host->record_failed_installation(host->ctx, (aw_slice){pir, pir_len}, sequence_number),
+        AW_OK);
+    free(pir);
+    assert_int_equal(immediate_enable(false), 4);
+    assert_int_equal(profile_state(ICCID3), 0);
+
+    /* not an ImmediateEnableRequest: 6A80 */
+    static const uint8_t empty[] = {0xBF, 0x5A, 0x00};
+    static const uint8_t not_boolean[] = {0xBF, 0x5A, 0x03, 0x80, 0x01, 0x01};
+    static const uint8_t trailing[] = {0xBF, 0x5A, 0x05, 0x80, 0x01, 0x00, 0x81, 0x00};
+    uint8_t *r = NULL;
+    assert_int_equal(te_es10(&t, empty, sizeof(empty), &r, &n), 0x6A80);
+    free(r);
+    assert_int_equal(te_es10(&t, not_boolean, sizeof(not_boolean), &r, &n), 0x6A80);
+    free(r);
+    assert_int_equal(te_es10(&t, trailing, sizeof(trailing), &r, &n), 0x6A80);
+    free(r);
+}
+
+/* ---- ES10b.ConfigureImmediateProfileEnabling ----------------------------- */
+
+static void test_configure_local(void **state)
+{
+    (void)state;
+    uint8_t aid[16];
+    size_t n = 0;
+    /* {80 00, 81 03 OID, 82 10 "smdp.example.com"} */
+    static const uint8_t full[] = {0x80, 0x00, 0x81, 0x03, 0x88, 0x37, 0x0A, 0x82, 0x10,
+                                   's',  'm',  'd',  'p',  '.',  'e',  'x',  'a',  'm',
+                                   'p',  'l',  'e',  '.',  'c',  'o',  'm'};
+    assert_int_equal(configure_local(full, sizeof(full)), 0);
+    reopen();
+    const euicc_immediate_enable *ie = &t.card->state->immediate_enable;
+    assert_true(ie->configured);
+    assert_true(ie->flag);
+    assert_int_equal(ie->default_smdp_oid_len, sizeof(test_oid));
+    assert_memory_equal(ie->default_smdp_oid, test_oid, sizeof(test_oid));
+    assert_string_equal(ie->default_smdp_address, "smdp.example.com");
+    te_install(&t, &p1, aid);
+    assert_int_equal(immediate_enable(false), 0);
+    assert_int_equal(profile_state(ICCID1), 1);
+
+    /* an OID longer than the eUICC holds: undefinedError, nothing changes */
+    uint8_t long_oid[2 + EUICC_OID_MAX + 1];
+    long_oid[0] = 0x81;
+    long_oid[1] = EUICC_OID_MAX + 1;
+    memset(long_oid + 2, 0x81, EUICC_OID_MAX);
+    long_oid[sizeof(long_oid) - 1] = 0x01;
+    assert_int_equal(configure_local(long_oid, sizeof(long_oid)), 127);
+    assert_true(t.card->state->immediate_enable.flag);
+
+    /* nothing: immediate enabling off */
+    assert_int_equal(configure_local(NULL, 0), 0);
+    reopen();
+    assert_false(t.card->state->immediate_enable.flag);
+    te_install(&t, &p2, aid);
+    assert_int_equal(immediate_enable(false), 1);
+    assert_int_equal(profile_state(ICCID2), 0);
+
+    /* malformed: a NULL with content, an address that is no UTF-8 */
+    static const uint8_t bad_null[] = {0xBF, 0x59, 0x03, 0x80, 0x01, 0x00};
+    static const uint8_t bad_utf8[] = {0xBF, 0x59, 0x03, 0x82, 0x01, 0xFF};
+    uint8_t *r = NULL;
+    assert_int_equal(te_es10(&t, bad_null, sizeof(bad_null), &r, &n), 0x6A80);
+    free(r);
+    assert_int_equal(te_es10(&t, bad_utf8, sizeof(bad_utf8), &r, &n), 0x6A80);
+    free(r);
+
+    /* with an Associated eIM the eIM configures it: associatedEimAlreadyExists */
+    configure_eim1();
+    assert_int_equal(configure_local(full, sizeof(full)), 2);
+    assert_false(t.card->state->immediate_enable.flag);
 }
 
 /* A download session over APDUs with the simulated SM-DP+. */
@@ -344,6 +549,8 @@ static void test_immediate_enable_download(void **state)
     ASN1_OBJECT_free(oid);
     reopen();
     download();
+    assert_int_equal(profile_state(SIM_ICCID), 0);
+    assert_int_equal(immediate_enable(true), 0);
     assert_int_equal(profile_state(SIM_ICCID), 1);
     reopen();
     assert_int_equal(profile_state(SIM_ICCID), 1);
@@ -352,10 +559,11 @@ static void test_immediate_enable_download(void **state)
 static void test_download_other_smdp(void **state)
 {
     (void)state;
-    /* configured for another SM-DP+ address: installed, left disabled */
+    /* configured for another SM-DP+ address: installed, not available */
     assert_int_equal(configure(true, (aw_slice){NULL, 0}, "elsewhere.example.com"),
                      SGP32_RESULT_OK);
     download();
+    assert_int_equal(immediate_enable(false), 1);
     assert_int_equal(profile_state(SIM_ICCID), 0);
 }
 
@@ -538,6 +746,10 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_immediate_enable_install, setup_brainpool,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_immediate_enable_flag_off, setup_nist, teardown),
+        cmocka_unit_test_setup_teardown(test_immediate_enable_no_session, setup_nist, teardown),
+        cmocka_unit_test_setup_teardown(test_immediate_enable_no_session, setup_brainpool,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_configure_local, setup_no_eim, teardown),
         cmocka_unit_test_setup_teardown(test_immediate_enable_download, setup_download,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_download_other_smdp, setup_download, teardown),

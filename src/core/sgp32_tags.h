@@ -24,6 +24,8 @@
 
 /* -- euicc immediate enable: ES10b functions of the IPA (SGP.32 5.9) -- */
 #define SGP32_TAG_PROFILE_ROLLBACK 0xBF58u /* ProfileRollbackRequest/Response, ES10b.ProfileRollback */
+#define SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING 0xBF59u /* ConfigureImmediateProfileEnablingRequest/Response, ES10b.ConfigureImmediateProfileEnabling */
+#define SGP32_TAG_IMMEDIATE_ENABLE 0xBF5Au /* ImmediateEnableRequest/Response, ES10b.ImmediateEnable */
 
 /* ESipa messages, IPA <-> eIM (SGP.32 6.3, EsipaMessageFromIpaToEim/FromEimToIpa) */
 #define SGP32_TAG_INITIATE_AUTHENTICATION_ESIPA 0xBF39u /* InitiateAuthenticationRequest/ResponseEsipa, 6.3.2.1 */

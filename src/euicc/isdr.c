@@ -32,6 +32,9 @@
 static aw_err get_euicc_challenge(euicc *card, const uint8_t *command, size_t len,
                                   uint8_t **response, size_t *response_len)
 {
+    /* a new download session: the last one's profile is no longer the
+     * one ES10b.ImmediateEnable (SGP.32) may enable */
+    euicc_immediate_enable_forget(card);
     return euicc_download_get_challenge(card->download, command, len, response, response_len);
 }
 
@@ -92,6 +95,9 @@ static const struct {
     {SGP32_TAG_GET_EIM_CONFIGURATION_DATA, euicc_get_eim_configuration_data}, /* SGP.32 5.9.18 */
     {SGP32_TAG_ADD_INITIAL_EIM, euicc_add_initial_eim},              /* SGP.32 5.9.16 */
     {SGP32_TAG_PROFILE_ROLLBACK, euicc_profile_rollback},            /* SGP.32 ES10b.ProfileRollback */
+    /* SGP.32 ES10b.ImmediateEnable and ES10b.ConfigureImmediateProfileEnabling */
+    {SGP32_TAG_IMMEDIATE_ENABLE, euicc_immediate_enable_profile},
+    {SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING, euicc_configure_immediate_profile_enabling},
 };
 
 /* aw_err to status word: what the command carried is the terminal's
@@ -269,11 +275,11 @@ static aw_err host_commit_profile(void *ctx, const euicc_installed_profile *prof
         return err;
     }
     err = euicc_state_commit(s);
-    /* SGP.32 immediate profile enabling: the installed profile stands
-     * whether or not enabling it succeeds */
+    /* SGP.32 ES10b.ImmediateEnable: the IPA may ask to enable this
+     * profile next; the eUICC does not on its own */
     if (err == AW_OK)
-        (void)euicc_immediate_enable_installed(card, profile->iccid, pir.data.smdp_oid,
-                                               notification.notification_address);
+        euicc_immediate_enable_remember(card, profile->iccid, pir.data.smdp_oid,
+                                        notification.notification_address);
     return err;
 }
 
@@ -285,6 +291,7 @@ static aw_err host_record_failed_installation(void *ctx, aw_slice installation_r
     sgp22_notification_metadata notification;
     if (!sequence_number_usable(card->state, sequence_number))
         return AW_ERR_ARGUMENT;
+    euicc_immediate_enable_forget(card); /* this session installed nothing */
     aw_err err = pir_metadata(installation_result, &pir, &notification);
     if (err == AW_OK)
         err = euicc_state_add_notification(
@@ -315,4 +322,5 @@ void euicc_isdr_host_init(euicc *card)
 void euicc_isdr_forget_session(euicc *card)
 {
     euicc_download_reset(card->download);
+    euicc_immediate_enable_forget(card);
 }

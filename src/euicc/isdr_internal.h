@@ -14,12 +14,25 @@
 #include "euicc/isdr.h"
 #include "euicc/state.h"
 
+/* SGP.32 ES10b.ImmediateEnable: the Profile the last download session
+ * installed and the SM-DP+ it came from; in memory only, as it belongs to
+ * that session (sgp32_immediate.c) */
+typedef struct euicc_last_install {
+    bool present;
+    uint8_t iccid[EUICC_ICCID_SIZE];
+    bool smdp_oid_too_long;                /* longer than EUICC_OID_MAX */
+    size_t smdp_oid_len;                   /* PIR smdpOid content octets */
+    uint8_t smdp_oid[EUICC_OID_MAX];
+    char smdp_address[EUICC_ADDRESS_MAX + 1]; /* its notificationAddress */
+} euicc_last_install;
+
 struct euicc {
     euicc_identity *identity;
     euicc_state *state;
     euicc_card card;
     euicc_download_host host;
     euicc_download *download; /* ES10b session (download*.c) */
+    euicc_last_install last_install;
 };
 
 typedef aw_err (*euicc_es10_function)(euicc *card, const uint8_t *command, size_t len,
@@ -110,14 +123,27 @@ aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
  * replaced. */
 aw_err euicc_profile_rollback(euicc *card, const uint8_t *command, size_t len,
                               uint8_t **response, size_t *response_len);
-/* sgp32_package.c: SGP.32 immediate profile enabling. Called once a
- * downloaded profile is committed: enables it (through ES10c, with its
- * notifications) when configureImmediateEnable set immediateEnableFlag and
- * the profile came from the configured default SM-DP+ (smdp_oid: the PIR's
- * smdpOid content octets; smdp_address: its notificationAddress). True
- * when the profile was enabled. */
-bool euicc_immediate_enable_installed(euicc *card, const uint8_t iccid[EUICC_ICCID_SIZE],
-                                      aw_slice smdp_oid, aw_slice smdp_address);
+/* sgp32_package.c: the configureImmediateEnable PSMO (SGP.32 2.11.1.1):
+ * replace the stored configuration and commit; a
+ * ConfigureImmediateEnableResult. */
+int64_t euicc_configure_immediate_enable(euicc *card, const sgp32_configure_immediate_enable *c);
+
+/* sgp32_immediate.c: SGP.32 immediate Profile enabling.
+ * ES10b.ImmediateEnable (ImmediateEnableRequest BF5A) and
+ * ES10b.ConfigureImmediateProfileEnabling (BF59). */
+aw_err euicc_immediate_enable_profile(euicc *card, const uint8_t *command, size_t len,
+                                      uint8_t **response, size_t *response_len);
+aw_err euicc_configure_immediate_profile_enabling(euicc *card, const uint8_t *command,
+                                                  size_t len, uint8_t **response,
+                                                  size_t *response_len);
+/* Remember the Profile a download session just committed (smdp_oid: the
+ * PIR's smdpOid content octets; smdp_address: its notificationAddress)
+ * for ES10b.ImmediateEnable; replaces any earlier one. */
+void euicc_immediate_enable_remember(euicc *card, const uint8_t iccid[EUICC_ICCID_SIZE],
+                                     aw_slice smdp_oid, aw_slice smdp_address);
+/* Forget it: a new session began, the installation failed, or the card
+ * was reset. */
+void euicc_immediate_enable_forget(euicc *card);
 
 /* sgp32_ipa.c: IpaEuiccData (SGP.32 2.11.2) and EimAcknowledgements (6.3.2.7) */
 aw_err euicc_get_ipa_euicc_data(euicc *card, const uint8_t *command, size_t len,

@@ -26,16 +26,13 @@
  * euiccSignEPE over euiccPackageErrorDataSigned.
  *
  * configureImmediateEnable (2.11.1.1) replaces the stored immediate
- * enabling configuration (state.h immediateEnable); a profile downloaded
- * afterwards from the configured default SM-DP+ is enabled as soon as it
- * is installed (euicc_immediate_enable_installed, called by the ISD-R's
- * commit). An enable with rollbackFlag remembers the profile it replaced
- * (state.h rollback) until the next eUICC Package is accepted; in that
- * window ES10b.ProfileRollback (BF58) re-enables it and answers with a
- * signed EuiccPackageResult carrying rollbackResult [12] (without
- * eimTransactionId, which is not kept). Where SGP.32 has the IPA ask for
- * the enabling with ES10b.ImmediateEnable (BF5A), this eUICC enables on
- * its own at the end of the installation; BF5A is not served. */
+ * enabling configuration (state.h immediateEnable) that
+ * ES10b.ImmediateEnable (BF5A, sgp32_immediate.c) checks when the IPA asks
+ * to enable the Profile just downloaded. An enable with rollbackFlag
+ * remembers the profile it replaced (state.h rollback) until the next
+ * eUICC Package is accepted; in that window ES10b.ProfileRollback (BF58)
+ * re-enables it and answers with a signed EuiccPackageResult carrying
+ * rollbackResult [12] (without eimTransactionId, which is not kept). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -288,7 +285,7 @@ static int64_t unset_fallback_attribute(euicc *card)
 /* configureImmediateEnable (2.11.1.1): the three components replace the
  * stored configuration; an absent immediateEnableFlag turns immediate
  * enabling off. Values this eUICC cannot hold are a commandError(7). */
-static int64_t configure_immediate_enable(euicc *card, const sgp32_configure_immediate_enable *c)
+int64_t euicc_configure_immediate_enable(euicc *card, const sgp32_configure_immediate_enable *c)
 {
     euicc_immediate_enable *ie = &card->state->immediate_enable;
     if ((c->has_default_smdp_oid &&
@@ -386,7 +383,7 @@ static bool run_psmo(euicc *card, package_run *run, const sgp32_psmo *psmo,
     case SGP32_PSMO_CONFIGURE_IMMEDIATE_ENABLE:
         result->kind = SGP32_EUICC_RESULT_CONFIGURE_IMMEDIATE_ENABLE;
         result->configure_immediate_enable_result =
-            configure_immediate_enable(card, &psmo->configure_immediate_enable);
+            euicc_configure_immediate_enable(card, &psmo->configure_immediate_enable);
         return result->configure_immediate_enable_result == SGP32_RESULT_OK;
     case SGP32_PSMO_SET_FALLBACK_ATTRIBUTE:
         result->kind = SGP32_EUICC_RESULT_SET_FALLBACK_ATTRIBUTE;
@@ -667,49 +664,4 @@ cleanup:
     free(result);
     run_free(run);
     return err;
-}
-
-/* ---- immediate profile enabling ----------------------------------------- */
-
-static bool same_address(const char *configured, aw_slice address)
-{
-    size_t n = strlen(configured);
-    if (n != address.len)
-        return false;
-    for (size_t i = 0; i < n; i++) {
-        unsigned char a = (unsigned char)configured[i], b = address.ptr[i];
-        if (a >= 'A' && a <= 'Z')
-            a = (unsigned char)(a - 'A' + 'a');
-        if (b >= 'A' && b <= 'Z')
-            b = (unsigned char)(b - 'A' + 'a');
-        if (a != b)
-            return false; /* FQDNs compare without regard to case */
-    }
-    return true;
-}
-
-/* Whether the profile came from the default SM-DP+ configured by
- * configureImmediateEnable: each configured identity must match; with none
- * configured, the ES10a default SM-DP+ address must. */
-static bool from_default_smdp(const euicc_state *s, aw_slice smdp_oid, aw_slice smdp_address)
-{
-    const euicc_immediate_enable *ie = &s->immediate_enable;
-    if (ie->default_smdp_oid_len == 0 && !ie->has_default_smdp_address)
-        return s->has_default_dp_address && same_address(s->default_dp_address, smdp_address);
-    if (ie->default_smdp_oid_len > 0 &&
-        (smdp_oid.len != ie->default_smdp_oid_len ||
-         memcmp(smdp_oid.ptr, ie->default_smdp_oid, smdp_oid.len) != 0))
-        return false;
-    return !ie->has_default_smdp_address ||
-           same_address(ie->default_smdp_address, smdp_address);
-}
-
-bool euicc_immediate_enable_installed(euicc *card, const uint8_t iccid[EUICC_ICCID_SIZE],
-                                      aw_slice smdp_oid, aw_slice smdp_address)
-{
-    const euicc_state *s = card->state;
-    if (!s->immediate_enable.flag || !from_default_smdp(s, smdp_oid, smdp_address))
-        return false;
-    return profile_operation(card, SGP32_PSMO_ENABLE,
-                             (aw_slice){iccid, EUICC_ICCID_SIZE}) == SGP32_RESULT_OK;
 }
