@@ -1,6 +1,8 @@
 /* airwrite SM-DP+ daemon component: the ES9+ HTTPS endpoint (SGP.22 6.5.2
  * over 6.1/6.2, TLS with CERT.DPtls per 2.6.6) on http_server, answering
- * through es9p_json_handle with the inventory backend (backend.h). */
+ * through es9p_json_handle with the inventory backend (backend.h), and the
+ * operators' ES2+ endpoint (6.5.2.1-6.5.2.4, mutual TLS) through
+ * es2p_json_handle. */
 #include "smdp/smdp.h"
 
 #include <stdio.h>
@@ -13,6 +15,7 @@
 #include "core/http_server.h"
 #include "core/pki.h"
 #include "smdp/backend.h"
+#include "smdp/es2p_json.h"
 #include "smdp/es9p_json.h"
 #include "smdp/inventory.h"
 
@@ -41,6 +44,9 @@ struct smdp_server {
     char smdp_address[256];
     char smdp_oid[SMDP_OID_MAX];
     http_server *http;
+    http_server *es2p_http; /* NULL when ES2+ is not served */
+    const char *const *es2p_allowed_subjects;
+    size_t es2p_allowed_subject_count;
 };
 
 static aw_err smdp_path(char *out, size_t cap, const char *directory, const char *name)
@@ -105,6 +111,23 @@ static aw_err smdp_load_credentials(smdp_server *s, const char *directory)
     return err;
 }
 
+/* Send what a JSON binding (ES9+ or ES2+) produced (SGP.22 6.5.1). */
+static void smdp_send_json(http_request *request, aw_err err, es9p_json_response *response)
+{
+    if (err != AW_OK) {
+        http_request_set_status(request, 500);
+        return;
+    }
+    http_request_set_status(request, response->http_status);
+    if (http_request_add_header(request, "X-Admin-Protocol", ES9P_JSON_ADMIN_PROTOCOL) != AW_OK ||
+        (response->body != NULL &&
+         (http_request_add_header(request, "Content-Type",
+                                  "application/json;charset=UTF-8") != AW_OK ||
+          http_request_set_body(request, response->body, response->body_len) != AW_OK)))
+        http_request_set_status(request, 500);
+    es9p_json_response_clear(response);
+}
+
 /* One ES9+ POST (SGP.22 6.5.1): the JSON binding does the rest. */
 static void smdp_handle_es9p(http_request *request, void *userdata)
 {
@@ -115,18 +138,38 @@ static void smdp_handle_es9p(http_request *request, void *userdata)
     aw_err err = es9p_json_handle(&s->es9p, http_request_path(request),
                                   http_request_header(request, "X-Admin-Protocol"), body,
                                   body_len, time(NULL), &response);
-    if (err != AW_OK) {
-        http_request_set_status(request, 500);
+    smdp_send_json(request, err, &response);
+}
+
+/* A verified operator certificate subject that may call ES2+. */
+static bool smdp_es2p_subject_allowed(const smdp_server *s, const char *subject)
+{
+    if (subject == NULL)
+        return false;
+    if (s->es2p_allowed_subjects == NULL)
+        return true;
+    for (size_t i = 0; i < s->es2p_allowed_subject_count; i++) {
+        if (strcmp(subject, s->es2p_allowed_subjects[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* One ES2+ POST from an operator (SGP.22 6.5.2.1-6.5.2.4) over mutual TLS. */
+static void smdp_handle_es2p(http_request *request, void *userdata)
+{
+    smdp_server *s = userdata;
+    if (!smdp_es2p_subject_allowed(s, http_request_peer_subject(request))) {
+        http_request_set_status(request, 403);
         return;
     }
-    http_request_set_status(request, response.http_status);
-    if (http_request_add_header(request, "X-Admin-Protocol", ES9P_JSON_ADMIN_PROTOCOL) != AW_OK ||
-        (response.body != NULL &&
-         (http_request_add_header(request, "Content-Type",
-                                  "application/json;charset=UTF-8") != AW_OK ||
-          http_request_set_body(request, response.body, response.body_len) != AW_OK)))
-        http_request_set_status(request, 500);
-    es9p_json_response_clear(&response);
+    size_t body_len = 0;
+    const uint8_t *body = http_request_body(request, &body_len);
+    es9p_json_response response;
+    aw_err err = es2p_json_handle(s->db, s->smdp_address, http_request_path(request),
+                                  http_request_header(request, "X-Admin-Protocol"), body,
+                                  body_len, db_clock_ms(), &response);
+    smdp_send_json(request, err, &response);
 }
 
 static aw_err smdp_open_inventory(smdp_server *s, const smdp_config *config)
@@ -163,6 +206,19 @@ static aw_err smdp_listen(smdp_server *s, struct event_base *base, const smdp_co
                                 es9p_json_function_path((es9p_function)f), smdp_handle_es9p, s);
     if (err == AW_OK)
         err = http_server_start(s->http);
+    if (err != AW_OK || config->es2p_client_ca_file == NULL)
+        return err;
+    /* SGP.22 2.6.6: ES2+ only with a verified operator certificate */
+    http.port = config->es2p_port;
+    http.client_ca_file = config->es2p_client_ca_file;
+    http.max_body_size = ES2P_JSON_BODY_MAX;
+    err = http_server_new(base, &http, &s->es2p_http);
+    for (int f = ES2P_FUNCTION_DOWNLOAD_ORDER; err == AW_OK && f <= ES2P_FUNCTION_RELEASE_PROFILE;
+         f++)
+        err = http_server_route(s->es2p_http, AW_HTTP_METHOD_POST,
+                                es2p_json_function_path((es2p_function)f), smdp_handle_es2p, s);
+    if (err == AW_OK)
+        err = http_server_start(s->es2p_http);
     return err;
 }
 
@@ -208,6 +264,8 @@ aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_
         .backend = &s->backend,
         .store = &s->store,
     };
+    s->es2p_allowed_subjects = config->es2p_allowed_subjects;
+    s->es2p_allowed_subject_count = config->es2p_allowed_subject_count;
     err = smdp_listen(s, base, config);
 cleanup:
     if (err != AW_OK) {
@@ -223,10 +281,17 @@ uint16_t smdp_server_port(const smdp_server *server)
     return server != NULL && server->http != NULL ? http_server_port(server->http) : 0;
 }
 
+uint16_t smdp_server_es2p_port(const smdp_server *server)
+{
+    return server != NULL && server->es2p_http != NULL ? http_server_port(server->es2p_http) : 0;
+}
+
 void smdp_server_stop(smdp_server *server)
 {
     if (server != NULL && server->http != NULL)
         http_server_stop(server->http);
+    if (server != NULL && server->es2p_http != NULL)
+        http_server_stop(server->es2p_http);
 }
 
 void smdp_server_free(smdp_server *server)
@@ -234,6 +299,7 @@ void smdp_server_free(smdp_server *server)
     if (server == NULL)
         return;
     http_server_free(server->http);
+    http_server_free(server->es2p_http);
     es9p_memory_store_free(server->sessions);
     smdp_key_ring_free(server->key_ring);
     db_close(server->db);

@@ -4,6 +4,7 @@
 #ifndef AIRWRITE_SMDP_SMDP_H
 #define AIRWRITE_SMDP_SMDP_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "core/error.h"
@@ -18,6 +19,19 @@ typedef struct smdp_config {
     uint16_t port;               /* 0: an ephemeral port (smdp_server_port) */
     const char *smdp_address;    /* FQDN of this SM-DP+ (SGP.22 5.6.1); NULL: "localhost" */
     const char *smdp_oid;        /* NULL: the registeredID of CERT.DPauth */
+    /* ES2+ for the operators (SGP.22 5.3 over the 6.5 JSON binding) on a
+     * second HTTPS listener (same address, CERT.DPtls) with mutual TLS
+     * (SGP.22 2.6.6: the SM-DP+ authenticates the operator): served only
+     * when es2p_client_ca_file, the operators' CA certificates (PEM), is
+     * set. A connection without a client certificate verified by it is
+     * refused in the TLS handshake. */
+    const char *es2p_client_ca_file;
+    uint16_t es2p_port;          /* 0: an ephemeral port (smdp_server_es2p_port) */
+    /* NULL: any verified operator certificate. Else the RFC 2253 subjects
+     * ("CN=...,O=...") allowed to call ES2+; others get HTTP 403. Borrowed:
+     * the array and strings must outlive the server. */
+    const char *const *es2p_allowed_subjects;
+    size_t es2p_allowed_subject_count;
 } smdp_config;
 
 typedef struct smdp_server smdp_server;
@@ -27,6 +41,8 @@ typedef struct smdp_server smdp_server;
 aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_server **out);
 /* Bound port once created; 0 when not listening. */
 uint16_t smdp_server_port(const smdp_server *server);
+/* Bound port of the ES2+ listener; 0 when not serving ES2+. */
+uint16_t smdp_server_es2p_port(const smdp_server *server);
 /* Stop accepting connections (first step of a clean shutdown). */
 void smdp_server_stop(smdp_server *server);
 /* NULL-safe; erases keys. */
