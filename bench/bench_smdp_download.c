@@ -63,17 +63,7 @@ static void bench_iccid(unsigned index, char out[20])
 {
     /* 18 digits and the Luhn check digit (ITU-T E.118) */
     snprintf(out, 20, "894400000000%06u", index % 1000000u);
-    unsigned sum = 0;
-    for (int i = 17; i >= 0; i--) {
-        unsigned d = (unsigned)(out[i] - '0');
-        if ((17 - i) % 2 == 0) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    out[18] = (char)('0' + (10 - sum % 10) % 10);
+    out[18] = saip_iccid_check_digit(out, 18);
     out[19] = '\0';
 }
 

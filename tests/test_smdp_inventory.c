@@ -39,26 +39,11 @@ db_connection *smdp_test_open(void)
     return db;
 }
 
-static void luhn_complete(char *digits, size_t n)
-{
-    unsigned sum = 0;
-    for (size_t i = 0; i < n; i++) {
-        unsigned d = (unsigned)(digits[n - 1 - i] - '0');
-        if (i % 2 == 0) {
-            d *= 2;
-            if (d > 9)
-                d -= 9;
-        }
-        sum += d;
-    }
-    digits[n] = (char)('0' + (10 - sum % 10) % 10);
-    digits[n + 1] = '\0';
-}
-
 void smdp_test_iccid(unsigned n, char out[SAIP_ICCID_TEXT])
 {
     snprintf(out, SAIP_ICCID_TEXT, "8988247%011u", n);
-    luhn_complete(out, 18);
+    out[18] = saip_iccid_check_digit(out, 18);
+    out[19] = '\0';
 }
 
 void smdp_test_eid(unsigned n, char out[SMDP_EID_TEXT])

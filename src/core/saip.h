@@ -195,6 +195,8 @@ aw_err saip_check_msisdn(const char *msisdn);
 /* ITU-T E.118 4.2: the last digit of a 19- or 20-digit ICCID is the Luhn
  * check digit computed over all the digits before it. */
 bool saip_iccid_luhn_ok(const char *iccid);
+/* The Luhn check digit ('0'..'9') of the n decimal digits at digits. */
+char saip_iccid_check_digit(const char *digits, size_t n);
 
 /* ---- Builder (saip_build.c) ------------------------------------------- */
 

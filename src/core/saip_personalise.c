@@ -49,15 +49,12 @@ aw_err saip_check_msisdn(const char *msisdn)
     return all_digits(msisdn, 1, 15) ? AW_OK : AW_ERR_SAIP_MSISDN;
 }
 
-bool saip_iccid_luhn_ok(const char *iccid)
+char saip_iccid_check_digit(const char *digits, size_t n)
 {
-    if (saip_check_iccid(iccid) != AW_OK)
-        return false;
-    size_t n = strlen(iccid);
     unsigned sum = 0;
     /* Luhn: double every second digit counting left from the check digit */
-    for (size_t i = 0; i + 1 < n; i++) {
-        unsigned d = (unsigned)(iccid[n - 2 - i] - '0');
+    for (size_t i = 0; i < n; i++) {
+        unsigned d = (unsigned)(digits[n - 1 - i] - '0');
         if (i % 2 == 0) {
             d *= 2;
             if (d > 9)
@@ -65,7 +62,15 @@ bool saip_iccid_luhn_ok(const char *iccid)
         }
         sum += d;
     }
-    return (unsigned)(iccid[n - 1] - '0') == (10 - sum % 10) % 10;
+    return (char)('0' + (10 - sum % 10) % 10);
+}
+
+bool saip_iccid_luhn_ok(const char *iccid)
+{
+    if (saip_check_iccid(iccid) != AW_OK)
+        return false;
+    size_t n = strlen(iccid);
+    return iccid[n - 1] == saip_iccid_check_digit(iccid, n - 1);
 }
 
 aw_err saip_aka_check(const saip_aka *aka)
