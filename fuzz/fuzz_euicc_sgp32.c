@@ -3,8 +3,8 @@
  * (BF51, SGP.32 5.9.1), IpaEuiccDataRequest (BF52, 2.11.2),
  * EimAcknowledgements (BF53, 6.3.2.7), GetEimConfigurationData (BF55,
  * 5.9.18), AddInitialEim (BF57, 5.9.16), ProfileRollback (BF58),
- * ConfigureImmediateProfileEnabling (BF59) and ImmediateEnable (BF5A).
- * Input: one command TLV. The
+ * ConfigureImmediateProfileEnabling (BF59), ImmediateEnable (BF5A) and
+ * EuiccMemoryReset (BF64, 5.9.5). Input: one command TLV. The
  * eUICC is made once per process (test PKI with AW_PKI_DEFAULT_EID, a
  * temporary state directory removed at exit) with two profiles and the
  * fixed eIM of tests/euicc_sgp32_fuzz_eim.h, whose counterValue is reset

@@ -175,15 +175,33 @@ static inline uint8_t *test_run_package(test_euicc *t, const test_eim *eim,
 }
 
 /* Check a signature of the eUICC (euiccSignEPR / EPE) over data. */
-static inline void test_check_euicc_signature(const test_euicc *t, aw_slice data,
-                                              aw_slice signature)
+/* euiccSignEPR / euiccSignEPE (SGP.32 2.11.2.1): SK.EUICC.ECDSA over the
+ * signed data TLV followed by the eIM's associationToken data object (tag
+ * 84, 0 when the eIM has none), the input eIMs following v1.1 and later
+ * verify. */
+static inline aw_err test_verify_euicc_signature(const test_euicc *t, aw_slice data,
+                                                 int64_t token, aw_slice signature)
 {
     crypto_key *key = NULL;
+    uint8_t *input = NULL;
+    size_t input_len = 0;
     aw_slice cert = pki_certificate_der(t->hierarchy.cert[AW_PKI_ROLE_EUICC]);
     assert_int_equal(crypto_key_from_certificate(cert.ptr, cert.len, &key), AW_OK);
-    assert_int_equal(crypto_verify_ecdsa(key, data.ptr, data.len, signature.ptr, signature.len),
-                     AW_OK);
+    der_builder b;
+    der_builder_init(&b);
+    der_put_raw(&b, data.ptr, data.len);
+    der_put_int64(&b, DER_CTX(4), token);
+    assert_int_equal(der_builder_finish(&b, &input, &input_len), AW_OK);
+    aw_err err = crypto_verify_ecdsa(key, input, input_len, signature.ptr, signature.len);
+    free(input);
     crypto_key_free(key);
+    return err;
+}
+
+static inline void test_check_euicc_signature(const test_euicc *t, aw_slice data, int64_t token,
+                                              aw_slice signature)
+{
+    assert_int_equal(test_verify_euicc_signature(t, data, token, signature), AW_OK);
 }
 
 #endif

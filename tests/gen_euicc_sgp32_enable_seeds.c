@@ -141,6 +141,17 @@ static void immediate_enable_seeds(const char *root)
     save(root, "fuzz_euicc_sgp32", "configure_immediate_profile_enabling", err, 0, false, out,
          len);
     free(out);
+    out = NULL;
+    /* EuiccMemoryResetRequest ::= [100] SEQUENCE { resetOptions [2] BIT
+     * STRING } (SGP.32 5.9.5) with resetEimConfigData(5) and
+     * resetImmediateEnableConfig(6) */
+    der_builder_init(&b);
+    der_builder_begin(&b, SGP32_TAG_EUICC_MEMORY_RESET);
+    der_put_named_bits(&b, DER_CTX(2), (1u << 5) | (1u << 6));
+    der_builder_end(&b);
+    err = der_builder_finish(&b, &out, &len);
+    save(root, "fuzz_euicc_sgp32", "euicc_memory_reset", err, 0, false, out, len);
+    free(out);
 }
 
 /* fuzz_euicc_state: a body (first byte 0, see that target) with both new

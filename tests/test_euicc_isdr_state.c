@@ -120,6 +120,14 @@ static void test_persistence_and_secrets(void **state)
     assert_non_null(strstr(text, "seq "));
     free(text);
     assert_int_equal(euicc_dump_state("/nonexistent/state", stdout), AW_ERR_NOT_FOUND);
+    /* an empty directory has no state, and dump does not make one */
+    char empty[512], key[600];
+    snprintf(empty, sizeof(empty), "%s/empty", t.dir);
+    assert_int_equal(mkdir(empty, 0700), 0);
+    assert_int_equal(euicc_dump_state(empty, stdout), AW_ERR_NOT_FOUND);
+    snprintf(key, sizeof(key), "%s/storage.key", empty);
+    assert_int_not_equal(access(key, F_OK), 0);
+    assert_int_equal(rmdir(empty), 0);
     free(ki);
     free(opc);
     free(file);

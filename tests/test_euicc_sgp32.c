@@ -175,7 +175,7 @@ check_result(const sgp32_euicc_package_result *result, int64_t counter)
     assert_int_equal(result->kind, SGP32_EUICC_PACKAGE_RESULT_SIGNED);
     const sgp32_euicc_package_result_data_signed *data =
         &result->result_signed.euicc_package_result_data_signed;
-    test_check_euicc_signature(&t, data->raw, result->result_signed.euicc_sign_epr);
+    test_check_euicc_signature(&t, data->raw, 0, result->result_signed.euicc_sign_epr);
     assert_int_equal(data->counter_value, counter);
     assert_int_equal(data->eim_id.len, strlen(eim1.eim_id));
     assert_memory_equal(data->eim_id.ptr, eim1.eim_id, data->eim_id.len);
@@ -304,7 +304,7 @@ static void expect_signed_error(const test_eim *eim, sgp32_euicc_package_signed 
     assert_int_equal(result.kind, SGP32_EUICC_PACKAGE_RESULT_ERROR_SIGNED);
     const sgp32_euicc_package_error_data_signed *data =
         &result.error_signed.euicc_package_error_data_signed;
-    test_check_euicc_signature(&t, data->raw, result.error_signed.euicc_sign_epe);
+    test_check_euicc_signature(&t, data->raw, token, result.error_signed.euicc_sign_epe);
     assert_int_equal(data->euicc_package_error_code, code);
     assert_int_equal(data->counter_value, counter);
     free(r);
@@ -452,6 +452,19 @@ static void test_package_ecos(void **state)
     list_profiles_package(&package, eim2.eim_id, t.card->identity->eid_bytes, 4);
     r = test_run_package(&t, &eim2, &package, 42, true, &result);
     assert_int_equal(result.kind, SGP32_EUICC_PACKAGE_RESULT_SIGNED);
+    /* euiccSignEPR covers eim2's associationToken (2.11.2.1): neither the
+     * data alone nor the data with another token verify */
+    aw_slice epr_data = result.result_signed.euicc_package_result_data_signed.raw;
+    aw_slice epr = result.result_signed.euicc_sign_epr;
+    test_check_euicc_signature(&t, epr_data, 42, epr);
+    assert_int_not_equal(test_verify_euicc_signature(&t, epr_data, 0, epr), AW_OK);
+    crypto_key *euicc_key = NULL;
+    aw_slice euicc_cert = pki_certificate_der(t.hierarchy.cert[AW_PKI_ROLE_EUICC]);
+    assert_int_equal(crypto_key_from_certificate(euicc_cert.ptr, euicc_cert.len, &euicc_key),
+                     AW_OK);
+    assert_int_not_equal(
+        crypto_verify_ecdsa(euicc_key, epr_data.ptr, epr_data.len, epr.ptr, epr.len), AW_OK);
+    crypto_key_free(euicc_key);
     free(r);
 
     /* addEim again: associatedEimAlreadyExists, processing stops */

@@ -154,7 +154,7 @@ static sgp32_euicc_result_data run_psmo(const sgp32_psmo *psmo)
     assert_int_equal(result.kind, SGP32_EUICC_PACKAGE_RESULT_SIGNED);
     const sgp32_euicc_package_result_data_signed *data =
         &result.result_signed.euicc_package_result_data_signed;
-    test_check_euicc_signature(&t, data->raw, result.result_signed.euicc_sign_epr);
+    test_check_euicc_signature(&t, data->raw, 0, result.result_signed.euicc_sign_epr);
     assert_int_equal(data->euicc_result_count, 1);
     sgp32_euicc_result_data out = data->euicc_result[0];
     assert_true(out.kind != SGP32_EUICC_RESULT_LIST_PROFILE_INFO); /* no slices kept */
@@ -626,7 +626,7 @@ static void test_rollback(void **state)
     assert_int_equal(result.kind, SGP32_EUICC_PACKAGE_RESULT_SIGNED);
     const sgp32_euicc_package_result_data_signed *data =
         &result.result_signed.euicc_package_result_data_signed;
-    test_check_euicc_signature(&t, data->raw, result.result_signed.euicc_sign_epr);
+    test_check_euicc_signature(&t, data->raw, 0, result.result_signed.euicc_sign_epr);
     assert_int_equal(data->counter_value, granting_counter);
     assert_int_equal(data->eim_id.len, strlen(eim1.eim_id));
     assert_memory_equal(data->eim_id.ptr, eim1.eim_id, data->eim_id.len);

@@ -26,6 +26,7 @@
 #define SGP32_TAG_PROFILE_ROLLBACK 0xBF58u /* ProfileRollbackRequest/Response, ES10b.ProfileRollback */
 #define SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING 0xBF59u /* ConfigureImmediateProfileEnablingRequest/Response, ES10b.ConfigureImmediateProfileEnabling */
 #define SGP32_TAG_IMMEDIATE_ENABLE 0xBF5Au /* ImmediateEnableRequest/Response, ES10b.ImmediateEnable */
+#define SGP32_TAG_EUICC_MEMORY_RESET 0xBF64u /* EuiccMemoryResetRequest/Response, 5.9.5 (SGP.22's BF34 form is kept too) */
 
 /* ESipa messages, IPA <-> eIM (SGP.32 6.3, EsipaMessageFromIpaToEim/FromEimToIpa) */
 #define SGP32_TAG_INITIATE_AUTHENTICATION_ESIPA 0xBF39u /* InitiateAuthenticationRequest/ResponseEsipa, 6.3.2.1 */

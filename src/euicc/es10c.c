@@ -144,39 +144,53 @@ aw_err euicc_delete_profile(euicc *card, const uint8_t *command, size_t len, uin
     return sgp22_encode_delete_profile_response(&result, response, response_len);
 }
 
+bool euicc_reset_profiles(euicc *card, uint32_t options)
+{
+    euicc_state *s = card->state;
+    bool changed = false;
+    for (size_t i = s->profile_count; i-- > 0;) {
+        sgp22_store_metadata_request m;
+        if (metadata_of(&s->profiles[i], &m) != AW_OK)
+            continue;
+        /* every Profile here came through a download: a test Profile is
+         * field-loaded, none is pre-loaded */
+        uint32_t bit = m.profile_class == SGP22_PROFILE_CLASS_OPERATIONAL
+                           ? EUICC_RESET_DELETE_OPERATIONAL_PROFILES
+                       : m.profile_class == SGP22_PROFILE_CLASS_TEST
+                           ? EUICC_RESET_DELETE_FIELD_LOADED_TEST_PROFILES
+                           : EUICC_RESET_DELETE_PROVISIONING_PROFILES;
+        if (options & bit) {
+            euicc_state_remove_profile(s, i);
+            changed = true;
+        }
+    }
+    if ((options & EUICC_RESET_DEFAULT_SMDP_ADDRESS) && s->has_default_dp_address) {
+        s->has_default_dp_address = false;
+        s->default_dp_address[0] = '\0';
+        changed = true;
+    }
+    return changed;
+}
+
 aw_err euicc_memory_reset(euicc *card, const uint8_t *command, size_t len, uint8_t **response,
                           size_t *response_len)
 {
     sgp22_euicc_memory_reset_request request;
     sgp22_euicc_memory_reset_response result;
-    euicc_state *s = card->state;
-    bool changed = false;
     aw_err err = sgp22_decode_euicc_memory_reset_request(command, len, &request);
     if (err != AW_OK)
         return err;
     memset(&result, 0, sizeof(result));
-    for (size_t i = s->profile_count; i-- > 0;) {
-        sgp22_store_metadata_request m;
-        if (metadata_of(&s->profiles[i], &m) != AW_OK)
-            continue;
-        bool operational = m.profile_class == SGP22_PROFILE_CLASS_OPERATIONAL;
-        bool test = m.profile_class == SGP22_PROFILE_CLASS_TEST;
-        if ((operational && (request.reset_options & SGP22_RESET_DELETE_OPERATIONAL_PROFILES)) ||
-            (test && (request.reset_options & SGP22_RESET_DELETE_FIELD_LOADED_TEST_PROFILES))) {
-            euicc_state_remove_profile(s, i);
-            changed = true;
-        }
-    }
-    if ((request.reset_options & SGP22_RESET_DEFAULT_SMDP_ADDRESS) &&
-        s->has_default_dp_address) {
-        s->has_default_dp_address = false;
-        s->default_dp_address[0] = '\0';
-        changed = true;
-    }
+    /* SGP.22 defines bits 0-2 only (provisioning Profiles are never
+     * deleted by this form); their positions are those of SGP.32 5.9.5 */
+    uint32_t options = request.reset_options & (EUICC_RESET_DELETE_OPERATIONAL_PROFILES |
+                                                EUICC_RESET_DELETE_FIELD_LOADED_TEST_PROFILES |
+                                                EUICC_RESET_DEFAULT_SMDP_ADDRESS);
+    bool changed = euicc_reset_profiles(card, options);
     if (!changed)
         result.reset_result = SGP22_RESET_RESULT_NOTHING_TO_DELETE;
     else
-        result.reset_result = euicc_state_commit(s) == AW_OK
+        result.reset_result = euicc_state_commit(card->state) == AW_OK
                                   ? SGP22_RESET_RESULT_OK
                                   : SGP22_RESET_RESULT_UNDEFINED_ERROR;
     if (changed)

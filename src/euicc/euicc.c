@@ -175,9 +175,24 @@ aw_err euicc_dump_state(const char *state_dir, FILE *out)
     euicc_state *state = NULL;
     if (state_dir == NULL || out == NULL)
         return AW_ERR_ARGUMENT;
-    /* never create a state (or its key) just to show it */
+    /* never create a state (or its key) just to show it: a directory
+     * without storage.key has no state (with state.der but no key,
+     * euicc_state_open refuses without writing anything) */
     if (stat(state_dir, &st) != 0)
         return errno == ENOENT ? AW_ERR_NOT_FOUND : AW_ERR_IO;
+    char path[4096];
+    int n = snprintf(path, sizeof(path), "%s/storage.key", state_dir);
+    if (n < 0 || (size_t)n >= sizeof(path))
+        return AW_ERR_ARGUMENT;
+    if (stat(path, &st) != 0) {
+        if (errno != ENOENT)
+            return AW_ERR_IO;
+        n = snprintf(path, sizeof(path), "%s/state.der", state_dir);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            return AW_ERR_ARGUMENT;
+        if (stat(path, &st) != 0)
+            return errno == ENOENT ? AW_ERR_NOT_FOUND : AW_ERR_IO;
+    }
     aw_err err = euicc_state_open(state_dir, EUICC_DEFAULT_ROOT_DS, &state);
     if (err == AW_OK)
         err = dump_state(state, out);

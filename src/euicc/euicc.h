@@ -78,7 +78,9 @@ euicc_card *euicc_get_card(euicc *card);
  * notification. Never prints Ki, OPc or any key. */
 aw_err euicc_dump(const euicc *card, FILE *out);
 
-/* Dump a state directory without an identity (airwrite-euicc dump). */
+/* Dump a state directory without an identity (airwrite-euicc dump). Never
+ * writes: AW_ERR_NOT_FOUND for a directory holding no state (neither
+ * storage.key nor state.der). */
 aw_err euicc_dump_state(const char *state_dir, FILE *out);
 
 #endif

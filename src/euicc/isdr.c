@@ -98,6 +98,7 @@ static const struct {
     /* SGP.32 ES10b.ImmediateEnable and ES10b.ConfigureImmediateProfileEnabling */
     {SGP32_TAG_IMMEDIATE_ENABLE, euicc_immediate_enable_profile},
     {SGP32_TAG_CONFIGURE_IMMEDIATE_PROFILE_ENABLING, euicc_configure_immediate_profile_enabling},
+    {SGP32_TAG_EUICC_MEMORY_RESET, euicc_sgp32_memory_reset},        /* SGP.32 5.9.5 */
 };
 
 /* aw_err to status word: what the command carried is the terminal's

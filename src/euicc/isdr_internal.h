@@ -77,6 +77,19 @@ aw_err euicc_delete_profile(euicc *card, const uint8_t *command, size_t len, uin
                             size_t *response_len);
 aw_err euicc_memory_reset(euicc *card, const uint8_t *command, size_t len, uint8_t **response,
                           size_t *response_len);
+/* resetOptions bits shared by SGP.22 5.7.19 (0-2) and SGP.32 5.9.5 (0-6),
+ * as der_node_get_named_bits flags */
+#define EUICC_RESET_DELETE_OPERATIONAL_PROFILES (1u << 0)
+#define EUICC_RESET_DELETE_FIELD_LOADED_TEST_PROFILES (1u << 1)
+#define EUICC_RESET_DEFAULT_SMDP_ADDRESS (1u << 2)
+#define EUICC_RESET_DELETE_PRE_LOADED_TEST_PROFILES (1u << 3)
+#define EUICC_RESET_DELETE_PROVISIONING_PROFILES (1u << 4)
+#define EUICC_RESET_EIM_CONFIGURATION_DATA (1u << 5)
+#define EUICC_RESET_IMMEDIATE_ENABLE_CONFIGURATION (1u << 6)
+/* Delete the Profiles of the classes options names and reset the default
+ * SM-DP+ address if asked; no Notification is queued for them. Does not
+ * commit; true when something changed. */
+bool euicc_reset_profiles(euicc *card, uint32_t options);
 aw_err euicc_set_nickname(euicc *card, const uint8_t *command, size_t len, uint8_t **response,
                           size_t *response_len);
 
@@ -92,6 +105,10 @@ aw_err euicc_remove_notification(euicc *card, const uint8_t *command, size_t len
  * profile's notificationConfigurationInfo asks for that event; does not
  * commit the state. */
 aw_err euicc_queue_notification(euicc *card, const euicc_profile *profile, uint32_t event);
+
+/* sgp32_reset.c: SGP.32 5.9.5 ES10b.EuiccMemoryReset (BF64) */
+aw_err euicc_sgp32_memory_reset(euicc *card, const uint8_t *command, size_t len,
+                                uint8_t **response, size_t *response_len);
 
 /* sgp32_eim.c: eIM configuration, SGP.32 2.11.1, 5.9.16, 5.9.18 */
 aw_err euicc_add_initial_eim(euicc *card, const uint8_t *command, size_t len,

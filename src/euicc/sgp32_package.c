@@ -19,11 +19,14 @@
  * reuse the ES10c/ES10b functions of the ISD-R where there is one; the
  * eCOs (addEim, deleteEim, updateEim, listEim) are in sgp32_eim.c. They run
  * in order and processing stops after the first one that fails (its result
- * is the last in euiccResult). The EuiccPackageResultSigned (2.11.1.2) is
+ * is the last in euiccResult). The EuiccPackageResultSigned (2.11.2.1) is
  * signed with SK.EUICC.ECDSA over the euiccPackageResultDataSigned TLV as
- * encoded and kept as a pending result until the eIM acknowledges its
- * seqNumber (EimAcknowledgements, sgp32_ipa.c). Signed errors carry
- * euiccSignEPE over euiccPackageErrorDataSigned.
+ * encoded followed by the eIM's associationToken data object (the same
+ * 84 TLV as in the eimSignature input; SGP.32 v1.1 changed this input from
+ * "data || eimSignature" of v1.0, and v1.2 eIMs verify data || token), and
+ * kept as a pending result until the eIM acknowledges its seqNumber
+ * (EimAcknowledgements, sgp32_ipa.c). Signed errors carry euiccSignEPE over
+ * euiccPackageErrorDataSigned || associationToken alike.
  *
  * configureImmediateEnable (2.11.1.1) replaces the stored immediate
  * enabling configuration (state.h immediateEnable) that
@@ -56,6 +59,7 @@ typedef struct package_run {
     euicc_eco_scratch scratch;
     uint8_t *owned[SGP32_MAX_EUICC_RESULTS]; /* result TLVs to free */
     size_t owned_count;
+    int64_t association_token; /* of the eIM the package came from */
 } package_run;
 
 static void run_free(package_run *run)
@@ -68,6 +72,38 @@ static void run_free(package_run *run)
 }
 
 /* ---- responses ---------------------------------------------------------- */
+
+/* The input of eimSignature (2.11.1.1) and of euiccSignEPR/EPE (2.11.2.1):
+ * the signed data TLV followed by the associationToken data object
+ * (tag 84; value 0 when the eIM has none). */
+static aw_err build_signed_input(const uint8_t *data, size_t data_len, int64_t association_token,
+                                 uint8_t **out, size_t *out_len)
+{
+    der_builder b;
+    der_builder_init(&b);
+    der_put_raw(&b, data, data_len);
+    der_put_int64(&b, DER_CTX(4), association_token);
+    return der_builder_finish(&b, out, out_len);
+}
+
+static int64_t association_token_of(const sgp32_eim_configuration_data *eim)
+{
+    return eim != NULL && eim->has_association_token ? eim->association_token : 0;
+}
+
+/* SK.EUICC.ECDSA over tbs || associationToken (2.11.2.1). */
+static aw_err sign_with_association_token(const euicc *card, const uint8_t *tbs, size_t tbs_len,
+                                          int64_t association_token,
+                                          uint8_t signature[CRYPTO_SIGNATURE_SIZE])
+{
+    uint8_t *input = NULL;
+    size_t input_len = 0;
+    aw_err err = build_signed_input(tbs, tbs_len, association_token, &input, &input_len);
+    if (err == AW_OK)
+        err = crypto_sign_ecdsa(card->identity->euicc_key, input, input_len, signature);
+    free(input);
+    return err;
+}
 
 static aw_err encode_unsigned_error(const sgp32_euicc_package_signed *package,
                                     const sgp32_eim_configuration_data *eim, uint8_t **response,
@@ -87,7 +123,8 @@ static aw_err encode_unsigned_error(const sgp32_euicc_package_signed *package,
 }
 
 static aw_err encode_signed_error(const euicc *card, const sgp32_euicc_package_signed *package,
-                                  int64_t code, uint8_t **response, size_t *response_len)
+                                  const sgp32_eim_configuration_data *eim, int64_t code,
+                                  uint8_t **response, size_t *response_len)
 {
     sgp32_euicc_package_result result;
     sgp32_euicc_package_error_data_signed *data =
@@ -104,7 +141,8 @@ static aw_err encode_signed_error(const euicc *card, const sgp32_euicc_package_s
     data->euicc_package_error_code = code;
     aw_err err = sgp32_encode_euicc_package_error_data_signed(data, &tbs, &tbs_len);
     if (err == AW_OK)
-        err = crypto_sign_ecdsa(card->identity->euicc_key, tbs, tbs_len, signature);
+        err = sign_with_association_token(card, tbs, tbs_len, association_token_of(eim),
+                                          signature);
     if (err == AW_OK) {
         data->raw = (aw_slice){tbs, tbs_len}; /* written verbatim: what was signed */
         result.error_signed.euicc_sign_epe = (aw_slice){signature, sizeof(signature)};
@@ -123,14 +161,12 @@ static aw_err verify_signature(const sgp32_eim_configuration_data *eim,
     crypto_key *key = NULL;
     uint8_t *tbs = NULL;
     size_t tbs_len = 0;
-    der_builder b;
     aw_err err = euicc_eim_public_key(eim, &key);
     if (err != AW_OK)
         return err;
-    der_builder_init(&b);
-    der_put_raw(&b, request->euicc_package_signed.raw.ptr, request->euicc_package_signed.raw.len);
-    der_put_int64(&b, DER_CTX(4), eim->has_association_token ? eim->association_token : 0);
-    err = der_builder_finish(&b, &tbs, &tbs_len);
+    err = build_signed_input(request->euicc_package_signed.raw.ptr,
+                             request->euicc_package_signed.raw.len, association_token_of(eim),
+                             &tbs, &tbs_len);
     if (err == AW_OK)
         err = crypto_verify_ecdsa(key, tbs, tbs_len, request->eim_signature.ptr,
                                   request->eim_signature.len);
@@ -466,7 +502,7 @@ static aw_err sign_result(euicc *card, package_run *run, uint8_t **response,
     size_t tbs_len = 0;
     aw_err err = sgp32_encode_euicc_package_result_data_signed(&run->data, &tbs, &tbs_len);
     if (err == AW_OK)
-        err = crypto_sign_ecdsa(card->identity->euicc_key, tbs, tbs_len, signature);
+        err = sign_with_association_token(card, tbs, tbs_len, run->association_token, signature);
     if (err == AW_OK) {
         memset(&result, 0, sizeof(result));
         result.kind = SGP32_EUICC_PACKAGE_RESULT_SIGNED;
@@ -526,10 +562,12 @@ aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
         }
     }
     if (code != 0) {
-        err = encode_signed_error(card, package, code, response, response_len);
+        err = encode_signed_error(card, package, &eim, code, response, response_len);
         goto cleanup;
     }
-    /* Step 5: the operations, then the signed result */
+    /* Step 5: the operations, then the signed result (signed with the
+     * token the package was verified with, even if an eCO changes it) */
+    run->association_token = association_token_of(&eim);
     run->data.eim_id = package->eim_id;
     run->data.counter_value = package->counter_value;
     run->data.has_eim_transaction_id = package->has_eim_transaction_id;
@@ -537,7 +575,7 @@ aw_err euicc_load_euicc_package(euicc *card, const uint8_t *command, size_t len,
     run->data.seq_number = seq_number;
     if (run_operations(card, run) != AW_OK) {
         /* the eCOs did not persist: report that instead of their results */
-        err = encode_signed_error(card, package, SGP32_EUICC_PACKAGE_ERROR_UNDEFINED_ERROR,
+        err = encode_signed_error(card, package, &eim, SGP32_EUICC_PACKAGE_ERROR_UNDEFINED_ERROR,
                                   response, response_len);
         goto cleanup;
     }
@@ -637,6 +675,9 @@ aw_err euicc_profile_rollback(euicc *card, const uint8_t *command, size_t len,
     /* the result reports under the package that granted the rollback
      * (its eimId and counterValue) with a fresh seqNumber */
     run->data.eim_id = (aw_slice){(const uint8_t *)s->rollback.eim_id, strlen(s->rollback.eim_id)};
+    sgp32_eim_configuration_data eim;
+    run->association_token =
+        euicc_find_eim(s, run->data.eim_id, &eim) >= 0 ? association_token_of(&eim) : 0;
     run->data.counter_value = s->rollback.counter_value;
     run->data.seq_number = euicc_state_take_sequence_number(s);
     run->data.euicc_result_count = 1;
