@@ -1,7 +1,9 @@
 /* libFuzzer target: the ES2+ JSON binding of the SM-DP+
  * (src/smdp/es2p_json.c over es2p.c, SGP.22 6.5.2.1-6.5.2.4).
  * Input: one selector byte (function: 0 downloadOrder, 1 confirmOrder,
- * 2 cancelOrder, 3 releaseProfile; bit 2 set: no X-Admin-Protocol header),
+ * 2 cancelOrder, 3 releaseProfile; bit 2 set: no X-Admin-Protocol header;
+ * bit 3 set: an operator caller (client certificate subject, order
+ * lifetime: es2p_json_handle_for), else the administrative form),
  * then the request body. Runs against a migrated, empty in-memory SQLite
  * inventory, so every input sees the same state (no order can succeed and
  * change it). Properties checked beyond "no crash": a response is always
@@ -13,6 +15,7 @@
 
 #include <jansson.h>
 
+#include "smdp/es2p.h"
 #include "smdp/es2p_json.h"
 #include "smdp/inventory.h"
 
@@ -30,6 +33,7 @@ static db_connection *fuzz_database(void)
     if (db == NULL) {
         fuzz_check(db_open("sqlite::memory:", NULL, &db) == AW_OK);
         fuzz_check(smdp_inventory_migrate(db) == AW_OK);
+        fuzz_check(smdp_es2p_migrate(db) == AW_OK);
     }
     return db;
 }
@@ -56,9 +60,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     es2p_function function = (es2p_function)(ES2P_FUNCTION_DOWNLOAD_ORDER + (data[0] & 3));
     const char *admin = (data[0] & 4) != 0 ? NULL : "gsma/rsp/v2.2.0";
     es9p_json_response response;
-    aw_err err = es2p_json_handle(fuzz_database(), "smdp.example.com",
-                                  es2p_json_function_path(function), admin, data + 1, size - 1,
-                                  1767225600000, &response);
+    es2p_json_context context = {.smdp_address = "smdp.example.com"};
+    if ((data[0] & 8) != 0) {
+        context.caller_subject = "CN=Fuzz Operator,O=Operator";
+        context.order_lifetime_ms = 1000;
+    }
+    aw_err err = es2p_json_handle_for(fuzz_database(), &context,
+                                      es2p_json_function_path(function), admin, data + 1,
+                                      size - 1, 1767225600000, &response);
     fuzz_check(err == AW_OK || err == AW_ERR_NOMEM);
     if (err == AW_OK)
         fuzz_check_response(&response);

@@ -179,9 +179,7 @@ static void fuzz_reset_session(fuzz_server *fs)
     memcpy(s.order_id, "fuzz", 5);
     memcpy(s.eid, AW_PKI_DEFAULT_EID, sizeof(AW_PKI_DEFAULT_EID));
     aw_slice cert = pki_certificate_der(fs->pki.cert[AW_PKI_ROLE_EUICC]);
-    fuzz_check(cert.len <= ES9P_CERTIFICATE_MAX);
-    memcpy(s.euicc_certificate, cert.ptr, cert.len);
-    s.euicc_certificate_len = cert.len;
+    fuzz_check(es9p_euicc_key_from_certificate(cert, &s.euicc_key) == AW_OK);
     fuzz_check(fs->store.put(fs->store.userdata, &s, FUZZ_NOW) == AW_OK);
 }
 

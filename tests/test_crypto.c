@@ -56,6 +56,12 @@ static const char pem_p256_public[] =
     "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAEYP7UuiVanTHJYet0xjVtaMBJuJI7\n"
     "Yfps5mliLmDyn7Z5A/4QCLi8maQa6elWKLxk8vGyDC1+n1F3o8KU1EYimQ==\n"
     "-----END PUBLIC KEY-----\n";
+/* The same key with its point compressed (openssl ec -conv_form compressed). */
+static const char pem_p256_public_compressed[] =
+    "-----BEGIN PUBLIC KEY-----\n"
+    "MDkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDIgADYP7UuiVanTHJYet0xjVtaMBJuJI7\n"
+    "Yfps5mliLmDyn7Y=\n"
+    "-----END PUBLIC KEY-----\n";
 /* Keys the RSP profile does not use: a P-384 public key and an Ed25519
  * private key (freshly generated for these tests). */
 static const char pem_p384_public[] =
@@ -192,6 +198,12 @@ static void test_key_pem_loading(void **state)
 
     assert_int_equal(crypto_key_load_public_pem(pem(pem_p256_public), strlen(pem_p256_public),
                                                 &key), AW_OK);
+    assert_point(key, RFC6979_U);
+    crypto_key_free(key);
+    /* read compressed, exported uncompressed */
+    assert_int_equal(crypto_key_load_public_pem(pem(pem_p256_public_compressed),
+                                                strlen(pem_p256_public_compressed), &key),
+                     AW_OK);
     assert_point(key, RFC6979_U);
     crypto_key_free(key);
     crypto_key_free(NULL);

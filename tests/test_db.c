@@ -433,6 +433,68 @@ static void test_placeholders(void **state)
     db_close(db);
 }
 
+/* Statements run again and again (SQLite keeps them prepared): the same
+ * results every time, the same text open twice at once, a parameter count
+ * mismatch on a kept statement, more distinct statements than are kept,
+ * and a table dropped and made again under a kept statement. */
+static void test_statement_reuse(void **state)
+{
+    (void)state;
+    db_connection *db = db_test_open();
+    create_item_table(db);
+    static const uint8_t data[] = {1, 2, 3};
+    for (int64_t id = 1; id <= 3; id++)
+        insert_item(db, id, 10 * id, "n", data, sizeof(data), NULL);
+    static const char *const by_id = "SELECT number FROM item WHERE id = ?";
+    for (int round = 0; round < 50; round++) {
+        db_param id = DB_PARAM_INT64(round % 3 + 1);
+        int64_t number = 0;
+        assert_int_equal(db_query_int64(db, by_id, &id, 1, &number), AW_OK);
+        assert_int_equal(number, 10 * (round % 3 + 1));
+    }
+    /* one text, two row sets at once */
+    static const char *const all = "SELECT number FROM item ORDER BY id";
+    db_rows *outer = NULL, *inner = NULL;
+    bool has_row = false;
+    int64_t value = 0, outer_count = 0;
+    assert_int_equal(db_query(db, all, NULL, 0, &outer), AW_OK);
+    while (db_rows_next(outer, &has_row) == AW_OK && has_row) {
+        assert_int_equal(db_rows_get_int64(outer, 0, &value), AW_OK);
+        assert_int_equal(value, 10 * ++outer_count);
+        int64_t inner_count = 0;
+        assert_int_equal(db_query(db, all, NULL, 0, &inner), AW_OK);
+        while (db_rows_next(inner, &has_row) == AW_OK && has_row)
+            inner_count++;
+        assert_int_equal(inner_count, 3);
+        db_rows_free(inner);
+    }
+    assert_int_equal(outer_count, 3);
+    db_rows_free(outer);
+    /* the kept statement still checks the parameter count */
+    db_param two[2] = {DB_PARAM_INT64(1), DB_PARAM_INT64(2)};
+    assert_int_equal(db_query_int64(db, by_id, two, 2, &value), AW_ERR_ARGUMENT);
+    assert_int_equal(db_query_int64(db, by_id, two, 1, &value), AW_OK);
+    assert_int_equal(value, 10);
+    /* more distinct statements than a connection keeps, twice over */
+    for (int round = 0; round < 2; round++) {
+        for (int64_t k = 0; k < 100; k++) {
+            char sql[64];
+            snprintf(sql, sizeof(sql), "SELECT number + %d FROM item WHERE id = ?", (int)k);
+            db_param id = DB_PARAM_INT64(2);
+            assert_int_equal(db_query_int64(db, sql, &id, 1, &value), AW_OK);
+            assert_int_equal(value, 20 + k);
+        }
+    }
+    /* the table made again with other contents under the kept statement */
+    assert_int_equal(db_execute(db, "DROP TABLE item", NULL, 0, NULL), AW_OK);
+    create_item_table(db);
+    insert_item(db, 1, 77, "m", data, sizeof(data), NULL);
+    db_param id = DB_PARAM_INT64(1);
+    assert_int_equal(db_query_int64(db, by_id, &id, 1, &value), AW_OK);
+    assert_int_equal(value, 77);
+    db_close(db);
+}
+
 /* --- Errors --------------------------------------------------------------- */
 
 static void test_constraint_errors(void **state)
@@ -560,6 +622,7 @@ int db_test_run_basic(void)
         cmocka_unit_test_setup(test_round_trip_types, db_test_setup),
         cmocka_unit_test_setup(test_postgresql_integer_types, db_test_setup),
         cmocka_unit_test_setup(test_placeholders, db_test_setup),
+        cmocka_unit_test_setup(test_statement_reuse, db_test_setup),
         cmocka_unit_test_setup(test_constraint_errors, db_test_setup),
         cmocka_unit_test_setup(test_schema_errors, db_test_setup),
         cmocka_unit_test_setup(test_postgresql_reconnect, db_test_setup),

@@ -302,6 +302,71 @@ static void test_not_found_and_bad_method(void **state)
     test_server_free(&ts);
 }
 
+/* A fallback answers what no route takes: its own status and body, the
+ * Allow header already set for a 405, and the allowed methods to tell the
+ * two cases apart; routed requests never reach it. */
+static void handle_fallback(http_request *request, void *userdata)
+{
+    int *calls = userdata;
+    (*calls)++;
+    unsigned allowed = http_request_allowed_methods(request);
+    char body[64];
+    snprintf(body, sizeof(body), "{\"fallback\":\"%s\",\"allowed\":%u}",
+             http_request_path(request), allowed);
+    http_request_set_status(request, allowed != 0 ? 405 : 404);
+    assert_int_equal(http_request_add_header(request, "Content-Type", "application/json"), AW_OK);
+    assert_int_equal(http_request_set_body(request, body, strlen(body)), AW_OK);
+}
+
+static void test_fallback(void **state)
+{
+    (void)state;
+    http_server_config config = server_config();
+    test_server ts;
+    test_server_new(&ts, &config);
+    int calls = 0;
+    assert_int_equal(http_server_set_fallback(NULL, handle_fallback, &calls), AW_ERR_ARGUMENT);
+    assert_int_equal(http_server_set_fallback(ts.server, NULL, &calls), AW_ERR_ARGUMENT);
+    assert_int_equal(http_server_set_fallback(ts.server, handle_fallback, &calls), AW_OK);
+    assert_int_equal(
+        http_server_route(ts.server, AW_HTTP_METHOD_POST, "/post-only", handle_echo, NULL), AW_OK);
+    assert_int_equal(
+        http_server_route(ts.server, AW_HTTP_METHOD_PUT, "/post-only", handle_echo, NULL), AW_OK);
+    test_server_run(&ts);
+    http_client *client = new_client(pki.ci, 0);
+    char url[256];
+    http_client_response *response = NULL;
+    test_url(url, sizeof(url), "127.0.0.1", &ts, "/nothing");
+    assert_int_equal(send_request(client, AW_HTTP_METHOD_GET, url, NULL, 0, &response), AW_OK);
+    assert_int_equal(response->status, 404);
+    assert_int_equal(response->body_len, strlen("{\"fallback\":\"/nothing\",\"allowed\":0}"));
+    assert_memory_equal(response->body, "{\"fallback\":\"/nothing\",\"allowed\":0}",
+                        response->body_len);
+    assert_null(response->header_values[6]); /* no Allow on a 404 */
+    http_client_response_free(response);
+    test_url(url, sizeof(url), "127.0.0.1", &ts, "/post-only");
+    assert_int_equal(send_request(client, AW_HTTP_METHOD_GET, url, NULL, 0, &response), AW_OK);
+    assert_int_equal(response->status, 405);
+    assert_string_equal(response->header_values[6], "POST, PUT");
+    /* POST (2) | PUT (4) as aw_http_method bits */
+    char expected[64];
+    snprintf(expected, sizeof(expected), "{\"fallback\":\"/post-only\",\"allowed\":%u}",
+             (unsigned)AW_HTTP_METHOD_POST | (unsigned)AW_HTTP_METHOD_PUT);
+    assert_int_equal(response->body_len, strlen(expected));
+    assert_memory_equal(response->body, expected, response->body_len);
+    http_client_response_free(response);
+    assert_int_equal(send_request(client, AW_HTTP_METHOD_PUT, url, "x", 1, &response), AW_OK);
+    assert_int_equal(response->status, 200); /* routed: not the fallback */
+    assert_null(response->header_values[6]);
+    http_client_response_free(response);
+    assert_int_equal(calls, 2);
+    http_server_stats stats = test_stats(&ts);
+    assert_int_equal(stats.requests_rejected, 2);
+    assert_int_equal(stats.requests_dispatched, 1);
+    http_client_free(client);
+    test_server_free(&ts);
+}
+
 static void test_limits(void **state)
 {
     (void)state;
@@ -619,6 +684,7 @@ int main(void)
         cmocka_unit_test(test_post_round_trip),
         cmocka_unit_test(test_keep_alive_and_close),
         cmocka_unit_test(test_not_found_and_bad_method),
+        cmocka_unit_test(test_fallback),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_response_api_errors),
         cmocka_unit_test(test_deferred_completion),

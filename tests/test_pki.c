@@ -4,6 +4,7 @@
  * Per-certificate profile failures are in test_pki_profile.c. */
 #include "pki_testutil.h"
 
+#include <openssl/core_names.h>
 #include <openssl/pem.h>
 
 typedef struct fixture {
@@ -116,6 +117,18 @@ static void check_good_pki(aw_pki_curve curve)
         aw_pki_curve got;
         assert_int_equal(pki_certificate_get_curve(h->cert[role], &got), AW_OK);
         assert_int_equal(got, curve);
+        /* the key as 04||X||Y: OpenSSL's own encoding of it */
+        uint8_t point[AW_PKI_POINT_SIZE], encoded[AW_PKI_POINT_SIZE + 8];
+        size_t encoded_len = 0;
+        assert_int_equal(pki_certificate_get_public_point(h->cert[role], &got, point), AW_OK);
+        assert_int_equal(got, curve);
+        assert_int_equal(EVP_PKEY_get_octet_string_param(
+                             pki_certificate_public_key(h->cert[role]),
+                             OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, encoded, sizeof(encoded),
+                             &encoded_len),
+                         1);
+        assert_int_equal(encoded_len, AW_PKI_POINT_SIZE);
+        assert_memory_equal(point, encoded, AW_PKI_POINT_SIZE);
         assert_int_equal(pki_check_role(h->cert[role], (aw_pki_role)role, TEST_NOW), AW_OK);
         aw_pki_role from_policy;
         aw_err want = role == AW_PKI_ROLE_EIM ? AW_ERR_PKI_POLICY : AW_OK;
@@ -364,6 +377,11 @@ static void test_curve_not_allowed(void **state)
     assert_int_equal(verify_server(fx.store[0], c, AW_PKI_ROLE_DP_AUTH, TEST_NOW), AW_ERR_PKI_CURVE);
     aw_pki_curve curve;
     assert_int_equal(pki_certificate_get_curve(c, &curve), AW_ERR_PKI_CURVE);
+    uint8_t point[AW_PKI_POINT_SIZE];
+    assert_int_equal(pki_certificate_get_public_point(c, &curve, point), AW_ERR_PKI_CURVE);
+    assert_int_equal(pki_certificate_get_public_point(c, NULL, point), AW_ERR_ARGUMENT);
+    assert_int_equal(pki_certificate_get_public_point(c, &curve, NULL), AW_ERR_ARGUMENT);
+    assert_int_equal(pki_certificate_get_public_point(NULL, &curve, point), AW_ERR_ARGUMENT);
     pki_certificate_free(c);
     /* a CI key on a curve RSP does not allow */
     aw_pki_key_id pkid = {.bytes = {1, 2, 3}, .len = 3};
@@ -372,6 +390,41 @@ static void test_curve_not_allowed(void **state)
     assert_int_equal(pki_trust_store_add_ci_key(store, p384, &pkid), AW_ERR_PKI_CURVE);
     pki_trust_store_free(store);
     EVP_PKEY_free(p384);
+}
+
+/* A subject key encoded compressed (X9.62 02/03 || X) still reads as the
+ * uncompressed point 04||X||Y. */
+static void test_public_point_compressed(void **state)
+{
+    (void)state;
+    for (int curve = 0; curve < AW_PKI_CURVE__COUNT; curve++) {
+        const pki_hierarchy *h = &fx.pki[curve];
+        EVP_PKEY *key = EVP_PKEY_dup(h->key[AW_PKI_ROLE_DP_AUTH]);
+        assert_non_null(key);
+        uint8_t want[AW_PKI_POINT_SIZE], point[AW_PKI_POINT_SIZE];
+        size_t len = 0;
+        assert_int_equal(EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY,
+                                                         want, sizeof(want), &len),
+                         1);
+        assert_int_equal(len, AW_PKI_POINT_SIZE);
+        assert_int_equal(EVP_PKEY_set_utf8_string_param(
+                             key, OSSL_PKEY_PARAM_EC_POINT_CONVERSION_FORMAT, "compressed"),
+                         1);
+        pki_certificate *c = test_remake(h->cert[AW_PKI_ROLE_DP_AUTH], h->key[AW_PKI_ROLE_CI],
+                                         EVP_sha256(), set_public_key, key);
+        const unsigned char *encoded = NULL;
+        int encoded_len = 0;
+        assert_int_equal(X509_PUBKEY_get0_param(NULL, &encoded, &encoded_len, NULL,
+                                                X509_get_X509_PUBKEY(pki_certificate_x509(c))),
+                         1);
+        assert_int_equal(encoded_len, 1 + (AW_PKI_POINT_SIZE - 1) / 2); /* compressed */
+        aw_pki_curve got;
+        assert_int_equal(pki_certificate_get_public_point(c, &got, point), AW_OK);
+        assert_int_equal(got, curve);
+        assert_memory_equal(point, want, AW_PKI_POINT_SIZE);
+        pki_certificate_free(c);
+        EVP_PKEY_free(key);
+    }
 }
 
 /* Brainpool key in a certificate signed by a NIST CI. */
@@ -528,6 +581,7 @@ int main(void)
         cmocka_unit_test(test_ci_expired),
         cmocka_unit_test(test_eid_mismatch),
         cmocka_unit_test(test_curve_not_allowed),
+        cmocka_unit_test(test_public_point_compressed),
         cmocka_unit_test(test_curve_mismatch),
         cmocka_unit_test(test_trust_store),
         cmocka_unit_test(test_trust_store_limit),

@@ -85,7 +85,7 @@ static void test_download_order(void **state)
     assert_int_equal(smdp_es2p_download_order(db, &order, 13, iccid, &r), AW_OK);
     assert_result(&r, NULL, NULL);
     assert_int_equal(smdp_es2p_download_order(db, &order, 14, iccid, &r), AW_OK);
-    assert_result(&r, "8.2.5", "4.8");
+    assert_result(&r, "8.2.5", "3.7");
     /* 8.1.1 / 2.1: malformed EID (check digits) */
     char bad_eid[SMDP_EID_TEXT];
     memcpy(bad_eid, eid, sizeof(bad_eid));
@@ -510,7 +510,7 @@ static int allocator(int start_fd, int out_fd)
             break;
         }
         if (!r.success) {
-            status = strcmp(r.subject_code, "8.2.5") == 0 && strcmp(r.reason_code, "4.8") == 0
+            status = strcmp(r.subject_code, "8.2.5") == 0 && strcmp(r.reason_code, "3.7") == 0
                          ? 0
                          : 13;
             break;

@@ -60,6 +60,22 @@ static json_t *call_with(db_connection *db, const char *function, const char *ad
     assert_int_equal(response.http_status, 200);
     json_t *root = json_loadb(response.body, response.body_len, 0, NULL);
     assert_non_null(root);
+    /* the reported outcome is what the body says (es9p_json_outcome) */
+    json_t *execution = json_object_get(json_object_get(root, "header"),
+                                        "functionExecutionStatus");
+    json_t *code = json_object_get(execution, "statusCodeData");
+    assert_non_null(response.outcome.status);
+    assert_string_equal(response.outcome.status,
+                        json_string_value(json_object_get(execution, "status")));
+    const char *subject = json_string_value(json_object_get(code, "subjectCode"));
+    const char *reason = json_string_value(json_object_get(code, "reasonCode"));
+    assert_true((subject == NULL) == (response.outcome.subject_code == NULL));
+    assert_true((reason == NULL) == (response.outcome.reason_code == NULL));
+    if (subject != NULL)
+        assert_string_equal(response.outcome.subject_code, subject);
+    if (reason != NULL)
+        assert_string_equal(response.outcome.reason_code, reason);
+    assert_string_equal(response.outcome.transaction_id, "");
     es9p_json_response_clear(&response);
     return root;
 }
@@ -159,7 +175,7 @@ void test_es2p_json_order_errors(void **state)
     expect(f.db, "downloadOrder", DO("\"iccid\":\"" ES2P_TEST_ICCID2 "\""), NULL, NULL);
     expect(f.db, "downloadOrder", DO("\"iccid\":\"" ES2P_TEST_ICCID3 "\""), NULL, NULL);
     expect(f.db, "downloadOrder", DO("\"iccid\":\"" ES2P_TEST_ICCID4 "\""), NULL, NULL);
-    expect(f.db, "downloadOrder", DO("\"profileType\":\"" ES2P_TEST_TYPE "\""), "8.2.5", "4.8");
+    expect(f.db, "downloadOrder", DO("\"profileType\":\"" ES2P_TEST_TYPE "\""), "8.2.5", "3.7");
 
     /* ConfirmOrder refusals on ICCID1 (linked to EID1) and ICCID2 (allocated) */
     expect(f.db, "confirmOrder", DO("\"iccid\":\"8944000000000999999\",\"releaseFlag\":true"),

@@ -19,6 +19,31 @@
 #define HN "/gsma/rsp2/es9plus/handleNotification"
 #define CS "/gsma/rsp2/es9plus/cancelSession"
 
+/* The outcome reported beside a body (es9p_json_outcome) is what the body
+ * says; without a body there is none. */
+static void assert_outcome(const es9p_json_outcome *outcome, json_t *body)
+{
+    if (body == NULL) {
+        assert_null(outcome->status);
+        return;
+    }
+    json_t *execution = json_object_get(json_object_get(body, "header"),
+                                        "functionExecutionStatus");
+    json_t *code = json_object_get(execution, "statusCodeData");
+    const char *subject = json_string_value(json_object_get(code, "subjectCode"));
+    const char *reason = json_string_value(json_object_get(code, "reasonCode"));
+    const char *id = json_string_value(json_object_get(body, "transactionId"));
+    assert_non_null(outcome->status);
+    assert_string_equal(outcome->status, json_string_value(json_object_get(execution, "status")));
+    assert_true((subject == NULL) == (outcome->subject_code == NULL));
+    assert_true((reason == NULL) == (outcome->reason_code == NULL));
+    if (subject != NULL)
+        assert_string_equal(outcome->subject_code, subject);
+    if (reason != NULL)
+        assert_string_equal(outcome->reason_code, reason);
+    assert_string_equal(outcome->transaction_id, id != NULL ? id : "");
+}
+
 /* Send raw bytes; returns the parsed body (NULL when there is none). */
 static json_t *call_raw(fixture *fx, const char *path, const char *protocol, const char *body,
                         size_t len, int expect_http)
@@ -33,7 +58,13 @@ static json_t *call_raw(fixture *fx, const char *path, const char *protocol, con
         json_error_t e;
         out = json_loads(resp.body, 0, &e);
         assert_non_null(out);
+        /* the binding's own writer gives jansson's compact text */
+        char *compact = json_dumps(out, JSON_COMPACT);
+        assert_non_null(compact);
+        assert_string_equal(compact, resp.body);
+        free(compact);
     }
+    assert_outcome(&resp.outcome, out);
     es9p_json_response_clear(&resp);
     return out;
 }
@@ -444,6 +475,25 @@ static void test_json_paths(void **state)
                      ES9P_FUNCTION_UNKNOWN);
 }
 
+/* The answer the daemon sends when it cannot commit what a request
+ * changed (server.c): a header only, 1.2 / 4.2 Execution Error. */
+static void test_json_failure(void **state)
+{
+    (void)state;
+    es9p_json_response resp;
+    assert_int_equal(es9p_json_failure(ES9P_STATUS_EXECUTION_ERROR, &resp), AW_OK);
+    assert_int_equal(resp.http_status, 200);
+    json_t *body = json_loadb(resp.body, resp.body_len, 0, NULL);
+    assert_non_null(body);
+    assert_outcome(&resp.outcome, body);
+    assert_int_equal(json_object_size(body), 1);
+    assert_failed(body, "1.2", "4.2", NULL);
+    es9p_json_response_clear(&resp);
+    assert_int_equal(es9p_json_failure(ES9P_STATUS_OK, &resp), AW_ERR_ARGUMENT);
+    assert_null(resp.body);
+    assert_int_equal(es9p_json_failure(ES9P_STATUS_EXECUTION_ERROR, NULL), AW_ERR_ARGUMENT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -452,6 +502,7 @@ int main(void)
         cmocka_unit_test(test_json_function_errors),
         cmocka_unit_test(test_json_malformed),
         cmocka_unit_test(test_json_paths),
+        cmocka_unit_test(test_json_failure),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

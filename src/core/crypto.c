@@ -405,6 +405,27 @@ cleanup:
     return err;
 }
 
+/* Per curve, an EC key holding only the curve's parameters, made once per
+ * process and only read afterwards (EVP_PKEY_copy_parameters): a public
+ * key copies them and takes its point, half the cost of an import by group
+ * name, which builds the group again every time (bench/bench_smdp_download:
+ * four points per download). */
+static CRYPTO_ONCE curve_templates_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_PKEY *curve_template[CRYPTO_CURVE_BRAINPOOL_P256R1 + 1];
+
+static void make_curve_templates(void)
+{
+    for (int c = CRYPTO_CURVE_NIST_P256; c <= CRYPTO_CURVE_BRAINPOOL_P256R1; c++) {
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "EC", NULL);
+        if (ctx == NULL || EVP_PKEY_paramgen_init(ctx) != 1
+            || EVP_PKEY_CTX_set_group_name(ctx, crypto_curve_name((crypto_curve)c)) != 1
+            || EVP_PKEY_paramgen(ctx, &curve_template[c]) != 1)
+            curve_template[c] = NULL;
+        EVP_PKEY_CTX_free(ctx);
+    }
+    ERR_clear_error();
+}
+
 aw_err crypto_key_from_point(crypto_curve curve, const uint8_t *point, size_t len,
                              crypto_key **out)
 {
@@ -417,10 +438,22 @@ aw_err crypto_key_from_point(crypto_curve curve, const uint8_t *point, size_t le
      * compressed forms are refused. */
     if (len != CRYPTO_POINT_SIZE || point[0] != 0x04)
         return AW_ERR_CRYPTO_KEY;
-    EVP_PKEY *pkey = NULL;
-    aw_err err = pkey_from_data(curve, point, len, NULL, &pkey);
-    if (err != AW_OK)
-        return err;
+    const EVP_PKEY *parameters = CRYPTO_THREAD_run_once(&curve_templates_once,
+                                                        make_curve_templates)
+                                     ? curve_template[curve]
+                                     : NULL;
+    if (parameters == NULL)
+        return AW_ERR_CRYPTO;
+    EVP_PKEY *pkey = EVP_PKEY_new();
+    if (pkey == NULL)
+        return AW_ERR_NOMEM;
+    /* Setting the point decodes it and rejects one not on the curve. */
+    if (EVP_PKEY_copy_parameters(pkey, parameters) != 1
+        || EVP_PKEY_set1_encoded_public_key(pkey, point, len) != 1) {
+        EVP_PKEY_free(pkey);
+        ERR_clear_error();
+        return AW_ERR_CRYPTO_KEY;
+    }
     /* SEC 1 3.2.2.1 partial validation: on the curve, not infinity (the
      * cofactor is 1 on both curves, so n*Q need not be checked). */
     EVP_PKEY_CTX *check = EVP_PKEY_CTX_new_from_pkey(NULL, pkey, NULL);
@@ -509,8 +542,15 @@ aw_err crypto_key_export_point(const crypto_key *key, uint8_t point[CRYPTO_POINT
 {
     if (key == NULL || point == NULL)
         return AW_ERR_ARGUMENT;
-    /* Coordinates rather than the encoded key, so a key read with a
-     * compressed encoding still exports uncompressed. */
+    /* The encoded key when it is uncompressed (the usual case: a quarter of
+     * the cost of two coordinates as BIGNUMs), else the coordinates, so a
+     * key read with a compressed encoding still exports uncompressed. */
+    size_t encoded_len = 0;
+    if (EVP_PKEY_get_octet_string_param(key->pkey, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                        CRYPTO_POINT_SIZE, &encoded_len) == 1
+        && encoded_len == CRYPTO_POINT_SIZE && point[0] == 0x04)
+        return AW_OK;
+    ERR_clear_error();
     BIGNUM *x = NULL;
     BIGNUM *y = NULL;
     aw_err err = AW_ERR_CRYPTO;

@@ -19,9 +19,28 @@
 
 #include "core/db_internal.h"
 
+/* Prepared statements kept per connection for reuse, found by their SQL
+ * text (sqlite3_sql): a service runs the same few dozen statements over
+ * and over, and compiling one costs more than running it (the SM-DP+ ran
+ * ~28 per download, the largest share of its CPU after the crypto:
+ * bench/bench_smdp_download). A kept statement is reset and its bindings
+ * cleared as soon as its user is done, so between uses it holds no lock,
+ * no row and no bound value; prepare_v2 statements recompile themselves
+ * after a schema change. */
+#define SQLITE_STATEMENT_CACHE 64
+
+typedef struct sqlite_cached {
+    sqlite3_stmt *statement;                /* NULL: free slot */
+    uint64_t hash;                          /* of its SQL text, compared first */
+    bool in_use;                            /* with a running execute or open rows */
+    uint64_t last_use;                      /* for eviction */
+} sqlite_cached;
+
 typedef struct sqlite_connection {
     struct db_connection base;
     sqlite3 *handle;
+    sqlite_cached cache[SQLITE_STATEMENT_CACHE];
+    uint64_t uses;
 } sqlite_connection;
 
 typedef struct sqlite_rows {
@@ -69,16 +88,80 @@ static bool only_whitespace(const char *s)
     return true;
 }
 
-/* Prepare exactly one statement and bind its parameters. copy: SQLite keeps
- * its own copy of text and blobs (rows outlive the caller's parameters). */
+/* FNV-1a of the SQL text: most lookups then skip strcmp. */
+static uint64_t sql_hash(const char *sql)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (; *sql != '\0'; sql++)
+        h = (h ^ (uint8_t)*sql) * 0x100000001b3u;
+    return h;
+}
+
+/* An idle kept statement for sql, now in use; NULL when there is none. */
+static sqlite3_stmt *cache_take(sqlite_connection *c, const char *sql)
+{
+    uint64_t hash = sql_hash(sql);
+    for (size_t i = 0; i < SQLITE_STATEMENT_CACHE; i++) {
+        sqlite_cached *slot = &c->cache[i];
+        if (slot->statement != NULL && !slot->in_use && slot->hash == hash &&
+            strcmp(sqlite3_sql(slot->statement), sql) == 0) {
+            slot->in_use = true;
+            slot->last_use = ++c->uses;
+            return slot->statement;
+        }
+    }
+    return NULL;
+}
+
+/* The user of statement is done: reset it, clear its bindings and keep it
+ * (evicting the least recently used idle one when full), or finalize it. */
+static void statement_release(sqlite_connection *c, sqlite3_stmt *statement)
+{
+    if (statement == NULL)
+        return;
+    sqlite3_reset(statement);
+    sqlite3_clear_bindings(statement);
+    sqlite_cached *victim = NULL;
+    for (size_t i = 0; i < SQLITE_STATEMENT_CACHE; i++) {
+        sqlite_cached *slot = &c->cache[i];
+        if (slot->statement == statement) {
+            slot->in_use = false;
+            return;
+        }
+        if (slot->statement == NULL) {
+            if (victim == NULL || victim->statement != NULL)
+                victim = slot;
+        } else if (!slot->in_use && (victim == NULL || (victim->statement != NULL &&
+                                                         slot->last_use < victim->last_use))) {
+            victim = slot;
+        }
+    }
+    if (victim == NULL) {
+        sqlite3_finalize(statement);
+        return;
+    }
+    sqlite3_finalize(victim->statement);
+    victim->statement = statement;
+    victim->hash = sql_hash(sqlite3_sql(statement));
+    victim->in_use = false;
+    victim->last_use = ++c->uses;
+}
+
+/* Prepare exactly one statement (or take the kept one) and bind its
+ * parameters. copy: SQLite keeps its own copy of text and blobs (rows
+ * outlive the caller's parameters). */
 static aw_err prepare(sqlite_connection *c, const char *sql, const db_param *params, size_t count,
                       bool copy, sqlite3_stmt **out)
 {
     *out = NULL;
-    sqlite3_stmt *statement = NULL;
+    sqlite3_stmt *statement = cache_take(c, sql);
+    bool kept = statement != NULL;
     const char *tail = NULL;
     aw_err err = AW_OK;
-    int rc = sqlite3_prepare_v2(c->handle, sql, -1, &statement, &tail);
+    int rc = SQLITE_OK;
+    if (kept)
+        goto bind; /* its text was checked when it was first prepared */
+    rc = sqlite3_prepare_v2(c->handle, sql, -1, &statement, &tail);
     if (rc != SQLITE_OK) {
         err = map_error(c, rc, true);
         goto cleanup;
@@ -90,6 +173,7 @@ static aw_err prepare(sqlite_connection *c, const char *sql, const db_param *par
         err = AW_ERR_DB_SCHEMA;
         goto cleanup;
     }
+bind:
     if (statement == NULL || (size_t)sqlite3_bind_parameter_count(statement) != count) {
         db_set_error(&c->base, "sqlite: not one statement with %zu parameters", count);
         err = AW_ERR_ARGUMENT;
@@ -126,7 +210,10 @@ static aw_err prepare(sqlite_connection *c, const char *sql, const db_param *par
     *out = statement;
     statement = NULL;
 cleanup:
-    sqlite3_finalize(statement);
+    if (kept)
+        statement_release(c, statement);
+    else
+        sqlite3_finalize(statement);
     return err;
 }
 
@@ -146,7 +233,7 @@ static aw_err sqlite_execute(db_connection *db, const char *sql, const db_param 
         err = map_error(c, rc, false);
     else if (changes != NULL)
         *changes = sqlite3_changes64(c->handle);
-    sqlite3_finalize(statement);
+    statement_release(c, statement);
     return err;
 }
 
@@ -229,13 +316,15 @@ static const uint8_t *sqlite_column_blob(const db_rows *base, size_t column, siz
 static void sqlite_rows_free(db_rows *base)
 {
     sqlite_rows *rows = (sqlite_rows *)base;
-    sqlite3_finalize(rows->statement);
+    statement_release(connection_of(base->db), rows->statement);
     free(rows);
 }
 
 static void sqlite_close(db_connection *db)
 {
     sqlite_connection *c = connection_of(db);
+    for (size_t i = 0; i < SQLITE_STATEMENT_CACHE; i++)
+        sqlite3_finalize(c->cache[i].statement);
     if (db->in_transaction)
         (void)sqlite3_exec(c->handle, "ROLLBACK", NULL, NULL, NULL);
     sqlite3_close_v2(c->handle);

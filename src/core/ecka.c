@@ -32,8 +32,11 @@ aw_err crypto_key_agreement(const crypto_key *own, const uint8_t *peer_point, si
         goto cleanup;
     }
     /* OpenSSL's ECDH output is the x-coordinate of d*Q padded to the field
-     * size, which is ECKA-DH's ZAB for these cofactor-1 curves. */
-    if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer(ctx, peer->pkey) != 1
+     * size, which is ECKA-DH's ZAB for these cofactor-1 curves. The peer
+     * was validated by crypto_key_from_point (on the curve, not infinity:
+     * with cofactor 1 that is the whole group), so set_peer does not check
+     * it again: its full check adds an n*Q multiplication per agreement. */
+    if (EVP_PKEY_derive_init(ctx) != 1 || EVP_PKEY_derive_set_peer_ex(ctx, peer->pkey, 0) != 1
         || EVP_PKEY_derive(ctx, shared_secret, &len) != 1
         || len != CRYPTO_SHARED_SECRET_SIZE) {
         OPENSSL_cleanse(shared_secret, CRYPTO_SHARED_SECRET_SIZE);

@@ -127,6 +127,128 @@ typedef enum aw_err {
     AW_ERR_SMDP_IMPORT_PROFILE_TYPE, /* profile type name missing, malformed or not registered */
     AW_ERR_SMDP_KEY_FILE,       /* storage key file: wrong size, not 0600, or key id invalid/repeated */
     AW_ERR_SMDP_DECRYPT,        /* stored Ki/OPc fails authentication or its key id is not in the ring */
+    AW_ERR_SMDP_KEY_MISSING,    /* the inventory holds Ki/OPc under a key id the loaded key ring lacks */
+
+    /* IPA: APDU transports and the ES10 client (src/ipa: transport.h, ipa.h) */
+    AW_ERR_IPA_CONNECT,         /* reader, serial device or socket cannot be opened or reached */
+    AW_ERR_IPA_NO_READER,       /* no PC/SC reader of that name, or no card in it */
+    AW_ERR_IPA_TIMEOUT,         /* the module or card did not answer in time */
+    AW_ERR_IPA_PROTOCOL,        /* malformed or unexpected answer from the module, reader or card */
+    AW_ERR_IPA_MODEM_ERROR,     /* the cellular module answered ERROR or +CME ERROR */
+    AW_ERR_IPA_NO_CHANNEL,      /* no logical channel could be opened to the ISD-R */
+    AW_ERR_IPA_SELECT,          /* the ISD-R could not be selected on the logical channel */
+    AW_ERR_IPA_STATUS_WORD,     /* the card ended a command with an error status word */
+    AW_ERR_IPA_RESPONSE_TOO_LONG, /* a response exceeds its configured bound */
+    AW_ERR_IPA_ESIPA_HTTP_STATUS, /* the eIM answered an HTTP status other than 200 (SGP.32 6.1) */
+    AW_ERR_IPA_ESIPA_RESPONSE,  /* the eIM's answer is not the expected ESipa message (type, DER, kind) */
+    AW_ERR_IPA_JOURNAL,         /* the IPA's journal file is malformed or of an unknown version */
+
+    /* eIM: eUICC registry, eUICC Packages, ESipa (src/eim: eim.h) */
+    AW_ERR_EIM_IMPORT_SYNTAX,   /* registration batch is not well-formed CSV (RFC 4180) or JSON of the batch shape */
+    AW_ERR_EIM_IMPORT_HEADER,   /* registration CSV header: unknown, repeated or missing column */
+    AW_ERR_EIM_IMPORT_FIELD,    /* registration field malformed: counter, token, eimId, key reference */
+    AW_ERR_EIM_IMPORT_EID,      /* registration EID not 32 digits with valid check digits */
+    AW_ERR_EIM_IMPORT_DUPLICATE, /* EID repeated within the batch or already registered */
+    AW_ERR_EIM_IMPORT_CERTIFICATE, /* eUICC/EUM certificate not base64 DER, or its chain fails */
+    AW_ERR_EIM_UNKNOWN_EUICC,   /* no eUICC with that EID is registered */
+    AW_ERR_EIM_COUNTER_EXHAUSTED, /* the eUICC's counterValue reached 2^31-1 (SGP.32 2.11.1.1) */
+    AW_ERR_EIM_SIGNING_KEY,     /* the eUICC's eIM signing key reference is not loaded */
+    AW_ERR_EIM_PACKAGE,         /* eUICC Package operation arguments invalid (ICCID, address, count) */
+    AW_ERR_EIM_NO_CERTIFICATE,  /* no eUICC certificate chain known to verify the result with */
+    AW_ERR_EIM_RESULT_UNSIGNED, /* EuiccPackageResult is an unsigned error (no proof from the eUICC) */
+    AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE, /* result names no package sent to that eUICC */
+    AW_ERR_EIM_RESULT_MISMATCH, /* result's eimId, counterValue or eimTransactionId differs from the package */
+    AW_ERR_EIM_RESULT_REPLAY,   /* a result for that package was already recorded */
+
+    /* Platform northbound API: apps, tokens, request signatures, limits (src/platform: platform.h) */
+    AW_ERR_PLATFORM_KEY_FILE,   /* storage key: wrong size, not 0600, or key id invalid/repeated */
+    AW_ERR_PLATFORM_DECRYPT,    /* stored app secret fails authentication or its key id is not in the ring */
+    AW_ERR_PLATFORM_JSON,       /* request body is not one JSON object within the size and depth bounds */
+    AW_ERR_PLATFORM_FIELD,      /* a request field is missing, of the wrong type or malformed */
+    AW_ERR_PLATFORM_AUTH_HEADER, /* a signature header (X-AW-*) is missing or malformed */
+    AW_ERR_PLATFORM_APP_UNKNOWN, /* no app with that appId */
+    AW_ERR_PLATFORM_APP_DISABLED, /* the app is disabled */
+    AW_ERR_PLATFORM_CREDENTIALS, /* appId and appSecret do not match */
+    AW_ERR_PLATFORM_TIMESTAMP,  /* request timestamp outside the accepted window */
+    AW_ERR_PLATFORM_NONCE_REPLAYED, /* the nonce was already used by this app */
+    AW_ERR_PLATFORM_TOKEN_INVALID, /* bearer or refresh token unknown, malformed or of another app */
+    AW_ERR_PLATFORM_TOKEN_EXPIRED, /* bearer or refresh token past its expiry */
+    AW_ERR_PLATFORM_TOKEN_REVOKED, /* token revoked (or refresh token already used) */
+    AW_ERR_PLATFORM_RATE_LIMITED, /* the app's token bucket is empty */
+    AW_ERR_PLATFORM_QUOTA_EXHAUSTED, /* the app's daily call quota is used up */
+    AW_ERR_PLATFORM_TRANSITION, /* lifecycle transition not allowed from the entity's current state */
+    AW_ERR_PLATFORM_EID,        /* EID not 32 digits or its SGP.29 check digits are wrong */
+    AW_ERR_PLATFORM_BATCH,      /* order batch empty, over its bounds, or with invalid lines */
+    AW_ERR_PLATFORM_ORDER_UNKNOWN, /* no such order for the caller's tenant */
+    AW_ERR_PLATFORM_ORDER_STATE, /* the order's state does not allow the operation */
+    AW_ERR_PLATFORM_IDEMPOTENCY, /* Idempotency-Key already used with another request */
+
+    /* Crypto suite for airwrite's own security functions: international or
+     * domestic (GB/T SM2/SM3/SM4) (src/core/crypto_suite.h) */
+    AW_ERR_SUITE_UNKNOWN,       /* suite name or value is not international or domestic */
+    AW_ERR_SUITE_UNAVAILABLE,   /* the OpenSSL build lacks an algorithm the suite needs */
+    AW_ERR_SUITE_MISMATCH,      /* key, sealed data or context belongs to the other suite */
+    AW_ERR_SUITE_KEY,           /* key unreadable, of the wrong type, curve or length */
+    AW_ERR_SUITE_KEY_ID,        /* sealed data names another key id than the key given */
+    AW_ERR_SUITE_SEALED_FORMAT, /* sealed data truncated or its header malformed */
+    AW_ERR_SUITE_SEALED_VERSION, /* sealed data written in an unknown format version */
+    AW_ERR_SUITE_AUTHENTICATION, /* sealed data or associated data fails the AEAD tag */
+    AW_ERR_SUITE_TOO_LARGE,     /* plaintext, sealed or associated data over its bound */
+    AW_ERR_SUITE_DISTINGUISHING_ID, /* SM2 distinguishing ID empty, over 8190 bytes, or given to a non-SM2 key */
+
+    /* Security management: console passwords, login throttling, signed
+     * secure-module firmware (src/core: password.h, throttle.h, firmware.h) */
+    AW_ERR_PASSWORD_TOO_SHORT,  /* password has fewer characters than the policy minimum */
+    AW_ERR_PASSWORD_TOO_LONG,   /* password has more characters or bytes than the policy maximum */
+    AW_ERR_PASSWORD_ENCODING,   /* password or user name is not valid UTF-8 without control characters */
+    AW_ERR_PASSWORD_USER_NAME,  /* password equals the user name (case-insensitive) */
+    AW_ERR_PASSWORD_COMMON,     /* password is in the built-in list of most common passwords */
+    AW_ERR_PASSWORD_FORMAT,     /* stored password hash is not a well-formed $scrypt$ string */
+    AW_ERR_PASSWORD_PARAMETERS, /* scrypt parameters below the safe minimum or above the bounds */
+    AW_ERR_PASSWORD_MISMATCH,   /* password does not match the stored hash */
+    AW_ERR_THROTTLE_POLICY,     /* throttle policy invalid (window, thresholds, lockout bounds) */
+    AW_ERR_THROTTLE_LOCKED,     /* account or source address locked out: retry later */
+    AW_ERR_FIRMWARE_FORMAT,     /* firmware package is not the documented DER structure */
+    AW_ERR_FIRMWARE_FORMAT_VERSION, /* firmware package written in an unknown format version */
+    AW_ERR_FIRMWARE_ALGORITHM,  /* digest or signature algorithm not supported */
+    AW_ERR_FIRMWARE_SIGNER,     /* signer key id names no trusted firmware signing key */
+    AW_ERR_FIRMWARE_SIGNATURE,  /* package signature does not verify under the signer key */
+    AW_ERR_FIRMWARE_MODULE,     /* package is for another secure module */
+    AW_ERR_FIRMWARE_ROLLBACK,   /* firmware version lower than the installed one */
+    AW_ERR_FIRMWARE_SAME_VERSION, /* firmware version equals the installed one (no reinstall asked) */
+    AW_ERR_FIRMWARE_LENGTH,     /* image length differs from the signed length, or image missing */
+    AW_ERR_FIRMWARE_DIGEST,     /* image digest differs from the signed digest */
+    AW_ERR_FIRMWARE_TOO_LARGE,  /* image or module id over its bound */
+
+    /* ES9+ client and the eIM's download relay (src/core/es9p_client.h; src/eim: eim.h) */
+    AW_ERR_ES9P_CLIENT_REQUEST, /* the SGP.22 request DER is not the ES9+ function's message */
+    AW_ERR_ES9P_CLIENT_HTTP_STATUS, /* the SM-DP+ answered an HTTP status the 6.5 binding does not give */
+    AW_ERR_ES9P_CLIENT_RESPONSE, /* the SM-DP+ answer is not the function's JSON response within bounds */
+    AW_ERR_EIM_RELAY_TRANSACTION, /* transactionId or eimTransactionId names no download this eIM relays */
+    AW_ERR_EIM_RELAY_ADDRESS,   /* SM-DP+ address missing, malformed or other than the trigger's */
+
+    /* Security audit log: hash chain and signed checkpoints (src/core/audit.h) */
+    AW_ERR_AUDIT_FIELD,         /* audit event field missing, over its bound or not UTF-8 text */
+    AW_ERR_AUDIT_DETAILS,       /* audit details not one JSON object within its size bound */
+    AW_ERR_AUDIT_FORMAT,        /* stored audit entry or checkpoint unreadable or malformed */
+    AW_ERR_AUDIT_SUITE,         /* audit entry or chain made with another crypto suite */
+    AW_ERR_AUDIT_HASH,          /* audit entry edited: its contents do not match its hash */
+    AW_ERR_AUDIT_LINK,          /* audit entry's previous hash differs: an entry was replaced */
+    AW_ERR_AUDIT_GAP,           /* audit sequence number missing: an entry was deleted */
+    AW_ERR_AUDIT_INSERTED,      /* audit entry inserted into the chain */
+    AW_ERR_AUDIT_ORDER,         /* audit entries reordered */
+    AW_ERR_AUDIT_TRUNCATED,     /* audit log ends before the entry a checkpoint signs */
+    AW_ERR_AUDIT_CHECKPOINT_SIGNATURE, /* audit checkpoint signature malformed or not verifying */
+    AW_ERR_AUDIT_CHECKPOINT_KEY, /* audit checkpoint signed by a key not given to the verifier */
+    AW_ERR_AUDIT_CHECKPOINT_MISMATCH, /* audit checkpoint signs another hash than the entry's */
+
+    /* IPA Profile download (src/ipa/download.h, activation_code.h; SGP.32 3.2) */
+    AW_ERR_IPA_ACTIVATION_CODE_FORMAT, /* activation code not "1$...": length, characters or field count */
+    AW_ERR_IPA_ACTIVATION_CODE_ADDRESS, /* activation code SM-DP+ address is not an FQDN */
+    AW_ERR_IPA_ACTIVATION_CODE_MATCHING_ID, /* activation code Matching ID has characters other than 0-9 A-Z - */
+    AW_ERR_IPA_ACTIVATION_CODE_OID, /* activation code SM-DP+ OID is not dotted decimal */
+    AW_ERR_IPA_ACTIVATION_CODE_FLAG, /* activation code Confirmation Code Required Flag is not "1" */
+    AW_ERR_IPA_DOWNLOAD_REJECTED, /* the SM-DP+, eIM or eUICC ended the download with a defined error */
 
     AW_ERR__COUNT
 } aw_err;

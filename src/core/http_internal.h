@@ -29,6 +29,8 @@ struct http_server {
     uint16_t port_bound;
     http_route routes[HTTP_SERVER_MAX_ROUTES];
     size_t route_count;
+    http_handler fallback;       /* NULL: bare 404/405 (http_server_set_fallback) */
+    void *fallback_userdata;
     http_request *pending; /* deferred requests, doubly linked */
     /* Atomic so http_server_get_stats may be read from another thread. */
     _Atomic uint64_t connections_accepted;
@@ -53,6 +55,7 @@ struct http_request {
     char *peer_subject;
     int status;
     bool in_handler;
+    unsigned allowed_methods;    /* fallback requests: methods routed at the path */
     bool deferred;
     http_request *prev;
     http_request *next;

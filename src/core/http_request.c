@@ -127,6 +127,11 @@ aw_http_method http_request_method(const http_request *request)
     return request->method;
 }
 
+unsigned http_request_allowed_methods(const http_request *request)
+{
+    return request->allowed_methods;
+}
+
 const char *http_request_path(const http_request *request)
 {
     return request->path;

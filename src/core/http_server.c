@@ -14,6 +14,7 @@
 #include <event2/bufferevent.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
+#include <openssl/err.h>
 #include <event2/http.h>
 
 #include "core/http_internal.h"
@@ -72,19 +73,9 @@ static struct bufferevent *make_tls_bufferevent(struct event_base *base, void *a
     return bev;
 }
 
-static void answer_unrouted(http_server *server, struct evhttp_request *req, const char *path)
+/* RFC 9110 15.5.6: a 405 lists the methods the target supports. */
+static void add_allow_header(struct evhttp_request *req, unsigned allowed)
 {
-    unsigned allowed = 0;
-    for (size_t i = 0; i < server->route_count; i++) {
-        if (strcmp(server->routes[i].path, path) == 0)
-            allowed |= (unsigned)server->routes[i].method;
-    }
-    atomic_fetch_add_explicit(&server->requests_rejected, 1, memory_order_relaxed);
-    if (allowed == 0) {
-        evhttp_send_reply(req, HTTP_NOTFOUND, NULL, NULL);
-        return;
-    }
-    /* RFC 9110 15.5.6: a 405 lists the methods the target supports. */
     char list[80] = "";
     for (unsigned bit = 1; bit <= (unsigned)AW_HTTP_METHOD_OPTIONS; bit <<= 1) {
         if ((allowed & bit) == 0)
@@ -94,9 +85,43 @@ static void answer_unrouted(http_server *server, struct evhttp_request *req, con
         strcat(list, http_method_name((aw_http_method)bit));
     }
     evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", list);
+}
+
+static unsigned allowed_methods(const http_server *server, const char *path)
+{
+    unsigned allowed = 0;
+    for (size_t i = 0; i < server->route_count; i++) {
+        if (strcmp(server->routes[i].path, path) == 0)
+            allowed |= (unsigned)server->routes[i].method;
+    }
+    return allowed;
+}
+
+static void answer_unrouted(http_server *server, struct evhttp_request *req, const char *path)
+{
+    unsigned allowed = allowed_methods(server, path);
+    atomic_fetch_add_explicit(&server->requests_rejected, 1, memory_order_relaxed);
+    if (allowed == 0) {
+        evhttp_send_reply(req, HTTP_NOTFOUND, NULL, NULL);
+        return;
+    }
+    add_allow_header(req, allowed);
     /* evhttp_send_reply, not evhttp_send_error: the latter drops the headers
      * and closes the connection; a keep-alive client may continue. */
     evhttp_send_reply(req, HTTP_BADMETHOD, NULL, NULL);
+}
+
+/* RFC 8446 6.1: a TLS endpoint MUST send close_notify before closing the
+ * write side; libevent 2.1 frees the TLS bufferevent without SSL_shutdown,
+ * so the connection's close callback sends it. */
+static void send_close_notify(struct evhttp_connection *connection, void *arg)
+{
+    (void)arg;
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(connection);
+    SSL *ssl = bev != NULL ? bufferevent_openssl_get_ssl(bev) : NULL;
+    if (ssl != NULL && SSL_is_init_finished(ssl))
+        (void)SSL_shutdown(ssl);
+    ERR_clear_error(); /* a peer already gone is no error of ours */
 }
 
 static void dispatch(struct evhttp_request *req, void *arg)
@@ -111,6 +136,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
         evhttp_send_error(req, HTTP_INTERNAL, NULL);
         return;
     }
+    evhttp_connection_set_closecb(connection, send_close_notify, NULL);
     const struct evhttp_uri *uri = evhttp_request_get_evhttp_uri(req);
     const char *path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
     aw_http_method method = method_from_libevent(evhttp_request_get_command(req));
@@ -121,7 +147,7 @@ static void dispatch(struct evhttp_request *req, void *arg)
         if (server->routes[i].method == method && strcmp(server->routes[i].path, path) == 0)
             route = &server->routes[i];
     }
-    if (route == NULL) {
+    if (route == NULL && server->fallback == NULL) {
         answer_unrouted(server, req, path);
         return;
     }
@@ -131,9 +157,18 @@ static void dispatch(struct evhttp_request *req, void *arg)
         evhttp_send_reply(req, HTTP_SERVUNAVAIL, NULL, NULL);
         return;
     }
-    atomic_fetch_add_explicit(&server->requests_dispatched, 1, memory_order_relaxed);
+    http_handler handler = route != NULL ? route->handler : server->fallback;
+    void *userdata = route != NULL ? route->userdata : server->fallback_userdata;
+    if (route != NULL) {
+        atomic_fetch_add_explicit(&server->requests_dispatched, 1, memory_order_relaxed);
+    } else {
+        atomic_fetch_add_explicit(&server->requests_rejected, 1, memory_order_relaxed);
+        request->allowed_methods = allowed_methods(server, path);
+        if (request->allowed_methods != 0)
+            add_allow_header(req, request->allowed_methods);
+    }
     request->in_handler = true;
-    route->handler(request, route->userdata);
+    handler(request, userdata);
     request->in_handler = false;
     if (!request->deferred)
         http_request_send(request);
@@ -213,6 +248,15 @@ aw_err http_server_route(http_server *server, aw_http_method method, const char 
         return AW_ERR_NOMEM;
     server->routes[server->route_count++] =
         (http_route){.method = method, .path = copy, .handler = handler, .userdata = userdata};
+    return AW_OK;
+}
+
+aw_err http_server_set_fallback(http_server *server, http_handler handler, void *userdata)
+{
+    if (server == NULL || handler == NULL)
+        return AW_ERR_ARGUMENT;
+    server->fallback = handler;
+    server->fallback_userdata = userdata;
     return AW_OK;
 }
 

@@ -113,6 +113,16 @@ aw_err http_server_new(struct event_base *base, const http_server_config *config
 aw_err http_server_route(http_server *server, aw_http_method method, const char *path,
                          http_handler handler, void *userdata);
 
+/* Answer requests no route takes with handler instead of a bare 404/405,
+ * so an API can give every refusal its own body and headers (e.g. a JSON
+ * error with a request id). The handler sees the request like any other;
+ * http_request_allowed_methods tells it which case it is in: 0, no route
+ * has the path (answer 404); otherwise the bits of the methods that do
+ * (answer 405: the Allow header, RFC 9110 15.5.6, is already set). It may
+ * defer. Such requests count as requests_rejected. AW_ERR_ARGUMENT without
+ * a server or handler. */
+aw_err http_server_set_fallback(http_server *server, http_handler handler, void *userdata);
+
 /* Bind and listen (AW_ERR_HTTP_BIND on failure; AW_ERR_STATE if listening). */
 aw_err http_server_start(http_server *server);
 
@@ -145,6 +155,9 @@ const char *http_request_query(const http_request *request);
  * decoding by libevent). AW_ERR_NOT_FOUND when absent or when there is no
  * query; AW_ERR_ARGUMENT when the query string is malformed. */
 aw_err http_request_query_parameter(http_request *request, const char *name, const char **value);
+/* In a fallback handler (http_server_set_fallback): the aw_http_method bits
+ * routed at the request's path, 0 when none; 0 in a route's handler. */
+unsigned http_request_allowed_methods(const http_request *request);
 /* Request header value (name case-insensitive), or NULL when absent. */
 const char *http_request_header(const http_request *request, const char *name);
 /* Request body (never NULL; len 0 when empty). Bounded by max_body_size. */

@@ -19,16 +19,34 @@
  * verification (OpenSSL refuses to resume without one). */
 static const unsigned char session_context[] = "airwrite-https";
 
+/* Signature algorithms in handshakes and client CertificateVerify: SHA-2
+ * only (no SHA-1 or SHA-224; RFC 9155). ECDSA for the RSP certificates of
+ * both curves (brainpool over TLS 1.2 signs with ECDSA+SHA256), RSA-PSS and
+ * PKCS#1 for operator client certificates that may be RSA. */
+#define HTTP_TLS_SIGALGS                                                                       \
+    "ECDSA+SHA256:ECDSA+SHA384:ECDSA+SHA512:rsa_pss_rsae_sha256:rsa_pss_rsae_sha384:"         \
+    "rsa_pss_rsae_sha512:rsa_pss_pss_sha256:rsa_pss_pss_sha384:rsa_pss_pss_sha512:"           \
+    "RSA+SHA256:RSA+SHA384:RSA+SHA512"
+/* OpenSSL security level 2 (112-bit keys: no RSA-1024 client certificate
+ * in mutual TLS) whatever the system openssl.cnf says. */
+#define HTTP_TLS_SECURITY_LEVEL 2
+
 static aw_err apply_policy(SSL_CTX *ctx)
 {
     if (SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1 ||
         SSL_CTX_set_cipher_list(ctx, HTTP_TLS12_CIPHERS) != 1 ||
         SSL_CTX_set_ciphersuites(ctx, HTTP_TLS13_CIPHERS) != 1 ||
         SSL_CTX_set1_groups_list(ctx, HTTP_TLS_GROUPS) != 1 ||
+        SSL_CTX_set1_sigalgs_list(ctx, HTTP_TLS_SIGALGS) != 1 ||
         SSL_CTX_set_session_id_context(ctx, session_context, sizeof(session_context) - 1) != 1)
         return AW_ERR_HTTP_TLS_CONFIG;
+    SSL_CTX_set_security_level(ctx, HTTP_TLS_SECURITY_LEVEL);
+    /* No TLS 1.2 session tickets: OpenSSL's ticket key lives as long as the
+     * context and is never rotated, which would weaken forward secrecy for
+     * the daemon's whole life; resumption uses the session-ID cache (TLS
+     * 1.3 tickets become stateful with this option). */
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_NO_COMPRESSION |
-                                 SSL_OP_CIPHER_SERVER_PREFERENCE);
+                                 SSL_OP_CIPHER_SERVER_PREFERENCE | SSL_OP_NO_TICKET);
     return AW_OK;
 }
 

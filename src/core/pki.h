@@ -101,6 +101,12 @@ EVP_PKEY *pki_certificate_public_key(const pki_certificate *cert);
 aw_err pki_certificate_get_role(const pki_certificate *cert, aw_pki_role *out);
 /* Curve of the subject key: AW_ERR_PKI_CURVE when not an allowed curve. */
 aw_err pki_certificate_get_curve(const pki_certificate *cert, aw_pki_curve *out);
+/* The subject key as an uncompressed point 04||X||Y (AW_PKI_POINT_SIZE
+ * bytes) with its curve, read from the key decoded with the certificate
+ * (no second decoding). AW_ERR_PKI_CURVE as above. */
+#define AW_PKI_POINT_SIZE 65
+aw_err pki_certificate_get_public_point(const pki_certificate *cert, aw_pki_curve *curve,
+                                        uint8_t point[AW_PKI_POINT_SIZE]);
 /* SubjectKeyIdentifier / AuthorityKeyIdentifier.keyIdentifier:
  * AW_ERR_PKI_EXTENSION when absent or longer than AW_PKI_KEY_ID_MAX. */
 aw_err pki_certificate_get_subject_key_id(const pki_certificate *cert, aw_pki_key_id *out);

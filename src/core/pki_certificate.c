@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/bn.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
 #include <openssl/objects.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
@@ -301,6 +304,39 @@ aw_err pki_certificate_get_curve(const pki_certificate *cert, aw_pki_curve *out)
     else
         return AW_ERR_PKI_CURVE;
     return AW_OK;
+}
+
+aw_err pki_certificate_get_public_point(const pki_certificate *cert, aw_pki_curve *curve,
+                                        uint8_t point[AW_PKI_POINT_SIZE])
+{
+    if (curve == NULL || point == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(point, 0, AW_PKI_POINT_SIZE);
+    aw_err err = pki_certificate_get_curve(cert, curve);
+    if (err != AW_OK)
+        return err;
+    const int half = (AW_PKI_POINT_SIZE - 1) / 2;
+    EVP_PKEY *key = X509_get0_pubkey(cert->x509);
+    /* the encoded key when it is uncompressed (cheap), else the
+     * coordinates (a certificate may carry a compressed point) */
+    size_t encoded_len = 0;
+    if (EVP_PKEY_get_octet_string_param(key, OSSL_PKEY_PARAM_ENCODED_PUBLIC_KEY, point,
+                                        AW_PKI_POINT_SIZE, &encoded_len) == 1 &&
+        encoded_len == AW_PKI_POINT_SIZE && point[0] == 0x04)
+        return AW_OK;
+    ERR_clear_error();
+    BIGNUM *x = NULL, *y = NULL;
+    point[0] = 0x04;
+    if (EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_X, &x) != 1 ||
+        EVP_PKEY_get_bn_param(key, OSSL_PKEY_PARAM_EC_PUB_Y, &y) != 1 ||
+        BN_bn2binpad(x, point + 1, half) != half || BN_bn2binpad(y, point + 1 + half, half) != half) {
+        memset(point, 0, AW_PKI_POINT_SIZE);
+        err = AW_ERR_PKI_CURVE;
+    }
+    BN_free(x);
+    BN_free(y);
+    ERR_clear_error();
+    return err;
 }
 
 static aw_err copy_key_id(const ASN1_OCTET_STRING *id, aw_pki_key_id *out)

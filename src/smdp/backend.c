@@ -10,6 +10,8 @@
 #include "core/der.h"
 #include "smdp/bpp.h"
 #include "smdp/bpp_internal.h"
+#include "smdp/es2p.h"
+#include "smdp/es2p_notify.h"
 #include "smdp/personalise.h"
 
 /* What find_order and bind_profile read of one profile and its type. */
@@ -32,6 +34,91 @@ static aw_err backend_copy_text(const db_rows *rows, size_t column, char *out, s
         return AW_ERR_DB_TYPE;
     memcpy(out, text, n + 1);
     return AW_OK;
+}
+
+/* Copy a change into changes (smdp_backend.deferred). */
+static aw_err backend_defer(smdp_backend_changes *changes, const char *iccid,
+                            const smdp_state *from, size_t from_count, smdp_state to,
+                            const char *cause, const smdp_progress *progress)
+{
+    if (changes->count == SMDP_BACKEND_CHANGES_MAX || from_count > 2 ||
+        strlen(iccid) >= SAIP_ICCID_TEXT ||
+        (progress != NULL && progress->eid != NULL && strlen(progress->eid) >= SMDP_EID_TEXT))
+        return AW_ERR_LIMIT;
+    smdp_backend_change *c = &changes->items[changes->count];
+    memset(c, 0, sizeof(*c));
+    memcpy(c->iccid, iccid, strlen(iccid) + 1);
+    if (from_count > 0)
+        memcpy(c->from, from, from_count * sizeof(*from));
+    c->from_count = from_count;
+    c->to = to;
+    c->cause = cause;
+    c->now_ms = db_clock_ms();
+    if (progress != NULL) {
+        c->has_progress = true;
+        c->progress = *progress;
+        if (progress->eid != NULL) {
+            memcpy(c->eid, progress->eid, strlen(progress->eid) + 1);
+            c->progress.eid = c->eid;
+        }
+        if (progress->result_data_len > 0) {
+            c->result_data = malloc(progress->result_data_len);
+            if (c->result_data == NULL)
+                return AW_ERR_NOMEM;
+            memcpy(c->result_data, progress->result_data, progress->result_data_len);
+            c->progress.result_data = c->result_data;
+        }
+    }
+    changes->count++;
+    return AW_OK;
+}
+
+aw_err smdp_backend_changes_apply(db_connection *db, const smdp_backend_changes *changes)
+{
+    if (db == NULL || changes == NULL)
+        return AW_ERR_ARGUMENT;
+    aw_err err = AW_OK;
+    for (size_t i = 0; err == AW_OK && i < changes->count; i++) {
+        const smdp_backend_change *c = &changes->items[i];
+        err = smdp_es2p_progress_in_transaction(db, c->iccid, c->from, c->from_count, c->to,
+                                                c->cause, c->has_progress ? &c->progress : NULL,
+                                                c->now_ms);
+    }
+    return err;
+}
+
+void smdp_backend_changes_clear(smdp_backend_changes *changes)
+{
+    if (changes == NULL)
+        return;
+    for (size_t i = 0; i < changes->count; i++)
+        free(changes->items[i].result_data);
+    changes->count = 0;
+}
+
+/* Change the profile's state and queue the operator's notification in one
+ * transaction (es2p_notify.h), then wake the notifier; or leave both to
+ * the caller's commit (smdp_backend.deferred). */
+static aw_err backend_progress(smdp_backend *b, const char *iccid, const smdp_state *from,
+                               size_t from_count, smdp_state to, const char *cause,
+                               const smdp_progress *progress)
+{
+    if (b->deferred != NULL)
+        return backend_defer(b->deferred, iccid, from, from_count, to, cause, progress);
+    aw_err err = smdp_es2p_progress(b->db, iccid, from, from_count, to, cause, progress,
+                                    db_clock_ms());
+    if (err == AW_OK && progress != NULL)
+        smdp_notifier_wake(b->notifier);
+    return err;
+}
+
+/* A failed progress at point with the code of an ES9+ status. */
+static smdp_progress backend_failure(smdp_notify_point point, es9p_status status)
+{
+    return (smdp_progress){.point = point,
+                           .subject_code = es9p_status_subject_code(status),
+                           .reason_code = es9p_status_reason_code(status),
+                           .message = es9p_status_message(status)};
 }
 
 static aw_err backend_load_type(db_connection *db, backend_row *row)
@@ -124,6 +211,16 @@ static aw_err backend_find_order(void *userdata, const char *matching_id, const 
         return err;
     int64_t limit = b->confirmation_code_limit > 0 ? b->confirmation_code_limit
                                                    : SMDP_BACKEND_DEFAULT_CC_LIMIT;
+    /* SGP.22 5.6.3: an order that expired before the eUICC came */
+    bool expired = false;
+    err = smdp_es2p_expire_order(b->db, row.iccid, db_clock_ms(), &expired);
+    if (err != AW_OK)
+        return err;
+    if (expired) {
+        smdp_notifier_wake(b->notifier); /* the expiry queued point 1 */
+        *status = ES9P_STATUS_DOWNLOAD_ORDER_EXPIRED;
+        return AW_OK;
+    }
     /* SGP.22 5.6.3: an order linked to an EID serves that eUICC only */
     if (info.eid[0] != '\0' && strcmp(info.eid, eid) != 0)
         *status = ES9P_STATUS_EID_MISMATCH;
@@ -136,8 +233,12 @@ static aw_err backend_find_order(void *userdata, const char *matching_id, const 
         *status = ES9P_STATUS_CONFIRMATION_CODE_RETRIES_EXCEEDED;
     else
         *status = ES9P_STATUS_OK;
-    if (*status != ES9P_STATUS_OK)
-        return AW_OK;
+    if (*status != ES9P_STATUS_OK) {
+        /* SGP.22 5.3.5 point 1: the operator learns why its order was refused */
+        smdp_progress progress = backend_failure(SMDP_NOTIFY_POINT_ELIGIBILITY, *status);
+        progress.eid = eid;
+        return backend_progress(b, row.iccid, NULL, 0, info.state, NULL, &progress);
+    }
 
     memcpy(row.profile_type, info.profile_type, sizeof(row.profile_type));
     err = backend_load_type(b->db, &row);
@@ -183,9 +284,17 @@ static aw_err backend_confirmation_code_failed(void *userdata, const char *order
     if (err != AW_OK)
         return err;
     if (attempts >= limit) {
+        static const smdp_state from[] = {SMDP_STATE_RELEASED, SMDP_STATE_DOWNLOADED};
         *status = ES9P_STATUS_CONFIRMATION_CODE_RETRIES_EXCEEDED;
-        return smdp_inventory_mark_error(b->db, order_id, "confirmation code retries exceeded",
-                                         db_clock_ms());
+        smdp_progress progress =
+            backend_failure(SMDP_NOTIFY_POINT_CONFIRMATION_FAILURE, *status);
+        /* at once, like the attempt count above (smdp_backend.deferred) */
+        smdp_backend_changes *deferred = b->deferred;
+        b->deferred = NULL;
+        err = backend_progress(b, order_id, from, 2, SMDP_STATE_ERROR,
+                               "confirmation code retries exceeded", &progress);
+        b->deferred = deferred;
+        return err;
     }
     *status = ES9P_STATUS_CONFIRMATION_CODE_REFUSED;
     return AW_OK;
@@ -261,9 +370,14 @@ static aw_err backend_bind_profile(void *userdata, const es9p_bind_request *requ
         .profile_len = package_len,
     };
     err = smdp_bpp_build(&bind, bpp, bpp_len);
-    if (err == AW_OK && info.state == SMDP_STATE_RELEASED)
-        err = smdp_inventory_mark_downloaded(b->db, info.iccid, "bound profile package sent",
-                                             db_clock_ms());
+    if (err == AW_OK && info.state == SMDP_STATE_RELEASED) {
+        /* SGP.22 5.3.5 point 3, on the first binding of the order */
+        static const smdp_state from[] = {SMDP_STATE_RELEASED};
+        smdp_progress progress = {.point = SMDP_NOTIFY_POINT_BPP_DOWNLOAD,
+                                  .eid = request->eid};
+        err = backend_progress(b, info.iccid, from, 1, SMDP_STATE_DOWNLOADED,
+                               "bound profile package sent", &progress);
+    }
     if (err == AW_OK) {
         *status = ES9P_STATUS_OK;
     } else {
@@ -278,15 +392,28 @@ cleanup:
     return err;
 }
 
-/* SGP.22 5.6.4: the ProfileInstallationResult ends the download order. */
+/* SGP.22 5.6.4: the ProfileInstallationResult ends the download order;
+ * the operator gets point 4 with the signed result data (5.3.5). */
 static aw_err backend_installation_result(void *userdata, const es9p_installation_report *report)
 {
     smdp_backend *b = userdata;
-    int64_t now_ms = db_clock_ms();
-    return report->success
-               ? smdp_inventory_mark_installed(b->db, report->order_id, "installed", now_ms)
-               : smdp_inventory_mark_error(b->db, report->order_id, "installation failed",
-                                           now_ms);
+    static const smdp_state downloaded[] = {SMDP_STATE_DOWNLOADED};
+    static const smdp_state pending[] = {SMDP_STATE_RELEASED, SMDP_STATE_DOWNLOADED};
+    smdp_progress progress = {.point = SMDP_NOTIFY_POINT_BPP_INSTALLATION, .eid = report->eid};
+    if (report->result != NULL) {
+        progress.result_data = report->result->data.raw.ptr;
+        progress.result_data_len = report->result->data.raw.len;
+    }
+    if (report->success)
+        return backend_progress(b, report->order_id, downloaded, 1, SMDP_STATE_INSTALLED,
+                                "installed", &progress);
+    /* the eUICC's errorResult is in resultData; the status says "failed" in
+     * the Bound Profile Package / Execution Error terms of SGP.22 */
+    progress.subject_code = "8.2.10";
+    progress.reason_code = "4.2";
+    progress.message = "Profile installation failed on the eUICC";
+    return backend_progress(b, report->order_id, pending, 2, SMDP_STATE_ERROR,
+                            "installation failed", &progress);
 }
 
 /* SGP.22 5.6.4: enable/disable/delete notifications change nothing here. */
@@ -300,14 +427,38 @@ static aw_err backend_other_notification(void *userdata, const char *eid,
 }
 
 /* SGP.22 3.5 / 5.6.5: postponed (1) and timeout (2) keep the order for a
- * later attempt; every other reason terminates it. */
+ * later attempt; every other reason terminates it, and the operator learns
+ * the reason as the subject/reason code SGP.22 gives each CancelSession
+ * reason (source: the ES2+ code map cited in es2p.h: endUserRejection(0)
+ * 8.8.5 / 3.8, pprNotAllowed(3) 8.2.8 / 1.2, metadataMismatch(4) 8.2.9 /
+ * 3.11, loadBppExecutionError(5) 8.2.10 / 4.2, undefinedReason(127) and
+ * others 8 / 4.2). loadBppExecutionError happens while installing: point
+ * 4; the others before the package is loaded: point 3. */
 static aw_err backend_session_cancelled(void *userdata, const char *order_id, int64_t reason)
 {
+    static const struct {
+        int64_t reason;
+        const char *subject;
+        const char *code;
+    } codes[] = {{0, "8.8.5", "3.8"}, {3, "8.2.8", "1.2"}, {4, "8.2.9", "3.11"},
+                 {5, "8.2.10", "4.2"}};
+    static const smdp_state from[] = {SMDP_STATE_RELEASED, SMDP_STATE_DOWNLOADED};
     smdp_backend *b = userdata;
     if (reason == 1 || reason == 2)
         return AW_OK;
-    return smdp_inventory_mark_error(b->db, order_id, "session cancelled by the eUICC",
-                                     db_clock_ms());
+    smdp_progress progress = {.point = reason == 5 ? SMDP_NOTIFY_POINT_BPP_INSTALLATION
+                                                   : SMDP_NOTIFY_POINT_BPP_DOWNLOAD,
+                              .subject_code = "8",
+                              .reason_code = "4.2",
+                              .message = "Session cancelled by the eUICC"};
+    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
+        if (codes[i].reason == reason) {
+            progress.subject_code = codes[i].subject;
+            progress.reason_code = codes[i].code;
+        }
+    }
+    return backend_progress(b, order_id, from, 2, SMDP_STATE_ERROR,
+                            "session cancelled by the eUICC", &progress);
 }
 
 es9p_backend smdp_backend_interface(smdp_backend *backend)

@@ -49,9 +49,9 @@ static aw_err check_request(const smdp_bpp_request *r)
 static aw_err check_dp_pb(const smdp_bpp_request *r)
 {
     aw_pki_role role;
-    crypto_key *certificate_key = NULL;
+    aw_pki_curve curve;
     uint8_t own[CRYPTO_POINT_SIZE];
-    uint8_t certified[CRYPTO_POINT_SIZE];
+    uint8_t certified[AW_PKI_POINT_SIZE];
     if (!crypto_key_is_private(r->dp_pb_key))
         return AW_ERR_CRYPTO_KEY;
     aw_err err = pki_certificate_get_role(r->dp_pb_certificate, &role);
@@ -59,22 +59,18 @@ static aw_err check_dp_pb(const smdp_bpp_request *r)
         err = AW_ERR_PKI_POLICY;
     if (err != AW_OK)
         return err;
-    aw_slice der = pki_certificate_der(r->dp_pb_certificate);
-    err = crypto_key_from_certificate(der.ptr, der.len, &certificate_key);
-    if (err != AW_OK)
-        goto cleanup;
-    if (crypto_key_curve(certificate_key) != crypto_key_curve(r->dp_pb_key)) {
-        err = AW_ERR_CRYPTO_CURVE;
-        goto cleanup;
-    }
+    /* the key as decoded with the certificate: no second decoding per
+     * package */
+    if (pki_certificate_get_public_point(r->dp_pb_certificate, &curve, certified) != AW_OK)
+        return AW_ERR_CRYPTO_CURVE;
+    crypto_curve certified_curve = curve == AW_PKI_CURVE_NIST_P256
+                                       ? CRYPTO_CURVE_NIST_P256
+                                       : CRYPTO_CURVE_BRAINPOOL_P256R1;
+    if (certified_curve != crypto_key_curve(r->dp_pb_key))
+        return AW_ERR_CRYPTO_CURVE;
     err = crypto_key_export_point(r->dp_pb_key, own);
-    if (err == AW_OK)
-        err = crypto_key_export_point(certificate_key, certified);
     if (err == AW_OK && memcmp(own, certified, sizeof(own)) != 0)
         err = AW_ERR_SMDP_KEY_MISMATCH;
-
-cleanup:
-    crypto_key_free(certificate_key);
     return err;
 }
 

@@ -1,7 +1,8 @@
 /* airwrite SM-DP+: ES2+ DownloadOrder, ConfirmOrder, CancelOrder and
- * ReleaseProfile (SGP.22 5.3.1 - 5.3.4) over the profile inventory, and the
+ * ReleaseProfile (SGP.22 5.3.1 - 5.3.4) over the profile inventory, with
+ * the calling operator and the expiry of each order (es2p_order.c), and the
  * confirmation code check the ES9+ side needs (SGP.22 5.6.2). See es2p.h
- * for the error code table. */
+ * for the rules and the error code table. */
 #include "smdp/es2p.h"
 
 #include <stdio.h>
@@ -10,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "core/crypto.h"
+#include "smdp/es2p_order.h"
 #include "smdp/inventory_internal.h"
 
 /* ---- Results -------------------------------------------------------------- */
@@ -25,6 +27,42 @@ static void fail(smdp_es2p_result *r, const char *subject, const char *reason, c
 static void succeed(smdp_es2p_result *r)
 {
     *r = (smdp_es2p_result){.success = true};
+}
+
+static bool caller_text_ok(const char *text)
+{
+    if (text == NULL)
+        return false;
+    size_t n = strnlen(text, SMDP_ES2P_CALLER_MAX + 1);
+    return n > 0 && n <= SMDP_ES2P_CALLER_MAX;
+}
+
+/* NULL (administrative) or both identities present and bounded. */
+static bool caller_ok(const smdp_es2p_caller *caller)
+{
+    return caller == NULL || (caller_text_ok(caller->subject) &&
+                              caller_text_ok(caller->requester_id));
+}
+
+/* Inside the transaction, for a function on an existing order: refuse an
+ * operator that did not place it (8.2.1 / 1.2), then terminate the order
+ * if it is past its expiry. *refused true when r was set to a failure;
+ * *expired whether the order has expired. */
+static aw_err order_gate(db_connection *db, const char *iccid, const smdp_es2p_caller *caller,
+                         int64_t now_ms, smdp_es2p_result *r, bool *refused, bool *expired)
+{
+    es2p_order_row row;
+    *refused = false;
+    *expired = false;
+    aw_err err = es2p_order_read(db, iccid, &row);
+    if (err != AW_OK)
+        return err;
+    if (!es2p_order_caller_allowed(&row, caller)) {
+        fail(r, "8.2.1", "1.2", "Profile ICCID not allowed: the order belongs to another operator");
+        *refused = true;
+        return AW_OK;
+    }
+    return es2p_order_expire_if_due(db, iccid, &row, now_ms, expired);
 }
 
 /* ---- Formats ---------------------------------------------------------------- */
@@ -154,7 +192,7 @@ static aw_err download_run(db_connection *db, void *arg)
         if (err != AW_OK)
             return err;
         if (!found) {
-            fail(job->result, "8.2.5", "4.8", "Profile Type stock depleted");
+            fail(job->result, "8.2.5", "3.7", "No more Profile available for the Profile Type");
             return AW_OK;
         }
     }
@@ -166,6 +204,11 @@ static aw_err download_run(db_connection *db, void *arg)
         db_param p[] = {DB_PARAM_TEXT(req->eid), DB_PARAM_TEXT(iccid)};
         err = db_execute(db, "UPDATE smdp_profiles SET eid = ? WHERE iccid = ?", p, 2, NULL);
     }
+    /* SGP.22 5.3.1: the order answers to the operator that placed it */
+    if (err == AW_OK && (req->caller != NULL || req->lifetime_ms > 0))
+        err = es2p_order_record(db, iccid, req->caller,
+                                req->lifetime_ms > 0 ? job->now_ms + req->lifetime_ms : 0,
+                                job->now_ms);
     if (err == AW_OK)
         memcpy(job->iccid_out, iccid, strlen(iccid) + 1);
     return err;
@@ -180,7 +223,8 @@ aw_err smdp_es2p_download_order(db_connection *db, const smdp_download_order *re
     if (result != NULL)
         *result = (smdp_es2p_result){0};
     if (db == NULL || request == NULL || iccid_out == NULL || result == NULL ||
-        (request->iccid == NULL && request->profile_type == NULL))
+        (request->iccid == NULL && request->profile_type == NULL) ||
+        !caller_ok(request->caller) || request->lifetime_ms < 0)
         return AW_ERR_ARGUMENT;
     if (request->eid != NULL && !smdp_es2p_eid_ok(request->eid)) {
         fail(result, "8.1.1", "2.1", "EID invalid");
@@ -220,6 +264,14 @@ static aw_err confirm_run(db_connection *db, void *arg)
     }
     if (err != AW_OK)
         return err;
+    bool refused, expired;
+    err = order_gate(db, req->iccid, req->caller, job->now_ms, job->result, &refused, &expired);
+    if (err != AW_OK || refused)
+        return err;
+    if (expired) {
+        fail(job->result, "8.8.5", "4.10", "The Download order has expired");
+        return AW_OK;
+    }
     if (info.state != SMDP_STATE_ALLOCATED && info.state != SMDP_STATE_LINKED) {
         fail(job->result, "8.2.1", "3.5", "Profile ICCID not in an allocated or linked state");
         return AW_OK;
@@ -276,7 +328,7 @@ aw_err smdp_es2p_confirm_order(db_connection *db, const smdp_confirm_order *requ
     if (result != NULL)
         *result = (smdp_es2p_result){0};
     if (db == NULL || request == NULL || request->iccid == NULL || matching_id_out == NULL ||
-        result == NULL)
+        result == NULL || !caller_ok(request->caller))
         return AW_ERR_ARGUMENT;
     if (request->eid != NULL && !smdp_es2p_eid_ok(request->eid)) {
         fail(result, "8.1.1", "2.1", "EID invalid");
@@ -326,6 +378,7 @@ aw_err smdp_es2p_confirm_order(db_connection *db, const smdp_confirm_order *requ
 /* ---- CancelOrder (SGP.22 5.3.3) and ReleaseProfile (5.3.4) ------------------ */
 
 typedef struct cancel_job {
+    const smdp_es2p_caller *caller;
     const char *iccid;
     const char *eid;
     const char *matching_id;
@@ -347,6 +400,18 @@ static aw_err cancel_run(db_connection *db, void *arg)
         fail(job->result, "8.2.1", "3.9", "Profile ICCID unknown");
         return AW_OK;
     }
+    if (err != AW_OK)
+        return err;
+    bool refused, expired;
+    err = order_gate(db, job->iccid, job->caller, job->now_ms, job->result, &refused, &expired);
+    if (err != AW_OK || refused)
+        return err;
+    if (expired && job->release) {
+        fail(job->result, "8.8.5", "4.10", "The Download order has expired");
+        return AW_OK;
+    }
+    if (expired) /* the expiry just moved it to error, which may be cancelled */
+        err = smdp_inventory_read_state(db, job->iccid, &info.state);
     if (err != AW_OK)
         return err;
     if (job->release) {
@@ -388,6 +453,8 @@ static aw_err cancel_run(db_connection *db, void *arg)
                          "UPDATE smdp_profiles SET eid = NULL, matching_id = NULL, "
                          "cc_hash = NULL, cc_attempts = 0 WHERE iccid = ?",
                          p, 1, NULL);
+    if (err == AW_OK)
+        err = es2p_order_forget(db, job->iccid);
     return err;
 }
 
@@ -395,16 +462,25 @@ aw_err smdp_es2p_cancel_order(db_connection *db, const char *iccid, const char *
                               const char *matching_id, smdp_final_status final_status,
                               int64_t now_ms, smdp_es2p_result *result)
 {
+    return smdp_es2p_cancel_order_by(db, NULL, iccid, eid, matching_id, final_status, now_ms,
+                                     result);
+}
+
+aw_err smdp_es2p_cancel_order_by(db_connection *db, const smdp_es2p_caller *caller,
+                                 const char *iccid, const char *eid, const char *matching_id,
+                                 smdp_final_status final_status, int64_t now_ms,
+                                 smdp_es2p_result *result)
+{
     if (result != NULL)
         *result = (smdp_es2p_result){0};
-    if (db == NULL || iccid == NULL || result == NULL ||
+    if (db == NULL || iccid == NULL || result == NULL || !caller_ok(caller) ||
         (final_status != SMDP_FINAL_AVAILABLE && final_status != SMDP_FINAL_UNAVAILABLE))
         return AW_ERR_ARGUMENT;
     if (eid != NULL && !smdp_es2p_eid_ok(eid)) {
         fail(result, "8.1.1", "2.1", "EID invalid");
         return AW_OK;
     }
-    cancel_job job = {iccid, eid, matching_id, final_status, false, now_ms, result};
+    cancel_job job = {caller, iccid, eid, matching_id, final_status, false, now_ms, result};
     aw_err err = db_transaction_run(db, cancel_run, &job, NULL);
     if (err != AW_OK)
         *result = (smdp_es2p_result){0};
@@ -414,11 +490,17 @@ aw_err smdp_es2p_cancel_order(db_connection *db, const char *iccid, const char *
 aw_err smdp_es2p_release_profile(db_connection *db, const char *iccid, int64_t now_ms,
                                  smdp_es2p_result *result)
 {
+    return smdp_es2p_release_profile_by(db, NULL, iccid, now_ms, result);
+}
+
+aw_err smdp_es2p_release_profile_by(db_connection *db, const smdp_es2p_caller *caller,
+                                    const char *iccid, int64_t now_ms, smdp_es2p_result *result)
+{
     if (result != NULL)
         *result = (smdp_es2p_result){0};
-    if (db == NULL || iccid == NULL || result == NULL)
+    if (db == NULL || iccid == NULL || result == NULL || !caller_ok(caller))
         return AW_ERR_ARGUMENT;
-    cancel_job job = {iccid, NULL, NULL, SMDP_FINAL_AVAILABLE, true, now_ms, result};
+    cancel_job job = {caller, iccid, NULL, NULL, SMDP_FINAL_AVAILABLE, true, now_ms, result};
     aw_err err = db_transaction_run(db, cancel_run, &job, NULL);
     if (err != AW_OK)
         *result = (smdp_es2p_result){0};

@@ -56,6 +56,9 @@ typedef struct es2p_json_request {
     es9p_status status;
     const char *element;
     smdp_es2p_result result;
+    const es2p_json_context *context;
+    smdp_es2p_caller caller_storage;
+    const smdp_es2p_caller *caller; /* NULL: administrative */
 } es2p_json_request;
 
 static bool es2p_json_fail(es2p_json_request *req, es9p_status status, const char *element)
@@ -98,6 +101,15 @@ static bool es2p_json_check_request_header(es2p_json_request *req)
         if (!json_is_string(value) || json_string_length(value) > ES2P_JSON_FIELD_MAX)
             return es2p_json_fail(req, ES9P_STATUS_INVALID_ELEMENT, names[i]);
     }
+    if (req->context->caller_subject == NULL)
+        return true;
+    /* the operator: its certificate and the requester it names (es2p.h) */
+    const char *requester = json_string_value(json_object_get(header, names[0]));
+    if (requester[0] == '\0' || strlen(requester) > SMDP_ES2P_CALLER_MAX)
+        return es2p_json_fail(req, ES9P_STATUS_INVALID_ELEMENT, names[0]);
+    req->caller_storage = (smdp_es2p_caller){.subject = req->context->caller_subject,
+                                             .requester_id = requester};
+    req->caller = &req->caller_storage;
     return true;
 }
 
@@ -108,15 +120,15 @@ static bool es2p_json_put_string(json_t *object, const char *name, const char *t
 
 /* ---- Functions ---------------------------------------------------------- */
 
-typedef aw_err (*es2p_json_handler)(db_connection *db, const char *smdp_address,
-                                    es2p_json_request *req, int64_t now_ms, json_t *out);
+typedef aw_err (*es2p_json_handler)(db_connection *db, es2p_json_request *req, int64_t now_ms,
+                                    json_t *out);
 
 /* SGP.22 6.5.2.1: {eid?, iccid?, profileType?} -> {iccid} */
-static aw_err es2p_json_download_order(db_connection *db, const char *smdp_address,
-                                       es2p_json_request *req, int64_t now_ms, json_t *out)
+static aw_err es2p_json_download_order(db_connection *db, es2p_json_request *req,
+                                       int64_t now_ms, json_t *out)
 {
-    (void)smdp_address;
-    smdp_download_order order;
+    smdp_download_order order = {.caller = req->caller,
+                                 .lifetime_ms = req->context->order_lifetime_ms};
     char iccid[SAIP_ICCID_TEXT];
     if (!es2p_json_get_string(req, "eid", ES2P_JSON_FIELD_MAX, false, &order.eid) ||
         !es2p_json_get_string(req, "iccid", ES2P_JSON_FIELD_MAX, false, &order.iccid) ||
@@ -138,10 +150,11 @@ static aw_err es2p_json_download_order(db_connection *db, const char *smdp_addre
  * releaseFlag} -> {eid?, matchingId, smdpAddress?}. A matchingId absent from
  * the request is generated. Registration at an SM-DS (smdsAddress) is not
  * offered by this SM-DP+: the field is checked for its form only. */
-static aw_err es2p_json_confirm_order(db_connection *db, const char *smdp_address,
-                                      es2p_json_request *req, int64_t now_ms, json_t *out)
+static aw_err es2p_json_confirm_order(db_connection *db, es2p_json_request *req, int64_t now_ms,
+                                      json_t *out)
 {
-    smdp_confirm_order order;
+    const char *smdp_address = req->context->smdp_address;
+    smdp_confirm_order order = {.caller = req->caller};
     const char *smds_address;
     char matching_id[SMDP_MATCHING_ID_MAX + 1];
     if (!es2p_json_get_string(req, "iccid", ES2P_JSON_FIELD_MAX, true, &order.iccid) ||
@@ -173,10 +186,9 @@ static aw_err es2p_json_confirm_order(db_connection *db, const char *smdp_addres
 }
 
 /* SGP.22 6.5.2.3: {iccid, eid?, matchingId?, finalProfileStatusIndicator} */
-static aw_err es2p_json_cancel_order(db_connection *db, const char *smdp_address,
-                                     es2p_json_request *req, int64_t now_ms, json_t *out)
+static aw_err es2p_json_cancel_order(db_connection *db, es2p_json_request *req, int64_t now_ms,
+                                     json_t *out)
 {
-    (void)smdp_address;
     (void)out;
     const char *iccid, *eid, *matching_id, *indicator;
     if (!es2p_json_get_string(req, "iccid", ES2P_JSON_FIELD_MAX, true, &iccid) ||
@@ -194,20 +206,19 @@ static aw_err es2p_json_cancel_order(db_connection *db, const char *smdp_address
         es2p_json_fail(req, ES9P_STATUS_INVALID_ELEMENT, "finalProfileStatusIndicator");
         return AW_OK;
     }
-    return smdp_es2p_cancel_order(db, iccid, eid, matching_id, final_status, now_ms,
-                                  &req->result);
+    return smdp_es2p_cancel_order_by(db, req->caller, iccid, eid, matching_id, final_status,
+                                     now_ms, &req->result);
 }
 
 /* SGP.22 6.5.2.4: {iccid} */
-static aw_err es2p_json_release_profile(db_connection *db, const char *smdp_address,
-                                        es2p_json_request *req, int64_t now_ms, json_t *out)
+static aw_err es2p_json_release_profile(db_connection *db, es2p_json_request *req,
+                                        int64_t now_ms, json_t *out)
 {
-    (void)smdp_address;
     (void)out;
     const char *iccid;
     if (!es2p_json_get_string(req, "iccid", ES2P_JSON_FIELD_MAX, true, &iccid))
         return AW_OK;
-    return smdp_es2p_release_profile(db, iccid, now_ms, &req->result);
+    return smdp_es2p_release_profile_by(db, req->caller, iccid, now_ms, &req->result);
 }
 
 static es2p_json_handler es2p_json_handler_of(es2p_function function)
@@ -256,6 +267,24 @@ static bool es2p_json_put_status(json_t *out, const es2p_json_request *req)
            es2p_json_put_string(code, "message", req->result.message);
 }
 
+/* What es2p_json_put_status wrote, for the caller (es9p_json_outcome). */
+static void es2p_json_report(const es2p_json_request *req, es9p_json_outcome *outcome)
+{
+    memset(outcome, 0, sizeof(*outcome));
+    if (req->status == ES9P_STATUS_OK && req->result.success) {
+        outcome->status = "Executed-Success";
+        return;
+    }
+    outcome->status = "Failed";
+    if (req->status != ES9P_STATUS_OK) {
+        outcome->subject_code = es9p_status_subject_code(req->status);
+        outcome->reason_code = es9p_status_reason_code(req->status);
+    } else {
+        outcome->subject_code = req->result.subject_code;
+        outcome->reason_code = req->result.reason_code;
+    }
+}
+
 /* Check the protocol version and parse the body into req->root. */
 static bool es2p_json_read(const char *admin_protocol, const uint8_t *body, size_t body_len,
                            es2p_json_request *req)
@@ -278,23 +307,33 @@ aw_err es2p_json_handle(db_connection *db, const char *smdp_address, const char 
                         const char *admin_protocol, const uint8_t *body, size_t body_len,
                         int64_t now_ms, es9p_json_response *response)
 {
+    es2p_json_context context = {.smdp_address = smdp_address};
+    return es2p_json_handle_for(db, &context, path, admin_protocol, body, body_len, now_ms,
+                                response);
+}
+
+aw_err es2p_json_handle_for(db_connection *db, const es2p_json_context *context,
+                            const char *path, const char *admin_protocol, const uint8_t *body,
+                            size_t body_len, int64_t now_ms, es9p_json_response *response)
+{
     if (response == NULL)
         return AW_ERR_ARGUMENT;
     memset(response, 0, sizeof(*response));
-    if (db == NULL || (body == NULL && body_len != 0))
+    if (db == NULL || context == NULL || (body == NULL && body_len != 0))
         return AW_ERR_ARGUMENT;
     es2p_function function = es2p_json_function_from_path(path);
     if (function == ES2P_FUNCTION_UNKNOWN) {
         response->http_status = 404;
         return AW_OK;
     }
-    es2p_json_request req = {.status = ES9P_STATUS_OK, .result = {.success = true}};
+    es2p_json_request req = {.status = ES9P_STATUS_OK, .result = {.success = true},
+                             .context = context};
     json_t *out = json_object();
     if (out == NULL)
         return AW_ERR_NOMEM;
     aw_err err = AW_OK;
     if (es2p_json_read(admin_protocol, body, body_len, &req))
-        err = es2p_json_handler_of(function)(db, smdp_address, &req, now_ms, out);
+        err = es2p_json_handler_of(function)(db, &req, now_ms, out);
     json_decref(req.root);
     if (err != AW_OK)
         es2p_json_fail(&req, ES9P_STATUS_EXECUTION_ERROR, NULL);
@@ -308,6 +347,7 @@ aw_err es2p_json_handle(db_connection *db, const char *smdp_address, const char 
         goto cleanup;
     response->body_len = strlen(response->body);
     response->http_status = 200;
+    es2p_json_report(&req, &response->outcome);
     err = AW_OK;
 cleanup:
     json_decref(out);

@@ -35,12 +35,27 @@ es2p_function es2p_json_function_from_path(const char *path);
 /* The path of a function; NULL for ES2P_FUNCTION_UNKNOWN. */
 const char *es2p_json_function_path(es2p_function function);
 
-/* Handle one ES2+ request on db. smdp_address is returned as smdpAddress by
- * ConfirmOrder (NULL: not returned). admin_protocol is the X-Admin-Protocol
+/* Who calls and how orders are placed (es2p.h). */
+typedef struct es2p_json_context {
+    const char *smdp_address;   /* returned as smdpAddress by ConfirmOrder; NULL: not returned */
+    /* The verified client certificate subject of the operator (mutual TLS):
+     * with header.functionRequesterIdentifier it is the smdp_es2p_caller
+     * the order functions see. NULL: an administrative caller. */
+    const char *caller_subject;
+    int64_t order_lifetime_ms;  /* DownloadOrder: expiry after this; 0: never */
+} es2p_json_context;
+
+/* Handle one ES2+ request on db. admin_protocol is the X-Admin-Protocol
  * header (NULL when absent). The response is always 200 with a JSON body,
  * 404 without one for an unknown path. AW_OK whenever a response was
  * produced, "Failed" ones included; AW_ERR_NOMEM when not even that was
- * possible; AW_ERR_ARGUMENT for NULL db/response. */
+ * possible; AW_ERR_ARGUMENT for NULL db/context/response. */
+aw_err es2p_json_handle_for(db_connection *db, const es2p_json_context *context,
+                            const char *path, const char *admin_protocol, const uint8_t *body,
+                            size_t body_len, int64_t now_ms, es9p_json_response *response);
+
+/* The same for an administrative caller with orders that never expire:
+ * smdp_address as in es2p_json_context. */
 aw_err es2p_json_handle(db_connection *db, const char *smdp_address, const char *path,
                         const char *admin_protocol, const uint8_t *body, size_t body_len,
                         int64_t now_ms, es9p_json_response *response);

@@ -44,15 +44,21 @@ aw_err es9p_session_load(const es9p_server *server, aw_slice transaction_id, tim
     return err;
 }
 
-aw_err es9p_verify_signature_with_certificate(aw_slice certificate, aw_slice part1,
-                                              aw_slice part2, aw_slice signature, bool *valid)
+aw_err es9p_verify_euicc_signature(const es9p_euicc_key *key, aw_slice part1, aw_slice part2,
+                                   aw_slice signature, bool *valid)
 {
     *valid = false;
-    crypto_key *key = NULL;
+    crypto_key *public_key = NULL;
     uint8_t *data = NULL;
     aw_err err = AW_OK;
-    if (crypto_key_from_certificate(certificate.ptr, certificate.len, &key) != AW_OK)
+    if (key->curve == 0 ||
+        crypto_key_from_point(key->curve, key->point, CRYPTO_POINT_SIZE, &public_key) != AW_OK)
         goto cleanup; /* no usable key: the signature cannot be valid */
+    if (part2.len == 0) { /* one part: verified where it lies */
+        *valid = crypto_verify_ecdsa(public_key, part1.ptr, part1.len, signature.ptr,
+                                     signature.len) == AW_OK;
+        goto cleanup;
+    }
     data = malloc(part1.len + part2.len + 1);
     if (data == NULL) {
         err = AW_ERR_NOMEM;
@@ -62,19 +68,38 @@ aw_err es9p_verify_signature_with_certificate(aw_slice certificate, aw_slice par
         memcpy(data, part1.ptr, part1.len);
     if (part2.len != 0)
         memcpy(data + part1.len, part2.ptr, part2.len);
-    *valid = crypto_verify_ecdsa(key, data, part1.len + part2.len, signature.ptr,
+    *valid = crypto_verify_ecdsa(public_key, data, part1.len + part2.len, signature.ptr,
                                  signature.len) == AW_OK;
 cleanup:
     free(data);
-    crypto_key_free(key);
+    crypto_key_free(public_key);
     return err;
 }
 
-aw_err es9p_verify_euicc_signature(const es9p_session *session, aw_slice part1, aw_slice part2,
-                                   aw_slice signature, bool *valid)
+/* PK.EUICC.ECDSA of a parsed certificate (a curve of SGP.22 2.6.5). */
+static aw_err es9p_euicc_key_from_parsed(const pki_certificate *certificate, es9p_euicc_key *out)
 {
-    aw_slice certificate = {session->euicc_certificate, session->euicc_certificate_len};
-    return es9p_verify_signature_with_certificate(certificate, part1, part2, signature, valid);
+    aw_pki_curve curve;
+    memset(out, 0, sizeof(*out));
+    aw_err err = pki_certificate_get_public_point(certificate, &curve, out->point);
+    if (err != AW_OK)
+        return err;
+    out->curve = curve == AW_PKI_CURVE_NIST_P256 ? CRYPTO_CURVE_NIST_P256
+                                                 : CRYPTO_CURVE_BRAINPOOL_P256R1;
+    return AW_OK;
+}
+
+aw_err es9p_euicc_key_from_certificate(aw_slice der, es9p_euicc_key *out)
+{
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(out, 0, sizeof(*out));
+    pki_certificate *certificate = NULL;
+    aw_err err = pki_certificate_parse(der.ptr, der.len, &certificate);
+    if (err == AW_OK)
+        err = es9p_euicc_key_from_parsed(certificate, out);
+    pki_certificate_free(certificate);
+    return err;
 }
 
 /* Case-insensitive comparison of the received SM-DP+ address with our own
@@ -245,57 +270,73 @@ static es9p_status es9p_certificate_status(aw_err err, es9p_status expired, es9p
     return err == AW_ERR_PKI_EXPIRED ? expired : invalid;
 }
 
-aw_err es9p_verify_euicc_chain(const es9p_server *server, aw_slice eum_der, aw_slice euicc_der,
-                               time_t now, char eid[AW_PKI_EID_DIGITS + 1], es9p_status *status)
+/* Why a chain that pki_verify_euicc_chain refused fails, as SGP.22 5.6.3
+ * names it: each certificate's own checks first (EUM, then eUICC and its
+ * link to the EUM), then the link to a CI (chain_err). */
+static es9p_status es9p_chain_status(const pki_certificate *eum, const pki_certificate *euicc,
+                                     time_t now, aw_err chain_err)
 {
-    pki_certificate *eum = NULL, *euicc = NULL;
-    aw_err err = AW_OK;
-    if (pki_certificate_parse(eum_der.ptr, eum_der.len, &eum) != AW_OK) {
+    aw_err check = pki_check_role(eum, AW_PKI_ROLE_EUM, now);
+    if (check != AW_OK)
+        return es9p_certificate_status(check, ES9P_STATUS_EUM_CERTIFICATE_EXPIRED,
+                                       ES9P_STATUS_EUM_CERTIFICATE_INVALID);
+    check = pki_check_role(euicc, AW_PKI_ROLE_EUICC, now);
+    if (check == AW_OK)
+        check = pki_check_issued_by(euicc, eum);
+    if (check != AW_OK)
+        return es9p_certificate_status(check, ES9P_STATUS_EUICC_CERTIFICATE_EXPIRED,
+                                       ES9P_STATUS_EUICC_CERTIFICATE_INVALID);
+    if (chain_err == AW_ERR_PKI_UNKNOWN_CI || chain_err == AW_ERR_PKI_CI_NOT_ALLOWED)
+        return ES9P_STATUS_CI_UNKNOWN;
+    if (chain_err == AW_ERR_PKI_NAME_CONSTRAINTS || chain_err == AW_ERR_PKI_EID ||
+        chain_err == AW_ERR_PKI_EID_FORMAT)
+        return ES9P_STATUS_EUICC_CERTIFICATE_INVALID;
+    /* both certificates passed their own checks: what is left is the EUM's
+     * link to the CI */
+    return ES9P_STATUS_EUM_CERTIFICATE_INVALID;
+}
+
+aw_err es9p_verify_euicc_chain(const es9p_server *server, aw_slice eum_der, aw_slice euicc_der,
+                               time_t now, char eid[AW_PKI_EID_DIGITS + 1], es9p_euicc_key *key,
+                               es9p_status *status)
+{
+    pki_certificate *parsed_eum = NULL, *euicc = NULL;
+    const pki_certificate *eum = NULL;
+    memset(key, 0, sizeof(*key));
+    aw_err parsed = server->eum_cache != NULL
+                        ? es9p_certificate_cache_get(server->eum_cache, eum_der, &eum)
+                        : pki_certificate_parse(eum_der.ptr, eum_der.len, &parsed_eum);
+    if (parsed == AW_ERR_NOMEM)
+        return AW_ERR_NOMEM;
+    if (parsed != AW_OK) {
         *status = ES9P_STATUS_EUM_CERTIFICATE_INVALID;
         goto cleanup;
     }
+    if (parsed_eum != NULL)
+        eum = parsed_eum;
     if (pki_certificate_parse(euicc_der.ptr, euicc_der.len, &euicc) != AW_OK) {
         *status = ES9P_STATUS_EUICC_CERTIFICATE_INVALID;
         goto cleanup;
     }
-    aw_err check = pki_check_role(eum, AW_PKI_ROLE_EUM, now);
-    if (check != AW_OK) {
-        *status = es9p_certificate_status(check, ES9P_STATUS_EUM_CERTIFICATE_EXPIRED,
-                                          ES9P_STATUS_EUM_CERTIFICATE_INVALID);
-        goto cleanup;
-    }
-    check = pki_check_role(euicc, AW_PKI_ROLE_EUICC, now);
-    if (check == AW_OK)
-        check = pki_check_issued_by(euicc, eum);
-    if (check != AW_OK) {
-        *status = es9p_certificate_status(check, ES9P_STATUS_EUICC_CERTIFICATE_EXPIRED,
-                                          ES9P_STATUS_EUICC_CERTIFICATE_INVALID);
-        goto cleanup;
-    }
+    /* The whole chain in one pass (each signature checked once); only a
+     * refused chain is examined again, for its status code. */
     pki_verify_options options = {.now = now};
     pki_verify_result result;
-    check = pki_verify_euicc_chain(server->trust_store, eum, euicc, &options, &result);
-    if (check == AW_ERR_PKI_UNKNOWN_CI || check == AW_ERR_PKI_CI_NOT_ALLOWED) {
-        *status = ES9P_STATUS_CI_UNKNOWN;
-        goto cleanup;
-    }
-    if (check == AW_ERR_PKI_NAME_CONSTRAINTS || check == AW_ERR_PKI_EID ||
-        check == AW_ERR_PKI_EID_FORMAT) {
-        *status = ES9P_STATUS_EUICC_CERTIFICATE_INVALID;
-        goto cleanup;
-    }
+    aw_err check = pki_verify_euicc_chain(server->trust_store, eum, euicc, &options, &result);
     if (check != AW_OK) {
-        /* both certificates passed their own checks: what is left is the
-         * EUM's link to the CI */
-        *status = ES9P_STATUS_EUM_CERTIFICATE_INVALID;
+        *status = es9p_chain_status(eum, euicc, now, check);
+        goto cleanup;
+    }
+    if (es9p_euicc_key_from_parsed(euicc, key) != AW_OK) {
+        *status = ES9P_STATUS_EUICC_CERTIFICATE_INVALID;
         goto cleanup;
     }
     memcpy(eid, result.eid, sizeof(result.eid));
     *status = ES9P_STATUS_OK;
 cleanup:
-    pki_certificate_free(eum);
+    pki_certificate_free(parsed_eum);
     pki_certificate_free(euicc);
-    return err;
+    return AW_OK;
 }
 
 void es9p_authenticate_client_response_clear(es9p_authenticate_client_response *response)
@@ -361,18 +402,13 @@ aw_err es9p_authenticate_client(const es9p_server *server,
 
     /* Verify CERT.EUM and CERT.EUICC (8.1.2, 8.1.3, 8.11.1). */
     err = es9p_verify_euicc_chain(server, ok->eum_certificate, ok->euicc_certificate, now,
-                                  session.eid, status);
+                                  session.eid, &session.euicc_key, status);
     if (err != AW_OK || *status != ES9P_STATUS_OK)
         goto cleanup;
-    if (ok->euicc_certificate.len > ES9P_CERTIFICATE_MAX) {
-        *status = ES9P_STATUS_EUICC_CERTIFICATE_INVALID;
-        goto cleanup;
-    }
 
     /* Verify euiccSignature1 over euiccSigned1 as received (8.1 / 6.1). */
-    err = es9p_verify_signature_with_certificate(ok->euicc_certificate, ok->euicc_signed1.raw,
-                                                 (aw_slice){NULL, 0}, ok->euicc_signature1,
-                                                 &valid);
+    err = es9p_verify_euicc_signature(&session.euicc_key, ok->euicc_signed1.raw,
+                                      (aw_slice){NULL, 0}, ok->euicc_signature1, &valid);
     if (err != AW_OK)
         goto cleanup;
     if (!valid) {
@@ -447,8 +483,6 @@ aw_err es9p_authenticate_client(const es9p_server *server,
     session.cc_required = order.cc_required;
     memcpy(session.confirmation_code_hash, order.confirmation_code_hash, CRYPTO_SHA256_SIZE);
     memcpy(session.smdp_signature2, response->smdp_signature2, CRYPTO_SIGNATURE_SIZE);
-    memcpy(session.euicc_certificate, ok->euicc_certificate.ptr, ok->euicc_certificate.len);
-    session.euicc_certificate_len = ok->euicc_certificate.len;
     err = server->store->put(server->store->userdata, &session, now);
     if (err != AW_OK)
         goto cleanup;

@@ -77,7 +77,7 @@ aw_err es9p_get_bound_profile_package(const es9p_server *server,
      * (tag 5F37 included, SGP.22 5.7.5), with PK.EUICC.ECDSA of the session. */
     uint8_t smdp_signature2_tlv[ES9P_SIGNATURE_TLV_SIZE];
     es9p_signature_tlv(session.smdp_signature2, smdp_signature2_tlv);
-    err = es9p_verify_euicc_signature(&session, pdr.ok.euicc_signed2.raw,
+    err = es9p_verify_euicc_signature(&session.euicc_key, pdr.ok.euicc_signed2.raw,
                                       (aw_slice){smdp_signature2_tlv, sizeof(smdp_signature2_tlv)},
                                       pdr.ok.euicc_signature2, &valid);
     if (err != AW_OK)
@@ -167,7 +167,7 @@ static aw_err es9p_handle_installation_result(const es9p_server *server, aw_slic
                             &session, status);
     if (err != AW_OK || *status != ES9P_STATUS_OK)
         goto cleanup;
-    err = es9p_verify_euicc_signature(&session, pir.data.raw, es9p_no_slice, pir.euicc_sign_pir,
+    err = es9p_verify_euicc_signature(&session.euicc_key, pir.data.raw, es9p_no_slice, pir.euicc_sign_pir,
                                       &valid);
     if (err != AW_OK)
         goto cleanup;
@@ -200,14 +200,14 @@ static aw_err es9p_handle_other_notification(const es9p_server *server,
                                              time_t now, es9p_status *status)
 {
     char eid[AW_PKI_EID_DIGITS + 1];
+    es9p_euicc_key key;
     bool valid = false;
     aw_err err = es9p_verify_euicc_chain(server, other->eum_certificate, other->euicc_certificate,
-                                         now, eid, status);
+                                         now, eid, &key, status);
     if (err != AW_OK || *status != ES9P_STATUS_OK)
         return err;
-    err = es9p_verify_signature_with_certificate(other->euicc_certificate,
-                                                 other->tbs_other_notification.raw, es9p_no_slice,
-                                                 other->euicc_notification_signature, &valid);
+    err = es9p_verify_euicc_signature(&key, other->tbs_other_notification.raw, es9p_no_slice,
+                                      other->euicc_notification_signature, &valid);
     if (err != AW_OK)
         return err;
     if (!valid) {
@@ -288,8 +288,8 @@ aw_err es9p_cancel_session(const es9p_server *server, const es9p_cancel_session_
     const sgp22_euicc_cancel_session_signed *signed_part = &csr.ok.euicc_cancel_session_signed;
     /* Verify euiccCancelSessionSignature with PK.EUICC.ECDSA of the session
      * (8.1 / 6.1); before AuthenticateClient there is no eUICC key. */
-    if (session.euicc_certificate_len != 0) {
-        err = es9p_verify_euicc_signature(&session, signed_part->raw, es9p_no_slice,
+    if (session.euicc_key.curve != 0) {
+        err = es9p_verify_euicc_signature(&session.euicc_key, signed_part->raw, es9p_no_slice,
                                           csr.ok.euicc_cancel_session_signature, &valid);
         if (err != AW_OK)
             goto cleanup;

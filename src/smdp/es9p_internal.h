@@ -18,21 +18,18 @@ void es9p_signature_tlv(const uint8_t signature[CRYPTO_SIGNATURE_SIZE],
 aw_err es9p_session_load(const es9p_server *server, aw_slice transaction_id, time_t now,
                          unsigned allowed_states, es9p_session *session, es9p_status *status);
 
-/* Verify an r||s signature by the session's eUICC (PK.EUICC.ECDSA from the
- * CERT.EUICC kept at AuthenticateClient) over part1 || part2. *valid is
- * false for a wrong or malformed signature. */
-aw_err es9p_verify_euicc_signature(const es9p_session *session, aw_slice part1, aw_slice part2,
+/* Verify an r||s signature by an eUICC (PK.EUICC.ECDSA, e.g. the session's
+ * key kept at AuthenticateClient) over part1 || part2. *valid is false for
+ * a wrong or malformed signature or no key. */
+aw_err es9p_verify_euicc_signature(const es9p_euicc_key *key, aw_slice part1, aw_slice part2,
                                    aw_slice signature, bool *valid);
 
-/* Same with the key of a certificate given as DER. */
-aw_err es9p_verify_signature_with_certificate(aw_slice certificate, aw_slice part1,
-                                              aw_slice part2, aw_slice signature, bool *valid);
-
 /* SGP.22 5.6.3: verify CERT.EUM and CERT.EUICC up to a CI of
- * server->trust_store, giving the EID. *status is OK or the failure
- * (8.1.2 / 6.1|6.3, 8.1.3 / 6.1|6.3, 8.11.1 / 3.9). */
+ * server->trust_store, giving the EID and PK.EUICC.ECDSA. *status is OK or
+ * the failure (8.1.2 / 6.1|6.3, 8.1.3 / 6.1|6.3, 8.11.1 / 3.9). */
 aw_err es9p_verify_euicc_chain(const es9p_server *server, aw_slice eum_der, aw_slice euicc_der,
-                               time_t now, char eid[AW_PKI_EID_DIGITS + 1], es9p_status *status);
+                               time_t now, char eid[AW_PKI_EID_DIGITS + 1], es9p_euicc_key *key,
+                               es9p_status *status);
 
 /* True when a slice equals the 16-byte transaction ID. */
 bool es9p_transaction_id_equal(aw_slice candidate, const uint8_t id[ES9P_TRANSACTION_ID_SIZE]);

@@ -1,6 +1,7 @@
 /* airwrite SM-DP+: ES9+ JSON binding (SGP.22 6.5.1, 6.5.2.6 to 6.5.2.10). */
 #include "smdp/es9p_json.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -162,8 +163,10 @@ static bool es9p_json_put_base64(json_t *object, const char *name, const uint8_t
 {
     size_t cap = aw_base64_encoded_length(len) + 1;
     char *text = malloc(cap);
+    /* base64 is ASCII by construction: no UTF-8 check of a bound profile
+     * package's tens of kilobytes */
     bool ok = text != NULL && aw_base64_encode(data, len, text, cap) == AW_OK &&
-              json_object_set_new(object, name, json_string(text)) == 0;
+              json_object_set_new(object, name, json_stringn_nocheck(text, strlen(text))) == 0;
     free(text);
     return ok;
 }
@@ -181,6 +184,22 @@ static bool es9p_json_put_transaction_id(json_t *object, const uint8_t id[ES9P_T
     char hex[2 * ES9P_TRANSACTION_ID_SIZE + 1];
     aw_hex_encode(id, ES9P_TRANSACTION_ID_SIZE, hex, true);
     return json_object_set_new(object, "transactionId", json_string(hex)) == 0;
+}
+
+/* The outcome (es9p_json.h) of the answer out with this status. */
+static void es9p_json_report(const json_t *out, es9p_status status, es9p_json_outcome *outcome)
+{
+    memset(outcome, 0, sizeof(*outcome));
+    if (status == ES9P_STATUS_OK) {
+        outcome->status = "Executed-Success";
+    } else {
+        outcome->status = "Failed";
+        outcome->subject_code = es9p_status_subject_code(status);
+        outcome->reason_code = es9p_status_reason_code(status);
+    }
+    const char *id = json_string_value(json_object_get(out, "transactionId"));
+    if (id != NULL && strlen(id) < sizeof(outcome->transaction_id))
+        memcpy(outcome->transaction_id, id, strlen(id) + 1);
 }
 
 /* header.functionExecutionStatus (SGP.22 6.5.1.4). */
@@ -402,6 +421,103 @@ static es9p_json_handler es9p_json_handler_of(es9p_function function)
     return NULL;
 }
 
+/* ---- Serialisation ------------------------------------------------------ */
+
+/* The answers are objects of strings and objects (es9p_json_put_*,
+ * es9p_json_status_header); their compact JSON text (RFC 8259) is written
+ * here in two passes (length, then text) instead of by json_dumps, whose
+ * per-character buffering dominated the cost of a bound profile package
+ * answer. Strings are escaped as RFC 8259 section 7 requires (quote,
+ * backslash, control characters); the answers' texts are base64, hex and
+ * fixed ASCII, so the output equals json_dumps(JSON_COMPACT)'s. */
+static size_t es9p_json_string_length(const char *text, size_t len)
+{
+    size_t n = 2;
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c != '"' && c != '\\')
+            n += 1; /* every base64 and hex character */
+        else if (c == '"' || c == '\\' || c == '\b' || c == '\f' || c == '\n' || c == '\r' ||
+                 c == '\t')
+            n += 2;
+        else
+            n += 6; /* \u00XX */
+    }
+    return n;
+}
+
+static char *es9p_json_write_string(char *p, const char *text, size_t len)
+{
+    static const char hex[] = "0123456789ABCDEF"; /* as json_dumps */
+    *p++ = '"';
+    for (size_t i = 0; i < len; i++) {
+        unsigned char c = (unsigned char)text[i];
+        if (c >= 0x20 && c != '"' && c != '\\') {
+            *p++ = (char)c;
+            continue;
+        }
+        const char *short_escape = c == '"'    ? "\\\""
+                                   : c == '\\' ? "\\\\"
+                                   : c == '\b'  ? "\\b"
+                                   : c == '\f'  ? "\\f"
+                                   : c == '\n'  ? "\\n"
+                                   : c == '\r'  ? "\\r"
+                                   : c == '\t'  ? "\\t"
+                                                : NULL;
+        if (short_escape != NULL) {
+            memcpy(p, short_escape, 2);
+            p += 2;
+        } else {
+            memcpy(p, "\\u00", 4);
+            p[4] = hex[c >> 4];
+            p[5] = hex[c & 0x0F];
+            p += 6;
+        }
+    }
+    *p++ = '"';
+    return p;
+}
+
+/* Length of the text of value (an object of strings and objects); 0 for
+ * anything else. */
+static size_t es9p_json_measure(const json_t *value)
+{
+    if (json_is_string(value))
+        return es9p_json_string_length(json_string_value(value), json_string_length(value));
+    if (!json_is_object(value))
+        return 0;
+    size_t n = 2; /* {} */
+    const char *key;
+    json_t *member;
+    json_object_foreach((json_t *)value, key, member) {
+        size_t member_len = es9p_json_measure(member);
+        if (member_len == 0)
+            return 0;
+        n += es9p_json_string_length(key, strlen(key)) + 1 + member_len + 1; /* : , */
+    }
+    return json_object_size(value) > 0 ? n - 1 : n;
+}
+
+static char *es9p_json_write(const json_t *value, char *p)
+{
+    if (json_is_string(value))
+        return es9p_json_write_string(p, json_string_value(value), json_string_length(value));
+    *p++ = '{';
+    const char *key;
+    json_t *member;
+    bool first = true;
+    json_object_foreach((json_t *)value, key, member) {
+        if (!first)
+            *p++ = ',';
+        first = false;
+        p = es9p_json_write_string(p, key, strlen(key));
+        *p++ = ':';
+        p = es9p_json_write(member, p);
+    }
+    *p++ = '}';
+    return p;
+}
+
 /* Serialise out (taking it) with its header into the response. */
 static aw_err es9p_json_finish(json_t *out, es9p_status status, const char *element,
                                es9p_json_response *response)
@@ -410,15 +526,35 @@ static aw_err es9p_json_finish(json_t *out, es9p_status status, const char *elem
     json_t *header = es9p_json_status_header(status, element);
     if (header == NULL || json_object_set_new(out, "header", header) != 0)
         goto cleanup;
-    response->body = json_dumps(out, JSON_COMPACT);
+    size_t len = es9p_json_measure(out);
+    if (len == 0) {
+        err = AW_ERR_STATE; /* a value the answers never hold */
+        goto cleanup;
+    }
+    response->body = malloc(len + 1);
     if (response->body == NULL)
         goto cleanup;
-    response->body_len = strlen(response->body);
+    char *end = es9p_json_write(out, response->body);
+    assert((size_t)(end - response->body) == len);
+    *end = '\0';
+    response->body_len = len;
     response->http_status = 200;
+    es9p_json_report(out, status, &response->outcome);
     err = AW_OK;
 cleanup:
     json_decref(out);
     return err;
+}
+
+aw_err es9p_json_failure(es9p_status status, es9p_json_response *response)
+{
+    if (response == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(response, 0, sizeof(*response));
+    if (status == ES9P_STATUS_OK)
+        return AW_ERR_ARGUMENT;
+    json_t *out = json_object();
+    return out != NULL ? es9p_json_finish(out, status, NULL, response) : AW_ERR_NOMEM;
 }
 
 aw_err es9p_json_handle(const es9p_server *server, const char *path, const char *admin_protocol,

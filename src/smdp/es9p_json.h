@@ -45,11 +45,23 @@ const char *es9p_json_function_path(es9p_function function);
  * major version 2. */
 bool es9p_json_admin_protocol_supported(const char *value);
 
+/* What an answer's header.functionExecutionStatus says (SGP.22 6.5.1.4),
+ * reported beside the body so that the daemon's metrics and logs
+ * (server_ops.h) need not parse the body again. The texts are static. */
+typedef struct es9p_json_outcome {
+    const char *status;       /* "Executed-Success" or "Failed"; NULL without a JSON body */
+    const char *subject_code; /* Failed: statusCodeData.subjectCode; else NULL */
+    const char *reason_code;  /* Failed: statusCodeData.reasonCode; else NULL */
+    /* the answer's transactionId (hex digits); "" when it has none */
+    char transaction_id[2 * ES9P_TRANSACTION_ID_SIZE + 1];
+} es9p_json_outcome;
+
 typedef struct es9p_json_response {
     int http_status;  /* 200 with a body; 204 (no body) for a handled
                        * notification; 404 (no body) for an unknown path */
     char *body;       /* NUL-terminated JSON, malloc'd; NULL when none */
     size_t body_len;
+    es9p_json_outcome outcome; /* the status in body */
 } es9p_json_response;
 
 /* Handle one ES9+ request. admin_protocol is the X-Admin-Protocol header
@@ -59,5 +71,11 @@ aw_err es9p_json_handle(const es9p_server *server, const char *path, const char 
                         const uint8_t *body, size_t body_len, time_t now,
                         es9p_json_response *response);
 void es9p_json_response_clear(es9p_json_response *response);
+
+/* The answer to any ES9+ function that failed with status (not OK) after
+ * the request was read (SGP.22 6.5.1.4: a header only), e.g. when the
+ * daemon could not commit what the request changed (1.2 / 4.2 Execution
+ * Error). AW_ERR_ARGUMENT for ES9P_STATUS_OK, AW_ERR_NOMEM. */
+aw_err es9p_json_failure(es9p_status status, es9p_json_response *response);
 
 #endif

@@ -115,9 +115,15 @@ typedef struct es9p_server {
     const aw_pki_key_id *trusted_ci_pkids;  /* the PKIDs of those CIs (SGP.22 5.6.1: */
     size_t trusted_ci_pkid_count;           /* matched against euiccCiPKIdListForSigning) */
     time_t session_lifetime;                /* seconds a session stays usable */
+    es9p_certificate_cache *eum_cache;      /* optional: parsed CERT.EUMs (es9p_store.h) */
     const es9p_backend *backend;
     const es9p_session_store *store;
 } es9p_server;
+
+/* PK.EUICC.ECDSA of a DER CERT.EUICC as a session keeps it (no validation:
+ * es9p_authenticate_client verifies the chain first). AW_ERR_PKI_PARSE
+ * when it is not one certificate with a key on a supported curve. */
+aw_err es9p_euicc_key_from_certificate(aw_slice der, es9p_euicc_key *out);
 
 /* ---- ES9+.InitiateAuthentication (SGP.22 5.6.1) ----------------------- */
 

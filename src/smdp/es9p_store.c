@@ -1,5 +1,5 @@
 /* airwrite SM-DP+: in-memory RSP session store (SGP.22 3.1.2 / 3.1.3 session
- * state keyed by TransactionID). */
+ * state keyed by TransactionID) and the cache of parsed CERT.EUMs (5.6.3). */
 #include "smdp/es9p_store.h"
 
 #include <stdlib.h>
@@ -118,5 +118,103 @@ size_t es9p_memory_store_count(const es9p_memory_store *store, time_t now)
     size_t n = 0;
     for (size_t i = 0; store != NULL && i < store->capacity; i++)
         n += store->slots[i].used && store->slots[i].session.expires > now;
+    return n;
+}
+
+/* ---- parsed CERT.EUM cache ----------------------------------------------- */
+
+typedef struct es9p_cached_certificate {
+    uint8_t *der;                 /* NULL: free entry */
+    size_t der_len;
+    pki_certificate *certificate;
+    uint64_t last_use;
+} es9p_cached_certificate;
+
+struct es9p_certificate_cache {
+    size_t capacity;
+    uint64_t uses;
+    es9p_cached_certificate *entries;
+};
+
+aw_err es9p_certificate_cache_new(size_t capacity, es9p_certificate_cache **out)
+{
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
+    *out = NULL;
+    if (capacity == 0)
+        return AW_ERR_ARGUMENT;
+    es9p_certificate_cache *cache = calloc(1, sizeof(*cache));
+    if (cache == NULL)
+        return AW_ERR_NOMEM;
+    cache->entries = calloc(capacity, sizeof(*cache->entries));
+    if (cache->entries == NULL) {
+        free(cache);
+        return AW_ERR_NOMEM;
+    }
+    cache->capacity = capacity;
+    *out = cache;
+    return AW_OK;
+}
+
+static void es9p_cached_clear(es9p_cached_certificate *entry)
+{
+    free(entry->der);
+    pki_certificate_free(entry->certificate);
+    memset(entry, 0, sizeof(*entry));
+}
+
+void es9p_certificate_cache_free(es9p_certificate_cache *cache)
+{
+    if (cache == NULL)
+        return;
+    for (size_t i = 0; i < cache->capacity; i++)
+        es9p_cached_clear(&cache->entries[i]);
+    free(cache->entries);
+    free(cache);
+}
+
+aw_err es9p_certificate_cache_get(es9p_certificate_cache *cache, aw_slice der,
+                                  const pki_certificate **out)
+{
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
+    *out = NULL;
+    if (cache == NULL || der.ptr == NULL || der.len == 0)
+        return AW_ERR_ARGUMENT;
+    es9p_cached_certificate *victim = &cache->entries[0];
+    for (size_t i = 0; i < cache->capacity; i++) {
+        es9p_cached_certificate *entry = &cache->entries[i];
+        if (entry->der != NULL && entry->der_len == der.len &&
+            memcmp(entry->der, der.ptr, der.len) == 0) {
+            entry->last_use = ++cache->uses;
+            *out = entry->certificate;
+            return AW_OK;
+        }
+        if (victim->der != NULL && (entry->der == NULL || entry->last_use < victim->last_use))
+            victim = entry;
+    }
+    pki_certificate *certificate = NULL;
+    aw_err err = pki_certificate_parse(der.ptr, der.len, &certificate);
+    if (err != AW_OK)
+        return err;
+    uint8_t *copy = malloc(der.len);
+    if (copy == NULL) {
+        pki_certificate_free(certificate);
+        return AW_ERR_NOMEM;
+    }
+    memcpy(copy, der.ptr, der.len);
+    es9p_cached_clear(victim);
+    *victim = (es9p_cached_certificate){.der = copy, .der_len = der.len,
+                                        .certificate = certificate,
+                                        .last_use = ++cache->uses};
+    *out = certificate;
+    return AW_OK;
+}
+
+size_t es9p_certificate_cache_count(const es9p_certificate_cache *cache)
+{
+    size_t n = 0;
+    for (size_t i = 0; cache != NULL && i < cache->capacity; i++)
+        n += cache->entries[i].der != NULL;
     return n;
 }

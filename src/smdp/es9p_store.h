@@ -22,8 +22,6 @@
  * TransactionId is OCTET STRING (SIZE(1..16))). */
 #define ES9P_TRANSACTION_ID_SIZE 16
 #define ES9P_CHALLENGE_SIZE 16
-/* CERT.EUICC.ECDSA kept for the later signature checks (SGP.22 5.6.2). */
-#define ES9P_CERTIFICATE_MAX 2048
 #define ES9P_SESSION_ORDER_ID_MAX 64
 
 typedef enum es9p_session_state {
@@ -31,6 +29,15 @@ typedef enum es9p_session_state {
     ES9P_SESSION_AUTHENTICATED = 2, /* after AuthenticateClient */
     ES9P_SESSION_BOUND = 3,         /* after GetBoundProfilePackage */
 } es9p_session_state;
+
+/* PK.EUICC.ECDSA of the CERT.EUICC verified at AuthenticateClient: the
+ * session's later eUICC signatures (SGP.22 5.6.2, 5.6.4, 5.6.5) are checked
+ * with it, so the certificate is parsed once per session, and the record
+ * stays small (a store scans and copies it on every call). */
+typedef struct es9p_euicc_key {
+    crypto_curve curve;               /* 0: no key yet (before AuthenticateClient) */
+    uint8_t point[CRYPTO_POINT_SIZE]; /* 04||X||Y */
+} es9p_euicc_key;
 
 typedef struct es9p_session {
     uint8_t transaction_id[ES9P_TRANSACTION_ID_SIZE];
@@ -44,8 +51,7 @@ typedef struct es9p_session {
     bool cc_required;
     uint8_t confirmation_code_hash[CRYPTO_SHA256_SIZE]; /* SHA-256(CC): secret */
     uint8_t smdp_signature2[CRYPTO_SIGNATURE_SIZE];
-    uint8_t euicc_certificate[ES9P_CERTIFICATE_MAX];
-    size_t euicc_certificate_len;
+    es9p_euicc_key euicc_key;
 } es9p_session;
 
 /* A session store. get() returns AW_ERR_NOT_FOUND for an unknown or expired
@@ -70,5 +76,24 @@ void es9p_memory_store_free(es9p_memory_store *store);
 es9p_session_store es9p_memory_store_interface(es9p_memory_store *store);
 /* Live (unexpired) sessions at now. */
 size_t es9p_memory_store_count(const es9p_memory_store *store, time_t now);
+
+/* Parsed CERT.EUM.ECDSA kept by their exact DER bytes: every
+ * AuthenticateClient carries the certificate of one of a few EUMs, and
+ * decoding one (OpenSSL decodes its key through the provider decoders)
+ * costs about as much as verifying a signature. Only the parsing is saved:
+ * the chain is verified on every call. Used from one thread (the event
+ * loop); the least recently used entry makes room. */
+typedef struct es9p_certificate_cache es9p_certificate_cache;
+
+/* AW_ERR_ARGUMENT when capacity is 0 or out is NULL. */
+aw_err es9p_certificate_cache_new(size_t capacity, es9p_certificate_cache **out);
+/* NULL-safe. */
+void es9p_certificate_cache_free(es9p_certificate_cache *cache);
+/* The certificate of der: the kept one, or parsed (pki_certificate_parse's
+ * errors) and kept. Borrowed: valid until the next call on the cache. */
+aw_err es9p_certificate_cache_get(es9p_certificate_cache *cache, aw_slice der,
+                                  const pki_certificate **out);
+/* Certificates kept. */
+size_t es9p_certificate_cache_count(const es9p_certificate_cache *cache);
 
 #endif

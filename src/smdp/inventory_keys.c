@@ -1,8 +1,11 @@
 /* airwrite SM-DP+: storage key ring and AES-256-GCM sealing of the Ki/OPc
  * kept in the profile inventory (encryption at rest, NIST SP 800-38D), with
- * key ids so keys rotate without re-encrypting at once. See inventory.h. */
+ * key ids so keys rotate without re-encrypting at once; the key ring
+ * directory and rotation checks. See inventory.h and inventory_keys.h. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -14,6 +17,7 @@
 #include "core/crypto.h"
 #include "core/file.h"
 #include "smdp/inventory_internal.h"
+#include "smdp/inventory_keys.h"
 
 struct smdp_key_ring {
     size_t count;
@@ -196,4 +200,187 @@ aw_err smdp_key_ring_open(const smdp_key_ring *ring, uint32_t key_id, const char
 cleanup:
     EVP_CIPHER_CTX_free(ctx);
     return err;
+}
+
+/* ---- Key ring directory (inventory_keys.h) ---------------------------------- */
+
+size_t smdp_key_ring_count(const smdp_key_ring *ring)
+{
+    return ring != NULL ? ring->count : 0;
+}
+
+bool smdp_key_ring_has_id(const smdp_key_ring *ring, uint32_t key_id)
+{
+    return ring != NULL && key_id != 0 && find_key(ring, key_id) != NULL;
+}
+
+/* The id of a "<id>.key" name (decimal, no leading zero, <= INT32_MAX);
+ * 0 for any other name. */
+static uint32_t key_file_id(const char *name)
+{
+    uint64_t id = 0;
+    size_t i = 0;
+    if (name[0] < '1' || name[0] > '9')
+        return 0;
+    for (; name[i] >= '0' && name[i] <= '9'; i++) {
+        id = id * 10 + (uint64_t)(name[i] - '0');
+        if (id > INT32_MAX)
+            return 0;
+    }
+    return strcmp(name + i, SMDP_KEY_FILE_SUFFIX) == 0 ? (uint32_t)id : 0;
+}
+
+/* Add every key file of directory to ring (unless NULL); *highest receives
+ * the top id. */
+static aw_err scan_key_directory(const char *directory, smdp_key_ring *ring, uint32_t *highest)
+{
+    *highest = 0;
+    DIR *dir = opendir(directory);
+    if (dir == NULL)
+        return errno == ENOENT ? AW_ERR_NOT_FOUND : AW_ERR_IO;
+    aw_err err = AW_OK;
+    struct dirent *entry;
+    errno = 0;
+    while (err == AW_OK && (entry = readdir(dir)) != NULL) {
+        uint32_t id = key_file_id(entry->d_name);
+        if (id == 0)
+            continue;
+        if (id > *highest)
+            *highest = id;
+        if (ring != NULL) {
+            char path[4096];
+            int n = snprintf(path, sizeof(path), "%s/%s", directory, entry->d_name);
+            err = n < 0 || (size_t)n >= sizeof(path)
+                      ? AW_ERR_ARGUMENT
+                      : smdp_key_ring_add_file(ring, id, path, false);
+        }
+        errno = 0;
+    }
+    if (err == AW_OK && errno != 0)
+        err = AW_ERR_IO;
+    closedir(dir);
+    return err;
+}
+
+aw_err smdp_key_ring_load(smdp_key_ring *ring, const char *path)
+{
+    if (ring == NULL || path == NULL)
+        return AW_ERR_ARGUMENT;
+    struct stat st;
+    if (stat(path, &st) != 0)
+        return errno == ENOENT ? AW_ERR_NOT_FOUND : AW_ERR_IO;
+    if (!S_ISDIR(st.st_mode))
+        return smdp_key_ring_add_file(ring, 1, path, false);
+    uint32_t highest = 0;
+    aw_err err = scan_key_directory(path, ring, &highest);
+    if (err == AW_OK && highest == 0)
+        err = AW_ERR_NOT_FOUND;
+    return err;
+}
+
+/* Write 32 random bytes to a new file (O_EXCL: never replace a key). */
+static aw_err write_new_key(const char *path)
+{
+    uint8_t key[SMDP_STORAGE_KEY_SIZE];
+    aw_err err = crypto_random_bytes(key, sizeof(key));
+    if (err != AW_OK)
+        return err;
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd < 0) {
+        OPENSSL_cleanse(key, sizeof(key));
+        return errno == EEXIST ? AW_ERR_STATE : AW_ERR_IO;
+    }
+    size_t done = 0;
+    while (err == AW_OK && done < sizeof(key)) {
+        ssize_t n = write(fd, key + done, sizeof(key) - done);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            err = AW_ERR_IO;
+        else
+            done += (size_t)n;
+    }
+    OPENSSL_cleanse(key, sizeof(key));
+    if (err == AW_OK && fsync(fd) != 0)
+        err = AW_ERR_IO;
+    if (close(fd) != 0 && err == AW_OK)
+        err = AW_ERR_IO;
+    if (err != AW_OK)
+        unlink(path); /* never leave a short key behind */
+    return err;
+}
+
+aw_err smdp_key_ring_generate(const char *directory, uint32_t *key_id)
+{
+    if (key_id != NULL)
+        *key_id = 0;
+    if (directory == NULL || key_id == NULL)
+        return AW_ERR_ARGUMENT;
+    uint32_t highest = 0;
+    aw_err err = scan_key_directory(directory, NULL, &highest);
+    /* another process may take the id first: then try the next one */
+    for (unsigned attempt = 0; err == AW_OK && attempt < 8; attempt++, highest++) {
+        if (highest >= INT32_MAX)
+            return AW_ERR_LIMIT;
+        char path[4096];
+        int n = snprintf(path, sizeof(path), "%s/%u%s", directory, highest + 1,
+                         SMDP_KEY_FILE_SUFFIX);
+        if (n < 0 || (size_t)n >= sizeof(path))
+            return AW_ERR_ARGUMENT;
+        err = write_new_key(path);
+        if (err == AW_OK) {
+            /* make the new directory entry durable too */
+            int dir_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (dir_fd < 0 || fsync(dir_fd) != 0)
+                err = AW_ERR_IO;
+            if (dir_fd >= 0)
+                close(dir_fd);
+            if (err == AW_OK)
+                *key_id = highest + 1;
+            return err;
+        }
+        if (err == AW_ERR_STATE)
+            err = AW_OK;
+    }
+    return err == AW_OK ? AW_ERR_STATE : err;
+}
+
+aw_err smdp_inventory_check_key_ids(db_connection *db, const smdp_key_ring *ring,
+                                    uint32_t *missing_key_id)
+{
+    if (missing_key_id != NULL)
+        *missing_key_id = 0;
+    if (db == NULL || ring == NULL || missing_key_id == NULL)
+        return AW_ERR_ARGUMENT;
+    db_rows *rows = NULL;
+    bool has_row = false;
+    aw_err err = db_query(db, "SELECT DISTINCT key_id FROM smdp_profiles ORDER BY key_id", NULL,
+                          0, &rows);
+    while (err == AW_OK && *missing_key_id == 0) {
+        int64_t id = 0;
+        err = db_rows_next(rows, &has_row);
+        if (err != AW_OK || !has_row)
+            break;
+        err = db_rows_get_int64(rows, 0, &id);
+        if (err == AW_OK && (id <= 0 || id > INT32_MAX || find_key(ring, (uint32_t)id) == NULL))
+            *missing_key_id = id <= 0 || id > INT32_MAX ? UINT32_MAX : (uint32_t)id;
+    }
+    db_rows_free(rows);
+    if (err == AW_OK && *missing_key_id != 0)
+        err = AW_ERR_SMDP_KEY_MISSING;
+    return err;
+}
+
+aw_err smdp_inventory_count_stale(db_connection *db, const smdp_key_ring *ring, int64_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (db == NULL || ring == NULL || count == NULL)
+        return AW_ERR_ARGUMENT;
+    uint32_t current = smdp_key_ring_current_id(ring);
+    if (current == 0)
+        return AW_ERR_SMDP_KEY_FILE;
+    db_param p[] = {DB_PARAM_INT64(current)};
+    return db_query_int64(db, "SELECT COUNT(*) FROM smdp_profiles WHERE key_id <> ?", p, 1,
+                          count);
 }

@@ -2,7 +2,8 @@
  * over 6.1/6.2, TLS with CERT.DPtls per 2.6.6) on http_server, answering
  * through es9p_json_handle with the inventory backend (backend.h), and the
  * operators' ES2+ endpoint (6.5.2.1-6.5.2.4, mutual TLS) through
- * es2p_json_handle. */
+ * es2p_json_handle; every answer counted and logged by server_ops.c, the
+ * key ring loaded (and reloaded) from inventory_keys.h's layout. */
 #include "smdp/smdp.h"
 
 #include <stdio.h>
@@ -15,16 +16,40 @@
 #include "core/http_server.h"
 #include "core/pki.h"
 #include "smdp/backend.h"
+#include "smdp/es2p.h"
 #include "smdp/es2p_json.h"
+#include "smdp/es2p_notifier.h"
 #include "smdp/es9p_json.h"
 #include "smdp/inventory.h"
+#include "smdp/inventory_keys.h"
+#include "smdp/server_ops.h"
+#include "smdp/writer.h"
 
 /* Live ES9+ sessions kept at once (SGP.22 3.1.3 keeps one per download). */
 #define SMDP_SESSION_CAPACITY 1024u
+/* Parsed CERT.EUMs kept (es9p_store.h): a few EUMs serve every eUICC. */
+#define SMDP_EUM_CACHE_CAPACITY 16u
 /* Seconds a session stays usable between two ES9+ calls. */
 #define SMDP_SESSION_LIFETIME 600
 #define SMDP_PEM_MAX (64u * 1024u)
 #define SMDP_OID_MAX 128u
+/* Session removals one ES9+ request makes (the end of its session). */
+#define SMDP_REMOVALS_MAX 2u
+
+/* An ES9+ request whose state changes wait for the writer (writer.h): its
+ * answer is sent once they are durable, and the end of its session (the
+ * store's remove) takes effect only then, so that an LPA whose request
+ * failed to commit can send it again (SGP.22 5.6.4: a
+ * ProfileInstallationResult retried). */
+typedef struct smdp_pending {
+    struct smdp_server *server;
+    http_request *request;
+    int64_t started;
+    es9p_json_response response;
+    smdp_backend_changes changes;
+    uint8_t removals[SMDP_REMOVALS_MAX][ES9P_TRANSACTION_ID_SIZE];
+    size_t removal_count;
+} smdp_pending;
 
 struct smdp_server {
     db_connection *db;
@@ -36,7 +61,12 @@ struct smdp_server {
     crypto_key *dppb_key;
     pki_trust_store *trust_store;
     es9p_memory_store *sessions;
-    es9p_session_store store;
+    es9p_certificate_cache *eum_cache;
+    es9p_session_store memory_store; /* over sessions */
+    es9p_session_store store;        /* memory_store, removals held by current */
+    smdp_pending *current;           /* the ES9+ request being handled */
+    smdp_writer *writer;             /* commits ES9+ state changes (writer.h) */
+    bool closing;                    /* in smdp_server_free: no more answers */
     smdp_backend backend_state;
     es9p_backend backend;
     es9p_credential credential;
@@ -47,6 +77,10 @@ struct smdp_server {
     http_server *es2p_http; /* NULL when ES2+ is not served */
     const char *const *es2p_allowed_subjects;
     size_t es2p_allowed_subject_count;
+    int64_t es2p_order_lifetime_ms;
+    smdp_notifier *notifier; /* NULL when operators are not notified */
+    smdp_ops ops;            /* metrics and request logs (server_ops.h) */
+    char *key_ring_path;     /* what smdp_server_reload_key_ring reads */
 };
 
 static aw_err smdp_path(char *out, size_t cap, const char *directory, const char *name)
@@ -128,17 +162,137 @@ static void smdp_send_json(http_request *request, aw_err err, es9p_json_response
     es9p_json_response_clear(response);
 }
 
-/* One ES9+ POST (SGP.22 6.5.1): the JSON binding does the rest. */
+/* Count, time and log the answer (server_ops.h), then send it. */
+static void smdp_answer(smdp_server *s, http_request *request, smdp_interface interface,
+                        int64_t started, aw_err err, es9p_json_response *response)
+{
+    const es9p_json_outcome *outcome = &response->outcome;
+    bool json = err == AW_OK && response->body != NULL;
+    smdp_ops_request observed = {
+        .interface = interface,
+        .path = http_request_path(request),
+        .http_status = err != AW_OK ? 500 : response->http_status,
+        .status = json ? outcome->status : NULL,
+        .subject_code = json ? outcome->subject_code : NULL,
+        .reason_code = json ? outcome->reason_code : NULL,
+        .transaction_id = json ? outcome->transaction_id : NULL,
+        .duration_us = smdp_ops_clock_us() - started,
+        .peer = http_request_peer_address(request),
+        .caller = interface == SMDP_INTERFACE_ES2P ? http_request_peer_subject(request) : NULL,
+    };
+    smdp_ops_observe(&s->ops, &observed);
+    smdp_send_json(request, err, response);
+}
+
+/* The session store of es9p: the memory store, except that the end of a
+ * session whose request changed state waits for the commit (smdp_pending). */
+static aw_err smdp_store_put(void *userdata, const es9p_session *session, time_t now)
+{
+    smdp_server *s = userdata;
+    return s->memory_store.put(s->memory_store.userdata, session, now);
+}
+
+static aw_err smdp_store_get(void *userdata, const uint8_t *transaction_id, size_t len,
+                             time_t now, es9p_session *session)
+{
+    smdp_server *s = userdata;
+    return s->memory_store.get(s->memory_store.userdata, transaction_id, len, now, session);
+}
+
+static aw_err smdp_store_remove(void *userdata, const uint8_t *transaction_id, size_t len)
+{
+    smdp_server *s = userdata;
+    smdp_pending *p = s->current;
+    if (p == NULL || p->changes.count == 0)
+        return s->memory_store.remove(s->memory_store.userdata, transaction_id, len);
+    if (len != ES9P_TRANSACTION_ID_SIZE || p->removal_count == SMDP_REMOVALS_MAX)
+        return AW_ERR_LIMIT;
+    memcpy(p->removals[p->removal_count++], transaction_id, len);
+    return AW_OK;
+}
+
+/* Answer a handled ES9+ request once its changes are committed (AW_OK) or
+ * not. A failed commit is the SM-DP+'s own failure: SGP.22 1.2 / 4.2
+ * Execution Error, whatever the request had produced, and its session is
+ * kept. */
+static void smdp_es9p_finish(smdp_pending *p, aw_err committed)
+{
+    smdp_server *s = p->server;
+    aw_err err = AW_OK;
+    if (committed != AW_OK) {
+        log_field fields[] = {LOG_TEXT("error", aw_err_name(committed)),
+                              LOG_TEXT("message", aw_err_message(committed))};
+        log_event(s->ops.log, LOG_LEVEL_ERROR, SMDP_OPS_COMPONENT, "es9p_commit_failed", fields,
+                  2);
+        es9p_json_response_clear(&p->response);
+        err = es9p_json_failure(ES9P_STATUS_EXECUTION_ERROR, &p->response);
+    } else {
+        for (size_t i = 0; i < p->removal_count; i++) /* gone already: nothing to do */
+            (void)s->memory_store.remove(s->memory_store.userdata, p->removals[i],
+                                         ES9P_TRANSACTION_ID_SIZE);
+        if (p->changes.count > 0)
+            smdp_notifier_wake(s->notifier); /* progress was queued (es2p_notify.h) */
+    }
+    smdp_answer(s, p->request, SMDP_INTERFACE_ES9P, p->started, err, &p->response);
+}
+
+static void smdp_pending_free(smdp_pending *p)
+{
+    es9p_json_response_clear(&p->response);
+    smdp_backend_changes_clear(&p->changes);
+    free(p);
+}
+
+/* The writer's verdict on a deferred ES9+ request, on the loop thread. */
+static void smdp_es9p_committed(void *userdata, aw_err result)
+{
+    smdp_pending *p = userdata;
+    if (!p->server->closing)
+        smdp_es9p_finish(p, result);
+    http_request_complete(p->request);
+    smdp_pending_free(p);
+}
+
+/* One ES9+ POST (SGP.22 6.5.1): the JSON binding does the rest; what it
+ * changed is committed by the writer before the answer goes out. */
 static void smdp_handle_es9p(http_request *request, void *userdata)
 {
     smdp_server *s = userdata;
+    smdp_pending *p = calloc(1, sizeof(*p));
+    if (p == NULL) {
+        es9p_json_response none = {.http_status = 500};
+        smdp_answer(s, request, SMDP_INTERFACE_ES9P, smdp_ops_clock_us(), AW_ERR_NOMEM, &none);
+        return;
+    }
+    p->server = s;
+    p->request = request;
+    p->started = smdp_ops_clock_us();
     size_t body_len = 0;
     const uint8_t *body = http_request_body(request, &body_len);
-    es9p_json_response response;
+    s->current = p;
+    s->backend_state.deferred = &p->changes;
     aw_err err = es9p_json_handle(&s->es9p, http_request_path(request),
                                   http_request_header(request, "X-Admin-Protocol"), body,
-                                  body_len, time(NULL), &response);
-    smdp_send_json(request, err, &response);
+                                  body_len, time(NULL), &p->response);
+    s->backend_state.deferred = NULL;
+    s->current = NULL;
+    if (err != AW_OK || p->changes.count == 0) {
+        smdp_answer(s, request, SMDP_INTERFACE_ES9P, p->started, err, &p->response);
+        smdp_pending_free(p);
+        return;
+    }
+    err = http_request_defer(request);
+    bool deferred = err == AW_OK;
+    if (deferred)
+        err = smdp_writer_submit(s->writer, &p->changes, smdp_es9p_committed, p);
+    if (err == AW_OK)
+        return;
+    /* nothing was committed: answered now (complete, called here, undoes
+     * the deferral) */
+    smdp_es9p_finish(p, err);
+    if (deferred)
+        http_request_complete(request);
+    smdp_pending_free(p);
 }
 
 /* A verified operator certificate subject that may call ES2+. */
@@ -159,17 +313,50 @@ static bool smdp_es2p_subject_allowed(const smdp_server *s, const char *subject)
 static void smdp_handle_es2p(http_request *request, void *userdata)
 {
     smdp_server *s = userdata;
+    int64_t started = smdp_ops_clock_us();
     if (!smdp_es2p_subject_allowed(s, http_request_peer_subject(request))) {
-        http_request_set_status(request, 403);
+        es9p_json_response forbidden = {.http_status = 403};
+        smdp_answer(s, request, SMDP_INTERFACE_ES2P, started, AW_OK, &forbidden);
         return;
     }
     size_t body_len = 0;
     const uint8_t *body = http_request_body(request, &body_len);
     es9p_json_response response;
-    aw_err err = es2p_json_handle(s->db, s->smdp_address, http_request_path(request),
-                                  http_request_header(request, "X-Admin-Protocol"), body,
-                                  body_len, db_clock_ms(), &response);
-    smdp_send_json(request, err, &response);
+    /* the order answers to this operator (es2p.h) */
+    es2p_json_context context = {.smdp_address = s->smdp_address,
+                                 .caller_subject = http_request_peer_subject(request),
+                                 .order_lifetime_ms = s->es2p_order_lifetime_ms};
+    aw_err err = es2p_json_handle_for(s->db, &context, http_request_path(request),
+                                      http_request_header(request, "X-Admin-Protocol"), body,
+                                      body_len, db_clock_ms(), &response);
+    smdp_answer(s, request, SMDP_INTERFACE_ES2P, started, err, &response);
+}
+
+/* The key ring at key_ring_path, refused unless it holds every key id the
+ * inventory's rows are under (inventory_keys.h). */
+static aw_err smdp_load_key_ring(smdp_server *s, smdp_key_ring **out)
+{
+    smdp_key_ring *ring = NULL;
+    uint32_t missing = 0;
+    aw_err err = smdp_key_ring_new(&ring);
+    if (err == AW_OK)
+        err = smdp_key_ring_load(ring, s->key_ring_path);
+    if (err == AW_OK)
+        err = smdp_inventory_check_key_ids(s->db, ring, &missing);
+    if (err != AW_OK) {
+        log_field fields[] = {LOG_TEXT("error", aw_err_name(err)),
+                              LOG_TEXT("message", aw_err_message(err)),
+                              LOG_UINT("missing_key_id", missing)};
+        log_event(s->ops.log, LOG_LEVEL_ERROR, SMDP_OPS_COMPONENT, "key_ring_refused", fields,
+                  missing != 0 ? 3 : 2);
+        smdp_key_ring_free(ring);
+        return err;
+    }
+    log_field fields[] = {LOG_UINT("key_count", smdp_key_ring_count(ring)),
+                          LOG_UINT("current_key_id", smdp_key_ring_current_id(ring))};
+    log_event(s->ops.log, LOG_LEVEL_INFO, SMDP_OPS_COMPONENT, "key_ring_loaded", fields, 2);
+    *out = ring;
+    return AW_OK;
 }
 
 static aw_err smdp_open_inventory(smdp_server *s, const smdp_config *config)
@@ -178,10 +365,25 @@ static aw_err smdp_open_inventory(smdp_server *s, const smdp_config *config)
     if (err == AW_OK)
         err = smdp_inventory_migrate(s->db);
     if (err == AW_OK)
-        err = smdp_key_ring_new(&s->key_ring);
-    if (err == AW_OK)
-        err = smdp_key_ring_add_file(s->key_ring, 1, config->key_ring_file, false);
+        err = smdp_es2p_migrate(s->db);
+    if (err == AW_OK) {
+        s->key_ring_path = strdup(config->key_ring_file);
+        err = s->key_ring_path == NULL ? AW_ERR_NOMEM : smdp_load_key_ring(s, &s->key_ring);
+    }
     return err;
+}
+
+/* GET /metrics on the ES9+ listener (smdp_config.metrics_on_es9p). */
+static void smdp_handle_metrics(http_request *request, void *userdata)
+{
+    smdp_server *s = userdata;
+    char *text = NULL;
+    size_t len = 0;
+    if (metrics_registry_render(s->ops.registry, &text, &len) != AW_OK ||
+        http_request_add_header(request, "Content-Type", METRICS_CONTENT_TYPE) != AW_OK ||
+        http_request_set_body(request, text, len) != AW_OK)
+        http_request_set_status(request, 500);
+    free(text);
 }
 
 static aw_err smdp_listen(smdp_server *s, struct event_base *base, const smdp_config *config)
@@ -204,6 +406,8 @@ static aw_err smdp_listen(smdp_server *s, struct event_base *base, const smdp_co
          err == AW_OK && f <= ES9P_FUNCTION_CANCEL_SESSION; f++)
         err = http_server_route(s->http, AW_HTTP_METHOD_POST,
                                 es9p_json_function_path((es9p_function)f), smdp_handle_es9p, s);
+    if (err == AW_OK && config->metrics_on_es9p)
+        err = http_server_route(s->http, AW_HTTP_METHOD_GET, "/metrics", smdp_handle_metrics, s);
     if (err == AW_OK)
         err = http_server_start(s->http);
     if (err != AW_OK || config->es2p_client_ca_file == NULL)
@@ -222,6 +426,56 @@ static aw_err smdp_listen(smdp_server *s, struct event_base *base, const smdp_co
     return err;
 }
 
+/* SGP.22 5.3.5: notify the operators from the notifier's worker thread,
+ * presenting CERT.DPtls as the TLS client certificate (SGP.22 2.6.6). */
+static aw_err smdp_start_notifier(smdp_server *s, const smdp_config *config)
+{
+    if (config->es2p_operator_ca_file == NULL)
+        return AW_OK;
+    char certificate[4096], key[4096];
+    aw_err err = smdp_path(certificate, sizeof(certificate), config->pki_directory, "dptls.pem");
+    if (err == AW_OK)
+        err = smdp_path(key, sizeof(key), config->pki_directory, "dptls.key.pem");
+    smdp_notifier_config notify = {
+        .database_url = config->database_url,
+        .ca_file = config->es2p_operator_ca_file,
+        .certificate_file = certificate,
+        .key_file = key,
+        .requester_identifier = config->es2p_requester_identifier != NULL
+                                    ? config->es2p_requester_identifier
+                                    : s->smdp_address,
+        .endpoints = config->es2p_operators,
+        .endpoint_count = config->es2p_operator_count,
+        .max_attempts = config->es2p_notify_max_attempts,
+        .poll_ms = config->es2p_notify_poll_ms,
+    };
+    if (err == AW_OK)
+        err = smdp_notifier_new(&notify, &s->notifier);
+    if (err == AW_OK)
+        err = smdp_notifier_start(s->notifier);
+    s->backend_state.notifier = s->notifier;
+    return err;
+}
+
+/* What the daemon serves, where, and on which database (without password). */
+static void smdp_log_startup(const smdp_server *s, const smdp_config *config)
+{
+    db_url url;
+    if (db_url_parse(config->database_url, &url) != AW_OK)
+        snprintf(url.redacted, sizeof(url.redacted), "?");
+    log_field fields[] = {
+        LOG_TEXT("smdp_address", s->smdp_address),
+        LOG_TEXT("address", config->address != NULL ? config->address : "127.0.0.1"),
+        LOG_UINT("es9p_port", smdp_server_port(s)),
+        LOG_UINT("es2p_port", smdp_server_es2p_port(s)),
+        LOG_UINT("metrics_port", smdp_server_metrics_port(s)),
+        LOG_BOOL("metrics_on_es9p", config->metrics_on_es9p),
+        LOG_TEXT("database", url.redacted),
+    };
+    log_event(s->ops.log, LOG_LEVEL_INFO, SMDP_OPS_COMPONENT, "startup", fields,
+              sizeof(fields) / sizeof(fields[0]));
+}
+
 aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_server **out)
 {
     if (out != NULL)
@@ -233,7 +487,9 @@ aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_
     if (s == NULL)
         return AW_ERR_NOMEM;
     const char *address = config->smdp_address != NULL ? config->smdp_address : "localhost";
-    aw_err err = smdp_copy_text(s->smdp_address, sizeof(s->smdp_address), address);
+    aw_err err = smdp_ops_init(&s->ops, config->log);
+    if (err == AW_OK)
+        err = smdp_copy_text(s->smdp_address, sizeof(s->smdp_address), address);
     if (err == AW_OK)
         err = smdp_load_credentials(s, config->pki_directory);
     /* SGP.22 5.6.5: the SM-DP+ OID is the registeredID of its certificates */
@@ -246,9 +502,17 @@ aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_
         err = smdp_open_inventory(s, config);
     if (err == AW_OK)
         err = es9p_memory_store_new(SMDP_SESSION_CAPACITY, &s->sessions);
+    if (err == AW_OK)
+        err = es9p_certificate_cache_new(SMDP_EUM_CACHE_CAPACITY, &s->eum_cache);
+    if (err == AW_OK)
+        err = smdp_writer_new(base, config->database_url, &s->writer);
     if (err != AW_OK)
         goto cleanup;
-    s->store = es9p_memory_store_interface(s->sessions);
+    s->memory_store = es9p_memory_store_interface(s->sessions);
+    s->store = (es9p_session_store){.userdata = s,
+                                    .put = smdp_store_put,
+                                    .get = smdp_store_get,
+                                    .remove = smdp_store_remove};
     s->backend_state = (smdp_backend){.db = s->db, .key_ring = s->key_ring,
                                       .notification_address = s->smdp_address};
     s->backend = smdp_backend_interface(&s->backend_state);
@@ -261,17 +525,30 @@ aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_
         .trusted_ci_pkids = &s->credential.ci_pkid,
         .trusted_ci_pkid_count = 1,
         .session_lifetime = SMDP_SESSION_LIFETIME,
+        .eum_cache = s->eum_cache,
         .backend = &s->backend,
         .store = &s->store,
     };
     s->es2p_allowed_subjects = config->es2p_allowed_subjects;
     s->es2p_allowed_subject_count = config->es2p_allowed_subject_count;
-    err = smdp_listen(s, base, config);
+    s->es2p_order_lifetime_ms = config->es2p_order_lifetime_ms;
+    err = smdp_start_notifier(s, config);
+    if (err == AW_OK)
+        err = smdp_listen(s, base, config);
+    if (err == AW_OK && config->metrics_listen)
+        err = metrics_server_new(base,
+                                 config->metrics_address != NULL ? config->metrics_address
+                                                                 : "127.0.0.1",
+                                 config->metrics_port, s->ops.registry, &s->ops.listener);
 cleanup:
     if (err != AW_OK) {
+        log_field fields[] = {LOG_TEXT("error", aw_err_name(err)),
+                              LOG_TEXT("message", aw_err_message(err))};
+        log_event(config->log, LOG_LEVEL_ERROR, SMDP_OPS_COMPONENT, "startup_failed", fields, 2);
         smdp_server_free(s);
         return err;
     }
+    smdp_log_startup(s, config);
     *out = s;
     return AW_OK;
 }
@@ -281,9 +558,44 @@ uint16_t smdp_server_port(const smdp_server *server)
     return server != NULL && server->http != NULL ? http_server_port(server->http) : 0;
 }
 
+uint16_t smdp_server_metrics_port(const smdp_server *server)
+{
+    return server != NULL ? metrics_server_port(server->ops.listener) : 0;
+}
+
+aw_err smdp_server_reload_key_ring(smdp_server *server)
+{
+    if (server == NULL)
+        return AW_ERR_ARGUMENT;
+    smdp_key_ring *ring = NULL;
+    aw_err err = smdp_load_key_ring(server, &ring);
+    if (err != AW_OK)
+        return err; /* the old ring stays in use */
+    smdp_key_ring_free(server->key_ring);
+    server->key_ring = ring;
+    server->backend_state.key_ring = ring;
+    return AW_OK;
+}
+
 uint16_t smdp_server_es2p_port(const smdp_server *server)
 {
     return server != NULL && server->es2p_http != NULL ? http_server_port(server->es2p_http) : 0;
+}
+
+void smdp_server_get_stats(const smdp_server *server, smdp_server_stats *out)
+{
+    if (out == NULL)
+        return;
+    memset(out, 0, sizeof(*out));
+    if (server == NULL)
+        return;
+    smdp_writer_stats writer;
+    smdp_writer_get_stats(server->writer, &writer);
+    out->writes_submitted = writer.submitted;
+    out->writes_committed = writer.committed;
+    out->writes_failed = writer.failed;
+    out->write_transactions = writer.transactions;
+    out->writer_cpu_seconds = (double)writer.cpu_ns / 1e9;
 }
 
 void smdp_server_stop(smdp_server *server)
@@ -298,9 +610,18 @@ void smdp_server_free(smdp_server *server)
 {
     if (server == NULL)
         return;
+    /* requests still deferred are answered 503 by http_server_free; the
+     * writer then commits what they changed (their state holds, the LPA
+     * retries) and only completes them */
     http_server_free(server->http);
     http_server_free(server->es2p_http);
+    server->closing = true;
+    smdp_writer_free(server->writer);
+    smdp_notifier_free(server->notifier);
+    smdp_ops_clear(&server->ops);
+    free(server->key_ring_path);
     es9p_memory_store_free(server->sessions);
+    es9p_certificate_cache_free(server->eum_cache);
     smdp_key_ring_free(server->key_ring);
     db_close(server->db);
     pki_trust_store_free(server->trust_store);

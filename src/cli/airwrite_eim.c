@@ -1,0 +1,452 @@
+/* airwrite-eim: the SGP.32 eIM daemon and its administration (eim.h):
+ * serve ESipa over HTTPS (SGP.32 6.1, 6.3), register eUICCs in bulk, queue
+ * signed eUICC Packages (PSMOs and eCOs, 2.11.1) and show their results. */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "core/file.h"
+#include "core/hex.h"
+#include "eim/eim.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: airwrite-eim serve --pki DIR --db URL [--address IP] [--port N] [--smdp-ca FILE]\n"
+            "       airwrite-eim register --db URL --eim-id ID [--signing-key REF] [--pki DIR] FILE\n"
+            "       airwrite-eim queue --db URL --pki DIR EID OPERATION [ARG] [OPERATION [ARG]]...\n"
+            "       airwrite-eim results --db URL EID\n"
+            "\n"
+            "serve     ESipa (GetEimPackage, ProvideEimPackageResult) on https://IP:N/gsma/rsp2/asn1\n"
+            "          and /gsma/rsp2/esipa/..., with dptls.pem; results verified against the CI\n"
+            "          of DIR/ci.pem; the download functions relayed to the SM-DP+ over ES9+\n"
+            "          (https://<smdpAddress>, its TLS certificate verified with --smdp-ca FILE,\n"
+            "          default DIR/ci.pem), notifications forwarded once\n"
+            "register  register the eUICCs of FILE (CSV with a header, or JSON {\"euiccs\": [...]}\n"
+            "          when FILE ends in .json): eid, eim_id, counter_value, association_token,\n"
+            "          signing_key, euicc_certificate, eum_certificate (base64 DER); all or\n"
+            "          nothing; with --pki the certificate chains are checked against ci.pem\n"
+            "queue     sign one eUICC Package with DIR/eim.key.pem (key reference \"eim\") and\n"
+            "          queue it for EID. Operations (all PSMOs or all eCOs):\n"
+            "            enable ICCID | enable-rollback ICCID | disable ICCID | delete ICCID\n"
+            "            list-profiles | get-rat | set-fallback ICCID | unset-fallback\n"
+            "            set-default-dp-address ADDRESS ('' removes it)\n"
+            "            configure-immediate-enable on|off [--smdp ADDRESS]\n"
+            "            list-eim | delete-eim EIMID\n"
+            "          or, alone, an IpaEuiccDataRequest: euicc-data [TAGLIST hex, default A2A5A6]\n"
+            "          or a Profile Download Trigger: download ACTIVATION-CODE |\n"
+            "            download-default-smdp | download-smds [SM-DS ADDRESS]\n"
+            "results   list EID's packages: counterValue, state, seqNumber or error code\n"
+            "\n"
+            "Exit status: 0 on success, 1 on error, 2 on usage.\n");
+}
+
+static int fail(const char *what, aw_err err)
+{
+    fprintf(stderr, "airwrite-eim: %s: %s (%s)\n", what, aw_err_message(err), aw_err_name(err));
+    return 1;
+}
+
+typedef struct options {
+    const char *pki, *db, *address, *eim_id, *signing_key, *smdp_ca;
+    long port;
+    char **args;
+    int arg_count;
+} options;
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option table[] = {
+        {"pki", required_argument, NULL, 'p'},     {"db", required_argument, NULL, 'd'},
+        {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'P'},
+        {"eim-id", required_argument, NULL, 'e'},  {"signing-key", required_argument, NULL, 'k'},
+        {"smdp-ca", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    int c;
+    optind = 1;
+    /* '+': stop at the first operand so "--smdp" of an operation stays an operand */
+    while ((c = getopt_long(argc, argv, "+", table, NULL)) != -1) {
+        char *end = NULL;
+        switch (c) {
+        case 'p': o->pki = optarg; break;
+        case 'd': o->db = optarg; break;
+        case 'a': o->address = optarg; break;
+        case 'e': o->eim_id = optarg; break;
+        case 'k': o->signing_key = optarg; break;
+        case 'c': o->smdp_ca = optarg; break;
+        case 'P':
+            errno = 0;
+            o->port = strtol(optarg, &end, 10);
+            if (errno != 0 || *end != '\0' || o->port < 0 || o->port > 65535)
+                return 2;
+            break;
+        default:
+            return 2;
+        }
+    }
+    o->args = argv + optind;
+    o->arg_count = argc - optind;
+    return 0;
+}
+
+static void on_signal(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    event_base_loopexit(arg, NULL);
+}
+
+static int command_serve(const options *o)
+{
+    if (o->pki == NULL || o->db == NULL || o->arg_count != 0)
+        return 2;
+    int status = 1;
+    eim_server *server = NULL;
+    struct event *term = NULL, *interrupt = NULL;
+    struct event_base *base = event_base_new();
+    if (base == NULL)
+        return fail("event loop", AW_ERR_NOMEM);
+    eim_config config = {.pki_directory = o->pki, .database_url = o->db, .address = o->address,
+                         .port = (uint16_t)o->port, .smdp_ca_file = o->smdp_ca};
+    aw_err err = eim_server_new(base, &config, &server);
+    if (err != AW_OK) {
+        fail("serve", err);
+        goto cleanup;
+    }
+    term = evsignal_new(base, SIGTERM, on_signal, base);
+    interrupt = evsignal_new(base, SIGINT, on_signal, base);
+    if (term == NULL || interrupt == NULL || evsignal_add(term, NULL) != 0 ||
+        evsignal_add(interrupt, NULL) != 0) {
+        fail("signals", AW_ERR_NOMEM);
+        goto cleanup;
+    }
+    fprintf(stderr, "airwrite-eim: listening on %s port %u\n",
+            o->address != NULL ? o->address : "127.0.0.1", (unsigned)eim_server_port(server));
+    if (event_base_dispatch(base) < 0) {
+        fail("event loop", AW_ERR_STATE);
+        goto cleanup;
+    }
+    fprintf(stderr, "airwrite-eim: stopped\n");
+    status = 0;
+cleanup:
+    eim_server_stop(server);
+    if (term != NULL)
+        event_free(term);
+    if (interrupt != NULL)
+        event_free(interrupt);
+    eim_server_free(server);
+    event_base_free(base);
+    return status;
+}
+
+static int open_db(const char *url, db_connection **db)
+{
+    aw_err err = db_open(url, NULL, db);
+    if (err == AW_OK)
+        err = eim_migrate(*db);
+    if (err != AW_OK) {
+        db_close(*db);
+        *db = NULL;
+        return fail("database", err);
+    }
+    return 0;
+}
+
+static bool ends_with(const char *text, const char *suffix)
+{
+    size_t n = strlen(text), m = strlen(suffix);
+    return n >= m && strcmp(text + n - m, suffix) == 0;
+}
+
+static aw_err load_trust(const char *directory, pki_trust_store **out)
+{
+    char path[4096];
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    pki_certificate *ci = NULL;
+    *out = NULL;
+    if (snprintf(path, sizeof(path), "%s/ci.pem", directory) >= (int)sizeof(path))
+        return AW_ERR_ARGUMENT;
+    aw_err err = aw_file_read(path, 64 * 1024, &pem, &len);
+    if (err == AW_OK)
+        err = pki_certificate_parse_pem((const char *)pem, len, &ci);
+    if (err == AW_OK)
+        err = pki_trust_store_new(out);
+    if (err == AW_OK)
+        err = pki_trust_store_add_ci(*out, ci);
+    pki_certificate_free(ci);
+    free(pem);
+    return err;
+}
+
+static int command_register(const options *o)
+{
+    if (o->db == NULL || o->eim_id == NULL || o->arg_count != 1)
+        return 2;
+    const char *file = o->args[0];
+    uint8_t *data = NULL;
+    size_t len = 0, line = 0;
+    eim_batch *batch = NULL;
+    pki_trust_store *trust = NULL;
+    db_connection *db = NULL;
+    eim_registry_defaults defaults = {.eim_id = o->eim_id, .signing_key = o->signing_key};
+    aw_err err = aw_file_read(file, EIM_BATCH_MAX_BYTES, &data, &len);
+    if (err == AW_OK)
+        err = ends_with(file, ".json") ? eim_registry_parse_json(data, len, &defaults, &batch, &line)
+                                       : eim_registry_parse_csv(data, len, &defaults, &batch, &line);
+    if (err == AW_OK && o->pki != NULL)
+        err = load_trust(o->pki, &trust);
+    int status = err == AW_OK ? open_db(o->db, &db) : 1;
+    if (err == AW_OK && status == 0)
+        err = eim_registry_import(db, batch, trust, db_clock_ms(), &line);
+    if (err != AW_OK) {
+        if (line > 0)
+            fprintf(stderr, "airwrite-eim: %s: record %zu\n", file, line);
+        status = fail("register", err);
+    } else if (status == 0) {
+        printf("registered %zu eUICCs\n", batch->count);
+    }
+    db_close(db);
+    pki_trust_store_free(trust);
+    eim_batch_free(batch);
+    free(data);
+    return status;
+}
+
+/* Operations from the command line into ops (at most EIM_MAX_OPERATIONS). */
+static int parse_operations(char **args, int count, eim_operation *ops, size_t *op_count)
+{
+    *op_count = 0;
+    for (int i = 0; i < count;) {
+        if (*op_count >= EIM_MAX_OPERATIONS)
+            return 2;
+        eim_operation *op = &ops[(*op_count)++];
+        memset(op, 0, sizeof(*op));
+        const char *name = args[i++];
+        if (strcmp(name, "enable-rollback") == 0) {
+            op->kind = EIM_OPERATION_ENABLE;
+            op->rollback = true;
+        } else {
+            op->kind = eim_operation_kind_from_name(name);
+        }
+        switch (op->kind) {
+        case EIM_OPERATION_ENABLE:
+        case EIM_OPERATION_DISABLE:
+        case EIM_OPERATION_DELETE:
+        case EIM_OPERATION_SET_FALLBACK_ATTRIBUTE:
+            if (i >= count)
+                return 2;
+            op->iccid = args[i++];
+            break;
+        case EIM_OPERATION_SET_DEFAULT_DP_ADDRESS:
+            if (i >= count)
+                return 2;
+            op->address = args[i++];
+            break;
+        case EIM_OPERATION_DELETE_EIM:
+            if (i >= count)
+                return 2;
+            op->eim_id = args[i++];
+            break;
+        case EIM_OPERATION_CONFIGURE_IMMEDIATE_ENABLE:
+            if (i >= count || (strcmp(args[i], "on") != 0 && strcmp(args[i], "off") != 0))
+                return 2;
+            op->immediate_enable = strcmp(args[i++], "on") == 0;
+            if (i + 1 < count && strcmp(args[i], "--smdp") == 0) {
+                op->address = args[i + 1];
+                i += 2;
+            }
+            break;
+        case EIM_OPERATION_LIST_PROFILE_INFO:
+        case EIM_OPERATION_GET_RAT:
+        case EIM_OPERATION_UNSET_FALLBACK_ATTRIBUTE:
+        case EIM_OPERATION_LIST_EIM:
+            break;
+        default:
+            return 2; /* addEim/updateEim need an EimConfigurationData: not from here */
+        }
+    }
+    return *op_count > 0 ? 0 : 2;
+}
+
+/* queue EID euicc-data [TAGLIST]: an IpaEuiccDataRequest (SGP.32 2.11.2). */
+static int command_queue_euicc_data(const options *o)
+{
+    uint8_t tags[16];
+    size_t tags_len = strlen(EIM_EUICC_DATA_DEFAULT_TAGS);
+    db_connection *db = NULL;
+    int64_t id = 0;
+    memcpy(tags, EIM_EUICC_DATA_DEFAULT_TAGS, tags_len);
+    if (o->db == NULL || o->arg_count > 3 ||
+        (o->arg_count == 3 && aw_hex_decode(o->args[2], tags, sizeof(tags), &tags_len) != AW_OK))
+        return 2;
+    int status = open_db(o->db, &db);
+    if (status == 0) {
+        aw_err err = eim_package_enqueue_euicc_data(db, o->args[0], tags, tags_len,
+                                                    db_clock_ms(), &id);
+        if (err == AW_OK)
+            printf("queued package %lld for %s: IPA eUICC data\n", (long long)id, o->args[0]);
+        else
+            status = fail("queue", err);
+    }
+    db_close(db);
+    return status;
+}
+
+/* queue EID download AC | download-default-smdp | download-smds [ADDRESS]:
+ * a ProfileDownloadTriggerRequest (SGP.32 2.11.3). */
+static int command_queue_download(const options *o)
+{
+    eim_download_trigger trigger;
+    db_connection *db = NULL;
+    int64_t id = 0;
+    memset(&trigger, 0, sizeof(trigger));
+    const char *what = o->args[1];
+    if (strcmp(what, "download") == 0 && o->arg_count == 3) {
+        trigger.kind = EIM_DOWNLOAD_ACTIVATION_CODE;
+        trigger.activation_code = o->args[2];
+    } else if (strcmp(what, "download-default-smdp") == 0 && o->arg_count == 2) {
+        trigger.kind = EIM_DOWNLOAD_DEFAULT_SMDP;
+    } else if (strcmp(what, "download-smds") == 0 && o->arg_count <= 3) {
+        trigger.kind = EIM_DOWNLOAD_SMDS;
+        trigger.smds_address = o->arg_count == 3 ? o->args[2] : NULL;
+    } else {
+        return 2;
+    }
+    if (o->db == NULL)
+        return 2;
+    int status = open_db(o->db, &db);
+    if (status == 0) {
+        aw_err err = eim_package_enqueue_download_trigger(db, o->args[0], &trigger,
+                                                          db_clock_ms(), &id);
+        if (err == AW_OK)
+            printf("queued package %lld for %s: download trigger\n", (long long)id, o->args[0]);
+        else
+            status = fail("queue", err);
+    }
+    db_close(db);
+    return status;
+}
+
+static int command_queue(const options *o)
+{
+    eim_operation ops[EIM_MAX_OPERATIONS];
+    size_t op_count = 0;
+    char key_path[4096];
+    if (o->arg_count >= 2 && strcmp(o->args[1], "euicc-data") == 0)
+        return command_queue_euicc_data(o);
+    if (o->arg_count >= 2 && strncmp(o->args[1], "download", 8) == 0)
+        return command_queue_download(o);
+    if (o->db == NULL || o->pki == NULL || o->arg_count < 2 ||
+        parse_operations(o->args + 1, o->arg_count - 1, ops, &op_count) != 0 ||
+        snprintf(key_path, sizeof(key_path), "%s/eim.key.pem", o->pki) >= (int)sizeof(key_path))
+        return 2;
+    eim_key_ring *keys = NULL;
+    db_connection *db = NULL;
+    int64_t id = 0, counter = 0;
+    aw_err err = eim_key_ring_new(&keys);
+    if (err == AW_OK)
+        err = eim_key_ring_add_file(keys, "eim", key_path);
+    int status = err == AW_OK ? open_db(o->db, &db) : fail("signing key", err);
+    if (status == 0) {
+        err = eim_package_enqueue(db, keys, o->args[0], ops, op_count, db_clock_ms(), &id,
+                                  &counter);
+        if (err == AW_OK)
+            printf("queued package %lld for %s with counterValue %lld\n", (long long)id,
+                   o->args[0], (long long)counter);
+        else
+            status = fail("queue", err);
+    }
+    db_close(db);
+    eim_key_ring_free(keys);
+    return status;
+}
+
+static int command_results(const options *o)
+{
+    if (o->db == NULL || o->arg_count != 1)
+        return 2;
+    db_connection *db = NULL;
+    eim_package_record *records = NULL;
+    size_t count = 0;
+    eim_euicc euicc;
+    int status = open_db(o->db, &db);
+    if (status != 0)
+        return status;
+    aw_err err = eim_registry_get(db, o->args[0], &euicc);
+    if (err == AW_OK)
+        err = eim_package_list(db, o->args[0], &records, &count);
+    if (err != AW_OK) {
+        db_close(db);
+        return fail("results", err);
+    }
+    printf("eUICC %s eimId %s counterValue %lld last contact %lld\n", euicc.eid, euicc.eim_id,
+           (long long)euicc.counter_value, (long long)euicc.last_contact_ms);
+    for (size_t i = 0; i < count; i++) {
+        const eim_package_record *r = &records[i];
+        if (r->kind == EIM_PACKAGE_KIND_EUICC_DATA)
+            printf("package %lld IPA eUICC data %s", (long long)r->package_id,
+                   eim_package_state_name(r->state));
+        else if (r->kind == EIM_PACKAGE_KIND_DOWNLOAD_TRIGGER)
+            printf("package %lld download trigger %s", (long long)r->package_id,
+                   eim_package_state_name(r->state));
+        else
+            printf("package %lld counterValue %lld %s", (long long)r->package_id,
+                   (long long)r->counter_value, eim_package_state_name(r->state));
+        if (r->state == EIM_PACKAGE_DONE && r->kind == EIM_PACKAGE_KIND_EUICC_PACKAGE)
+            printf(" seqNumber %lld", (long long)r->seq_number);
+        else if (r->state == EIM_PACKAGE_FAILED)
+            printf(" error code %lld", (long long)r->error_code);
+        if (r->result != NULL) {
+            char *hex = malloc(2 * r->result_len + 1);
+            if (hex != NULL) {
+                aw_hex_encode(r->result, r->result_len, hex, true);
+                printf(" result %s", hex);
+                free(hex);
+            }
+        }
+        printf("\n");
+    }
+    eim_package_records_free(records, count);
+    eim_euicc_clear(&euicc);
+    db_close(db);
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    /* a peer closing its TLS connection must not kill the daemon */
+    signal(SIGPIPE, SIG_IGN);
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *command = argv[1];
+    if (strcmp(command, "help") == 0 || strcmp(command, "--help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    options o;
+    int status = parse_options(argc - 1, argv + 1, &o);
+    if (status == 0) {
+        if (strcmp(command, "serve") == 0)
+            status = command_serve(&o);
+        else if (strcmp(command, "register") == 0)
+            status = command_register(&o);
+        else if (strcmp(command, "queue") == 0)
+            status = command_queue(&o);
+        else if (strcmp(command, "results") == 0)
+            status = command_results(&o);
+        else
+            status = 2;
+    }
+    if (status == 2)
+        usage(stderr);
+    return status;
+}

@@ -1,0 +1,433 @@
+/* airwrite-platform: the card-writing platform's northbound API server
+ * (/api/v1 over HTTPS, src/platform/platform.h) with its callback delivery
+ * worker thread (--callback-ca), and the administration of
+ * its clients: create an app (its appSecret is printed once, then only
+ * kept sealed under the storage key), show it, enable or disable it, set
+ * its call limits. */
+#include <errno.h>
+#include <getopt.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+#include <openssl/crypto.h>
+
+#include "core/db.h"
+#include "core/http_client.h"
+#include "core/http_server.h"
+#include "platform/platform.h"
+
+static void usage(FILE *out)
+{
+    fprintf(out,
+            "usage: airwrite-platform serve --db URL --keys PATH --cert FILE --key FILE\n"
+            "                          [--address IP] [--port N] [--callback-ca FILE]\n"
+            "       airwrite-platform app-create --db URL --keys PATH --tenant NAME\n"
+            "                          [--rate N] [--burst N] [--quota N]\n"
+            "       airwrite-platform app-show --db URL APPID\n"
+            "       airwrite-platform app-enable --db URL APPID\n"
+            "       airwrite-platform app-disable --db URL APPID\n"
+            "       airwrite-platform app-limits --db URL APPID --rate N --burst N --quota N\n"
+            "       airwrite-platform rekey --db URL --keys [ID:]OLD --keys [ID:]NEW\n"
+            "\n"
+            "serve        serve /api/v1 over HTTPS (certificate chain and key in PEM) on\n"
+            "             IP (default 127.0.0.1) port N (default 0: ephemeral, printed)\n"
+            "             until SIGTERM or SIGINT\n"
+            "  --callback-ca FILE  deliver callback events (docs/api-callbacks.md) on a\n"
+            "                worker thread to receivers whose certificates chain to the\n"
+            "                CA certificates in FILE (PEM); without it events stay queued\n"
+            "app-create   create an app of tenant NAME ([A-Za-z0-9._-], 1..64) and print its\n"
+            "             appId and appSecret; the secret is shown only this once\n"
+            "  --keys [ID:]PATH  storage key sealing app secrets (32 bytes, mode 0600; the\n"
+            "                last one is created when absent). Repeat while keys rotate:\n"
+            "                the highest key id seals, all open. ID defaults to the\n"
+            "                position (1, 2, ...); give it once older keys are dropped\n"
+            "                when absent)\n"
+            "  --rate N      calls per minute refilling the app's bucket (default %d)\n"
+            "  --burst N     bucket size (default %d)\n"
+            "  --quota N     calls per day, 0: unlimited (default %d)\n"
+            "app-show     print an app (never its secret)\n"
+            "app-enable, app-disable   allow or refuse the app's calls\n"
+            "app-limits   set the app's call limits\n"
+            "rekey        re-seal every app secret under the highest key id (the last\n"
+            "             --keys is created when absent); the older keys can then go\n",
+            PLATFORM_DEFAULT_RATE_PER_MINUTE, PLATFORM_DEFAULT_BURST,
+            PLATFORM_DEFAULT_DAILY_QUOTA);
+}
+
+static int fail(const char *what, aw_err err)
+{
+    fprintf(stderr, "airwrite-platform: %s: %s\n", what, aw_err_message(err));
+    return 1;
+}
+
+static bool parse_limit(const char *text, int64_t *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long long value = strtoll(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || value < 0 || value > PLATFORM_LIMIT_MAX)
+        return false;
+    *out = value;
+    return true;
+}
+
+typedef struct options {
+    const char *db;
+    const char *keys[PLATFORM_KEY_RING_MAX];
+    size_t key_count;
+    const char *tenant;
+    const char *cert;
+    const char *key;
+    const char *address;
+    const char *callback_ca;
+    long port;
+    platform_app_limits limits;
+    bool rate, burst, quota;
+} options;
+
+static int parse_options(int argc, char **argv, options *o)
+{
+    static const struct option long_options[] = {
+        {"db", required_argument, NULL, 'd'},    {"keys", required_argument, NULL, 'k'},
+        {"tenant", required_argument, NULL, 't'}, {"rate", required_argument, NULL, 'r'},
+        {"burst", required_argument, NULL, 'b'}, {"quota", required_argument, NULL, 'q'},
+        {"cert", required_argument, NULL, 'c'},  {"key", required_argument, NULL, 'K'},
+        {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
+        {"callback-ca", required_argument, NULL, 'C'},
+        {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof(*o));
+    o->address = "127.0.0.1";
+    o->limits = platform_app_default_limits();
+    int c;
+    while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
+        switch (c) {
+        case 'd': o->db = optarg; break;
+        case 'k':
+            if (o->key_count == PLATFORM_KEY_RING_MAX)
+                return -1;
+            o->keys[o->key_count++] = optarg;
+            break;
+        case 't': o->tenant = optarg; break;
+        case 'c': o->cert = optarg; break;
+        case 'K': o->key = optarg; break;
+        case 'a': o->address = optarg; break;
+        case 'C': o->callback_ca = optarg; break;
+        case 'p': {
+            char *end = NULL;
+            errno = 0;
+            o->port = strtol(optarg, &end, 10);
+            if (errno != 0 || end == optarg || *end != '\0' || o->port < 0 || o->port > 65535)
+                return -1;
+            break;
+        }
+        case 'r': o->rate = parse_limit(optarg, &o->limits.rate_per_minute); break;
+        case 'b': o->burst = parse_limit(optarg, &o->limits.burst); break;
+        case 'q': o->quota = parse_limit(optarg, &o->limits.daily_quota); break;
+        case 'h': usage(stdout); exit(0);
+        default: return -1;
+        }
+        if ((c == 'r' && !o->rate) || (c == 'b' && !o->burst) || (c == 'q' && !o->quota)) {
+            fprintf(stderr, "airwrite-platform: a limit is a number from 0 to %d\n",
+                    PLATFORM_LIMIT_MAX);
+            return -1;
+        }
+    }
+    return o->db != NULL ? 0 : -1;
+}
+
+static void print_app(const platform_app *app)
+{
+    printf("appId: %s\ntenant: %s\nenabled: %s\nratePerMinute: %lld\nburst: %lld\n"
+           "dailyQuota: %lld\nkeyId: %u\n",
+           app->app_id, app->tenant, app->enabled ? "yes" : "no",
+           (long long)app->limits.rate_per_minute, (long long)app->limits.burst,
+           (long long)app->limits.daily_quota, app->key_id);
+}
+
+/* "ID:PATH", or PATH with the id position + 1. */
+static aw_err key_argument(const char *argument, size_t position, uint32_t *id, const char **path)
+{
+    *id = (uint32_t)position + 1;
+    *path = argument;
+    size_t digits = strspn(argument, "0123456789");
+    if (digits == 0 || argument[digits] != ':')
+        return AW_OK;
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(argument, &end, 10);
+    if (errno != 0 || end != argument + digits || value == 0 || value > INT32_MAX)
+        return AW_ERR_PLATFORM_KEY_FILE;
+    *id = (uint32_t)value;
+    *path = argument + digits + 1;
+    return AW_OK;
+}
+
+/* The --keys files; create_last: write the last one if absent. */
+static platform_key_ring *load_ring(const options *o, bool create_last)
+{
+    platform_key_ring *ring = NULL;
+    aw_err err = platform_key_ring_new(&ring);
+    for (size_t i = 0; err == AW_OK && i < o->key_count; i++) {
+        uint32_t id = 0;
+        const char *path = NULL;
+        err = key_argument(o->keys[i], i, &id, &path);
+        if (err == AW_OK)
+            err = platform_key_ring_add_file(ring, id, path, create_last && i + 1 == o->key_count);
+        if (err != AW_OK)
+            fail(o->keys[i], err);
+    }
+    if (err != AW_OK) {
+        platform_key_ring_free(ring);
+        return NULL;
+    }
+    return ring;
+}
+
+static int app_create(db_connection *db, const options *o)
+{
+    if (o->key_count == 0 || o->tenant == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    platform_key_ring *ring = load_ring(o, true);
+    if (ring == NULL)
+        return 1;
+    platform_app app;
+    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
+    aw_err err = platform_app_create(db, ring, o->tenant, &o->limits, db_clock_ms(), &app, secret);
+    platform_key_ring_free(ring);
+    if (err != AW_OK)
+        return fail("app-create", err);
+    print_app(&app);
+    printf("appSecret: %s\n", secret); /* shown once, by design */
+    OPENSSL_cleanse(secret, sizeof(secret));
+    return 0;
+}
+
+static int rekey(db_connection *db, const options *o)
+{
+    if (o->key_count == 0) {
+        usage(stderr);
+        return 2;
+    }
+    platform_key_ring *ring = load_ring(o, true);
+    if (ring == NULL)
+        return 1;
+    int64_t resealed = 0;
+    aw_err err = platform_app_reseal(db, ring, db_clock_ms(), &resealed);
+    platform_key_ring_free(ring);
+    if (err != AW_OK)
+        return fail("rekey", err);
+    printf("resealed: %lld\n", (long long)resealed);
+    return 0;
+}
+
+static void on_signal(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    event_base_loopbreak(arg);
+}
+
+/* ---- The callback delivery worker (a thread of the daemon) ---- */
+
+#define DELIVERY_BATCH 50
+#define DELIVERY_IDLE_MS 1000
+
+typedef struct delivery_worker {
+    const char *db_url;
+    const char *ca_file;
+    const platform_key_ring *ring;
+    pthread_t thread;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool stop;
+    bool started;
+} delivery_worker;
+
+/* Rounds of platform_callback_deliver (blocking HTTPS, hence off the event
+ * loop), resting DELIVERY_IDLE_MS after a round that found nothing due. */
+static void *delivery_loop(void *arg)
+{
+    delivery_worker *w = arg;
+    db_connection *db = NULL;
+    http_client *client = NULL;
+    http_client_config config = {.ca_file = w->ca_file};
+    char name[64];
+    snprintf(name, sizeof(name), "airwrite-platform:%ld", (long)getpid());
+    aw_err err = db_open(w->db_url, NULL, &db);
+    if (err == AW_OK)
+        err = http_client_new(&config, &client);
+    if (err != AW_OK)
+        fail("callback worker", err);
+    pthread_mutex_lock(&w->lock);
+    while (err == AW_OK && !w->stop) {
+        pthread_mutex_unlock(&w->lock);
+        platform_delivery_stats stats = {0};
+        aw_err round = platform_callback_deliver(db, w->ring, client, name, DELIVERY_BATCH,
+                                                 db_clock_ms(), &stats);
+        if (round != AW_OK)
+            fprintf(stderr, "airwrite-platform: callback delivery: %s\n", aw_err_message(round));
+        bool busy = round == AW_OK && stats.delivered + stats.retrying + stats.dead > 0;
+        pthread_mutex_lock(&w->lock);
+        if (!busy && !w->stop) {
+            struct timespec until;
+            clock_gettime(CLOCK_REALTIME, &until);
+            until.tv_sec += DELIVERY_IDLE_MS / 1000;
+            (void)pthread_cond_timedwait(&w->wake, &w->lock, &until);
+        }
+    }
+    pthread_mutex_unlock(&w->lock);
+    http_client_free(client);
+    db_close(db);
+    return NULL;
+}
+
+static aw_err delivery_start(delivery_worker *w)
+{
+    pthread_mutex_init(&w->lock, NULL);
+    pthread_cond_init(&w->wake, NULL);
+    if (pthread_create(&w->thread, NULL, delivery_loop, w) != 0)
+        return AW_ERR_NOMEM;
+    w->started = true;
+    return AW_OK;
+}
+
+static void delivery_stop(delivery_worker *w)
+{
+    if (!w->started)
+        return;
+    pthread_mutex_lock(&w->lock);
+    w->stop = true;
+    pthread_cond_signal(&w->wake);
+    pthread_mutex_unlock(&w->lock);
+    pthread_join(w->thread, NULL);
+    pthread_cond_destroy(&w->wake);
+    pthread_mutex_destroy(&w->lock);
+}
+
+static int serve(db_connection *db, const options *o)
+{
+    if (o->key_count == 0 || o->cert == NULL || o->key == NULL) {
+        usage(stderr);
+        return 2;
+    }
+    platform_key_ring *ring = load_ring(o, false);
+    if (ring == NULL)
+        return 1;
+    int status = 1;
+    http_server *server = NULL;
+    platform_api *api = NULL;
+    struct event *term = NULL, *interrupt = NULL;
+    struct event_base *base = event_base_new();
+    aw_err err = base != NULL ? AW_OK : AW_ERR_NOMEM;
+    http_server_config config = {.address = o->address, .port = (uint16_t)o->port,
+                                 .certificate_file = o->cert, .key_file = o->key};
+    if (err == AW_OK)
+        err = http_server_new(base, &config, &server);
+    platform_api_config api_config = {.db = db, .keys = ring};
+    if (err == AW_OK)
+        err = platform_api_new(server, &api_config, &api);
+    if (err == AW_OK)
+        err = http_server_start(server);
+    delivery_worker worker = {.db_url = o->db, .ca_file = o->callback_ca, .ring = ring};
+    if (err == AW_OK && o->callback_ca != NULL)
+        err = delivery_start(&worker);
+    if (err != AW_OK) {
+        fail("serve", err);
+        goto cleanup;
+    }
+    term = evsignal_new(base, SIGTERM, on_signal, base);
+    interrupt = evsignal_new(base, SIGINT, on_signal, base);
+    if (term == NULL || interrupt == NULL || evsignal_add(term, NULL) != 0 ||
+        evsignal_add(interrupt, NULL) != 0) {
+        fail("signals", AW_ERR_NOMEM);
+        goto cleanup;
+    }
+    fprintf(stderr, "airwrite-platform: listening on %s port %u\n", o->address,
+            (unsigned)http_server_port(server));
+    if (event_base_dispatch(base) < 0) {
+        fail("event loop", AW_ERR_STATE);
+        goto cleanup;
+    }
+    fprintf(stderr, "airwrite-platform: stopped\n");
+    status = 0;
+cleanup:
+    delivery_stop(&worker);
+    if (term != NULL)
+        event_free(term);
+    if (interrupt != NULL)
+        event_free(interrupt);
+    http_server_free(server);
+    platform_api_free(api);
+    if (base != NULL)
+        event_base_free(base);
+    platform_key_ring_free(ring);
+    return status;
+}
+
+int main(int argc, char **argv)
+{
+    signal(SIGPIPE, SIG_IGN); /* http_server.h: the daemon ignores SIGPIPE */
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    const char *command = argv[1];
+    options o;
+    if (parse_options(argc - 1, argv + 1, &o) != 0) {
+        usage(stderr);
+        return 2;
+    }
+    const char *app_id = optind < argc - 1 ? argv[optind + 1] : NULL;
+    bool needs_app = strcmp(command, "app-create") != 0 && strcmp(command, "serve") != 0 &&
+                     strcmp(command, "rekey") != 0;
+    if ((needs_app && (app_id == NULL || optind + 2 != argc)) ||
+        (!needs_app && optind + 1 != argc)) {
+        usage(stderr);
+        return 2;
+    }
+    db_connection *db = NULL;
+    aw_err err = db_open(o.db, NULL, &db);
+    if (err == AW_OK)
+        err = platform_migrate(db);
+    if (err != AW_OK) {
+        db_close(db);
+        return fail(o.db, err);
+    }
+    int status = 0;
+    platform_app app;
+    if (strcmp(command, "serve") == 0) {
+        status = serve(db, &o);
+    } else if (strcmp(command, "rekey") == 0) {
+        status = rekey(db, &o);
+    } else if (strcmp(command, "app-create") == 0) {
+        status = app_create(db, &o);
+    } else if (strcmp(command, "app-show") == 0) {
+        err = platform_app_get(db, app_id, &app);
+        if (err == AW_OK)
+            print_app(&app);
+    } else if (strcmp(command, "app-enable") == 0 || strcmp(command, "app-disable") == 0) {
+        err = platform_app_set_enabled(db, app_id, strcmp(command, "app-enable") == 0,
+                                       db_clock_ms());
+    } else if (strcmp(command, "app-limits") == 0) {
+        if (!o.rate || !o.burst || !o.quota) {
+            usage(stderr);
+            status = 2;
+        } else {
+            err = platform_app_set_limits(db, app_id, &o.limits, db_clock_ms());
+        }
+    } else {
+        usage(stderr);
+        status = 2;
+    }
+    if (err != AW_OK)
+        status = fail(command, err);
+    db_close(db);
+    return status;
+}

@@ -1,0 +1,397 @@
+/* airwritectl: the administration tool of an airwrite deployment. Commands
+ * are "airwritectl GROUP COMMAND [options]", one table entry each, so new
+ * groups (keys rotate, ...) slot in beside the first one:
+ *   audit verify / list / checkpoint: the security audit log (T/CA group
+ *   standard, security management: audit; core/audit.h, docs/audit-log.md).
+ * Exit status: 0 success (verify: intact), 1 verify found tampering (the
+ * report is printed), 2 usage or an operational failure (database, key). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "core/audit.h"
+#include "core/file.h"
+#include "core/hex.h"
+
+#define EXIT_TAMPERED 1
+#define EXIT_USAGE 2
+#define KEY_FILE_MAX (64u * 1024u)
+#define MAX_PUBLIC_KEYS 16
+#define LIST_PAGE 256u
+#define LIST_DEFAULT_LIMIT 100
+
+typedef struct command {
+    const char *group;
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *usage;
+    const char *help;
+} command;
+
+static int audit_verify_command(int argc, char **argv);
+static int audit_list_command(int argc, char **argv);
+static int audit_checkpoint_command(int argc, char **argv);
+
+/* One entry per command; add new groups here. */
+static const command commands[] = {
+    {"audit", "verify", audit_verify_command,
+     "--db URL --public-key PEM [--public-key PEM ...] [--suite international|domestic]",
+     "recompute the hash chain and check every checkpoint signature; on tampering\n"
+     "  print the first broken entry and exit 1. The suite defaults to the key's."},
+    {"audit", "list", audit_list_command, "--db URL [--from SEQ] [--limit N]",
+     "print entries from SEQ (default 1) as JSON lines, at most N (default 100,\n"
+     "  at most 10000), as stored: list does not verify."},
+    {"audit", "checkpoint", audit_checkpoint_command,
+     "--db URL --key PEM [--suite international|domestic]",
+     "sign the chain head now with the private key (PKCS#8 or SEC 1 PEM)."},
+};
+static const size_t command_count = sizeof(commands) / sizeof(commands[0]);
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage:");
+    for (size_t i = 0; i < command_count; i++)
+        fprintf(f, "%s airwritectl %s %s %s\n", i ? "      " : "", commands[i].group,
+                commands[i].name, commands[i].usage);
+    fprintf(f, "\n");
+    for (size_t i = 0; i < command_count; i++)
+        fprintf(f, "%s %s: %s\n", commands[i].group, commands[i].name, commands[i].help);
+    fprintf(f, "\nDatabase URL: sqlite:PATH, PATH or postgresql://...\n"
+               "Exit: 0 success (verify: intact), 1 verify found tampering,"
+               " 2 usage or failure.\n");
+}
+
+static int fail(const char *what, aw_err err)
+{
+    fprintf(stderr, "airwritectl: %s: %s (%s)\n", what, aw_err_message(err), aw_err_name(err));
+    return EXIT_USAGE;
+}
+
+static int fail_db(const char *what, aw_err err, const db_connection *db)
+{
+    const char *detail = db != NULL ? db_last_error(db) : "";
+    fprintf(stderr, "airwritectl: %s: %s (%s)%s%s\n", what, aw_err_message(err),
+            aw_err_name(err), *detail ? ": " : "", detail);
+    return EXIT_USAGE;
+}
+
+/* Open an existing database: a mistyped SQLite path must not create an
+ * empty file that then "verifies". Failures are printed with the URL
+ * redacted (no PostgreSQL password). */
+static int open_existing(const char *url, db_connection **db)
+{
+    *db = NULL;
+    db_url parsed;
+    aw_err err = db_url_parse(url, &parsed);
+    if (err != AW_OK)
+        return fail("--db", err);
+    struct stat st;
+    char why[256] = "";
+    db_options options = {.error = why, .error_size = sizeof(why)};
+    if (parsed.backend == DB_BACKEND_SQLITE && strcmp(parsed.target, ":memory:") != 0 &&
+        stat(parsed.target, &st) != 0)
+        err = AW_ERR_NOT_FOUND;
+    else
+        err = db_open(url, &options, db);
+    if (err == AW_OK)
+        return 0;
+    fprintf(stderr, "airwritectl: %s: %s (%s)%s%s\n", parsed.redacted, aw_err_message(err),
+            aw_err_name(err), why[0] ? ": " : "", why);
+    return EXIT_USAGE;
+}
+
+/* ---- option parsing ---------------------------------------------------- */
+
+typedef struct options {
+    const char *db;
+    const char *suite;
+    const char *key;
+    const char *public_keys[MAX_PUBLIC_KEYS];
+    size_t public_key_count;
+    const char *from;
+    const char *limit;
+} options;
+
+/* --name VALUE pairs; allowed lists the names this command takes. */
+static bool parse_options(int argc, char **argv, const char *const *allowed, options *out)
+{
+    memset(out, 0, sizeof(*out));
+    for (int i = 0; i < argc; i++) {
+        const char *name = argv[i];
+        bool known = false;
+        for (size_t k = 0; allowed[k] != NULL; k++)
+            known = known || strcmp(name, allowed[k]) == 0;
+        if (!known || i + 1 >= argc) {
+            fprintf(stderr, "airwritectl: unknown option or missing value: %s\n", name);
+            return false;
+        }
+        const char *value = argv[++i];
+        const char **slot = strcmp(name, "--db") == 0      ? &out->db
+                            : strcmp(name, "--suite") == 0 ? &out->suite
+                            : strcmp(name, "--key") == 0   ? &out->key
+                            : strcmp(name, "--from") == 0  ? &out->from
+                            : strcmp(name, "--limit") == 0 ? &out->limit
+                                                           : NULL;
+        if (slot == NULL) { /* --public-key, repeatable */
+            if (out->public_key_count == MAX_PUBLIC_KEYS) {
+                fprintf(stderr, "airwritectl: at most %d --public-key\n", MAX_PUBLIC_KEYS);
+                return false;
+            }
+            out->public_keys[out->public_key_count++] = value;
+        } else if (*slot != NULL) {
+            fprintf(stderr, "airwritectl: %s given twice\n", name);
+            return false;
+        } else {
+            *slot = value;
+        }
+    }
+    return true;
+}
+
+static bool parse_int64(const char *text, int64_t min, int64_t max, int64_t *out)
+{
+    if (text == NULL || *text == '\0')
+        return false;
+    char *end = NULL;
+    errno = 0;
+    long long v = strtoll(text, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return false;
+    *out = v;
+    return true;
+}
+
+/* A key file in the suite named, or (no --suite) in whichever suite it is. */
+static aw_err load_key(const char *path, const char *suite_name, bool private_key,
+                       crypto_suite *suite, crypto_suite_key **key)
+{
+    *key = NULL;
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    aw_err err = aw_file_read(path, KEY_FILE_MAX, &pem, &len);
+    if (err != AW_OK)
+        return err;
+    static const crypto_suite all[] = {CRYPTO_SUITE_INTERNATIONAL, CRYPTO_SUITE_DOMESTIC};
+    err = AW_ERR_SUITE_MISMATCH;
+    for (size_t i = 0; i < 2 && err == AW_ERR_SUITE_MISMATCH; i++) {
+        if (suite_name != NULL && strcmp(suite_name, crypto_suite_name(all[i])) != 0)
+            continue;
+        err = private_key
+                  ? crypto_suite_key_load_private_pem(all[i], (const char *)pem, len, key)
+                  : crypto_suite_key_load_public_pem(all[i], (const char *)pem, len, key);
+        if (err == AW_OK)
+            *suite = all[i];
+    }
+    OPENSSL_cleanse(pem, len);
+    free(pem);
+    return err;
+}
+
+static bool check_suite_option(const char *suite_name)
+{
+    crypto_suite suite;
+    if (suite_name == NULL || crypto_suite_parse(suite_name, &suite) == AW_OK)
+        return true;
+    fprintf(stderr, "airwritectl: --suite is international or domestic\n");
+    return false;
+}
+
+/* ---- audit verify ------------------------------------------------------ */
+
+static int audit_verify_command(int argc, char **argv)
+{
+    static const char *const allowed[] = {"--db", "--public-key", "--suite", NULL};
+    options o;
+    if (!parse_options(argc, argv, allowed, &o) || o.db == NULL || o.public_key_count == 0 ||
+        !check_suite_option(o.suite)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    crypto_suite_key *keys[MAX_PUBLIC_KEYS] = {NULL};
+    crypto_suite suite = CRYPTO_SUITE_INTERNATIONAL;
+    const char *suite_name = o.suite;
+    int status = EXIT_USAGE;
+    db_connection *db = NULL;
+    for (size_t i = 0; i < o.public_key_count; i++) {
+        aw_err err = load_key(o.public_keys[i], suite_name, false, &suite, &keys[i]);
+        if (err != AW_OK) {
+            status = fail(o.public_keys[i], err);
+            goto cleanup;
+        }
+        suite_name = crypto_suite_name(suite); /* every key of the first key's suite */
+    }
+    if ((status = open_existing(o.db, &db)) != 0)
+        goto cleanup;
+    audit_report report;
+    aw_err err = audit_verify(db, suite, (const crypto_suite_key *const *)keys,
+                              o.public_key_count, &report);
+    if (err == AW_OK) {
+        printf("audit log intact (%s): %s\n", crypto_suite_name(suite), report.message);
+        status = 0;
+    } else if (report.error != AW_OK) {
+        printf("audit log TAMPERED (%s): %s [%s]\n", crypto_suite_name(suite), report.message,
+               aw_err_name(report.error));
+        printf("first broken entry: %lld\n", (long long)report.seq);
+        printf("entries verified before it: %lld; checkpoints verified: %lld\n",
+               (long long)report.entries, (long long)report.checkpoints);
+        status = EXIT_TAMPERED;
+    } else {
+        status = fail_db("verify", err, db);
+    }
+cleanup:
+    db_close(db);
+    for (size_t i = 0; i < MAX_PUBLIC_KEYS; i++)
+        crypto_suite_key_free(keys[i]);
+    return status;
+}
+
+/* ---- audit list -------------------------------------------------------- */
+
+static const char *actor_type_name(audit_actor_type type)
+{
+    return type == AUDIT_ACTOR_USER ? "user" : type == AUDIT_ACTOR_APP ? "app" : "system";
+}
+
+static const char *outcome_name(audit_outcome outcome)
+{
+    return outcome == AUDIT_OUTCOME_SUCCESS  ? "success"
+           : outcome == AUDIT_OUTCOME_FAILURE ? "failure"
+                                              : "denied";
+}
+
+/* One JSON line per entry, as stored (list does not verify). */
+static bool print_entry(const audit_entry *e)
+{
+    char time_text[80] = "";
+    time_t seconds = (time_t)(e->time_ms / 1000);
+    struct tm tm;
+    if (e->time_ms >= 0 && gmtime_r(&seconds, &tm) != NULL)
+        snprintf(time_text, sizeof(time_text), "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+                 tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
+                 (int)(e->time_ms % 1000));
+    char hash[2 * AUDIT_HASH_SIZE + 1];
+    aw_hex_encode(e->hash, AUDIT_HASH_SIZE, hash, false);
+    /* details are a JSON object when written; shown as a string otherwise */
+    json_t *details = json_loads(e->details, JSON_REJECT_DUPLICATES, NULL);
+    if (details == NULL || !json_is_object(details)) {
+        json_decref(details);
+        details = json_string(e->details);
+    }
+    const char *suite = crypto_suite_name(e->suite);
+    json_t *line = json_pack("{s:I,s:s,s:s,s:{s:s,s:s,s:s},s:s,s:s,s:s,s:s,s:s,s:s,s:o,s:s}",
+                             "seq", (json_int_t)e->seq, "time", time_text, "suite",
+                             suite ? suite : "unknown", "actor", "type",
+                             actor_type_name(e->actor_type), "id", e->actor_id, "role",
+                             e->actor_role, "tenant", e->tenant, "action", e->action, "target",
+                             e->target, "outcome", outcome_name(e->outcome), "source",
+                             e->source_address, "request_id", e->request_id, "details", details,
+                             "hash", hash);
+    char *text = line ? json_dumps(line, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
+    json_decref(line);
+    if (text == NULL)
+        return false;
+    printf("%s\n", text);
+    free(text);
+    return true;
+}
+
+static int audit_list_command(int argc, char **argv)
+{
+    static const char *const allowed[] = {"--db", "--from", "--limit", NULL};
+    options o;
+    int64_t from = 1, limit = LIST_DEFAULT_LIMIT;
+    if (!parse_options(argc, argv, allowed, &o) || o.db == NULL ||
+        (o.from != NULL && !parse_int64(o.from, INT64_MIN, INT64_MAX, &from)) ||
+        (o.limit != NULL && !parse_int64(o.limit, 1, AUDIT_LIST_MAX, &limit))) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    db_connection *db = NULL;
+    if (open_existing(o.db, &db) != 0)
+        return EXIT_USAGE;
+    aw_err err = AW_OK;
+    audit_entry *entries = malloc(LIST_PAGE * sizeof(*entries));
+    int status = entries == NULL ? fail("list", AW_ERR_NOMEM) : 0;
+    while (status == 0 && limit > 0) {
+        size_t count = 0;
+        size_t want = limit < (int64_t)LIST_PAGE ? (size_t)limit : LIST_PAGE;
+        if ((err = audit_list(db, from, entries, want, &count)) != AW_OK) {
+            status = fail_db("list", err, db);
+            break;
+        }
+        for (size_t i = 0; i < count && status == 0; i++)
+            if (!print_entry(&entries[i]))
+                status = fail("list", AW_ERR_NOMEM);
+        if (count < want || entries[count - 1].seq == INT64_MAX)
+            break;
+        from = entries[count - 1].seq + 1;
+        limit -= (int64_t)count;
+    }
+    free(entries);
+    db_close(db);
+    return status;
+}
+
+/* ---- audit checkpoint -------------------------------------------------- */
+
+static int audit_checkpoint_command(int argc, char **argv)
+{
+    static const char *const allowed[] = {"--db", "--key", "--suite", NULL};
+    options o;
+    if (!parse_options(argc, argv, allowed, &o) || o.db == NULL || o.key == NULL ||
+        !check_suite_option(o.suite)) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    crypto_suite suite = CRYPTO_SUITE_INTERNATIONAL;
+    crypto_suite_key *key = NULL;
+    aw_err err = load_key(o.key, o.suite, true, &suite, &key);
+    if (err != AW_OK)
+        return fail(o.key, err);
+    db_connection *db = NULL;
+    int status = 0;
+    audit_checkpoint_info cp;
+    if (open_existing(o.db, &db) != 0) {
+        status = EXIT_USAGE;
+    } else if ((err = audit_migrate(db)) != AW_OK ||
+               (err = audit_checkpoint(db, suite, key, db_clock_ms(), &cp)) != AW_OK) {
+        status = err == AW_ERR_STATE ? (fprintf(stderr, "airwritectl: the audit log is empty\n"),
+                                        EXIT_USAGE)
+                                     : fail_db("checkpoint", err, db);
+    } else {
+        char hash[2 * AUDIT_HASH_SIZE + 1], key_id[2 * AUDIT_KEY_ID_SIZE + 1];
+        aw_hex_encode(cp.head_hash, AUDIT_HASH_SIZE, hash, false);
+        aw_hex_encode(cp.key_id, AUDIT_KEY_ID_SIZE, key_id, false);
+        printf("checkpoint %lld over entry %lld (%s)\nhead hash: %s\nkey id: %s\n",
+               (long long)cp.id, (long long)cp.seq, crypto_suite_name(suite), hash, key_id);
+    }
+    db_close(db);
+    crypto_suite_key_free(key);
+    return status;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
+
+int main(int argc, char **argv)
+{
+    if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc < 3) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    for (size_t i = 0; i < command_count; i++)
+        if (strcmp(argv[1], commands[i].group) == 0 && strcmp(argv[2], commands[i].name) == 0)
+            return commands[i].run(argc - 3, argv + 3);
+    fprintf(stderr, "airwritectl: unknown command: %s %s\n", argv[1], argv[2]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

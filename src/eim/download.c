@@ -1,0 +1,166 @@
+/* airwrite eIM: Profile Download Triggers (SGP.32 2.11.3
+ * ProfileDownloadTriggerRequest / ProfileDownloadTriggerResult, an eIM
+ * Package of GetEimPackage 6.3.2.6 answered by ProvideEimPackageResult
+ * 6.3.2.7; the eIM-triggered downloads of SGP.32 3.2).
+ *
+ * The trigger tells the IPA where to download from: an Activation Code
+ * (SGP.22 4.1: "1$SM-DP+ address$Matching ID[$...]"), the eUICC's default
+ * SM-DP+, or an SM-DS. The result is matched by eimTransactionId. A
+ * ProfileInstallationResult counts only when euiccSignPIR verifies over
+ * its profileInstallationResultData (BF27) as received, with the key of
+ * the eUICC's certificate chain (SGP.22 5.7.6, 4.5.2.2); a
+ * profileDownloadError is the IPA's report and is recorded as such. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/sgp22_bpp.h"
+#include "core/sgp32_trigger.h"
+#include "eim/eim_internal.h"
+
+/* SGP.22 4.1: AC_Format "1", then the SM-DP+ address and the Matching ID,
+ * '$'-separated; UTF-8 of at most 255 bytes (activationCode SIZE(0..255)). */
+static bool activation_code_valid(const char *code)
+{
+    size_t n = code != NULL ? strnlen(code, SGP32_ACTIVATION_CODE_MAX + 1) : 0;
+    if (n < 4 || n > SGP32_ACTIVATION_CODE_MAX || strncmp(code, "1$", 2) != 0)
+        return false;
+    const char *second = memchr(code + 2, '$', n - 2);
+    if (second == NULL || second == code + 2) /* an SM-DP+ address is required */
+        return false;
+    return der_check_utf8((aw_slice){(const uint8_t *)code, n}, 1, SGP32_ACTIVATION_CODE_MAX) ==
+           AW_OK;
+}
+
+static aw_err fill_trigger(const eim_download_trigger *trigger,
+                           sgp32_profile_download_trigger_request *request)
+{
+    sgp32_profile_download_data *d = &request->profile_download_data;
+    request->has_profile_download_data = true;
+    switch (trigger->kind) {
+    case EIM_DOWNLOAD_ACTIVATION_CODE:
+        if (!activation_code_valid(trigger->activation_code))
+            return AW_ERR_EIM_PACKAGE;
+        d->kind = SGP32_PROFILE_DOWNLOAD_DATA_ACTIVATION_CODE;
+        d->activation_code = (aw_slice){(const uint8_t *)trigger->activation_code,
+                                        strlen(trigger->activation_code)};
+        return AW_OK;
+    case EIM_DOWNLOAD_DEFAULT_SMDP:
+        d->kind = SGP32_PROFILE_DOWNLOAD_DATA_CONTACT_DEFAULT_SMDP;
+        return AW_OK;
+    case EIM_DOWNLOAD_SMDS: {
+        d->kind = SGP32_PROFILE_DOWNLOAD_DATA_CONTACT_SMDS;
+        const char *address = trigger->smds_address;
+        size_t n = address != NULL ? strnlen(address, 256) : 0;
+        if (address == NULL)
+            return AW_OK; /* the eUICC's root SM-DS */
+        if (n == 0 || n > 255 ||
+            der_check_utf8((aw_slice){(const uint8_t *)address, n}, 1, 255) != AW_OK)
+            return AW_ERR_EIM_PACKAGE;
+        d->contact_smds.has_smds_address = true;
+        d->contact_smds.smds_address = (aw_slice){(const uint8_t *)address, n};
+        return AW_OK;
+    }
+    default:
+        return AW_ERR_EIM_PACKAGE;
+    }
+}
+
+aw_err eim_package_enqueue_download_trigger(db_connection *db, const char *eid,
+                                            const eim_download_trigger *trigger, int64_t now_ms,
+                                            int64_t *package_id)
+{
+    sgp32_profile_download_trigger_request request;
+    uint8_t transaction_id[EIM_TRANSACTION_ID_SIZE];
+    uint8_t *encoded = NULL;
+    size_t encoded_len = 0;
+    int64_t id = 0, count = 0;
+    if (package_id != NULL)
+        *package_id = 0;
+    if (db == NULL || eid == NULL || trigger == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(&request, 0, sizeof(request));
+    aw_err err = fill_trigger(trigger, &request);
+    if (err != AW_OK)
+        return err;
+    request.has_eim_transaction_id = true;
+    request.eim_transaction_id = (aw_slice){transaction_id, sizeof(transaction_id)};
+    err = crypto_random_bytes(transaction_id, sizeof(transaction_id));
+    if (err == AW_OK)
+        err = sgp32_encode_profile_download_trigger_request(&request, &encoded, &encoded_len);
+    db_param who = DB_PARAM_TEXT(eid);
+    if (err == AW_OK)
+        err = db_query_int64(db, "SELECT COUNT(*) FROM eim_euiccs WHERE eid = ?", &who, 1, &count);
+    if (err == AW_OK && count == 0)
+        err = AW_ERR_EIM_UNKNOWN_EUICC;
+    if (err == AW_OK)
+        err = eim_package_insert(db, eid, EIM_PACKAGE_KIND_DOWNLOAD_TRIGGER,
+                                 (aw_slice){transaction_id, sizeof(transaction_id)},
+                                 (aw_slice){encoded, encoded_len}, now_ms, &id);
+    free(encoded);
+    if (err == AW_OK && package_id != NULL)
+        *package_id = id;
+    return err;
+}
+
+/* euiccSignPIR over profileInstallationResultData as received (SGP.22 5.7.6). */
+aw_err eim_download_verify_installation(db_connection *db, const pki_trust_store *trust,
+                                        const char *eid, aw_slice pir, int64_t now_ms,
+                                        bool *installed, int64_t *error_reason)
+{
+    eim_euicc euicc;
+    crypto_key *key = NULL;
+    sgp22_profile_installation_result *decoded = calloc(1, sizeof(*decoded));
+    if (decoded == NULL)
+        return AW_ERR_NOMEM;
+    aw_err err = sgp22_decode_profile_installation_result(pir.ptr, pir.len, decoded);
+    if (err == AW_OK)
+        err = eim_registry_get(db, eid, &euicc);
+    if (err == AW_OK) {
+        err = eim_euicc_public_key(&euicc, trust, now_ms, &key);
+        eim_euicc_clear(&euicc);
+    }
+    if (err == AW_OK)
+        err = crypto_verify_ecdsa(key, decoded->data.raw.ptr, decoded->data.raw.len,
+                                  decoded->euicc_sign_pir.ptr, decoded->euicc_sign_pir.len);
+    if (err == AW_OK) {
+        *installed = decoded->data.final_result == SGP22_FINAL_RESULT_SUCCESS;
+        *error_reason = *installed ? 0 : decoded->data.error.error_reason;
+    }
+    crypto_key_free(key);
+    free(decoded);
+    return err;
+}
+
+aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trust,
+                                  const char *eid, const uint8_t *result, size_t result_len,
+                                  int64_t now_ms, eim_download_result_info *info)
+{
+    eim_download_result_info ignored;
+    if (info == NULL)
+        info = &ignored;
+    memset(info, 0, sizeof(*info));
+    if (db == NULL || trust == NULL || eid == NULL || result == NULL)
+        return AW_ERR_ARGUMENT;
+    sgp32_profile_download_trigger_result decoded;
+    aw_err err = sgp32_decode_profile_download_trigger_result(result, result_len, &decoded);
+    if (err == AW_OK && !decoded.has_eim_transaction_id)
+        err = AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE; /* this eIM always sends one */
+    if (err == AW_OK)
+        err = eim_package_find_sent(db, eid, EIM_PACKAGE_KIND_DOWNLOAD_TRIGGER,
+                                    decoded.eim_transaction_id, &info->package_id);
+    if (err == AW_OK &&
+        decoded.result_data.kind == SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_INSTALLATION) {
+        err = eim_download_verify_installation(db, trust, eid,
+                                               decoded.result_data.profile_installation_result,
+                                               now_ms, &info->installed, &info->error_reason);
+    } else if (err == AW_OK) {
+        info->error_reason =
+            decoded.result_data.profile_download_error.profile_download_error_reason;
+    }
+    if (err == AW_OK)
+        err = eim_package_finish(db, info->package_id, !info->installed, info->error_reason,
+                                 (aw_slice){result, result_len}, now_ms);
+    if (err != AW_OK)
+        memset(info, 0, sizeof(*info));
+    return err;
+}

@@ -1,0 +1,96 @@
+/* airwrite eIM: helpers shared by the eIM's files (not a public interface). */
+#ifndef AIRWRITE_EIM_EIM_INTERNAL_H
+#define AIRWRITE_EIM_EIM_INTERNAL_H
+
+#include "core/http_client.h"
+#include "eim/eim.h"
+
+/* Columns of eim_euiccs in the order eim_read_euicc expects them. */
+#define EIM_EUICC_COLUMNS                                                                   \
+    "eid, eim_id, counter_value, association_token, signing_key, euicc_certificate, "     \
+    "eum_certificate, state, last_contact_ms, registered_ms"
+
+/* Fill out from the current row of a SELECT EIM_EUICC_COLUMNS. */
+aw_err eim_read_euicc(const db_rows *rows, eim_euicc *out);
+
+/* Copy text of at most cap - 1 bytes; AW_ERR_LIMIT when longer. */
+aw_err eim_copy_text(char *out, size_t cap, const char *text);
+
+/* A signing key reference is [A-Za-z0-9._-]{1,EIM_KEY_REFERENCE_MAX}. */
+bool eim_key_reference_valid(const char *reference);
+
+/* An eimId is UTF-8 of 1..128 characters without control characters. */
+bool eim_id_valid(const char *eim_id);
+
+/* Verify the eUICC chain of a registered eUICC at now_ms and return its
+ * public key (AW_ERR_EIM_NO_CERTIFICATE when none is recorded). */
+aw_err eim_euicc_public_key(const eim_euicc *euicc, const pki_trust_store *trust, int64_t now_ms,
+                            crypto_key **out);
+
+/* A failure of the eIM itself (memory, storage), as opposed to a refusal
+ * of what a peer sent: it must not be reported to the peer as its fault. */
+static inline bool eim_internal_failure(aw_err err)
+{
+    switch (err) {
+    case AW_ERR_NOMEM:
+    case AW_ERR_DB_CONNECTION:
+    case AW_ERR_DB_UNIQUE:
+    case AW_ERR_DB_CONSTRAINT:
+    case AW_ERR_DB_BUSY:
+    case AW_ERR_DB_SCHEMA:
+    case AW_ERR_DB_SCHEMA_NEWER:
+    case AW_ERR_DB_TYPE:
+    case AW_ERR_DB_FAILED:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Queue an eIM Package without a counterValue (data request, trigger). */
+aw_err eim_package_insert(db_connection *db, const char *eid, eim_package_kind kind,
+                          aw_slice transaction_id, aw_slice request, int64_t now_ms,
+                          int64_t *id);
+
+/* The package of kind (0: any) sent to eid with transaction_id: its id;
+ * AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE when none was handed out,
+ * AW_ERR_EIM_RESULT_REPLAY when it is answered already. */
+aw_err eim_package_find_sent(db_connection *db, const char *eid, eim_package_kind kind,
+                             aw_slice transaction_id, int64_t *id);
+
+/* Record the answer of a sent package, once (AW_ERR_EIM_RESULT_REPLAY). */
+aw_err eim_package_finish(db_connection *db, int64_t id, bool failed, int64_t error_code,
+                          aw_slice result, int64_t now_ms);
+
+/* Inside an open transaction: increment the eUICC's counterValue and
+ * return the new value (AW_ERR_EIM_UNKNOWN_EUICC, _COUNTER_EXHAUSTED). */
+aw_err eim_counter_take(db_connection *db, const char *eid, int64_t *counter);
+
+/* ---- download relay (relay.c, relay_notify.c) ---- */
+
+struct eim_relay {
+    struct http_client *client;
+    const eim_smdp_route *routes;
+    size_t route_count;
+};
+
+/* The base URL of an SM-DP+ address: its route, else "https://address". */
+aw_err eim_relay_base_url(const eim_relay *relay, aw_slice address, char *out, size_t cap);
+
+/* SGP.32 6.3.2.4: forward one PendingNotification TLV (BF37 or 30) to its
+ * notificationAddress, once per (eUICC, seqNumber); a
+ * ProfileInstallationResult of a relayed download is verified and recorded
+ * against its trigger first. verdict: AW_ERR_EIM_RESULT_REPLAY when it was
+ * forwarded before, the failure to decode, verify or forward otherwise.
+ * Returns only the eIM's own failures (storage, memory). */
+aw_err eim_relay_forward_notification(eim_relay *relay, const eim_context *context,
+                                      aw_slice pending, int64_t now_ms, aw_err *verdict);
+
+/* euiccSignPIR of a ProfileInstallationResult (BF37 as received) verified
+ * with the key of eid's certificate chain (SGP.22 5.7.6); installed and
+ * error_reason from its finalResult. */
+aw_err eim_download_verify_installation(db_connection *db, const pki_trust_store *trust,
+                                        const char *eid, aw_slice pir, int64_t now_ms,
+                                        bool *installed, int64_t *error_reason);
+
+#endif

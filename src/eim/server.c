@@ -1,0 +1,448 @@
+/* airwrite eIM: the ESipa HTTPS endpoint (SGP.32 6.1 HTTPS transport;
+ * 6.3 ASN.1 binding: POST of an EsipaMessageFromIpaToEim to /gsma/rsp2/asn1
+ * with content type application/x-gsma-rsp-asn1, answered 200 with the
+ * EsipaMessageFromEimToIpa or 204 for HandleNotification; 6.4 JSON binding
+ * on /gsma/rsp2/esipa/getEimPackage and .../provideEimPackageResult) on
+ * http_server, which serves clients that keep their connection alive and
+ * those that close it alike.
+ *
+ * Serving a message may wait for the database and, for the download relay,
+ * for an SM-DP+ (the ES9+ client blocks), so the handler on the event loop
+ * only defers the request and queues it; worker threads, each with its own
+ * database connection and HTTPS client, serve the queue and hand the
+ * answers back to the loop: a byte written to a pipe wakes the loop's read
+ * event (the one thread-safe way into any event_base, thread-aware or not),
+ * and the deferred replies complete there. */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "core/file.h"
+#include "core/http_server.h"
+#include "eim/eim_internal.h"
+
+#define EIM_PEM_MAX (64u * 1024u)
+#define EIM_DEFAULT_WORKERS 2u
+#define EIM_MAX_WORKERS 32u
+#define EIM_PATH_MAX 4096u
+
+typedef enum eim_binding {
+    EIM_BINDING_ASN1,
+    EIM_BINDING_JSON,
+} eim_binding;
+
+/* One deferred request, from the loop to a worker and back. */
+typedef struct eim_job {
+    struct eim_job *next;
+    http_request *request;
+    eim_binding binding;
+    char path[64];
+    uint8_t *body;
+    size_t body_len;
+    int status;               /* the answer */
+    const char *content_type; /* NULL: no body */
+    uint8_t *answer;
+    size_t answer_len;
+} eim_job;
+
+typedef struct eim_worker {
+    eim_server *server;
+    pthread_t thread;
+    bool started;
+    db_connection *db;
+    eim_relay *relay;
+    eim_context context;
+} eim_worker;
+
+struct eim_server {
+    pki_certificate *ci;
+    pki_trust_store *trust;
+    http_server *http;
+    pthread_mutex_t lock;
+    pthread_cond_t wake;
+    bool lock_ready;
+    bool stopping;
+    eim_job *queue_head, *queue_tail; /* waiting for a worker */
+    eim_job *done;                    /* answered, waiting for the loop */
+    int wake_pipe[2];                 /* workers -> loop: something is done */
+    struct event *done_event;
+    eim_worker *workers;
+    size_t worker_count;
+};
+
+static aw_err eim_path(char *out, size_t cap, const char *directory, const char *name)
+{
+    int n = snprintf(out, cap, "%s/%s", directory, name);
+    return n < 0 || (size_t)n >= cap ? AW_ERR_ARGUMENT : AW_OK;
+}
+
+/* The content type of a binding, parameters aside. */
+static bool content_type_ok(const char *value, const char *expected)
+{
+    size_t n = strlen(expected);
+    return value != NULL && strncasecmp(value, expected, n) == 0 &&
+           (value[n] == '\0' || value[n] == ';' || value[n] == ' ');
+}
+
+static void job_free(eim_job *job)
+{
+    if (job == NULL)
+        return;
+    free(job->body);
+    free(job->answer);
+    free(job);
+}
+
+/* ---- worker side ------------------------------------------------------------ */
+
+static void serve_asn1(eim_worker *w, eim_job *job)
+{
+    aw_err err = eim_relay_serve(w->relay, &w->context, job->body, job->body_len, db_clock_ms(),
+                                 &job->answer, &job->answer_len, NULL);
+    if (err == AW_OK) {
+        job->status = job->answer != NULL ? 200 : 204; /* 204: HandleNotification */
+        job->content_type = job->answer != NULL ? EIM_ESIPA_CONTENT_TYPE : NULL;
+    } else if (err == AW_ERR_STATE) {
+        job->status = 501; /* a function this eIM does not serve */
+    } else if (eim_internal_failure(err) || err == AW_ERR_NOMEM) {
+        job->status = 500;
+    } else {
+        job->status = 400; /* not an ESipa message (AW_ERR_DER_*, limits) */
+    }
+}
+
+static void serve_json(eim_worker *w, eim_job *job)
+{
+    char *json = NULL;
+    size_t json_len = 0;
+    aw_err err = eim_esipa_json_serve(w->relay, &w->context, job->path, job->body, job->body_len,
+                                      db_clock_ms(), &json, &json_len, NULL);
+    if (err == AW_OK) {
+        job->status = 200;
+        job->content_type = EIM_ESIPA_JSON_CONTENT_TYPE;
+        job->answer = (uint8_t *)json;
+        job->answer_len = json_len;
+    } else {
+        free(json);
+        job->status = err == AW_ERR_NOT_FOUND ? 404 : 500;
+    }
+}
+
+static void *worker_main(void *arg)
+{
+    eim_worker *w = arg;
+    eim_server *s = w->server;
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        while (!s->stopping && s->queue_head == NULL)
+            pthread_cond_wait(&s->wake, &s->lock);
+        eim_job *job = s->queue_head;
+        if (job == NULL) { /* stopping with nothing left */
+            pthread_mutex_unlock(&s->lock);
+            return NULL;
+        }
+        s->queue_head = job->next;
+        if (s->queue_head == NULL)
+            s->queue_tail = NULL;
+        pthread_mutex_unlock(&s->lock);
+
+        if (job->binding == EIM_BINDING_ASN1)
+            serve_asn1(w, job);
+        else
+            serve_json(w, job);
+
+        pthread_mutex_lock(&s->lock);
+        job->next = s->done;
+        s->done = job;
+        pthread_mutex_unlock(&s->lock);
+        /* a full pipe already holds a wake-up: nothing is lost */
+        ssize_t written = write(s->wake_pipe[1], "", 1);
+        (void)written;
+    }
+}
+
+/* ---- loop side ---------------------------------------------------------------- */
+
+static void complete(eim_job *job)
+{
+    http_request *r = job->request;
+    http_request_set_status(r, job->status);
+    if (http_request_add_header(r, "X-Admin-Protocol", EIM_ESIPA_ADMIN_PROTOCOL) != AW_OK ||
+        (job->content_type != NULL &&
+         (http_request_add_header(r, "Content-Type", job->content_type) != AW_OK ||
+          http_request_set_body(r, job->answer, job->answer_len) != AW_OK)))
+        http_request_set_status(r, 500);
+    http_request_complete(r);
+    job_free(job);
+}
+
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    eim_server *s = arg;
+    char drain[64];
+    (void)what;
+    while (read(fd, drain, sizeof(drain)) > 0)
+        continue;
+    pthread_mutex_lock(&s->lock);
+    eim_job *done = s->done;
+    s->done = NULL;
+    pthread_mutex_unlock(&s->lock);
+    while (done != NULL) {
+        eim_job *next = done->next;
+        complete(done);
+        done = next;
+    }
+}
+
+static void handle(http_request *request, void *userdata, eim_binding binding,
+                   const char *content_type)
+{
+    eim_server *s = userdata;
+    size_t body_len = 0;
+    if (!content_type_ok(http_request_header(request, "Content-Type"), content_type)) {
+        http_request_set_status(request, 415);
+        return;
+    }
+    const uint8_t *body = http_request_body(request, &body_len);
+    eim_job *job = calloc(1, sizeof(*job));
+    if (job != NULL)
+        job->body = malloc(body_len > 0 ? body_len : 1);
+    if (job == NULL || job->body == NULL ||
+        eim_copy_text(job->path, sizeof(job->path), http_request_path(request)) != AW_OK ||
+        http_request_defer(request) != AW_OK) {
+        job_free(job);
+        http_request_set_status(request, 500);
+        return;
+    }
+    memcpy(job->body, body, body_len);
+    job->body_len = body_len;
+    job->binding = binding;
+    job->request = request;
+    pthread_mutex_lock(&s->lock);
+    if (s->queue_tail != NULL)
+        s->queue_tail->next = job;
+    else
+        s->queue_head = job;
+    s->queue_tail = job;
+    pthread_cond_signal(&s->wake);
+    pthread_mutex_unlock(&s->lock);
+}
+
+static void handle_asn1(http_request *request, void *userdata)
+{
+    handle(request, userdata, EIM_BINDING_ASN1, EIM_ESIPA_CONTENT_TYPE);
+}
+
+static void handle_json(http_request *request, void *userdata)
+{
+    handle(request, userdata, EIM_BINDING_JSON, "application/json");
+}
+
+/* ---- setup ---------------------------------------------------------------------- */
+
+static aw_err eim_load_trust(eim_server *s, const char *directory)
+{
+    char path[EIM_PATH_MAX];
+    uint8_t *pem = NULL;
+    size_t len = 0;
+    aw_err err = eim_path(path, sizeof(path), directory, "ci.pem");
+    if (err == AW_OK)
+        err = aw_file_read(path, EIM_PEM_MAX, &pem, &len);
+    if (err == AW_OK)
+        err = pki_certificate_parse_pem((const char *)pem, len, &s->ci);
+    if (err == AW_OK)
+        err = pki_trust_store_new(&s->trust);
+    if (err == AW_OK)
+        err = pki_trust_store_add_ci(s->trust, s->ci);
+    free(pem);
+    return err;
+}
+
+static aw_err eim_listen(eim_server *s, struct event_base *base, const eim_config *config)
+{
+    char certificate[EIM_PATH_MAX], key[EIM_PATH_MAX];
+    aw_err err = AW_OK;
+    if (config->tls_certificate == NULL)
+        err = eim_path(certificate, sizeof(certificate), config->pki_directory, "dptls.pem");
+    else
+        err = eim_copy_text(certificate, sizeof(certificate), config->tls_certificate);
+    if (err == AW_OK && config->tls_key == NULL)
+        err = eim_path(key, sizeof(key), config->pki_directory, "dptls.key.pem");
+    else if (err == AW_OK)
+        err = eim_copy_text(key, sizeof(key), config->tls_key);
+    if (err != AW_OK)
+        return AW_ERR_ARGUMENT;
+    http_server_config http = {
+        .address = config->address != NULL ? config->address : "127.0.0.1",
+        .port = config->port,
+        .certificate_file = certificate,
+        .key_file = key,
+        .max_body_size = EIM_ESIPA_BODY_MAX,
+    };
+    err = http_server_new(base, &http, &s->http);
+    if (err == AW_OK)
+        err = http_server_route(s->http, AW_HTTP_METHOD_POST, EIM_ESIPA_PATH, handle_asn1, s);
+    if (err == AW_OK)
+        err = http_server_route(s->http, AW_HTTP_METHOD_POST,
+                                EIM_ESIPA_JSON_PREFIX "getEimPackage", handle_json, s);
+    if (err == AW_OK)
+        err = http_server_route(s->http, AW_HTTP_METHOD_POST,
+                                EIM_ESIPA_JSON_PREFIX "provideEimPackageResult", handle_json, s);
+    if (err == AW_OK)
+        err = http_server_start(s->http);
+    return err;
+}
+
+/* Each worker's database connection (migrated, so an in-memory database
+ * has the tables too) and relay, before any thread starts. */
+static aw_err eim_workers_new(eim_server *s, const eim_config *config)
+{
+    char ca[EIM_PATH_MAX];
+    aw_err err = AW_OK;
+    if (config->smdp_ca_file != NULL)
+        err = eim_copy_text(ca, sizeof(ca), config->smdp_ca_file);
+    else
+        err = eim_path(ca, sizeof(ca), config->pki_directory, "ci.pem");
+    if (err != AW_OK)
+        return AW_ERR_ARGUMENT;
+    size_t count = config->worker_count != 0 ? config->worker_count : EIM_DEFAULT_WORKERS;
+    if (count > EIM_MAX_WORKERS)
+        return AW_ERR_ARGUMENT;
+    s->workers = calloc(count, sizeof(*s->workers));
+    if (s->workers == NULL)
+        return AW_ERR_NOMEM;
+    s->worker_count = count;
+    eim_relay_config relay = {.ca_file = ca, .routes = config->smdp_routes,
+                              .route_count = config->smdp_route_count,
+                              .timeout_ms = config->smdp_timeout_ms};
+    for (size_t i = 0; err == AW_OK && i < s->worker_count; i++) {
+        eim_worker *w = &s->workers[i];
+        w->server = s;
+        err = db_open(config->database_url, NULL, &w->db);
+        if (err == AW_OK)
+            err = eim_migrate(w->db);
+        if (err == AW_OK)
+            err = eim_relay_new(&relay, &w->relay);
+        w->context = (eim_context){.db = w->db, .trust = s->trust};
+    }
+    return err;
+}
+
+static aw_err eim_workers_start(eim_server *s, struct event_base *base)
+{
+    if (pipe2(s->wake_pipe, O_NONBLOCK | O_CLOEXEC) != 0)
+        return AW_ERR_IO;
+    s->done_event = event_new(base, s->wake_pipe[0], EV_READ | EV_PERSIST, on_done, s);
+    if (s->done_event == NULL || event_add(s->done_event, NULL) != 0)
+        return AW_ERR_NOMEM;
+    for (size_t i = 0; i < s->worker_count; i++) {
+        eim_worker *w = &s->workers[i];
+        if (pthread_create(&w->thread, NULL, worker_main, w) != 0)
+            return AW_ERR_NOMEM;
+        w->started = true;
+    }
+    return AW_OK;
+}
+
+aw_err eim_server_new(struct event_base *base, const eim_config *config, eim_server **out)
+{
+    if (out != NULL)
+        *out = NULL;
+    if (base == NULL || config == NULL || out == NULL || config->pki_directory == NULL ||
+        config->database_url == NULL)
+        return AW_ERR_ARGUMENT;
+    eim_server *s = calloc(1, sizeof(*s));
+    if (s == NULL)
+        return AW_ERR_NOMEM;
+    if (pthread_mutex_init(&s->lock, NULL) != 0) {
+        free(s);
+        return AW_ERR_NOMEM;
+    }
+    if (pthread_cond_init(&s->wake, NULL) != 0) {
+        pthread_mutex_destroy(&s->lock);
+        free(s);
+        return AW_ERR_NOMEM;
+    }
+    s->lock_ready = true;
+    s->wake_pipe[0] = s->wake_pipe[1] = -1;
+    aw_err err = eim_load_trust(s, config->pki_directory);
+    if (err == AW_OK)
+        err = eim_workers_new(s, config);
+    if (err == AW_OK)
+        err = eim_listen(s, base, config);
+    if (err == AW_OK)
+        err = eim_workers_start(s, base);
+    if (err != AW_OK) {
+        eim_server_free(s);
+        return err;
+    }
+    *out = s;
+    return AW_OK;
+}
+
+uint16_t eim_server_port(const eim_server *server)
+{
+    return server != NULL && server->http != NULL ? http_server_port(server->http) : 0;
+}
+
+void eim_server_stop(eim_server *server)
+{
+    if (server != NULL && server->http != NULL)
+        http_server_stop(server->http);
+}
+
+/* Requests still deferred: their connections are gone with the server, so
+ * http_request_complete only frees them. */
+static void release(eim_job *job)
+{
+    while (job != NULL) {
+        eim_job *next = job->next;
+        http_request_complete(job->request);
+        job_free(job);
+        job = next;
+    }
+}
+
+void eim_server_free(eim_server *server)
+{
+    if (server == NULL)
+        return;
+    if (server->lock_ready) {
+        pthread_mutex_lock(&server->lock);
+        server->stopping = true;
+        pthread_cond_broadcast(&server->wake);
+        pthread_mutex_unlock(&server->lock);
+    }
+    for (size_t i = 0; i < server->worker_count; i++) {
+        if (server->workers[i].started)
+            pthread_join(server->workers[i].thread, NULL);
+    }
+    http_server_free(server->http);
+    if (server->done_event != NULL)
+        event_free(server->done_event);
+    for (size_t i = 0; i < 2; i++) {
+        if (server->wake_pipe[i] >= 0)
+            close(server->wake_pipe[i]);
+    }
+    release(server->done);
+    release(server->queue_head);
+    for (size_t i = 0; i < server->worker_count; i++) {
+        eim_relay_free(server->workers[i].relay);
+        db_close(server->workers[i].db);
+    }
+    free(server->workers);
+    if (server->lock_ready) {
+        pthread_cond_destroy(&server->wake);
+        pthread_mutex_destroy(&server->lock);
+    }
+    pki_trust_store_free(server->trust);
+    pki_certificate_free(server->ci);
+    free(server);
+}

@@ -1,0 +1,148 @@
+/* airwrite platform: the northbound API's error model. Every error answer
+ * is JSON {"code", "message", "requestId"} with a stable code whose first
+ * letter is the exception class of 《物联网 eSIM 空中写卡技术应用服务规范》
+ * (申请 application A, 写卡 write W, 接口 interface I, 终端 terminal T),
+ * one table for all codes (docs/api-errors.md mirrors it, a test checks). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/crypto.h"
+#include "core/hex.h"
+#include "platform/platform_internal.h"
+
+#define INTERFACE(c, status, text)                                                             \
+    {.code = c, .error_class = PLATFORM_ERROR_CLASS_INTERFACE, .http_status = status,         \
+     .message = text}
+
+#define APPLICATION(c, status, text)                                                           \
+    {.code = c, .error_class = PLATFORM_ERROR_CLASS_APPLICATION, .http_status = status,       \
+     .message = text}
+
+static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
+    /* I1xxx: the request's form */
+    [PLATFORM_API_MALFORMED_JSON] = INTERFACE("I1001", 400, "request body is not valid JSON of the expected shape"),
+    [PLATFORM_API_INVALID_FIELD] = INTERFACE("I1002", 400, "a request field or query parameter is missing or malformed"),
+    [PLATFORM_API_BODY_TOO_LARGE] = INTERFACE("I1003", 413, "request body too large"),
+    [PLATFORM_API_UNSUPPORTED_MEDIA_TYPE] = INTERFACE("I1004", 415, "request body must be application/json"),
+    [PLATFORM_API_METHOD_NOT_ALLOWED] = INTERFACE("I1005", 405, "method not allowed on this path"),
+    [PLATFORM_API_UNKNOWN_ROUTE] = INTERFACE("I1006", 404, "no such route"),
+    /* I2xxx: authentication of the caller */
+    [PLATFORM_API_SIGNATURE_HEADER] = INTERFACE("I2001", 401, "signature header missing or malformed"),
+    [PLATFORM_API_UNKNOWN_APP] = INTERFACE("I2002", 401, "unknown appId"),
+    [PLATFORM_API_APP_DISABLED] = INTERFACE("I2003", 403, "app is disabled"),
+    [PLATFORM_API_BAD_SIGNATURE] = INTERFACE("I2004", 401, "signature does not verify"),
+    [PLATFORM_API_TIMESTAMP_WINDOW] = INTERFACE("I2005", 401, "timestamp outside the accepted window"),
+    [PLATFORM_API_NONCE_REPLAYED] = INTERFACE("I2006", 401, "nonce already used"),
+    [PLATFORM_API_BAD_CREDENTIALS] = INTERFACE("I2007", 401, "appId and appSecret do not match"),
+    [PLATFORM_API_TOKEN_MISSING] = INTERFACE("I2101", 401, "bearer token missing"),
+    [PLATFORM_API_TOKEN_INVALID] = INTERFACE("I2102", 401, "token invalid"),
+    [PLATFORM_API_TOKEN_EXPIRED] = INTERFACE("I2103", 401, "token expired"),
+    [PLATFORM_API_TOKEN_REVOKED] = INTERFACE("I2104", 401, "token revoked"),
+    /* I3xxx: call limits */
+    [PLATFORM_API_RATE_LIMITED] = INTERFACE("I3001", 429, "call rate limit reached"),
+    [PLATFORM_API_QUOTA_EXHAUSTED] = INTERFACE("I3002", 429, "daily call quota used up"),
+    /* I4xxx: orders' request form */
+    [PLATFORM_API_IDEMPOTENCY_CONFLICT] = INTERFACE("I4001", 409, "Idempotency-Key already used with another request"),
+    [PLATFORM_API_UNSUPPORTED_ORDER_MEDIA_TYPE] = INTERFACE("I4002", 415, "order body must be application/json or text/csv"),
+    [PLATFORM_API_CALLBACK_EXISTS] = INTERFACE("I4003", 409, "callback URL already registered by the app"),
+    [PLATFORM_API_CALLBACK_LIMIT] = INTERFACE("I4004", 409, "the app has the most callbacks allowed (16)"),
+    /* A1xxx: the order batch (per line in "errors") */
+    [PLATFORM_API_INVALID_EID] = APPLICATION("A1001", 400, "invalid EID: not 32 digits or wrong check digits"),
+    [PLATFORM_API_DUPLICATE_EID] = APPLICATION("A1002", 400, "EID repeated in the batch"),
+    [PLATFORM_API_MALFORMED_LINE] = APPLICATION("A1003", 400, "batch line is not one EID"),
+    [PLATFORM_API_BATCH_SIZE] = APPLICATION("A1004", 400, "batch empty or over 10000 EIDs or 1 MiB"),
+    /* A2xxx: the order */
+    [PLATFORM_API_ORDER_UNKNOWN] = APPLICATION("A2001", 404, "no such order"),
+    [PLATFORM_API_ORDER_STATE] = APPLICATION("A2002", 409, "operation not allowed in the order's state"),
+    /* A3xxx: callbacks */
+    [PLATFORM_API_CALLBACK_UNKNOWN] = APPLICATION("A3001", 404, "no such callback"),
+    [PLATFORM_API_DEAD_LETTER_UNKNOWN] = APPLICATION("A3002", 404, "no such dead letter"),
+    /* I9xxx: the platform itself */
+    [PLATFORM_API_INTERNAL] = INTERFACE("I9001", 500, "internal error"),
+    [PLATFORM_API_UNAVAILABLE] = INTERFACE("I9002", 503, "service temporarily unavailable"),
+};
+
+const platform_api_error_info *platform_api_error_get(platform_api_error error)
+{
+    if ((unsigned)error >= PLATFORM_API_ERROR__COUNT)
+        return NULL;
+    return &table[error];
+}
+
+char platform_error_class_letter(platform_error_class error_class)
+{
+    switch (error_class) {
+    case PLATFORM_ERROR_CLASS_APPLICATION: return 'A';
+    case PLATFORM_ERROR_CLASS_WRITE: return 'W';
+    case PLATFORM_ERROR_CLASS_INTERFACE: return 'I';
+    case PLATFORM_ERROR_CLASS_TERMINAL: return 'T';
+    }
+    return '?';
+}
+
+platform_api_error platform_api_error_from_err(aw_err err)
+{
+    switch (err) {
+    case AW_ERR_PLATFORM_JSON: return PLATFORM_API_MALFORMED_JSON;
+    case AW_ERR_PLATFORM_FIELD: return PLATFORM_API_INVALID_FIELD;
+    case AW_ERR_PLATFORM_AUTH_HEADER: return PLATFORM_API_SIGNATURE_HEADER;
+    case AW_ERR_PLATFORM_APP_UNKNOWN: return PLATFORM_API_UNKNOWN_APP;
+    case AW_ERR_PLATFORM_APP_DISABLED: return PLATFORM_API_APP_DISABLED;
+    case AW_ERR_MAC: return PLATFORM_API_BAD_SIGNATURE;
+    case AW_ERR_PLATFORM_TIMESTAMP: return PLATFORM_API_TIMESTAMP_WINDOW;
+    case AW_ERR_PLATFORM_NONCE_REPLAYED: return PLATFORM_API_NONCE_REPLAYED;
+    case AW_ERR_PLATFORM_CREDENTIALS: return PLATFORM_API_BAD_CREDENTIALS;
+    case AW_ERR_PLATFORM_TOKEN_INVALID: return PLATFORM_API_TOKEN_INVALID;
+    case AW_ERR_PLATFORM_TOKEN_EXPIRED: return PLATFORM_API_TOKEN_EXPIRED;
+    case AW_ERR_PLATFORM_TOKEN_REVOKED: return PLATFORM_API_TOKEN_REVOKED;
+    case AW_ERR_PLATFORM_RATE_LIMITED: return PLATFORM_API_RATE_LIMITED;
+    case AW_ERR_PLATFORM_QUOTA_EXHAUSTED: return PLATFORM_API_QUOTA_EXHAUSTED;
+    case AW_ERR_PLATFORM_IDEMPOTENCY: return PLATFORM_API_IDEMPOTENCY_CONFLICT;
+    case AW_ERR_PLATFORM_EID: return PLATFORM_API_INVALID_EID;
+    case AW_ERR_PLATFORM_BATCH: return PLATFORM_API_BATCH_SIZE;
+    case AW_ERR_PLATFORM_ORDER_UNKNOWN: return PLATFORM_API_ORDER_UNKNOWN;
+    case AW_ERR_PLATFORM_ORDER_STATE: return PLATFORM_API_ORDER_STATE;
+    case AW_ERR_LIMIT: return PLATFORM_API_INVALID_FIELD; /* path or query over its bounds */
+    case AW_ERR_DB_BUSY:
+    case AW_ERR_DB_CONNECTION: return PLATFORM_API_UNAVAILABLE;
+    default: return PLATFORM_API_INTERNAL;
+    }
+}
+
+aw_err platform_request_id_new(char id[PLATFORM_REQUEST_ID_LENGTH + 1])
+{
+    if (id == NULL)
+        return AW_ERR_ARGUMENT;
+    uint8_t random[PLATFORM_REQUEST_ID_LENGTH / 2];
+    aw_err err = crypto_random_bytes(random, sizeof(random));
+    if (err != AW_OK) {
+        id[0] = '\0';
+        return err;
+    }
+    aw_hex_encode(random, sizeof(random), id, false);
+    return AW_OK;
+}
+
+aw_err platform_api_error_body(platform_api_error error, const char *request_id, char **json,
+                               size_t *len)
+{
+    if (json != NULL)
+        *json = NULL;
+    if (len != NULL)
+        *len = 0;
+    const platform_api_error_info *info = platform_api_error_get(error);
+    if (info == NULL || request_id == NULL || json == NULL || len == NULL)
+        return AW_ERR_ARGUMENT;
+    json_t *root = json_pack("{s:s, s:s, s:s}", "code", info->code, "message", info->message,
+                             "requestId", request_id);
+    if (root == NULL)
+        return AW_ERR_NOMEM;
+    *json = json_dumps(root, JSON_COMPACT);
+    json_decref(root);
+    if (*json == NULL)
+        return AW_ERR_NOMEM;
+    *len = strlen(*json);
+    return AW_OK;
+}

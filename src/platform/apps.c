@@ -1,0 +1,320 @@
+/* airwrite platform: the API's client applications (the 应用 that call
+ * the card-writing platform): tenant, appId, appSecret sealed at rest,
+ * enabled flag and call limits. Administered by the operator (admin
+ * functions here); the secret is shown once when the app is created. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/crypto.h>
+
+#include "core/crypto.h"
+#include "core/hex.h"
+#include "platform/platform_internal.h"
+
+platform_app_limits platform_app_default_limits(void)
+{
+    return (platform_app_limits){.rate_per_minute = PLATFORM_DEFAULT_RATE_PER_MINUTE,
+                                 .burst = PLATFORM_DEFAULT_BURST,
+                                 .daily_quota = PLATFORM_DEFAULT_DAILY_QUOTA};
+}
+
+static bool limits_valid(const platform_app_limits *limits)
+{
+    return limits->rate_per_minute >= 1 && limits->rate_per_minute <= PLATFORM_LIMIT_MAX &&
+           limits->burst >= 1 && limits->burst <= PLATFORM_LIMIT_MAX &&
+           limits->daily_quota >= 0 && limits->daily_quota <= PLATFORM_LIMIT_MAX;
+}
+
+static bool id_char(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-';
+}
+
+bool platform_app_id_valid(const char *app_id)
+{
+    if (app_id == NULL)
+        return false;
+    size_t n = strnlen(app_id, PLATFORM_APP_ID_MAX + 1);
+    if (n == 0 || n > PLATFORM_APP_ID_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!id_char(app_id[i]))
+            return false;
+    return true;
+}
+
+bool platform_tenant_valid(const char *tenant)
+{
+    if (tenant == NULL)
+        return false;
+    size_t n = strnlen(tenant, PLATFORM_TENANT_MAX + 1);
+    if (n == 0 || n > PLATFORM_TENANT_MAX)
+        return false;
+    for (size_t i = 0; i < n; i++)
+        if (!id_char(tenant[i]) && tenant[i] != '.')
+            return false;
+    return true;
+}
+
+aw_err platform_app_create(db_connection *db, const platform_key_ring *ring, const char *tenant,
+                           const platform_app_limits *limits, int64_t now_ms, platform_app *app,
+                           char secret[PLATFORM_APP_SECRET_LENGTH + 1])
+{
+    if (app != NULL)
+        memset(app, 0, sizeof(*app));
+    if (secret != NULL)
+        secret[0] = '\0';
+    if (db == NULL || ring == NULL || app == NULL || secret == NULL || !platform_tenant_valid(tenant))
+        return AW_ERR_ARGUMENT;
+    platform_app_limits chosen = limits != NULL ? *limits : platform_app_default_limits();
+    if (!limits_valid(&chosen))
+        return AW_ERR_ARGUMENT;
+    uint8_t random[8 + PLATFORM_APP_SECRET_LENGTH / 2];
+    uint8_t sealed[PLATFORM_SEALED_SECRET_SIZE];
+    aw_err err = crypto_random_bytes(random, sizeof(random));
+    if (err != AW_OK)
+        goto cleanup;
+    char id_hex[17];
+    aw_hex_encode(random, 8, id_hex, false);
+    snprintf(app->app_id, sizeof(app->app_id), "app%s", id_hex);
+    aw_hex_encode(random + 8, PLATFORM_APP_SECRET_LENGTH / 2, secret, false);
+    err = platform_key_ring_seal(ring, app->app_id, secret, sealed, &app->key_id);
+    if (err != AW_OK)
+        goto cleanup;
+    snprintf(app->tenant, sizeof(app->tenant), "%s", tenant);
+    app->enabled = true;
+    app->limits = chosen;
+    app->created_at_ms = app->updated_at_ms = now_ms;
+    const db_param p[] = {
+        DB_PARAM_TEXT(app->app_id),        DB_PARAM_TEXT(app->tenant),
+        DB_PARAM_INT64(chosen.rate_per_minute), DB_PARAM_INT64(chosen.burst),
+        DB_PARAM_INT64(chosen.daily_quota), DB_PARAM_INT64(app->key_id),
+        DB_PARAM_BLOB(sealed, sizeof(sealed)), DB_PARAM_INT64(now_ms),
+        DB_PARAM_INT64(now_ms),
+    };
+    err = db_execute(db,
+                     "INSERT INTO platform_apps (app_id, tenant, enabled, rate_per_minute, burst, "
+                     "daily_quota, key_id, secret_encrypted, created_at, updated_at) "
+                     "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                     p, sizeof(p) / sizeof(p[0]), NULL);
+
+cleanup:
+    OPENSSL_cleanse(random, sizeof(random));
+    if (err != AW_OK) {
+        OPENSSL_cleanse(secret, PLATFORM_APP_SECRET_LENGTH + 1);
+        memset(app, 0, sizeof(*app));
+    }
+    return err;
+}
+
+/* Columns 0..7 of the app; the sealed secret is column 8. */
+#define APP_SELECT                                                                             \
+    "SELECT app_id, tenant, enabled, rate_per_minute, burst, daily_quota, key_id, created_at, " \
+    "updated_at, secret_encrypted FROM platform_apps WHERE app_id = ?"
+
+static aw_err read_app_row(const db_rows *rows, platform_app *app)
+{
+    const char *text = NULL;
+    int64_t v[8];
+    aw_err err = db_rows_get_text(rows, 0, &text);
+    if (err == AW_OK && strlen(text) <= PLATFORM_APP_ID_MAX)
+        snprintf(app->app_id, sizeof(app->app_id), "%s", text);
+    else if (err == AW_OK)
+        err = AW_ERR_DB_TYPE;
+    if (err == AW_OK)
+        err = db_rows_get_text(rows, 1, &text);
+    if (err == AW_OK)
+        snprintf(app->tenant, sizeof(app->tenant), "%s", text);
+    for (size_t i = 2; err == AW_OK && i < 9; i++)
+        err = db_rows_get_int64(rows, i, &v[i - 2]);
+    if (err != AW_OK)
+        return err;
+    app->enabled = v[0] != 0;
+    app->limits = (platform_app_limits){
+        .rate_per_minute = v[1], .burst = v[2], .daily_quota = v[3]};
+    app->key_id = (uint32_t)v[4];
+    app->created_at_ms = v[5];
+    app->updated_at_ms = v[6];
+    return AW_OK;
+}
+
+/* The app, and when ring is non-NULL its unsealed secret. */
+static aw_err load_app(db_connection *db, const platform_key_ring *ring, const char *app_id,
+                       platform_app *app, char *secret)
+{
+    memset(app, 0, sizeof(*app));
+    if (!platform_app_id_valid(app_id))
+        return AW_ERR_PLATFORM_APP_UNKNOWN;
+    const db_param p[] = {DB_PARAM_TEXT(app_id)};
+    db_rows *rows = NULL;
+    aw_err err = db_query(db, APP_SELECT, p, 1, &rows);
+    bool has_row = false;
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_PLATFORM_APP_UNKNOWN;
+    if (err == AW_OK)
+        err = read_app_row(rows, app);
+    if (err == AW_OK && ring != NULL) {
+        const uint8_t *sealed = NULL;
+        size_t sealed_len = 0;
+        err = db_rows_get_blob(rows, 9, &sealed, &sealed_len);
+        if (err == AW_OK)
+            err = platform_key_ring_open(ring, app->key_id, app->app_id, sealed, sealed_len,
+                                         secret);
+    }
+    db_rows_free(rows);
+    if (err != AW_OK)
+        memset(app, 0, sizeof(*app));
+    return err;
+}
+
+aw_err platform_app_get(db_connection *db, const char *app_id, platform_app *app)
+{
+    if (db == NULL || app == NULL)
+        return AW_ERR_ARGUMENT;
+    return load_app(db, NULL, app_id, app, NULL);
+}
+
+aw_err platform_app_load_secret(db_connection *db, const platform_key_ring *ring,
+                                const char *app_id, platform_app *app,
+                                char secret[PLATFORM_APP_SECRET_LENGTH + 1])
+{
+    if (secret != NULL)
+        secret[0] = '\0';
+    if (db == NULL || ring == NULL || app == NULL || secret == NULL)
+        return AW_ERR_ARGUMENT;
+    return load_app(db, ring, app_id, app, secret);
+}
+
+static aw_err update_app(db_connection *db, const char *sql, const db_param *params, size_t count)
+{
+    int64_t changes = 0;
+    aw_err err = db_execute(db, sql, params, count, &changes);
+    if (err == AW_OK && changes == 0)
+        err = AW_ERR_PLATFORM_APP_UNKNOWN;
+    return err;
+}
+
+aw_err platform_app_set_enabled(db_connection *db, const char *app_id, bool enabled,
+                                int64_t now_ms)
+{
+    if (db == NULL)
+        return AW_ERR_ARGUMENT;
+    if (!platform_app_id_valid(app_id))
+        return AW_ERR_PLATFORM_APP_UNKNOWN;
+    const db_param p[] = {DB_PARAM_INT64(enabled ? 1 : 0), DB_PARAM_INT64(now_ms),
+                          DB_PARAM_TEXT(app_id)};
+    return update_app(db, "UPDATE platform_apps SET enabled = ?, updated_at = ? WHERE app_id = ?",
+                      p, 3);
+}
+
+aw_err platform_app_set_limits(db_connection *db, const char *app_id,
+                               const platform_app_limits *limits, int64_t now_ms)
+{
+    if (db == NULL || limits == NULL || !limits_valid(limits))
+        return AW_ERR_ARGUMENT;
+    if (!platform_app_id_valid(app_id))
+        return AW_ERR_PLATFORM_APP_UNKNOWN;
+    const db_param p[] = {DB_PARAM_INT64(limits->rate_per_minute), DB_PARAM_INT64(limits->burst),
+                          DB_PARAM_INT64(limits->daily_quota), DB_PARAM_INT64(now_ms),
+                          DB_PARAM_TEXT(app_id)};
+    return update_app(db,
+                      "UPDATE platform_apps SET rate_per_minute = ?, burst = ?, daily_quota = ?, "
+                      "updated_at = ? WHERE app_id = ?",
+                      p, 5);
+}
+
+/* ---- Key rotation ---------------------------------------------------------- */
+
+typedef struct reseal_args {
+    const platform_key_ring *ring;
+    int64_t now_ms;
+    int64_t resealed;
+} reseal_args;
+
+/* appIds of the apps sealed under another key than current. */
+static aw_err list_stale(db_connection *db, uint32_t current, char (**ids)[PLATFORM_APP_ID_MAX + 1],
+                         size_t *count)
+{
+    *ids = NULL;
+    *count = 0;
+    const db_param p[] = {DB_PARAM_INT64(current)};
+    db_rows *rows = NULL;
+    aw_err err = db_query(db, "SELECT app_id FROM platform_apps WHERE key_id <> ? ORDER BY app_id",
+                          p, 1, &rows);
+    size_t cap = 0;
+    bool has_row = false;
+    while (err == AW_OK && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row) {
+        const char *id = NULL;
+        err = db_rows_get_text(rows, 0, &id);
+        if (err == AW_OK && !platform_app_id_valid(id))
+            err = AW_ERR_DB_TYPE;
+        if (err == AW_OK && *count == cap) {
+            cap = cap ? cap * 2 : 16;
+            char(*grown)[PLATFORM_APP_ID_MAX + 1] = realloc(*ids, cap * sizeof(**ids));
+            if (grown == NULL)
+                err = AW_ERR_NOMEM;
+            else
+                *ids = grown;
+        }
+        if (err == AW_OK)
+            snprintf((*ids)[(*count)++], PLATFORM_APP_ID_MAX + 1, "%s", id);
+    }
+    db_rows_free(rows);
+    if (err != AW_OK) {
+        free(*ids);
+        *ids = NULL;
+        *count = 0;
+    }
+    return err;
+}
+
+static aw_err reseal_in_transaction(db_connection *db, void *arg)
+{
+    reseal_args *a = arg;
+    a->resealed = 0;
+    char(*ids)[PLATFORM_APP_ID_MAX + 1] = NULL;
+    size_t count = 0;
+    aw_err err = list_stale(db, platform_key_ring_current_id(a->ring), &ids, &count);
+    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
+    uint8_t sealed[PLATFORM_SEALED_SECRET_SIZE];
+    for (size_t i = 0; err == AW_OK && i < count; i++) {
+        platform_app app;
+        uint32_t key_id = 0;
+        err = load_app(db, a->ring, ids[i], &app, secret);
+        if (err == AW_OK)
+            err = platform_key_ring_seal(a->ring, ids[i], secret, sealed, &key_id);
+        OPENSSL_cleanse(secret, sizeof(secret));
+        if (err == AW_OK) {
+            const db_param p[] = {DB_PARAM_INT64(key_id), DB_PARAM_BLOB(sealed, sizeof(sealed)),
+                                  DB_PARAM_INT64(a->now_ms), DB_PARAM_TEXT(ids[i])};
+            err = update_app(db,
+                             "UPDATE platform_apps SET key_id = ?, secret_encrypted = ?, "
+                             "updated_at = ? WHERE app_id = ?",
+                             p, 4);
+        }
+        if (err == AW_OK)
+            a->resealed++;
+    }
+    free(ids);
+    return err;
+}
+
+aw_err platform_app_reseal(db_connection *db, const platform_key_ring *ring, int64_t now_ms,
+                           int64_t *resealed)
+{
+    if (resealed != NULL)
+        *resealed = 0;
+    if (db == NULL || ring == NULL)
+        return AW_ERR_ARGUMENT;
+    if (platform_key_ring_current_id(ring) == 0)
+        return AW_ERR_PLATFORM_KEY_FILE;
+    reseal_args args = {.ring = ring, .now_ms = now_ms};
+    aw_err err = db_transaction_run(db, reseal_in_transaction, &args, NULL);
+    if (err == AW_OK && resealed != NULL)
+        *resealed = args.resealed;
+    return err;
+}

@@ -1,0 +1,668 @@
+/* airwrite platform: write orders (写卡订单) of 《物联网 eSIM 空中写卡技术应用服务
+ * 规范》: one order per request of an app, one item per EID, scoped to the
+ * app's tenant; idempotent creation (Idempotency-Key); progress per item
+ * status; cancel and retry. Order and item states follow the lifecycle
+ * machines of lifecycle.c and every change is recorded in its history.
+ * Items are executed (SM-DP+ ES2+ order, eIM download trigger) by the next
+ * part of issue 6 through platform_order_item_transition; until then they
+ * stay pending. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+#include <openssl/crypto.h>
+
+#include "core/crypto.h"
+#include "core/hex.h"
+#include "platform/platform_internal.h"
+
+const char *const platform_item_statuses[5] = {"pending", "in_progress", "written", "failed",
+                                               "cancelled"};
+
+#define ITEM_MACHINE "orderItem"
+#define ORDER_COLUMNS                                                                          \
+    "order_id, tenant, app_id, idempotency_key, target_kind, target, status, item_count, "    \
+    "created_at, updated_at"
+/* rows per multi-row INSERT of items (5 parameters each, DB_MAX_PARAMS) */
+#define ITEMS_PER_INSERT 12u
+
+bool platform_idempotency_key_valid(const char *key)
+{
+    if (key == NULL)
+        return false;
+    size_t len = strlen(key);
+    return len > 0 && len <= PLATFORM_IDEMPOTENCY_KEY_MAX &&
+           strspn(key, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.:-") ==
+               len;
+}
+
+static bool order_id_valid(const char *order_id)
+{
+    return order_id != NULL && strlen(order_id) == PLATFORM_ORDER_ID_LENGTH &&
+           strncmp(order_id, "ord_", 4) == 0 &&
+           strspn(order_id + 4, "0123456789abcdef") == PLATFORM_ORDER_ID_LENGTH - 4;
+}
+
+static bool error_code_valid(const char *code)
+{
+    return code != NULL && strlen(code) == 5 && strchr("AWIT", code[0]) != NULL &&
+           strspn(code + 1, "0123456789") == 4;
+}
+
+static const char *target_kind_name(platform_target_kind kind)
+{
+    return kind == PLATFORM_TARGET_PROFILE_TYPE ? "profileType" : "numberPool";
+}
+
+static aw_err copy_column(db_rows *rows, size_t column, char *out, size_t size)
+{
+    if (db_rows_column_type(rows, column) == DB_TYPE_NULL) {
+        out[0] = '\0';
+        return AW_OK;
+    }
+    const char *text = NULL;
+    aw_err err = db_rows_get_text(rows, column, &text);
+    if (err == AW_OK && strlen(text) >= size)
+        err = AW_ERR_DB_TYPE;
+    if (err == AW_OK)
+        memcpy(out, text, strlen(text) + 1);
+    return err;
+}
+
+static aw_err order_read_row(db_rows *rows, platform_order *order)
+{
+    char kind[16];
+    aw_err err = copy_column(rows, 0, order->order_id, sizeof(order->order_id));
+    if (err == AW_OK)
+        err = copy_column(rows, 1, order->tenant, sizeof(order->tenant));
+    if (err == AW_OK)
+        err = copy_column(rows, 2, order->app_id, sizeof(order->app_id));
+    if (err == AW_OK)
+        err = copy_column(rows, 3, order->idempotency_key, sizeof(order->idempotency_key));
+    if (err == AW_OK)
+        err = copy_column(rows, 4, kind, sizeof(kind));
+    if (err == AW_OK)
+        err = copy_column(rows, 5, order->target, sizeof(order->target));
+    if (err == AW_OK)
+        err = copy_column(rows, 6, order->status, sizeof(order->status));
+    if (err == AW_OK)
+        err = db_rows_get_int64(rows, 7, &order->item_count);
+    if (err == AW_OK)
+        err = db_rows_get_int64(rows, 8, &order->created_at_ms);
+    if (err == AW_OK)
+        err = db_rows_get_int64(rows, 9, &order->updated_at_ms);
+    if (err == AW_OK)
+        order->target_kind = strcmp(kind, "profileType") == 0 ? PLATFORM_TARGET_PROFILE_TYPE
+                                                              : PLATFORM_TARGET_NUMBER_POOL;
+    return err;
+}
+
+/* The order row and its progress counts. */
+static aw_err order_load(db_connection *db, const char *tenant, const char *order_id,
+                         platform_order *order)
+{
+    memset(order, 0, sizeof(*order));
+    db_param key[] = {DB_PARAM_TEXT(order_id), DB_PARAM_TEXT(tenant)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    aw_err err = db_query(db,
+                          "SELECT " ORDER_COLUMNS " FROM platform_orders WHERE order_id = ? AND "
+                          "tenant = ?",
+                          key, 2, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_PLATFORM_ORDER_UNKNOWN;
+    if (err == AW_OK)
+        err = order_read_row(rows, order);
+    db_rows_free(rows);
+    rows = NULL;
+    if (err == AW_OK)
+        err = db_query(db,
+                       "SELECT status, COUNT(*) FROM platform_order_items WHERE order_id = ? "
+                       "GROUP BY status",
+                       key, 1, &rows);
+    while (err == AW_OK) {
+        err = db_rows_next(rows, &has_row);
+        if (err != AW_OK || !has_row)
+            break;
+        const char *status = NULL;
+        int64_t n = 0;
+        err = db_rows_get_text(rows, 0, &status);
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 1, &n);
+        for (size_t i = 0; err == AW_OK && i < 5; i++)
+            if (strcmp(status, platform_item_statuses[i]) == 0)
+                order->progress[i] = n;
+    }
+    db_rows_free(rows);
+    return err;
+}
+
+aw_err platform_order_get(db_connection *db, const char *tenant, const char *order_id,
+                          platform_order *order)
+{
+    if (db == NULL || tenant == NULL || order == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(order, 0, sizeof(*order));
+    if (!order_id_valid(order_id))
+        return AW_ERR_PLATFORM_ORDER_UNKNOWN;
+    return order_load(db, tenant, order_id, order);
+}
+
+/* ---- Create -------------------------------------------------------------- */
+
+typedef struct create_args {
+    const platform_app *app;
+    const char *idempotency_key;
+    const uint8_t *request_hash;
+    const platform_batch *batch;
+    int64_t now_ms;
+    platform_order *order;
+    bool created;
+} create_args;
+
+/* The order an earlier request with the same key made: AW_ERR_NOT_FOUND
+ * when there is none. */
+static aw_err find_idempotent(db_connection *db, create_args *a)
+{
+    db_param key[] = {DB_PARAM_TEXT(a->app->tenant), DB_PARAM_TEXT(a->idempotency_key)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1] = "";
+    bool same = false;
+    aw_err err = db_query(db,
+                          "SELECT order_id, request_hash FROM platform_orders WHERE tenant = ? "
+                          "AND idempotency_key = ?",
+                          key, 2, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_NOT_FOUND;
+    const uint8_t *hash = NULL;
+    size_t hash_len = 0;
+    if (err == AW_OK)
+        err = copy_column(rows, 0, order_id, sizeof(order_id));
+    if (err == AW_OK)
+        err = db_rows_get_blob(rows, 1, &hash, &hash_len);
+    if (err == AW_OK)
+        same = hash_len == CRYPTO_SHA256_SIZE &&
+               CRYPTO_memcmp(hash, a->request_hash, CRYPTO_SHA256_SIZE) == 0;
+    db_rows_free(rows);
+    if (err != AW_OK)
+        return err;
+    if (!same)
+        return AW_ERR_PLATFORM_IDEMPOTENCY;
+    a->created = false;
+    return order_load(db, a->app->tenant, order_id, a->order);
+}
+
+static aw_err insert_items(db_connection *db, const char *order_id, const platform_batch *batch,
+                           int64_t now_ms)
+{
+    static const char head[] =
+        "INSERT INTO platform_order_items (order_id, line, eid, status, updated_at) VALUES ";
+    static const char row[] = "(?, ?, ?, 'pending', ?)";
+    char sql[sizeof(head) + ITEMS_PER_INSERT * (sizeof(row) + 2)];
+    db_param params[ITEMS_PER_INSERT * 4];
+    aw_err err = AW_OK;
+    for (size_t start = 0; err == AW_OK && start < batch->count; start += ITEMS_PER_INSERT) {
+        size_t n = batch->count - start < ITEMS_PER_INSERT ? batch->count - start
+                                                            : ITEMS_PER_INSERT;
+        size_t len = 0;
+        memcpy(sql, head, sizeof(head) - 1);
+        len = sizeof(head) - 1;
+        for (size_t i = 0; i < n; i++) {
+            if (i > 0)
+                sql[len++] = ',';
+            memcpy(sql + len, row, sizeof(row) - 1);
+            len += sizeof(row) - 1;
+            params[i * 4] = DB_PARAM_TEXT(order_id);
+            params[i * 4 + 1] = DB_PARAM_INT64((int64_t)batch->lines[start + i]);
+            params[i * 4 + 2] = DB_PARAM_TEXT(batch->eids[start + i]);
+            params[i * 4 + 3] = DB_PARAM_INT64(now_ms);
+        }
+        sql[len] = '\0';
+        err = db_execute(db, sql, params, n * 4, NULL);
+    }
+    return err;
+}
+
+/* History rows of every item of order_id now in status from (or, with
+ * from NULL, of every item: their creation), moving to to. */
+static aw_err record_items(db_connection *db, const char *tenant, const char *order_id,
+                           const char *from, const char *to, const char *cause,
+                           const char *actor, int64_t now_ms)
+{
+    if (from == NULL) {
+        db_param params[] = {DB_PARAM_TEXT(tenant), DB_PARAM_TEXT(to),    DB_PARAM_TEXT(cause),
+                             DB_PARAM_TEXT(actor),  DB_PARAM_INT64(now_ms), DB_PARAM_TEXT(order_id)};
+        return db_execute(db,
+                          "INSERT INTO platform_lifecycle_history (machine, tenant, entity_id, "
+                          "from_state, to_state, cause, actor, at) SELECT '" ITEM_MACHINE
+                          "', ?, order_id || ':' || eid, NULL, ?, ?, ?, ? FROM "
+                          "platform_order_items WHERE order_id = ? ORDER BY id",
+                          params, 6, NULL);
+    }
+    db_param params[] = {DB_PARAM_TEXT(tenant),    DB_PARAM_TEXT(from),   DB_PARAM_TEXT(to),
+                         DB_PARAM_TEXT(cause),     DB_PARAM_TEXT(actor),  DB_PARAM_INT64(now_ms),
+                         DB_PARAM_TEXT(order_id),  DB_PARAM_TEXT(from)};
+    return db_execute(db,
+                      "INSERT INTO platform_lifecycle_history (machine, tenant, entity_id, "
+                      "from_state, to_state, cause, actor, at) SELECT '" ITEM_MACHINE
+                      "', ?, order_id || ':' || eid, ?, ?, ?, ?, ? FROM platform_order_items "
+                      "WHERE order_id = ? AND status = ? ORDER BY id",
+                      params, 8, NULL);
+}
+
+static aw_err create_in(db_connection *db, void *arg)
+{
+    create_args *a = arg;
+    a->created = false;
+    if (a->idempotency_key != NULL) {
+        aw_err err = find_idempotent(db, a);
+        if (err != AW_ERR_NOT_FOUND)
+            return err;
+    }
+    platform_order *o = a->order;
+    memset(o, 0, sizeof(*o));
+    uint8_t random[(PLATFORM_ORDER_ID_LENGTH - 4) / 2];
+    aw_err err = crypto_random_bytes(random, sizeof(random));
+    if (err != AW_OK)
+        return err;
+    memcpy(o->order_id, "ord_", 4);
+    aw_hex_encode(random, sizeof(random), o->order_id + 4, false);
+    snprintf(o->tenant, sizeof(o->tenant), "%s", a->app->tenant);
+    snprintf(o->app_id, sizeof(o->app_id), "%s", a->app->app_id);
+    if (a->idempotency_key != NULL)
+        snprintf(o->idempotency_key, sizeof(o->idempotency_key), "%s", a->idempotency_key);
+    o->target_kind = a->batch->target_kind;
+    snprintf(o->target, sizeof(o->target), "%s", a->batch->target);
+    snprintf(o->status, sizeof(o->status), "%s",
+             platform_lifecycle_initial_state(PLATFORM_LIFECYCLE_ORDER));
+    o->item_count = (int64_t)a->batch->count;
+    o->progress[0] = o->item_count;
+    o->created_at_ms = o->updated_at_ms = a->now_ms;
+    db_param params[] = {DB_PARAM_TEXT(o->order_id),
+                         DB_PARAM_TEXT(o->tenant),
+                         DB_PARAM_TEXT(o->app_id),
+                         a->idempotency_key != NULL ? DB_PARAM_TEXT(a->idempotency_key)
+                                                    : DB_PARAM_NULL,
+                         DB_PARAM_BLOB(a->request_hash, CRYPTO_SHA256_SIZE),
+                         DB_PARAM_TEXT(target_kind_name(o->target_kind)),
+                         DB_PARAM_TEXT(o->target),
+                         DB_PARAM_TEXT(o->status),
+                         DB_PARAM_INT64(o->item_count),
+                         DB_PARAM_INT64(a->now_ms),
+                         DB_PARAM_INT64(a->now_ms)};
+    err = db_execute(db,
+                     "INSERT INTO platform_orders (order_id, tenant, app_id, idempotency_key, "
+                     "request_hash, target_kind, target, status, item_count, created_at, "
+                     "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     params, 11, NULL);
+    if (err == AW_OK)
+        err = insert_items(db, o->order_id, a->batch, a->now_ms);
+    if (err == AW_OK)
+        err = platform_lifecycle_record(db, PLATFORM_LIFECYCLE_ORDER, o->tenant, o->order_id, NULL,
+                                        o->status, "order accepted", o->app_id, a->now_ms);
+    if (err == AW_OK)
+        err = record_items(db, o->tenant, o->order_id, NULL, "pending", "order accepted",
+                           o->app_id, a->now_ms);
+    if (err == AW_OK)
+        err = platform_event_emitf(db, o->tenant, PLATFORM_EVENT_ORDER_ACCEPTED, a->now_ms,
+                                   "{s:s, s:s, s:s, s:I}", "orderId", o->order_id, "status",
+                                   o->status, target_kind_name(o->target_kind), o->target,
+                                   "itemCount", (json_int_t)o->item_count);
+    if (err == AW_OK)
+        a->created = true;
+    return err;
+}
+
+aw_err platform_order_create(db_connection *db, const platform_app *app,
+                             const char *idempotency_key, const uint8_t request_hash[32],
+                             const platform_batch *batch, int64_t now_ms, platform_order *order,
+                             bool *created)
+{
+    if (created != NULL)
+        *created = false;
+    if (order != NULL)
+        memset(order, 0, sizeof(*order));
+    if (db == NULL || app == NULL || request_hash == NULL || batch == NULL || order == NULL ||
+        batch->error_total != 0 || batch->count == 0 ||
+        batch->count > PLATFORM_BATCH_MAX_EIDS || !platform_target_valid(batch->target) ||
+        (batch->target_kind != PLATFORM_TARGET_PROFILE_TYPE &&
+         batch->target_kind != PLATFORM_TARGET_NUMBER_POOL) ||
+        (idempotency_key != NULL && !platform_idempotency_key_valid(idempotency_key)))
+        return AW_ERR_ARGUMENT;
+    create_args a = {.app = app, .idempotency_key = idempotency_key,
+                     .request_hash = request_hash, .batch = batch, .now_ms = now_ms,
+                     .order = order};
+    aw_err err = platform_in_transaction(db, create_in, &a);
+    if (err == AW_ERR_DB_UNIQUE && idempotency_key != NULL && !db_in_transaction(db))
+        /* a concurrent request with the same key won the insert: answer
+         * as for a repeat (same order, or the key conflict) */
+        err = platform_in_transaction(db, create_in, &a);
+    if (created != NULL)
+        *created = err == AW_OK && a.created;
+    return err;
+}
+
+/* ---- List items ------------------------------------------------------------ */
+
+static bool item_status_valid(const char *status)
+{
+    return platform_lifecycle_state_valid(PLATFORM_LIFECYCLE_ORDER_ITEM, status);
+}
+
+aw_err platform_order_list_items(db_connection *db, const char *tenant, const char *order_id,
+                                 const char *status, int64_t after_id, size_t limit,
+                                 platform_order_item **items, size_t *count, bool *more)
+{
+    if (items != NULL)
+        *items = NULL;
+    if (count != NULL)
+        *count = 0;
+    if (more != NULL)
+        *more = false;
+    if (db == NULL || tenant == NULL || items == NULL || count == NULL || more == NULL)
+        return AW_ERR_ARGUMENT;
+    if ((status != NULL && !item_status_valid(status)) || limit == 0 ||
+        limit > PLATFORM_ITEMS_PAGE_MAX || after_id < 0)
+        return AW_ERR_PLATFORM_FIELD;
+    platform_order order;
+    aw_err err = platform_order_get(db, tenant, order_id, &order);
+    if (err != AW_OK)
+        return err;
+    platform_order_item *list = calloc(limit, sizeof(*list));
+    if (list == NULL)
+        return AW_ERR_NOMEM;
+    db_param params[] = {DB_PARAM_TEXT(order_id), DB_PARAM_INT64(after_id),
+                         DB_PARAM_INT64((int64_t)limit + 1), DB_PARAM_NULL};
+    if (status != NULL) { /* order_id, after_id, status, limit */
+        params[3] = params[2];
+        params[2] = DB_PARAM_TEXT(status);
+    }
+    db_rows *rows = NULL;
+    err = db_query(db,
+                   status != NULL
+                       ? "SELECT id, eid, line, status, error_code, updated_at FROM "
+                         "platform_order_items WHERE order_id = ? AND id > ? AND status = ? "
+                         "ORDER BY id LIMIT ?"
+                       : "SELECT id, eid, line, status, error_code, updated_at FROM "
+                         "platform_order_items WHERE order_id = ? AND id > ? "
+                         "ORDER BY id LIMIT ?",
+                   params, status != NULL ? 4 : 3, &rows);
+    size_t n = 0;
+    bool has_row = false;
+    while (err == AW_OK) {
+        err = db_rows_next(rows, &has_row);
+        if (err != AW_OK || !has_row)
+            break;
+        if (n == limit) {
+            *more = true;
+            break;
+        }
+        platform_order_item *item = &list[n];
+        err = db_rows_get_int64(rows, 0, &item->id);
+        if (err == AW_OK)
+            err = copy_column(rows, 1, item->eid, sizeof(item->eid));
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 2, &item->line);
+        if (err == AW_OK)
+            err = copy_column(rows, 3, item->status, sizeof(item->status));
+        if (err == AW_OK)
+            err = copy_column(rows, 4, item->error_code, sizeof(item->error_code));
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 5, &item->updated_at_ms);
+        n++;
+    }
+    db_rows_free(rows);
+    if (err != AW_OK || n == 0) {
+        free(list);
+        *more = false;
+        return err;
+    }
+    *items = list;
+    *count = n;
+    return AW_OK;
+}
+
+/* ---- Cancel, retry, item steps ---------------------------------------------- */
+
+typedef struct order_change {
+    const char *tenant;
+    const char *order_id;
+    const char *actor;
+    int64_t now_ms;
+    platform_order *order;
+    int64_t retried;
+} order_change;
+
+static aw_err order_set_status(db_connection *db, platform_order *order, const char *to,
+                               const char *cause, const char *actor, int64_t now_ms)
+{
+    if (!platform_lifecycle_allowed(PLATFORM_LIFECYCLE_ORDER, order->status, to))
+        return AW_ERR_PLATFORM_ORDER_STATE;
+    db_param params[] = {DB_PARAM_TEXT(to), DB_PARAM_INT64(now_ms),
+                         DB_PARAM_TEXT(order->order_id), DB_PARAM_TEXT(order->status)};
+    int64_t changed = 0;
+    aw_err err = db_execute(db,
+                            "UPDATE platform_orders SET status = ?, updated_at = ? WHERE "
+                            "order_id = ? AND status = ?",
+                            params, 4, &changed);
+    if (err == AW_OK && changed != 1)
+        err = AW_ERR_DB_BUSY;
+    if (err == AW_OK)
+        err = platform_lifecycle_record(db, PLATFORM_LIFECYCLE_ORDER, order->tenant,
+                                        order->order_id, order->status, to, cause, actor, now_ms);
+    bool finished = strcmp(to, "completed") == 0 || strcmp(to, "partially_completed") == 0 ||
+                    strcmp(to, "failed") == 0 || strcmp(to, "cancelled") == 0;
+    if (err == AW_OK && finished)
+        err = platform_event_emitf(db, order->tenant, PLATFORM_EVENT_ORDER_FINISHED, now_ms,
+                                   "{s:s, s:s, s:s}", "orderId", order->order_id, "from",
+                                   order->status, "status", to);
+    if (err == AW_OK) {
+        snprintf(order->status, sizeof(order->status), "%s", to);
+        order->updated_at_ms = now_ms;
+    }
+    return err;
+}
+
+/* Items of an order in status from all move to to (checked against the
+ * item machine by the caller's choice of from/to). */
+static aw_err items_move(db_connection *db, const platform_order *order, const char *from,
+                         const char *to, const char *cause, const char *actor, int64_t now_ms,
+                         int64_t *moved)
+{
+    aw_err err = record_items(db, order->tenant, order->order_id, from, to, cause, actor, now_ms);
+    db_param params[] = {DB_PARAM_TEXT(to), DB_PARAM_INT64(now_ms),
+                         DB_PARAM_TEXT(order->order_id), DB_PARAM_TEXT(from)};
+    if (err == AW_OK)
+        err = db_execute(db,
+                         "UPDATE platform_order_items SET status = ?, error_code = NULL, "
+                         "updated_at = ? WHERE order_id = ? AND status = ?",
+                         params, 4, moved);
+    return err;
+}
+
+static aw_err cancel_in(db_connection *db, void *arg)
+{
+    order_change *c = arg;
+    aw_err err = order_load(db, c->tenant, c->order_id, c->order);
+    if (err == AW_OK)
+        err = order_set_status(db, c->order, "cancelled", "cancelled by the app", c->actor,
+                               c->now_ms);
+    if (err == AW_OK)
+        err = items_move(db, c->order, "pending", "cancelled", "order cancelled", c->actor,
+                         c->now_ms, NULL);
+    if (err == AW_OK)
+        err = order_load(db, c->tenant, c->order_id, c->order);
+    return err;
+}
+
+aw_err platform_order_cancel(db_connection *db, const char *tenant, const char *order_id,
+                             const char *actor, int64_t now_ms, platform_order *order)
+{
+    if (db == NULL || tenant == NULL || actor == NULL || order == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(order, 0, sizeof(*order));
+    if (!order_id_valid(order_id))
+        return AW_ERR_PLATFORM_ORDER_UNKNOWN;
+    order_change c = {.tenant = tenant, .order_id = order_id, .actor = actor, .now_ms = now_ms,
+                      .order = order};
+    return platform_in_transaction(db, cancel_in, &c);
+}
+
+static aw_err retry_in(db_connection *db, void *arg)
+{
+    order_change *c = arg;
+    c->retried = 0;
+    aw_err err = order_load(db, c->tenant, c->order_id, c->order);
+    if (err == AW_OK && (strcmp(c->order->status, "cancelled") == 0 || c->order->progress[3] == 0))
+        err = AW_ERR_PLATFORM_ORDER_STATE;
+    if (err == AW_OK && (strcmp(c->order->status, "failed") == 0 ||
+                         strcmp(c->order->status, "partially_completed") == 0))
+        err = order_set_status(db, c->order, "processing", "retry of failed items", c->actor,
+                               c->now_ms);
+    if (err == AW_OK)
+        err = items_move(db, c->order, "failed", "pending", "retry", c->actor, c->now_ms,
+                         &c->retried);
+    if (err == AW_OK)
+        err = order_load(db, c->tenant, c->order_id, c->order);
+    return err;
+}
+
+aw_err platform_order_retry(db_connection *db, const char *tenant, const char *order_id,
+                            const char *actor, int64_t now_ms, platform_order *order,
+                            int64_t *retried)
+{
+    if (retried != NULL)
+        *retried = 0;
+    if (db == NULL || tenant == NULL || actor == NULL || order == NULL || retried == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(order, 0, sizeof(*order));
+    if (!order_id_valid(order_id))
+        return AW_ERR_PLATFORM_ORDER_UNKNOWN;
+    order_change c = {.tenant = tenant, .order_id = order_id, .actor = actor, .now_ms = now_ms,
+                      .order = order};
+    aw_err err = platform_in_transaction(db, retry_in, &c);
+    if (err == AW_OK)
+        *retried = c.retried;
+    return err;
+}
+
+typedef struct item_step {
+    const char *order_id;
+    const char *eid;
+    const char *to;
+    const char *error_code;
+    const char *cause;
+    const char *actor;
+    int64_t now_ms;
+} item_step;
+
+static aw_err order_tenant(db_connection *db, const char *order_id, char *tenant, size_t size)
+{
+    db_param key[] = {DB_PARAM_TEXT(order_id)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    aw_err err = db_query(db, "SELECT tenant FROM platform_orders WHERE order_id = ?", key, 1,
+                          &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_NOT_FOUND;
+    if (err == AW_OK)
+        err = copy_column(rows, 0, tenant, size);
+    db_rows_free(rows);
+    return err;
+}
+
+/* The order follows its items (see platform_order_item_transition). */
+static aw_err order_follow(db_connection *db, const item_step *s, const char *tenant)
+{
+    platform_order order;
+    aw_err err = order_load(db, tenant, s->order_id, &order);
+    if (err != AW_OK)
+        return err;
+    if (strcmp(order.status, "accepted") == 0 && strcmp(s->to, "in_progress") == 0)
+        return order_set_status(db, &order, "processing", "first item started", s->actor,
+                                s->now_ms);
+    if (strcmp(order.status, "processing") != 0 || order.progress[0] + order.progress[1] > 0)
+        return AW_OK;
+    const char *final = order.progress[3] == 0   ? "completed"
+                        : order.progress[2] == 0 ? "failed"
+                                                 : "partially_completed";
+    return order_set_status(db, &order, final, "no item left to write", s->actor, s->now_ms);
+}
+
+static aw_err item_step_in(db_connection *db, void *arg)
+{
+    const item_step *s = arg;
+    char tenant[PLATFORM_TENANT_MAX + 1];
+    char entity[PLATFORM_ENTITY_ID_MAX + 1];
+    char from[PLATFORM_STATE_MAX + 1] = "";
+    aw_err err = order_tenant(db, s->order_id, tenant, sizeof(tenant));
+    db_param key[] = {DB_PARAM_TEXT(s->order_id), DB_PARAM_TEXT(s->eid)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    if (err == AW_OK)
+        err = db_query(db,
+                       "SELECT status FROM platform_order_items WHERE order_id = ? AND eid = ?",
+                       key, 2, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_NOT_FOUND;
+    if (err == AW_OK)
+        err = copy_column(rows, 0, from, sizeof(from));
+    db_rows_free(rows);
+    if (err == AW_OK && !platform_lifecycle_allowed(PLATFORM_LIFECYCLE_ORDER_ITEM, from, s->to))
+        err = AW_ERR_PLATFORM_TRANSITION;
+    if (err != AW_OK)
+        return err;
+    bool failed = strcmp(s->to, "failed") == 0;
+    db_param params[] = {DB_PARAM_TEXT(s->to),
+                         failed && s->error_code != NULL ? DB_PARAM_TEXT(s->error_code)
+                                                         : DB_PARAM_NULL,
+                         DB_PARAM_INT64(s->now_ms), DB_PARAM_TEXT(s->order_id),
+                         DB_PARAM_TEXT(s->eid)};
+    err = db_execute(db,
+                     "UPDATE platform_order_items SET status = ?, error_code = ?, updated_at = ? "
+                     "WHERE order_id = ? AND eid = ?",
+                     params, 5, NULL);
+    snprintf(entity, sizeof(entity), "%s:%s", s->order_id, s->eid);
+    if (err == AW_OK)
+        err = platform_lifecycle_record(db, PLATFORM_LIFECYCLE_ORDER_ITEM, tenant, entity, from,
+                                        s->to, s->cause, s->actor, s->now_ms);
+    if (err == AW_OK && strcmp(s->to, "written") == 0)
+        err = platform_event_emitf(db, tenant, PLATFORM_EVENT_ITEM_WRITTEN, s->now_ms,
+                                   "{s:s, s:s}", "orderId", s->order_id, "eid", s->eid);
+    if (err == AW_OK && failed)
+        err = platform_event_emitf(db, tenant, PLATFORM_EVENT_ITEM_FAILED, s->now_ms,
+                                   "{s:s, s:s, s:s?}", "orderId", s->order_id, "eid", s->eid,
+                                   "errorCode", s->error_code);
+    /* a failure with its code is one of the standard's exceptions (the
+     * code's letter is its class: application, write, interface, terminal) */
+    if (err == AW_OK && failed && s->error_code != NULL)
+        err = platform_event_emitf(db, tenant, PLATFORM_EVENT_EXCEPTION_RAISED, s->now_ms,
+                                   "{s:s, s:s, s:s, s:s}", "code", s->error_code, "orderId",
+                                   s->order_id, "eid", s->eid, "cause", s->cause);
+    if (err == AW_OK)
+        err = order_follow(db, s, tenant);
+    return err;
+}
+
+aw_err platform_order_item_transition(db_connection *db, const char *order_id, const char *eid,
+                                      const char *to, const char *error_code, const char *cause,
+                                      const char *actor, int64_t now_ms)
+{
+    if (db == NULL || !order_id_valid(order_id) || eid == NULL ||
+        platform_eid_check(eid, strlen(eid)) != AW_OK ||
+        !platform_lifecycle_state_valid(PLATFORM_LIFECYCLE_ORDER_ITEM, to) ||
+        (error_code != NULL && !error_code_valid(error_code)) || cause == NULL || actor == NULL)
+        return AW_ERR_ARGUMENT;
+    item_step s = {.order_id = order_id, .eid = eid, .to = to, .error_code = error_code,
+                   .cause = cause, .actor = actor, .now_ms = now_ms};
+    return platform_in_transaction(db, item_step_in, &s);
+}

@@ -1,0 +1,749 @@
+/* airwrite platform: the card-writing service's northbound API (the
+ * application side of 《物联网 eSIM 空中写卡技术应用服务规范》, issue 6).
+ *
+ * The write orders (orders.c, batch.c, api_orders.c), the lifecycle state
+ * machines (lifecycle.c, docs/lifecycle.md) and callbacks (callbacks.c,
+ * callback_delivery.c, api_callbacks.c, docs/api-callbacks.md) stand on
+ * the security foundation of that API:
+ *   - apps: tenant + appId + appSecret, the secret sealed at rest with
+ *     AES-256-GCM under a key ring (key id beside each ciphertext), because
+ *     the server needs it back to verify HMAC signatures;
+ *   - bearer tokens (POST /api/v1/auth/token, refresh, revoke), opaque
+ *     random strings of which only the SHA-256 is stored;
+ *   - request signatures: HMAC-SHA256 over a canonical string of method,
+ *     path, sorted query, appId, timestamp, nonce and SHA-256 of the body
+ *     (docs/api-signature.md), a +-300 s timestamp window, nonces accepted
+ *     once (kept in the database, so a replay is refused across restarts);
+ *   - call limits: a per-app token bucket (rate, burst) and a daily quota;
+ *   - the error model: JSON {code, message, requestId} with stable codes
+ *     grouped by the standard's four exception classes (docs/api-errors.md);
+ *   - the HTTPS router for /api/v1 on core's http_server.
+ *
+ * Times are milliseconds since the Unix epoch supplied by the caller (the
+ * router takes a clock), so nothing here sleeps. Functions taking a
+ * db_connection use it on the calling thread only (db.h); the router uses
+ * its connection on the event loop thread.
+ */
+#ifndef AIRWRITE_PLATFORM_PLATFORM_H
+#define AIRWRITE_PLATFORM_PLATFORM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/db.h"
+#include "core/error.h"
+#include "core/http_server.h"
+
+/* ---- Schema ------------------------------------------------------------- */
+
+/* Create or upgrade the platform's tables (component "platform"). */
+aw_err platform_migrate(db_connection *db);
+
+/* ---- Storage key ring (keys.c) ------------------------------------------ */
+
+#define PLATFORM_STORAGE_KEY_SIZE 32u /* AES-256 */
+#define PLATFORM_KEY_RING_MAX 16u
+
+/* Keys that seal app secrets. The newest (highest id) seals; any key in the
+ * ring opens what it sealed, so keys rotate without re-encrypting at once. */
+typedef struct platform_key_ring platform_key_ring;
+
+aw_err platform_key_ring_new(platform_key_ring **out);
+/* Erases the keys. NULL-safe. */
+void platform_key_ring_free(platform_key_ring *ring);
+/* Add a key from memory. AW_ERR_PLATFORM_KEY_FILE: id 0, above INT32_MAX or
+ * already present; AW_ERR_LIMIT: ring full. */
+aw_err platform_key_ring_add(platform_key_ring *ring, uint32_t key_id,
+                             const uint8_t key[PLATFORM_STORAGE_KEY_SIZE]);
+/* Add a key from a file of exactly 32 bytes with no group/other access
+ * (AW_ERR_PLATFORM_KEY_FILE otherwise). create: when the file is absent,
+ * write 32 random bytes to it first (mode 0600). AW_ERR_NOT_FOUND: absent
+ * and !create. */
+aw_err platform_key_ring_add_file(platform_key_ring *ring, uint32_t key_id, const char *path,
+                                  bool create);
+/* Id of the sealing key (the highest); 0 for an empty ring. */
+uint32_t platform_key_ring_current_id(const platform_key_ring *ring);
+
+/* ---- Apps (apps.c) ------------------------------------------------------ */
+
+#define PLATFORM_APP_ID_MAX 32u       /* "app" + 16 hex digits today */
+#define PLATFORM_TENANT_MAX 64u
+#define PLATFORM_APP_SECRET_LENGTH 64u /* lowercase hex of 32 random bytes */
+#define PLATFORM_DEFAULT_RATE_PER_MINUTE 600
+#define PLATFORM_DEFAULT_BURST 20
+#define PLATFORM_DEFAULT_DAILY_QUOTA 100000
+#define PLATFORM_LIMIT_MAX 1000000000 /* any limit value */
+
+typedef struct platform_app_limits {
+    int64_t rate_per_minute; /* bucket refill, 1..PLATFORM_LIMIT_MAX calls per minute */
+    int64_t burst;           /* bucket size, 1..PLATFORM_LIMIT_MAX */
+    int64_t daily_quota;     /* calls per day, 0: unlimited */
+} platform_app_limits;
+
+typedef struct platform_app {
+    char app_id[PLATFORM_APP_ID_MAX + 1];
+    char tenant[PLATFORM_TENANT_MAX + 1];
+    bool enabled;
+    platform_app_limits limits;
+    uint32_t key_id;         /* key that sealed the secret */
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} platform_app;
+
+/* The default limits (PLATFORM_DEFAULT_*). */
+platform_app_limits platform_app_default_limits(void);
+
+/* Admin: create an enabled app for tenant (1..64 of [A-Za-z0-9._-]) with a
+ * fresh appId and appSecret; the secret is sealed under the ring's current
+ * key and handed out once in secret (NUL-terminated), which the caller
+ * erases after showing it. limits NULL: defaults. AW_ERR_ARGUMENT: bad
+ * tenant or limits; AW_ERR_PLATFORM_KEY_FILE: empty ring. */
+aw_err platform_app_create(db_connection *db, const platform_key_ring *ring, const char *tenant,
+                           const platform_app_limits *limits, int64_t now_ms, platform_app *app,
+                           char secret[PLATFORM_APP_SECRET_LENGTH + 1]);
+
+/* AW_ERR_PLATFORM_APP_UNKNOWN when there is no such app (also for a
+ * malformed appId). */
+aw_err platform_app_get(db_connection *db, const char *app_id, platform_app *app);
+
+/* Admin: enable or disable (a disabled app's calls are refused, its tokens
+ * stay stored but unusable). AW_ERR_PLATFORM_APP_UNKNOWN. */
+aw_err platform_app_set_enabled(db_connection *db, const char *app_id, bool enabled,
+                                int64_t now_ms);
+
+/* Admin: change the call limits. AW_ERR_ARGUMENT, AW_ERR_PLATFORM_APP_UNKNOWN. */
+aw_err platform_app_set_limits(db_connection *db, const char *app_id,
+                               const platform_app_limits *limits, int64_t now_ms);
+
+/* The app and its secret, unsealed (the HMAC key of its signatures).
+ * AW_ERR_PLATFORM_APP_UNKNOWN; AW_ERR_PLATFORM_DECRYPT when the ciphertext
+ * fails authentication or its key id is not in the ring. The caller erases
+ * secret (crypto_cleanse). */
+aw_err platform_app_load_secret(db_connection *db, const platform_key_ring *ring,
+                                const char *app_id, platform_app *app,
+                                char secret[PLATFORM_APP_SECRET_LENGTH + 1]);
+
+/* Key rotation: re-seal under the ring's current key every app secret
+ * sealed under another (then the old key can leave the ring). All or
+ * nothing, in one transaction: AW_ERR_PLATFORM_DECRYPT when one cannot be
+ * opened (its key is not in the ring); AW_ERR_PLATFORM_KEY_FILE: empty
+ * ring. resealed (may be NULL) receives how many were re-sealed. */
+aw_err platform_app_reseal(db_connection *db, const platform_key_ring *ring, int64_t now_ms,
+                           int64_t *resealed);
+
+/* ---- Bearer tokens (auth_token.c) --------------------------------------- */
+
+#define PLATFORM_TOKEN_LENGTH 69u /* "awat_"/"awrt_" + 64 hex digits */
+#define PLATFORM_DEFAULT_ACCESS_TTL_S 7200
+#define PLATFORM_DEFAULT_REFRESH_TTL_S (30 * 86400)
+
+typedef struct platform_token_pair {
+    char access_token[PLATFORM_TOKEN_LENGTH + 1];
+    char refresh_token[PLATFORM_TOKEN_LENGTH + 1];
+    int64_t access_expires_at_ms;
+    int64_t refresh_expires_at_ms;
+} platform_token_pair;
+
+/* Issue a new access/refresh pair for app_id; only their SHA-256 is stored.
+ * access_ttl_ms, refresh_ttl_ms > 0. */
+aw_err platform_token_issue(db_connection *db, const char *app_id, int64_t access_ttl_ms,
+                            int64_t refresh_ttl_ms, int64_t now_ms, platform_token_pair *pair);
+
+/* Exchange a refresh token of app_id for a new pair; the old pair (access
+ * token included) is revoked, so a refresh token works once.
+ * AW_ERR_PLATFORM_TOKEN_INVALID (unknown, malformed, another app's),
+ * AW_ERR_PLATFORM_TOKEN_EXPIRED, AW_ERR_PLATFORM_TOKEN_REVOKED. */
+aw_err platform_token_refresh(db_connection *db, const char *app_id, const char *refresh_token,
+                              int64_t access_ttl_ms, int64_t refresh_ttl_ms, int64_t now_ms,
+                              platform_token_pair *pair);
+
+/* Revoke the pair holding token (an access or a refresh token) of app_id.
+ * As RFC 7009 2.2, an unknown token or another app's is no error: *revoked
+ * tells whether a live pair was revoked now. */
+aw_err platform_token_revoke(db_connection *db, const char *app_id, const char *token,
+                             int64_t now_ms, bool *revoked);
+
+/* Check a bearer access token; app_id receives its app, expires_at_ms its
+ * expiry. AW_ERR_PLATFORM_TOKEN_INVALID, _EXPIRED, _REVOKED. */
+aw_err platform_token_verify(db_connection *db, const char *access_token, int64_t now_ms,
+                             char app_id[PLATFORM_APP_ID_MAX + 1], int64_t *expires_at_ms);
+
+/* Delete pairs whose refresh token expired before before_ms. */
+aw_err platform_token_purge(db_connection *db, int64_t before_ms, int64_t *deleted);
+
+/* ---- Request bodies (api_json.c) ---------------------------------------- */
+
+#define PLATFORM_JSON_MAX_BODY (16u * 1024u)
+#define PLATFORM_JSON_MAX_DEPTH 8u
+
+/* POST /api/v1/auth/token {"appId": "...", "appSecret": "..."} */
+typedef struct platform_token_request {
+    char app_id[PLATFORM_APP_ID_MAX + 1];
+    char app_secret[PLATFORM_APP_SECRET_LENGTH + 1]; /* erased by the caller */
+} platform_token_request;
+
+/* AW_ERR_PLATFORM_JSON: not one JSON object of at most PLATFORM_JSON_MAX_BODY
+ * bytes and PLATFORM_JSON_MAX_DEPTH levels, or duplicate keys;
+ * AW_ERR_PLATFORM_FIELD: a member missing, not a string, too long, or a
+ * member not defined for the request. */
+aw_err platform_json_parse_token_request(const uint8_t *body, size_t len,
+                                         platform_token_request *out);
+
+/* POST /api/v1/auth/refresh {"refreshToken": "..."} and
+ * POST /api/v1/auth/revoke {"token": "..."}: the one string member named
+ * member, at most PLATFORM_TOKEN_LENGTH characters. Errors as above. */
+aw_err platform_json_parse_token_member(const uint8_t *body, size_t len, const char *member,
+                                        char token[PLATFORM_TOKEN_LENGTH + 1]);
+
+/* ---- Request signatures (auth_signature.c) ------------------------------ */
+
+/* Header names (docs/api-signature.md). */
+#define PLATFORM_HEADER_APP_ID "X-AW-AppId"
+#define PLATFORM_HEADER_TIMESTAMP "X-AW-Timestamp"
+#define PLATFORM_HEADER_NONCE "X-AW-Nonce"
+#define PLATFORM_HEADER_SIGNATURE "X-AW-Signature"
+#define PLATFORM_HEADER_REQUEST_ID "X-Request-Id"
+#define PLATFORM_HEADER_EVENT_ID "X-AW-Event-Id"     /* callbacks (docs/api-callbacks.md) */
+#define PLATFORM_HEADER_EVENT_TYPE "X-AW-Event-Type"
+
+#define PLATFORM_SIGNATURE_ALGORITHM "AW-HMAC-SHA256"
+#define PLATFORM_SIGNATURE_SIZE 32u      /* HMAC-SHA256 */
+#define PLATFORM_SIGNATURE_HEX 64u       /* its lowercase hex in X-AW-Signature */
+#define PLATFORM_NONCE_MIN 16u
+#define PLATFORM_NONCE_MAX 64u
+#define PLATFORM_TIMESTAMP_DIGITS_MAX 12u
+#define PLATFORM_DEFAULT_WINDOW_S 300
+#define PLATFORM_PATH_MAX 1024u
+#define PLATFORM_QUERY_MAX 2048u
+#define PLATFORM_QUERY_PARAMETERS_MAX 64u
+
+/* The parts of a request that are signed. query: raw text after '?' or
+ * NULL; body may be NULL when body_len is 0. */
+typedef struct platform_signed_request {
+    const char *method;      /* "GET", "POST", ... */
+    const char *path;        /* as sent, not percent-decoded */
+    const char *query;
+    const char *app_id;
+    const char *timestamp;   /* X-AW-Timestamp, as sent */
+    const char *nonce;       /* X-AW-Nonce, as sent */
+    const uint8_t *body;
+    size_t body_len;
+} platform_signed_request;
+
+/* The canonical string (docs/api-signature.md), malloc'd, NUL-terminated.
+ * AW_ERR_PLATFORM_AUTH_HEADER: appId, timestamp or nonce malformed;
+ * AW_ERR_ARGUMENT: method or path malformed; AW_ERR_LIMIT: path or query
+ * over their bounds (or more than PLATFORM_QUERY_PARAMETERS_MAX
+ * parameters); AW_ERR_PLATFORM_FIELD: an empty query parameter ("a&&b"). */
+aw_err platform_signature_canonical(const platform_signed_request *request, char **canonical);
+
+/* HMAC-SHA256 of the canonical string under secret, as lowercase hex:
+ * what a client puts in X-AW-Signature. Errors as above. */
+aw_err platform_signature_sign(const platform_signed_request *request, const char *secret,
+                               char signature_hex[PLATFORM_SIGNATURE_HEX + 1]);
+
+/* The signature headers of a request, checked for form only. */
+typedef struct platform_signature_headers {
+    const char *app_id;
+    const char *timestamp;
+    const char *nonce;
+    int64_t timestamp_s;
+    uint8_t signature[PLATFORM_SIGNATURE_SIZE];
+} platform_signature_headers;
+
+/* Parse the four header values (any may be NULL: absent). The strings are
+ * referenced, not copied. AW_ERR_PLATFORM_AUTH_HEADER: one is absent or
+ * malformed (appId, timestamp 1..12 digits without a leading zero, nonce
+ * 16..64 of [A-Za-z0-9_-], signature 64 hex digits). */
+aw_err platform_signature_parse_headers(const char *app_id, const char *timestamp,
+                                        const char *nonce, const char *signature,
+                                        platform_signature_headers *out);
+
+/* Recompute and compare in constant time. AW_ERR_MAC on a mismatch. */
+aw_err platform_signature_verify(const platform_signed_request *request, const char *secret,
+                                 const uint8_t signature[PLATFORM_SIGNATURE_SIZE]);
+
+/* |timestamp - now| <= window_s, else AW_ERR_PLATFORM_TIMESTAMP. */
+aw_err platform_signature_check_time(int64_t timestamp_s, int64_t now_ms, int64_t window_s);
+
+/* Record nonce for app_id until expires_at_ms. AW_ERR_PLATFORM_NONCE_REPLAYED
+ * when it is already recorded and not yet expired (one atomic statement, so
+ * concurrent processes on one database accept a nonce once). */
+aw_err platform_nonce_record(db_connection *db, const char *app_id, const char *nonce,
+                             int64_t expires_at_ms, int64_t now_ms);
+
+/* Delete nonces expired at now_ms. deleted may be NULL. */
+aw_err platform_nonce_purge(db_connection *db, int64_t now_ms, int64_t *deleted);
+
+/* ---- Call limits (ratelimit.c) ------------------------------------------ */
+
+/* In-memory token buckets, one per app (per process). */
+typedef struct platform_rate_limiter platform_rate_limiter;
+
+#define PLATFORM_RATE_LIMITER_MAX_APPS 100000u
+
+aw_err platform_rate_limiter_new(platform_rate_limiter **out);
+void platform_rate_limiter_free(platform_rate_limiter *limiter);
+
+/* Take one call from app_id's bucket (created full). AW_ERR_PLATFORM_RATE_LIMITED
+ * when empty: retry_after_s receives the whole seconds until one call is
+ * available again. AW_ERR_ARGUMENT: bad limits; AW_ERR_LIMIT: too many apps. */
+aw_err platform_rate_limiter_take(platform_rate_limiter *limiter, const char *app_id,
+                                  const platform_app_limits *limits, int64_t now_ms,
+                                  int64_t *retry_after_s);
+
+/* Count one call against app_id's daily quota (the day runs from midnight
+ * at UTC + utc_offset_minutes; kept in the database, shared by processes).
+ * AW_ERR_PLATFORM_QUOTA_EXHAUSTED when limits->daily_quota calls were made
+ * today: retry_after_s receives the seconds until the next day starts. */
+aw_err platform_quota_take(db_connection *db, const char *app_id, const platform_app_limits *limits,
+                           int utc_offset_minutes, int64_t now_ms, int64_t *retry_after_s);
+
+/* ---- Error model (api_error.c) ------------------------------------------ */
+
+/* The standard's four exception classes. */
+typedef enum platform_error_class {
+    PLATFORM_ERROR_CLASS_APPLICATION = 1, /* 申请异常: the order or request itself */
+    PLATFORM_ERROR_CLASS_WRITE = 2,       /* 写卡异常: writing the profile to the card */
+    PLATFORM_ERROR_CLASS_INTERFACE = 3,   /* 接口异常: calling the API */
+    PLATFORM_ERROR_CLASS_TERMINAL = 4,    /* 终端异常: the device or its eUICC */
+} platform_error_class;
+
+/* Every error the API answers with; codes are stable (docs/api-errors.md). */
+typedef enum platform_api_error {
+    PLATFORM_API_MALFORMED_JSON = 0,
+    PLATFORM_API_INVALID_FIELD,
+    PLATFORM_API_BODY_TOO_LARGE,
+    PLATFORM_API_UNSUPPORTED_MEDIA_TYPE,
+    PLATFORM_API_METHOD_NOT_ALLOWED,
+    PLATFORM_API_UNKNOWN_ROUTE,
+    PLATFORM_API_SIGNATURE_HEADER,
+    PLATFORM_API_UNKNOWN_APP,
+    PLATFORM_API_APP_DISABLED,
+    PLATFORM_API_BAD_SIGNATURE,
+    PLATFORM_API_TIMESTAMP_WINDOW,
+    PLATFORM_API_NONCE_REPLAYED,
+    PLATFORM_API_BAD_CREDENTIALS,
+    PLATFORM_API_TOKEN_MISSING,
+    PLATFORM_API_TOKEN_INVALID,
+    PLATFORM_API_TOKEN_EXPIRED,
+    PLATFORM_API_TOKEN_REVOKED,
+    PLATFORM_API_RATE_LIMITED,
+    PLATFORM_API_QUOTA_EXHAUSTED,
+    PLATFORM_API_IDEMPOTENCY_CONFLICT,
+    PLATFORM_API_UNSUPPORTED_ORDER_MEDIA_TYPE,
+    PLATFORM_API_INVALID_EID,
+    PLATFORM_API_DUPLICATE_EID,
+    PLATFORM_API_MALFORMED_LINE,
+    PLATFORM_API_BATCH_SIZE,
+    PLATFORM_API_ORDER_UNKNOWN,
+    PLATFORM_API_ORDER_STATE,
+    PLATFORM_API_CALLBACK_EXISTS,
+    PLATFORM_API_CALLBACK_LIMIT,
+    PLATFORM_API_CALLBACK_UNKNOWN,
+    PLATFORM_API_DEAD_LETTER_UNKNOWN,
+    PLATFORM_API_INTERNAL,
+    PLATFORM_API_UNAVAILABLE,
+    PLATFORM_API_ERROR__COUNT
+} platform_api_error;
+
+typedef struct platform_api_error_info {
+    const char *code;          /* stable: "I1001" (class letter + 4 digits) */
+    platform_error_class error_class;
+    int http_status;
+    const char *message;       /* English, fixed: never carries request data */
+} platform_api_error_info;
+
+/* Entry of the table; NULL for a value outside it. */
+const platform_api_error_info *platform_api_error_get(platform_api_error error);
+/* The API error an aw_err from this component maps to (PLATFORM_API_INTERNAL
+ * for anything unexpected, PLATFORM_API_UNAVAILABLE for AW_ERR_DB_BUSY). */
+platform_api_error platform_api_error_from_err(aw_err err);
+/* Class letter of a class: 'A', 'W', 'I', 'T'. */
+char platform_error_class_letter(platform_error_class error_class);
+
+#define PLATFORM_REQUEST_ID_LENGTH 32u /* lowercase hex of 16 random bytes */
+
+/* A fresh request id. */
+aw_err platform_request_id_new(char id[PLATFORM_REQUEST_ID_LENGTH + 1]);
+
+/* The error body {"code","message","requestId"} as malloc'd JSON text. */
+aw_err platform_api_error_body(platform_api_error error, const char *request_id, char **json,
+                               size_t *len);
+
+/* ---- Lifecycle state machines (lifecycle.c) ----------------------------- */
+
+/* The standard's 全生命周期状态管理: five machines, each a table of allowed
+ * transitions (docs/lifecycle.md lists them). Every transition is recorded
+ * in platform_lifecycle_history (from, to, cause, actor, time); a refused
+ * one is AW_ERR_PLATFORM_TRANSITION and changes nothing. */
+typedef enum platform_lifecycle_machine {
+    PLATFORM_LIFECYCLE_CARD = 0,    /* eUICC: registered, active, suspended, retired */
+    PLATFORM_LIFECYCLE_PROFILE,     /* available, reserved, downloaded, installed, enabled,
+                                     * disabled, deleted */
+    PLATFORM_LIFECYCLE_NUMBER,      /* MSISDN/IMSI: free, reserved, in_use, cooling */
+    PLATFORM_LIFECYCLE_ORDER,       /* accepted, processing, completed, partially_completed,
+                                     * failed, cancelled */
+    PLATFORM_LIFECYCLE_ORDER_ITEM,  /* pending, in_progress, written, failed, cancelled */
+    PLATFORM_LIFECYCLE__COUNT
+} platform_lifecycle_machine;
+
+#define PLATFORM_STATE_MAX 24u       /* longest state name */
+#define PLATFORM_ENTITY_ID_MAX 64u   /* EID, ICCID, MSISDN, IMSI, order id, ... */
+#define PLATFORM_CAUSE_MAX 128u
+#define PLATFORM_ACTOR_MAX 64u
+
+/* "card", "profile", "number", "order", "orderItem"; NULL outside the enum. */
+const char *platform_lifecycle_machine_name(platform_lifecycle_machine machine);
+/* The state a new entity starts in ("registered", "available", "free",
+ * "accepted", "pending"); NULL outside the enum. */
+const char *platform_lifecycle_initial_state(platform_lifecycle_machine machine);
+/* Whether state is one of machine's states. */
+bool platform_lifecycle_state_valid(platform_lifecycle_machine machine, const char *state);
+/* Whether from -> to is in machine's table. */
+bool platform_lifecycle_allowed(platform_lifecycle_machine machine, const char *from,
+                                const char *to);
+/* Number of allowed transitions of machine and the index-th of them (for
+ * documentation and tests). AW_ERR_ARGUMENT outside the table. */
+size_t platform_lifecycle_transition_count(platform_lifecycle_machine machine);
+aw_err platform_lifecycle_transition_at(platform_lifecycle_machine machine, size_t index,
+                                        const char **from, const char **to);
+
+/* Card, profile and number entities (their state is kept by this module).
+ * Create entity_id (1..PLATFORM_ENTITY_ID_MAX of [A-Za-z0-9._:-]) of
+ * tenant in the machine's initial state, recording the creation (from
+ * NULL). AW_ERR_STATE: it exists; AW_ERR_ARGUMENT: bad names, an order
+ * machine (orders keep their own state), cause or actor empty or too long. */
+aw_err platform_lifecycle_create(db_connection *db, platform_lifecycle_machine machine,
+                                 const char *tenant, const char *entity_id, const char *cause,
+                                 const char *actor, int64_t now_ms);
+/* Move entity_id to state to. AW_ERR_NOT_FOUND: no such entity;
+ * AW_ERR_PLATFORM_TRANSITION: to is not allowed from its current state
+ * (from receives the current state either way; may be NULL). Atomic: in
+ * its own transaction, or in the caller's when one is open. */
+aw_err platform_lifecycle_transition(db_connection *db, platform_lifecycle_machine machine,
+                                     const char *tenant, const char *entity_id, const char *to,
+                                     const char *cause, const char *actor, int64_t now_ms,
+                                     char from[PLATFORM_STATE_MAX + 1]);
+/* Current state. AW_ERR_NOT_FOUND. */
+aw_err platform_lifecycle_get(db_connection *db, platform_lifecycle_machine machine,
+                              const char *tenant, const char *entity_id,
+                              char state[PLATFORM_STATE_MAX + 1]);
+
+/* One recorded transition; from is "" for a creation. */
+typedef struct platform_lifecycle_event {
+    char from[PLATFORM_STATE_MAX + 1];
+    char to[PLATFORM_STATE_MAX + 1];
+    char cause[PLATFORM_CAUSE_MAX + 1];
+    char actor[PLATFORM_ACTOR_MAX + 1];
+    int64_t at_ms;
+} platform_lifecycle_event;
+
+/* History of one entity, oldest first, at most max events (the first
+ * ones). events is malloc'd (free()), NULL when count is 0. */
+aw_err platform_lifecycle_history(db_connection *db, platform_lifecycle_machine machine,
+                                  const char *tenant, const char *entity_id, size_t max,
+                                  platform_lifecycle_event **events, size_t *count);
+
+/* ---- Order batches (batch.c) -------------------------------------------- */
+
+#define PLATFORM_EID_DIGITS 32u
+#define PLATFORM_BATCH_MAX_EIDS 10000u
+#define PLATFORM_BATCH_MAX_BODY (1024u * 1024u) /* CSV or JSON order body */
+#define PLATFORM_BATCH_MAX_ERRORS 100u          /* line errors reported */
+#define PLATFORM_CSV_LINE_MAX 256u
+#define PLATFORM_TARGET_MAX 64u                 /* profile type or number pool name */
+
+/* EID check (GSMA SGP.29 section 10): exactly 32 decimal digits whose value,
+ * read as one decimal integer, is 1 modulo 97 (ISO/IEC 7064 MOD 97-10, the
+ * last two digits being the check digits). AW_ERR_PLATFORM_EID otherwise. */
+aw_err platform_eid_check(const char *eid, size_t len);
+
+/* The check digits for the first 30 digits of an EID: the EID is
+ * digits30 followed by check[0..1]. AW_ERR_PLATFORM_EID: not 30 digits. */
+aw_err platform_eid_check_digits(const char *digits30, size_t len, char check[3]);
+
+typedef enum platform_line_error {
+    PLATFORM_LINE_INVALID_EID = 1, /* A1001 */
+    PLATFORM_LINE_DUPLICATE_EID,   /* A1002: the EID is on an earlier line too */
+    PLATFORM_LINE_MALFORMED,       /* A1003: not one EID field (CSV), not a string (JSON) */
+} platform_line_error;
+
+typedef struct platform_batch_error {
+    size_t line;                   /* CSV: line number; JSON: element of "eids", from 1 */
+    platform_line_error error;
+} platform_batch_error;
+
+typedef enum platform_target_kind {
+    PLATFORM_TARGET_PROFILE_TYPE = 1,
+    PLATFORM_TARGET_NUMBER_POOL = 2,
+} platform_target_kind;
+
+typedef struct platform_batch {
+    platform_target_kind target_kind;          /* 0 until known (CSV: from the query) */
+    char target[PLATFORM_TARGET_MAX + 1];
+    size_t count;                               /* EIDs, each with its line */
+    char (*eids)[PLATFORM_EID_DIGITS + 1];
+    size_t *lines;
+    size_t error_count;                         /* at most PLATFORM_BATCH_MAX_ERRORS kept */
+    size_t error_total;                         /* all line errors found */
+    platform_batch_error errors[PLATFORM_BATCH_MAX_ERRORS]; /* by line */
+} platform_batch;
+
+void platform_batch_free(platform_batch *batch);
+
+/* CSV body (RFC 4180 subset): one EID per line, LF or CRLF, an optional
+ * header line "eid" first, an empty last line allowed; no quoting. Errors:
+ *   AW_ERR_PLATFORM_BATCH  body empty or over PLATFORM_BATCH_MAX_BODY, no
+ *                          EID, more than PLATFORM_BATCH_MAX_EIDS (*out NULL);
+ *   AW_ERR_PLATFORM_EID    lines with errors: *out holds them (and the good
+ *                          EIDs), the caller reports and frees it.
+ * The target is left unset. */
+aw_err platform_batch_parse_csv(const uint8_t *body, size_t len, platform_batch **out);
+
+/* JSON order body {"eids": ["...", ...], "profileType": "..."} or with
+ * "numberPool" instead (exactly one of them, 1..PLATFORM_TARGET_MAX of
+ * [A-Za-z0-9._-]). Errors as the CSV parser's, plus AW_ERR_PLATFORM_JSON
+ * (not one object within bounds) and AW_ERR_PLATFORM_FIELD (unknown member,
+ * "eids" not an array, target missing, doubled or malformed). */
+aw_err platform_batch_parse_json(const uint8_t *body, size_t len, platform_batch **out);
+
+/* Target name form. */
+bool platform_target_valid(const char *name);
+
+/* ---- Write orders (orders.c) -------------------------------------------- */
+
+#define PLATFORM_ORDER_ID_LENGTH 28u /* "ord_" + 24 hex digits */
+#define PLATFORM_IDEMPOTENCY_KEY_MAX 64u
+#define PLATFORM_ITEMS_PAGE_MAX 1000u
+#define PLATFORM_ITEMS_PAGE_DEFAULT 100u
+
+typedef struct platform_order {
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    char tenant[PLATFORM_TENANT_MAX + 1];
+    char app_id[PLATFORM_APP_ID_MAX + 1];
+    char idempotency_key[PLATFORM_IDEMPOTENCY_KEY_MAX + 1]; /* "" if none */
+    platform_target_kind target_kind;
+    char target[PLATFORM_TARGET_MAX + 1];
+    char status[PLATFORM_STATE_MAX + 1];
+    int64_t item_count;
+    /* items per status: pending, in_progress, written, failed, cancelled */
+    int64_t progress[5];
+    int64_t created_at_ms;
+    int64_t updated_at_ms;
+} platform_order;
+
+/* Item statuses in the order of platform_order.progress. */
+extern const char *const platform_item_statuses[5];
+
+/* Idempotency-Key form: 1..64 of [A-Za-z0-9_.:-]. */
+bool platform_idempotency_key_valid(const char *key);
+
+/* Create an order of app (its tenant) from a parsed batch without line
+ * errors and with its target set; every item pending ("accepted" order).
+ * request_hash: SHA-256 of what identifies the request (api.c hashes the
+ * query and body), compared when idempotency_key (NULL: none) was seen
+ * before for the tenant: the same hash gives the existing order with
+ * *created false; another hash AW_ERR_PLATFORM_IDEMPOTENCY. The order,
+ * its items and their history rows are written in one transaction. AW_ERR_ARGUMENT: batch with errors or no
+ * target. */
+aw_err platform_order_create(db_connection *db, const platform_app *app,
+                             const char *idempotency_key, const uint8_t request_hash[32],
+                             const platform_batch *batch, int64_t now_ms, platform_order *order,
+                             bool *created);
+
+/* The order with its progress, if it belongs to tenant.
+ * AW_ERR_PLATFORM_ORDER_UNKNOWN otherwise (also a malformed id). */
+aw_err platform_order_get(db_connection *db, const char *tenant, const char *order_id,
+                          platform_order *order);
+
+typedef struct platform_order_item {
+    int64_t id;                         /* the cursor of the next page starts after it */
+    char eid[PLATFORM_EID_DIGITS + 1];
+    int64_t line;
+    char status[PLATFORM_STATE_MAX + 1];
+    char error_code[8];                 /* "" unless failed */
+    int64_t updated_at_ms;
+} platform_order_item;
+
+/* Items of tenant's order after item id after_id (0: from the start),
+ * status NULL or one of platform_item_statuses, at most limit
+ * (1..PLATFORM_ITEMS_PAGE_MAX). *more tells whether items follow.
+ * AW_ERR_PLATFORM_ORDER_UNKNOWN; AW_ERR_PLATFORM_FIELD: bad status or limit. */
+aw_err platform_order_list_items(db_connection *db, const char *tenant, const char *order_id,
+                                 const char *status, int64_t after_id, size_t limit,
+                                 platform_order_item **items, size_t *count, bool *more);
+
+/* Cancel: the order (accepted or processing) and its pending items become
+ * cancelled, recorded with actor. AW_ERR_PLATFORM_ORDER_STATE in another
+ * state; AW_ERR_PLATFORM_ORDER_UNKNOWN. */
+aw_err platform_order_cancel(db_connection *db, const char *tenant, const char *order_id,
+                             const char *actor, int64_t now_ms, platform_order *order);
+
+/* Retry: failed items go back to pending (a finished order back to
+ * processing); *retried receives how many. AW_ERR_PLATFORM_ORDER_STATE for
+ * a cancelled order or one without failed items; AW_ERR_PLATFORM_ORDER_UNKNOWN. */
+aw_err platform_order_retry(db_connection *db, const char *tenant, const char *order_id,
+                            const char *actor, int64_t now_ms, platform_order *order,
+                            int64_t *retried);
+
+/* The executor's step (the SM-DP+ ES2+ order and eIM download trigger of
+ * the next part of issue 6 call it): move one item to status to, checked
+ * against the item machine; error_code (an A/W/T code, NULL) is kept with a
+ * failure. The order follows: its first item starting makes it processing;
+ * when no item is pending or in progress it becomes completed (all written),
+ * failed (none written) or partially_completed.
+ * AW_ERR_NOT_FOUND: no such item; AW_ERR_PLATFORM_TRANSITION. */
+aw_err platform_order_item_transition(db_connection *db, const char *order_id, const char *eid,
+                                      const char *to, const char *error_code, const char *cause,
+                                      const char *actor, int64_t now_ms);
+
+/* ---- Callbacks (callbacks.c, callback_delivery.c) ------------------------ */
+
+/* Apps register HTTPS URLs that receive the platform's events, POSTed and
+ * signed like requests (docs/api-callbacks.md). Events are written in the
+ * same transaction as the state change that causes them (one delivery row
+ * and one db_queue job per subscribed callback of the tenant); a worker
+ * delivers them, retrying with exponential backoff, and a delivery that
+ * used up its attempts becomes a dead letter that can be replayed. */
+
+#define PLATFORM_CALLBACK_ID_LENGTH 27u   /* "cb_" + 24 hex digits */
+#define PLATFORM_DELIVERY_ID_LENGTH 28u   /* "dlv_" + 24 hex digits */
+#define PLATFORM_EVENT_ID_LENGTH 28u      /* "evt_" + 24 hex digits */
+#define PLATFORM_CALLBACK_URL_MAX 512u
+#define PLATFORM_CALLBACK_SECRET_LENGTH 64u
+#define PLATFORM_CALLBACKS_PER_APP_MAX 16u
+#define PLATFORM_CALLBACK_MAX_ATTEMPTS 6
+#define PLATFORM_CALLBACK_BACKOFF_MS 5000 /* first retry; doubles each time */
+#define PLATFORM_CALLBACK_QUEUE "platform.callback"
+
+/* Event types, as bits of a subscription. */
+typedef enum platform_event_type {
+    PLATFORM_EVENT_ORDER_ACCEPTED = 1 << 0,   /* "order.accepted" */
+    PLATFORM_EVENT_ORDER_FINISHED = 1 << 1,   /* "order.finished": completed, partially
+                                               * completed, failed or cancelled */
+    PLATFORM_EVENT_ITEM_WRITTEN = 1 << 2,     /* "item.written" */
+    PLATFORM_EVENT_ITEM_FAILED = 1 << 3,      /* "item.failed" */
+    PLATFORM_EVENT_LIFECYCLE_CHANGED = 1 << 4, /* "lifecycle.changed": card, profile, number */
+    PLATFORM_EVENT_EXCEPTION_RAISED = 1 << 5, /* "exception.raised": a failure with its
+                                               * A/W/I/T code (the standard's exceptions) */
+} platform_event_type;
+#define PLATFORM_EVENT_ALL 0x3f
+
+/* "order.accepted", ...; NULL for anything but one bit of the set. */
+const char *platform_event_type_name(platform_event_type type);
+/* The bit of a name; 0 if unknown. */
+platform_event_type platform_event_type_from_name(const char *name);
+
+typedef struct platform_callback {
+    char callback_id[PLATFORM_CALLBACK_ID_LENGTH + 1];
+    char app_id[PLATFORM_APP_ID_MAX + 1];
+    char tenant[PLATFORM_TENANT_MAX + 1];
+    char url[PLATFORM_CALLBACK_URL_MAX + 1];
+    unsigned events;                  /* platform_event_type bits */
+    int64_t created_at_ms;
+} platform_callback;
+
+/* URL form: https://host[:port][/path][?query], at most
+ * PLATFORM_CALLBACK_URL_MAX printable characters, no user info, fragment,
+ * spaces or control characters. */
+bool platform_callback_url_valid(const char *url);
+
+/* Register url for app with its signing secret (exactly 64 of
+ * [A-Za-z0-9_-], sealed under the ring's current key) and the events it
+ * wants (a non-empty subset of PLATFORM_EVENT_ALL). AW_ERR_PLATFORM_FIELD:
+ * bad url, secret or events; AW_ERR_STATE: the app already has url;
+ * AW_ERR_LIMIT: PLATFORM_CALLBACKS_PER_APP_MAX reached. */
+aw_err platform_callback_register(db_connection *db, const platform_key_ring *ring,
+                                  const platform_app *app, const char *url, const char *secret,
+                                  unsigned events, int64_t now_ms, platform_callback *out);
+
+/* The app's callbacks, oldest first (at most PLATFORM_CALLBACKS_PER_APP_MAX);
+ * list malloc'd, NULL when count is 0. */
+aw_err platform_callback_list(db_connection *db, const char *app_id, platform_callback **list,
+                              size_t *count);
+
+/* Delete one of app_id's callbacks (its pending deliveries then die as
+ * they are tried). AW_ERR_NOT_FOUND: not one of the app's. */
+aw_err platform_callback_delete(db_connection *db, const char *app_id, const char *callback_id);
+
+/* Write event type for tenant with data (a JSON object's text, copied
+ * into the body) for every callback of the tenant subscribed to it: one
+ * delivery row and one queue job each, in the caller's transaction (or
+ * one of its own). The body is {"eventId","type","tenant","occurredAt",
+ * "data"}. queued (may be NULL) receives how many deliveries were made. */
+aw_err platform_event_emit(db_connection *db, const char *tenant, platform_event_type type,
+                           const char *data_json, int64_t now_ms, int64_t *queued);
+
+typedef struct platform_delivery_stats {
+    int64_t delivered;   /* answered 2xx */
+    int64_t retrying;    /* failed, queued again after the backoff */
+    int64_t dead;        /* failed for the last time: dead letters */
+} platform_delivery_stats;
+
+struct http_client;
+/* One round of the delivery worker: claim up to limit due jobs as worker
+ * (a name, e.g. "host:pid:thread") and POST each, signed with its
+ * callback's secret, through client (BLOCKING: call it from a worker
+ * thread, never from the event loop). Retries and dead letters as above;
+ * stats (may be NULL) adds up the outcomes. Errors of the database or the
+ * ring stop the round; an unreachable or failing receiver is no error. */
+aw_err platform_callback_deliver(db_connection *db, const platform_key_ring *ring,
+                                 struct http_client *client, const char *worker, size_t limit,
+                                 int64_t now_ms, platform_delivery_stats *stats);
+
+typedef struct platform_dead_letter {
+    char delivery_id[PLATFORM_DELIVERY_ID_LENGTH + 1];
+    char callback_id[PLATFORM_CALLBACK_ID_LENGTH + 1];
+    char event_id[PLATFORM_EVENT_ID_LENGTH + 1];
+    char event_type[24];
+    int64_t attempts;
+    int64_t last_status;   /* HTTP status of the last attempt, 0: no answer */
+    int64_t seq;           /* paging cursor */
+    int64_t failed_at_ms;
+} platform_dead_letter;
+
+/* Dead letters of tenant after seq after (0: from the start), oldest
+ * first, at most limit (1..PLATFORM_ITEMS_PAGE_MAX); *more tells whether
+ * others follow. AW_ERR_PLATFORM_FIELD: bad limit or cursor. */
+aw_err platform_dead_letter_list(db_connection *db, const char *tenant, int64_t after,
+                                 size_t limit, platform_dead_letter **list, size_t *count,
+                                 bool *more);
+
+/* Queue a dead letter of tenant again with fresh attempts.
+ * AW_ERR_NOT_FOUND: no such dead letter in the tenant (also one already
+ * replayed and pending or delivered). */
+aw_err platform_dead_letter_replay(db_connection *db, const char *tenant,
+                                   const char *delivery_id, int64_t now_ms);
+
+/* ---- The /api/v1 router (api.c) ----------------------------------------- */
+
+typedef int64_t (*platform_clock_fn)(void *userdata); /* ms since the Unix epoch */
+
+typedef struct platform_api_config {
+    db_connection *db;              /* required, migrated; used on the loop thread */
+    const platform_key_ring *keys;  /* required: opens app secrets */
+    platform_clock_fn clock;        /* NULL: db_clock_ms */
+    void *clock_userdata;
+    int64_t timestamp_window_s;     /* 0: PLATFORM_DEFAULT_WINDOW_S */
+    int64_t access_ttl_s;           /* 0: PLATFORM_DEFAULT_ACCESS_TTL_S */
+    int64_t refresh_ttl_s;          /* 0: PLATFORM_DEFAULT_REFRESH_TTL_S */
+    int quota_utc_offset_minutes;   /* start of the quota day, e.g. 480 for UTC+8;
+                                     * -840..840 */
+} platform_api_config;
+
+typedef struct platform_api platform_api;
+
+/* Register /api/v1/auth/token, /auth/refresh, /auth/revoke and /ping (and
+ * their other methods GET/POST/PUT/DELETE/PATCH, answered 405 in JSON) on
+ * server, before it starts listening. AW_ERR_ARGUMENT: missing db or keys,
+ * a negative window or lifetime, a quota offset out of range;
+ * route errors of http_server_route (then some routes may be registered:
+ * free the server without starting it, it cannot unroute). The API must
+ * outlive the server's last request. */
+aw_err platform_api_new(http_server *server, const platform_api_config *config,
+                        platform_api **out);
+void platform_api_free(platform_api *api);
+
+#endif

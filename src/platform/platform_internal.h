@@ -1,0 +1,126 @@
+/* airwrite platform: declarations shared by the platform's own files. */
+#ifndef AIRWRITE_PLATFORM_PLATFORM_INTERNAL_H
+#define AIRWRITE_PLATFORM_PLATFORM_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "platform/platform.h"
+
+#define PLATFORM_GCM_NONCE_SIZE 12u
+#define PLATFORM_GCM_TAG_SIZE 16u
+#define PLATFORM_SEALED_SECRET_SIZE                                                            \
+    (PLATFORM_GCM_NONCE_SIZE + PLATFORM_APP_SECRET_LENGTH + PLATFORM_GCM_TAG_SIZE)
+
+/* Seal the app secret of app_id (AES-256-GCM, NIST SP 800-38D) under the
+ * ring's current key: nonce || ciphertext || tag. The AAD binds the
+ * ciphertext to its app, so a row's secret cannot be moved to another. */
+aw_err platform_key_ring_seal(const platform_key_ring *ring, const char *app_id,
+                              const char secret[PLATFORM_APP_SECRET_LENGTH + 1],
+                              uint8_t sealed[PLATFORM_SEALED_SECRET_SIZE], uint32_t *key_id);
+
+/* Open what platform_key_ring_seal made. AW_ERR_PLATFORM_DECRYPT. */
+aw_err platform_key_ring_open(const platform_key_ring *ring, uint32_t key_id, const char *app_id,
+                              const uint8_t *sealed, size_t sealed_len,
+                              char secret[PLATFORM_APP_SECRET_LENGTH + 1]);
+
+/* appId form: 1..PLATFORM_APP_ID_MAX of [A-Za-z0-9_-]. */
+bool platform_app_id_valid(const char *app_id);
+
+/* Token form: "awat_" or "awrt_" and 64 lowercase hex digits. */
+bool platform_token_valid(const char *token, const char *prefix);
+
+struct json_t;
+/* One JSON object of at most max_len bytes and PLATFORM_JSON_MAX_DEPTH
+ * levels, without duplicate members, whose members are all in allowed
+ * (NULL-terminated). AW_ERR_PLATFORM_JSON, AW_ERR_PLATFORM_FIELD. */
+aw_err platform_json_parse_object(const uint8_t *body, size_t len, size_t max_len,
+                                  const char *const *allowed, struct json_t **out);
+
+/* Tenant form: 1..PLATFORM_TENANT_MAX of [A-Za-z0-9._-]. */
+bool platform_tenant_valid(const char *tenant);
+
+/* Entity id form: 1..PLATFORM_ENTITY_ID_MAX of [A-Za-z0-9._:-]. */
+bool platform_entity_id_valid(const char *entity_id);
+
+/* Append one row to the lifecycle history (from NULL: a creation) for an
+ * entity whose state the caller keeps (orders, order items), after it
+ * checked platform_lifecycle_allowed. */
+aw_err platform_lifecycle_record(db_connection *db, platform_lifecycle_machine machine,
+                                 const char *tenant, const char *entity_id, const char *from,
+                                 const char *to, const char *cause, const char *actor,
+                                 int64_t now_ms);
+
+/* prefix followed by random lowercase hex up to length characters, NUL at
+ * out[length] (at most 32 hex digits). */
+aw_err platform_random_id(const char *prefix, char *out, size_t length);
+
+/* platform_event_emit with data built by json_pack(format, ...). */
+aw_err platform_event_emitf(db_connection *db, const char *tenant, platform_event_type type,
+                            int64_t now_ms, const char *format, ...);
+
+/* fn in the caller's open transaction, or in one of its own. */
+aw_err platform_in_transaction(db_connection *db, db_transaction_fn fn, void *arg);
+
+/* ---- The router's shared parts (api.c, api_orders.c) ---- */
+
+struct platform_api {
+    platform_api_config config;     /* defaults filled in */
+    platform_rate_limiter *limiter;
+    int64_t last_purge_ms;
+};
+
+/* One call in flight: what the chain established. */
+typedef struct api_call {
+    platform_api *api;
+    http_request *request;
+    char request_id[PLATFORM_REQUEST_ID_LENGTH + 1];
+    int64_t now_ms;
+    platform_app app;
+    const uint8_t *body;
+    size_t body_len;
+    bool body_is_csv;               /* order bodies: text/csv, else JSON */
+    int64_t token_expires_at_ms;
+} api_call;
+
+typedef enum platform_api_body {
+    PLATFORM_API_BODY_NONE = 0,     /* not read (only signed over) */
+    PLATFORM_API_BODY_JSON,         /* PLATFORM_JSON_MAX_BODY of application/json */
+    PLATFORM_API_BODY_ORDER,        /* PLATFORM_BATCH_MAX_BODY of JSON or text/csv */
+} platform_api_body;
+
+/* The whole chain for a route; false when an error answer is set. */
+bool platform_api_run_chain(platform_api *api, http_request *request, api_call *call,
+                            platform_api_body body, bool bearer);
+void platform_api_reply_text(api_call *call, int status, const char *json, size_t len);
+/* 200 with root (taken; NULL: I9001). */
+void platform_api_reply_json(api_call *call, struct json_t *root);
+void platform_api_reply_err(api_call *call, aw_err err);
+/* The error answer, with "errors" (taken, may be NULL) added to the body. */
+void platform_api_reply_error_details(api_call *call, platform_api_error error,
+                                      int64_t retry_after_s, struct json_t *errors);
+
+/* I1005 405 with "Allow: allow", for paths the dispatcher routes. */
+void platform_api_reply_method_not_allowed(platform_api *api, http_request *request,
+                                           const char *allow);
+
+/* api_orders.c: POST /api/v1/orders, and the /api/v1/orders/{id}...
+ * routes, which core's exact-path table cannot hold: the fallback hands
+ * every request to the dispatcher first; false when the path is not one
+ * of them. */
+void platform_api_handle_order_create(http_request *request, void *userdata);
+bool platform_api_orders_dispatch(platform_api *api, http_request *request);
+
+/* api_callbacks.c: POST and GET /api/v1/callbacks, GET
+ * /api/v1/callbacks/dead-letters, and the dispatcher of DELETE
+ * /api/v1/callbacks/{id} and POST .../dead-letters/{id}/replay. */
+void platform_api_handle_callback_register(http_request *request, void *userdata);
+void platform_api_handle_callback_list(http_request *request, void *userdata);
+void platform_api_handle_dead_letters(http_request *request, void *userdata);
+bool platform_api_callbacks_dispatch(platform_api *api, http_request *request);
+
+#define PLATFORM_ACCESS_TOKEN_PREFIX "awat_"
+#define PLATFORM_REFRESH_TOKEN_PREFIX "awrt_"
+
+#endif

@@ -1,0 +1,160 @@
+/* airwrite platform: database schema of the northbound API (apps, token
+ * pairs, nonces, daily quota counters; lifecycle states and history; write
+ * orders and items; callbacks and their deliveries), applied
+ * through core's per-component migrations (db.h). */
+#include "core/db_queue.h"
+#include "platform/platform.h"
+
+#define APPS_TABLE(BLOB)                                                                       \
+    "CREATE TABLE platform_apps (\n"                                                          \
+    "  app_id TEXT PRIMARY KEY,\n"                                                            \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),\n"                                 \
+    "  rate_per_minute BIGINT NOT NULL CHECK (rate_per_minute > 0),\n"                        \
+    "  burst BIGINT NOT NULL CHECK (burst > 0),\n"                                            \
+    "  daily_quota BIGINT NOT NULL CHECK (daily_quota >= 0),\n"                               \
+    "  key_id BIGINT NOT NULL,\n"                                                             \
+    "  secret_encrypted " BLOB " NOT NULL,\n"                                                 \
+    "  created_at BIGINT NOT NULL,\n"                                                         \
+    "  updated_at BIGINT NOT NULL);\n"                                                        \
+    "CREATE INDEX platform_apps_tenant ON platform_apps (tenant);\n"
+
+/* One row per issued access/refresh pair: only SHA-256 of each token. */
+#define TOKENS_TAIL(BLOB)                                                                      \
+    "  app_id TEXT NOT NULL REFERENCES platform_apps (app_id),\n"                             \
+    "  access_hash " BLOB " NOT NULL UNIQUE,\n"                                               \
+    "  refresh_hash " BLOB " NOT NULL UNIQUE,\n"                                              \
+    "  access_expires_at BIGINT NOT NULL,\n"                                                  \
+    "  refresh_expires_at BIGINT NOT NULL,\n"                                                 \
+    "  revoked_at BIGINT,\n"                                                                  \
+    "  created_at BIGINT NOT NULL);\n"                                                        \
+    "CREATE INDEX platform_tokens_refresh_expiry ON platform_tokens (refresh_expires_at);\n"
+
+#define NONCES_AND_QUOTA                                                                       \
+    "CREATE TABLE platform_nonces (\n"                                                        \
+    "  app_id TEXT NOT NULL,\n"                                                               \
+    "  nonce TEXT NOT NULL,\n"                                                                \
+    "  expires_at BIGINT NOT NULL,\n"                                                         \
+    "  PRIMARY KEY (app_id, nonce));\n"                                                       \
+    "CREATE INDEX platform_nonces_expiry ON platform_nonces (expires_at);\n"                  \
+    "CREATE TABLE platform_quota_usage (\n"                                                   \
+    "  app_id TEXT NOT NULL,\n"                                                               \
+    "  day BIGINT NOT NULL,\n"                                                                \
+    "  used BIGINT NOT NULL,\n"                                                               \
+    "  PRIMARY KEY (app_id, day));\n"
+
+/* Version 2: lifecycle state and history (全生命周期状态管理), write orders
+ * and their items. Orders and items keep their state in their own rows;
+ * cards, profiles and number resources in platform_lifecycle_states. */
+#define LIFECYCLE_AND_ORDERS(ID, BLOB)                                                         \
+    "CREATE TABLE platform_lifecycle_states (\n"                                               \
+    "  machine TEXT NOT NULL,\n"                                                              \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  entity_id TEXT NOT NULL,\n"                                                            \
+    "  state TEXT NOT NULL,\n"                                                                \
+    "  updated_at BIGINT NOT NULL,\n"                                                         \
+    "  PRIMARY KEY (machine, tenant, entity_id));\n"                                          \
+    "CREATE TABLE platform_lifecycle_history (\n"                                             \
+    "  id " ID ",\n"                                                                          \
+    "  machine TEXT NOT NULL,\n"                                                              \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  entity_id TEXT NOT NULL,\n"                                                            \
+    "  from_state TEXT,\n"                                                                    \
+    "  to_state TEXT NOT NULL,\n"                                                             \
+    "  cause TEXT NOT NULL,\n"                                                                \
+    "  actor TEXT NOT NULL,\n"                                                                \
+    "  at BIGINT NOT NULL);\n"                                                                \
+    "CREATE INDEX platform_lifecycle_history_entity\n"                                        \
+    "  ON platform_lifecycle_history (machine, tenant, entity_id, id);\n"                     \
+    "CREATE TABLE platform_orders (\n"                                                        \
+    "  order_id TEXT PRIMARY KEY,\n"                                                          \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  app_id TEXT NOT NULL,\n"                                                               \
+    "  idempotency_key TEXT,\n"                                                               \
+    "  request_hash " BLOB " NOT NULL,\n"                                                     \
+    "  target_kind TEXT NOT NULL CHECK (target_kind IN ('profileType', 'numberPool')),\n"     \
+    "  target TEXT NOT NULL,\n"                                                               \
+    "  status TEXT NOT NULL,\n"                                                               \
+    "  item_count BIGINT NOT NULL,\n"                                                         \
+    "  created_at BIGINT NOT NULL,\n"                                                         \
+    "  updated_at BIGINT NOT NULL,\n"                                                         \
+    "  UNIQUE (tenant, idempotency_key));\n"                                                  \
+    "CREATE INDEX platform_orders_tenant ON platform_orders (tenant, created_at);\n"          \
+    "CREATE TABLE platform_order_items (\n"                                                   \
+    "  id " ID ",\n"                                                                          \
+    "  order_id TEXT NOT NULL REFERENCES platform_orders (order_id),\n"                       \
+    "  line BIGINT NOT NULL,\n"                                                               \
+    "  eid TEXT NOT NULL,\n"                                                                  \
+    "  status TEXT NOT NULL,\n"                                                               \
+    "  error_code TEXT,\n"                                                                    \
+    "  updated_at BIGINT NOT NULL,\n"                                                         \
+    "  UNIQUE (order_id, eid));\n"                                                            \
+    "CREATE INDEX platform_order_items_status ON platform_order_items (order_id, status, id);\n"
+
+/* Version 3: callback registrations (secrets sealed as app secrets are)
+ * and their deliveries; the jobs themselves are in core's db_queue. */
+#define CALLBACKS(ID, BLOB)                                                                    \
+    "CREATE TABLE platform_callbacks (\n"                                                     \
+    "  callback_id TEXT PRIMARY KEY,\n"                                                       \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  app_id TEXT NOT NULL REFERENCES platform_apps (app_id),\n"                             \
+    "  url TEXT NOT NULL,\n"                                                                  \
+    "  events BIGINT NOT NULL,\n"                                                             \
+    "  key_id BIGINT NOT NULL,\n"                                                             \
+    "  secret_encrypted " BLOB " NOT NULL,\n"                                                 \
+    "  created_at BIGINT NOT NULL,\n"                                                         \
+    "  UNIQUE (app_id, url));\n"                                                              \
+    "CREATE INDEX platform_callbacks_tenant ON platform_callbacks (tenant);\n"                \
+    "CREATE TABLE platform_callback_deliveries (\n"                                           \
+    "  seq " ID ",\n"                                                                         \
+    "  delivery_id TEXT NOT NULL UNIQUE,\n"                                                   \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  callback_id TEXT NOT NULL,\n"                                                          \
+    "  event_id TEXT NOT NULL,\n"                                                             \
+    "  event_type TEXT NOT NULL,\n"                                                           \
+    "  body " BLOB " NOT NULL,\n"                                                             \
+    "  status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'dead')),\n"            \
+    "  attempts BIGINT NOT NULL,\n"                                                           \
+    "  last_status BIGINT NOT NULL,\n"                                                        \
+    "  replays BIGINT NOT NULL,\n"                                                            \
+    "  created_at BIGINT NOT NULL,\n"                                                         \
+    "  updated_at BIGINT NOT NULL);\n"                                                        \
+    "CREATE INDEX platform_callback_deliveries_status\n"                                      \
+    "  ON platform_callback_deliveries (tenant, status, seq);\n"
+
+static const db_migration migrations[] = {
+    {
+        .version = 1,
+        .description = "apps, token pairs, nonces, daily quota usage",
+        .sqlite_sql = APPS_TABLE("BLOB") "CREATE TABLE platform_tokens (\n"
+                                         "  id INTEGER PRIMARY KEY AUTOINCREMENT,\n" TOKENS_TAIL(
+                                             "BLOB") NONCES_AND_QUOTA,
+        .postgresql_sql = APPS_TABLE("BYTEA") "CREATE TABLE platform_tokens (\n"
+                                              "  id BIGSERIAL PRIMARY KEY,\n" TOKENS_TAIL(
+                                                  "BYTEA") NONCES_AND_QUOTA,
+    },
+    {
+        .version = 2,
+        .description = "lifecycle states and history, write orders and items",
+        .sqlite_sql = LIFECYCLE_AND_ORDERS("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+        .postgresql_sql = LIFECYCLE_AND_ORDERS("BIGSERIAL PRIMARY KEY", "BYTEA"),
+    },
+    {
+        .version = 3,
+        .description = "callbacks and their deliveries",
+        .sqlite_sql = CALLBACKS("INTEGER PRIMARY KEY AUTOINCREMENT", "BLOB"),
+        .postgresql_sql = CALLBACKS("BIGSERIAL PRIMARY KEY", "BYTEA"),
+    },
+};
+
+aw_err platform_migrate(db_connection *db)
+{
+    if (db == NULL)
+        return AW_ERR_ARGUMENT;
+    /* callback deliveries are db_queue jobs, enqueued with the business rows */
+    aw_err err = db_queue_migrate(db);
+    if (err != AW_OK)
+        return err;
+    return db_migrate(db, "platform", migrations, sizeof(migrations) / sizeof(migrations[0]),
+                      NULL);
+}

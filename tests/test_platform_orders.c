@@ -1,0 +1,454 @@
+/* Tests of the write-order routes (src/platform/api_orders.c) over real
+ * HTTPS on loopback: orders from JSON and CSV bodies (one EID, a batch,
+ * 10,000 EIDs), Idempotency-Key (same request: the same order with
+ * Idempotent-Replayed; another request: I4001), progress, item paging with
+ * cursor and status filter, cancel, retry of failed items, tenant scoping
+ * (another tenant's order is A2001 404 for every route), and every error
+ * answer of these routes. SQLite by default; PostgreSQL with the argument
+ * "postgresql" under pg-harness.sh. Responses are recorded for the OpenAPI
+ * check like test_platform_api's. */
+#include "platform_api_testutil.h"
+
+#include <time.h>
+
+static platform_token_pair token;
+
+/* The fixture with limits that a long test cannot exhaust, and a token. */
+static int setup_orders(void **state)
+{
+    setup(state);
+    platform_app_limits limits = {.rate_per_minute = PLATFORM_LIMIT_MAX,
+                                  .burst = PLATFORM_LIMIT_MAX,
+                                  .daily_quota = 0};
+    assert_int_equal(platform_app_set_limits(fx.admin, fx.app.app_id, &limits, NOW), AW_OK);
+    fx.app.limits = limits;
+    token = issue(NULL, NULL);
+    return 0;
+}
+
+/* {"eids":[...n EIDs from base...], "profileType":"iot-basic"} */
+static char *json_order(size_t n, unsigned long long base)
+{
+    size_t cap = n * 35 + 64;
+    char *body = malloc(cap);
+    assert_non_null(body);
+    size_t len = (size_t)snprintf(body, cap, "{\"profileType\":\"iot-basic\",\"eids\":[");
+    for (size_t i = 0; i < n; i++) {
+        body[len++] = '"';
+        platform_test_eid(base + i, body + len);
+        len += 32;
+        body[len++] = '"';
+        body[len++] = i + 1 < n ? ',' : ']';
+    }
+    body[len++] = '}';
+    body[len] = '\0';
+    return body;
+}
+
+static call_spec order_spec(const char *body)
+{
+    return (call_spec){.method = AW_HTTP_METHOD_POST, .path = "/api/v1/orders", .body = body,
+                       .bearer = token.access_token};
+}
+
+/* POST an order, expect 200: its id. */
+static void create_order(const call_spec *spec, char order_id[PLATFORM_ORDER_ID_LENGTH + 1])
+{
+    reply r = call(spec);
+    if (r.status != 200)
+        print_error("create: %d %s\n", r.status, json_string_value(json_object_get(r.body, "code")));
+    assert_int_equal(r.status, 200);
+    snprintf(order_id, PLATFORM_ORDER_ID_LENGTH + 1, "%s",
+             json_string_value(json_object_get(r.body, "orderId")));
+    assert_int_equal(strlen(order_id), PLATFORM_ORDER_ID_LENGTH);
+    reply_free(&r);
+}
+
+static call_spec action_spec(aw_http_method method, const char *order_id, const char *suffix,
+                             char *path, size_t size)
+{
+    snprintf(path, size, "/api/v1/orders/%s%s", order_id, suffix);
+    return (call_spec){.method = method, .path = path, .bearer = token.access_token};
+}
+
+static int64_t progress(const reply *r, const char *status)
+{
+    return json_integer_value(json_object_get(json_object_get(r->body, "progress"), status));
+}
+
+static void test_order_json(void **state)
+{
+    (void)state;
+    char *body = json_order(3, 100);
+    call_spec spec = order_spec(body);
+    spec.idempotency_key = "order-2025-12-01-a";
+    reply r = call(&spec);
+    assert_int_equal(r.status, 200);
+    assert_null(r.header[REPLY_IDEMPOTENT_REPLAYED]);
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    snprintf(order_id, sizeof(order_id), "%s", json_string_value(json_object_get(r.body, "orderId")));
+    assert_string_equal(json_string_value(json_object_get(r.body, "status")), "accepted");
+    assert_string_equal(json_string_value(json_object_get(r.body, "profileType")), "iot-basic");
+    assert_string_equal(json_string_value(json_object_get(r.body, "idempotencyKey")),
+                        "order-2025-12-01-a");
+    assert_int_equal(json_integer_value(json_object_get(r.body, "itemCount")), 3);
+    assert_int_equal(progress(&r, "pending"), 3);
+    assert_int_equal(progress(&r, "written"), 0);
+    assert_int_equal(json_integer_value(json_object_get(r.body, "createdAt")), NOW);
+    reply_free(&r);
+    /* the same request again, later: the original order */
+    atomic_fetch_add(&clock_ms, 60000);
+    r = call(&spec);
+    assert_int_equal(r.status, 200);
+    assert_non_null(r.header[REPLY_IDEMPOTENT_REPLAYED]);
+    assert_string_equal(r.header[REPLY_IDEMPOTENT_REPLAYED], "true");
+    assert_string_equal(json_string_value(json_object_get(r.body, "orderId")), order_id);
+    assert_int_equal(json_integer_value(json_object_get(r.body, "createdAt")), NOW);
+    reply_free(&r);
+    /* the same key with another body */
+    char *other = json_order(3, 200);
+    spec.body = other;
+    expect_error(&spec, "I4001");
+    /* the same key with the same EID as CSV is another request too */
+    char eid0[33];
+    platform_test_eid(100, eid0);
+    spec.body = eid0;
+    spec.content_type = "text/csv";
+    spec.query = "profileType=iot-basic";
+    expect_error(&spec, "I4001");
+    free(body);
+    free(other);
+    /* the order, read back */
+    char path[128];
+    call_spec get = action_spec(AW_HTTP_METHOD_GET, order_id, "", path, sizeof(path));
+    r = call(&get);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.body, "orderId")), order_id);
+    assert_int_equal(progress(&r, "pending"), 3);
+    reply_free(&r);
+    /* a number pool order */
+    char eid[33];
+    platform_test_eid(7, eid);
+    char pool[128];
+    snprintf(pool, sizeof(pool), "{\"eids\":[\"%s\"],\"numberPool\":\"cmiot-pool-1\"}", eid);
+    spec = order_spec(pool);
+    r = call(&spec);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.body, "numberPool")), "cmiot-pool-1");
+    assert_null(json_object_get(r.body, "profileType"));
+    assert_null(json_object_get(r.body, "idempotencyKey"));
+    reply_free(&r);
+}
+
+static void test_order_csv_items(void **state)
+{
+    (void)state;
+    char body[16 * 33 + 8] = "eid\r\n";
+    size_t len = 5;
+    char eids[12][33];
+    for (size_t i = 0; i < 12; i++) {
+        platform_test_eid(300 + i, eids[i]);
+        len += (size_t)snprintf(body + len, sizeof(body) - len, "%s\r\n", eids[i]);
+    }
+    call_spec spec = order_spec(body);
+    spec.content_type = "text/csv; charset=utf-8";
+    spec.query = "profileType=iot-basic";
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    create_order(&spec, order_id);
+    /* pages of 5: 5, 5, 2, following nextCursor */
+    char path[128];
+    call_spec items = action_spec(AW_HTTP_METHOD_GET, order_id, "/items", path, sizeof(path));
+    char query[64] = "limit=5";
+    size_t seen = 0;
+    for (int page = 0; page < 3; page++) {
+        items.query = query;
+        reply r = call(&items);
+        assert_int_equal(r.status, 200);
+        json_t *list = json_object_get(r.body, "items");
+        size_t n = json_array_size(list);
+        assert_int_equal(n, page < 2 ? 5 : 2);
+        for (size_t i = 0; i < n; i++) {
+            json_t *item = json_array_get(list, i);
+            assert_string_equal(json_string_value(json_object_get(item, "eid")), eids[seen + i]);
+            assert_int_equal(json_integer_value(json_object_get(item, "line")),
+                             (json_int_t)(seen + i + 2));
+            assert_string_equal(json_string_value(json_object_get(item, "status")), "pending");
+        }
+        seen += n;
+        json_t *cursor = json_object_get(r.body, "nextCursor");
+        if (page < 2) {
+            assert_true(json_is_string(cursor));
+            snprintf(query, sizeof(query), "cursor=%s&limit=5", json_string_value(cursor));
+        } else {
+            assert_true(json_is_null(cursor));
+        }
+        reply_free(&r);
+    }
+    /* status filter, with a failed item moved by the executor's step */
+    assert_int_equal(platform_order_item_transition(fx.admin, order_id, eids[4], "in_progress",
+                                                    NULL, "start", "executor", NOW),
+                     AW_OK);
+    assert_int_equal(platform_order_item_transition(fx.admin, order_id, eids[4], "failed",
+                                                    "W1001", "download failed", "executor", NOW),
+                     AW_OK);
+    items.query = "status=failed";
+    reply r = call(&items);
+    assert_int_equal(r.status, 200);
+    json_t *list = json_object_get(r.body, "items");
+    assert_int_equal(json_array_size(list), 1);
+    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "errorCode")),
+                        "W1001");
+    reply_free(&r);
+    /* retry: the failed item back to pending */
+    call_spec retry = action_spec(AW_HTTP_METHOD_POST, order_id, "/retry", path, sizeof(path));
+    r = call(&retry);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.body, "retried")), 1);
+    assert_string_equal(json_string_value(json_object_get(r.body, "status")), "processing");
+    assert_int_equal(progress(&r, "pending"), 12);
+    reply_free(&r);
+    /* nothing failed now */
+    expect_error(&retry, "A2002");
+    /* cancel: pending items cancelled; then neither cancel nor retry */
+    call_spec cancel = action_spec(AW_HTTP_METHOD_POST, order_id, "/cancel", path, sizeof(path));
+    r = call(&cancel);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.body, "status")), "cancelled");
+    assert_int_equal(progress(&r, "cancelled"), 12);
+    reply_free(&r);
+    expect_error(&cancel, "A2002");
+    /* a number pool CSV order */
+    spec.query = "numberPool=pool-9";
+    spec.body = eids[0];
+    spec.content_type = "text/csv";
+    create_order(&spec, order_id);
+}
+
+static void test_order_large(void **state)
+{
+    (void)state;
+    char *body = json_order(PLATFORM_BATCH_MAX_EIDS, 100000);
+    call_spec spec = order_spec(body);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    reply r = call(&spec);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_integer_value(json_object_get(r.body, "itemCount")),
+                     PLATFORM_BATCH_MAX_EIDS);
+    printf("order of %u EIDs accepted in %.0f ms (%s)\n", PLATFORM_BATCH_MAX_EIDS,
+           (double)(t1.tv_sec - t0.tv_sec) * 1e3 + (double)(t1.tv_nsec - t0.tv_nsec) / 1e6,
+           pg_url != NULL ? "PostgreSQL" : "SQLite");
+    reply_free(&r);
+    free(body);
+    /* 10,001: A1004 */
+    body = json_order(PLATFORM_BATCH_MAX_EIDS + 1, 100000);
+    spec.body = body;
+    expect_error(&spec, "A1004");
+    free(body);
+}
+
+/* The first error's code at the top, every line in "errors". */
+static void expect_lines(const call_spec *spec, const char *code, size_t count,
+                         const size_t *lines)
+{
+    reply r = call(spec);
+    assert_int_equal(r.status, 400);
+    assert_string_equal(json_string_value(json_object_get(r.body, "code")), code);
+    json_t *errors = json_object_get(r.body, "errors");
+    assert_int_equal(json_array_size(errors), count);
+    for (size_t i = 0; i < count; i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(errors, i), "line")),
+                         (json_int_t)lines[i]);
+    reply_free(&r);
+}
+
+static void test_order_errors(void **state)
+{
+    (void)state;
+    char e1[33], e2[33], body[512];
+    platform_test_eid(1, e1);
+    platform_test_eid(2, e2);
+    char wrong[33];
+    memcpy(wrong, e2, sizeof(wrong));
+    wrong[31] = (char)('0' + (wrong[31] - '0' + 1) % 10);
+    /* A1001 at line 2, and a duplicate at 3 */
+    snprintf(body, sizeof(body), "{\"eids\":[\"%s\",\"%s\",\"%s\"],\"profileType\":\"p\"}", e1,
+             wrong, e1);
+    call_spec spec = order_spec(body);
+    expect_lines(&spec, "A1001", 2, (const size_t[]){2, 3});
+    /* A1002 first */
+    snprintf(body, sizeof(body), "%s\n%s\n%s\n", e1, e1, wrong);
+    spec.content_type = "text/csv";
+    spec.query = "profileType=p";
+    expect_lines(&spec, "A1002", 2, (const size_t[]){2, 3});
+    /* A1003 */
+    snprintf(body, sizeof(body), "%s,1\n%s\n", e1, e2);
+    expect_lines(&spec, "A1003", 1, (const size_t[]){1});
+    /* A1004: no EID; a body over 1 MiB */
+    spec.body = "eid\n";
+    expect_error(&spec, "A1004");
+    char *big = malloc(PLATFORM_BATCH_MAX_BODY + 2);
+    assert_non_null(big);
+    memset(big, '\n', PLATFORM_BATCH_MAX_BODY + 1);
+    big[PLATFORM_BATCH_MAX_BODY + 1] = '\0';
+    spec.body = big;
+    expect_error(&spec, "A1004");
+    free(big);
+    /* I1002: CSV without a target, with two, with a bad one; JSON with a
+     * query; a malformed Idempotency-Key; JSON members */
+    snprintf(body, sizeof(body), "%s\n", e1);
+    spec.body = body;
+    spec.query = NULL;
+    expect_error(&spec, "I1002");
+    spec.query = "profileType=a&numberPool=b";
+    expect_error(&spec, "I1002");
+    spec.query = "profileType=a%20b";
+    expect_error(&spec, "I1002");
+    spec.query = "color=red";
+    expect_error(&spec, "I1002");
+    spec.query = "profileType=a";
+    spec.idempotency_key = "white space";
+    expect_error(&spec, "I1002");
+    spec = order_spec(NULL);
+    snprintf(body, sizeof(body), "{\"eids\":[\"%s\"],\"profileType\":\"p\"}", e1);
+    spec.body = body;
+    spec.query = "profileType=p";
+    expect_error(&spec, "I1002");
+    spec.query = NULL;
+    snprintf(body, sizeof(body), "{\"eids\":[\"%s\"]}", e1);
+    expect_error(&spec, "I1002");
+    /* I1001 */
+    spec.body = "{\"eids\":";
+    expect_error(&spec, "I1001");
+    /* I4002 */
+    spec.body = e1;
+    spec.content_type = "text/plain";
+    expect_error(&spec, "I4002");
+    /* the chain still runs first: no bearer token */
+    spec = order_spec(body);
+    spec.bearer = NULL;
+    expect_error(&spec, "I2101");
+    /* A2001: unknown and malformed ids; I1002: bad paging parameters */
+    char path[128];
+    call_spec get = action_spec(AW_HTTP_METHOD_GET, "ord_000000000000000000000000", "", path,
+                                sizeof(path));
+    expect_error(&get, "A2001");
+    get = action_spec(AW_HTTP_METHOD_GET, "nope", "/items", path, sizeof(path));
+    expect_error(&get, "A2001");
+    call_spec post = action_spec(AW_HTTP_METHOD_POST, "ord_000000000000000000000000", "/cancel",
+                                 path, sizeof(path));
+    expect_error(&post, "A2001");
+    post = action_spec(AW_HTTP_METHOD_POST, "ord_000000000000000000000000", "/retry", path,
+                       sizeof(path));
+    expect_error(&post, "A2001");
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    snprintf(body, sizeof(body), "{\"eids\":[\"%s\"],\"profileType\":\"p\"}", e1);
+    spec = order_spec(body);
+    create_order(&spec, order_id);
+    static const char *const bad_queries[] = {"limit=0",   "limit=1001",  "limit=x",
+                                              "limit=01",  "cursor=-1",   "cursor=abc",
+                                              "status=ok", "cursor=1234567890123456789"};
+    for (size_t i = 0; i < sizeof(bad_queries) / sizeof(bad_queries[0]); i++) {
+        get = action_spec(AW_HTTP_METHOD_GET, order_id, "/items", path, sizeof(path));
+        get.query = bad_queries[i];
+        expect_error(&get, "I1002");
+    }
+    /* routing under /orders/: other methods 405 with Allow; other paths 404 */
+    call_spec wrong_method = action_spec(AW_HTTP_METHOD_DELETE, order_id, "", path, sizeof(path));
+    reply r = call(&wrong_method);
+    assert_int_equal(r.status, 405);
+    assert_string_equal(json_string_value(json_object_get(r.body, "code")), "I1005");
+    assert_string_equal(r.header[REPLY_ALLOW], "GET");
+    reply_free(&r);
+    wrong_method = action_spec(AW_HTTP_METHOD_GET, order_id, "/cancel", path, sizeof(path));
+    r = call(&wrong_method);
+    assert_int_equal(r.status, 405);
+    assert_string_equal(r.header[REPLY_ALLOW], "POST");
+    reply_free(&r);
+    call_spec unknown = action_spec(AW_HTTP_METHOD_GET, order_id, "/history", path, sizeof(path));
+    expect_error(&unknown, "I1006");
+    unknown = action_spec(AW_HTTP_METHOD_GET, "", "", path, sizeof(path));
+    expect_error(&unknown, "I1006");
+    call_spec list = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/orders",
+                      .bearer = token.access_token};
+    r = call(&list);
+    assert_int_equal(r.status, 405);
+    reply_free(&r);
+}
+
+/* Tenant B's app cannot see, page, cancel or retry tenant A's order. */
+static void test_tenant_scoping(void **state)
+{
+    (void)state;
+    char body[128], eid[33];
+    platform_test_eid(42, eid);
+    snprintf(body, sizeof(body), "{\"eids\":[\"%s\"],\"profileType\":\"p\"}", eid);
+    call_spec spec = order_spec(body);
+    spec.idempotency_key = "shared-key";
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    create_order(&spec, order_id);
+
+    char secret_b[PLATFORM_APP_SECRET_LENGTH + 1];
+    platform_app app_b;
+    assert_int_equal(platform_app_create(fx.admin, fx.ring, "tenant-b", NULL, NOW, &app_b,
+                                         secret_b),
+                     AW_OK);
+    platform_token_pair token_b = issue(&app_b, secret_b);
+    char path[128];
+    static const struct {
+        aw_http_method method;
+        const char *suffix;
+    } routes[] = {{AW_HTTP_METHOD_GET, ""},
+                  {AW_HTTP_METHOD_GET, "/items"},
+                  {AW_HTTP_METHOD_POST, "/cancel"},
+                  {AW_HTTP_METHOD_POST, "/retry"}};
+    for (size_t i = 0; i < 4; i++) {
+        call_spec other = action_spec(routes[i].method, order_id, routes[i].suffix, path,
+                                      sizeof(path));
+        other.app_id = app_b.app_id;
+        other.secret = secret_b;
+        other.bearer = token_b.access_token;
+        reply r = call(&other);
+        assert_int_equal(r.status, 404);
+        assert_string_equal(json_string_value(json_object_get(r.body, "code")), "A2001");
+        reply_free(&r);
+    }
+    /* the same Idempotency-Key in tenant B makes B's own order */
+    spec.app_id = app_b.app_id;
+    spec.secret = secret_b;
+    spec.bearer = token_b.access_token;
+    char order_b[PLATFORM_ORDER_ID_LENGTH + 1];
+    create_order(&spec, order_b);
+    assert_string_not_equal(order_b, order_id);
+    /* A's order is untouched, and A still reads it */
+    call_spec own = action_spec(AW_HTTP_METHOD_GET, order_id, "", path, sizeof(path));
+    expect_ok(&own);
+    platform_order order;
+    assert_int_equal(platform_order_get(fx.admin, "tenant-a", order_id, &order), AW_OK);
+    assert_string_equal(order.status, "accepted");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "postgresql") == 0) {
+        pg_url = getenv("AW_TEST_POSTGRESQL_URL");
+        if (pg_url == NULL) {
+            printf("skip: AW_TEST_POSTGRESQL_URL is not set (run under tests/pg-harness.sh run)\n");
+            return TEST_SKIP_EXIT;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+    test_pki_make(&pki, AW_PKI_CURVE_NIST_P256, NULL, 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_order_json, setup_orders, teardown),
+        cmocka_unit_test_setup_teardown(test_order_csv_items, setup_orders, teardown),
+        cmocka_unit_test_setup_teardown(test_order_large, setup_orders, teardown),
+        cmocka_unit_test_setup_teardown(test_order_errors, setup_orders, teardown),
+        cmocka_unit_test_setup_teardown(test_tenant_scoping, setup_orders, teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    test_pki_remove(&pki);
+    return failed;
+}
