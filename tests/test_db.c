@@ -497,6 +497,41 @@ static void test_statement_reuse(void **state)
 
 /* --- Errors --------------------------------------------------------------- */
 
+/* Kept statements hold no read snapshot between uses: what another
+ * connection commits is seen by the next query of this one, whether the
+ * last query ran to its end, stopped after its first row, failed, or ran
+ * inside a transaction (WAL readers see the newest commit only when no
+ * statement of theirs is still active). */
+static void test_reuse_sees_other_writers(void **state)
+{
+    (void)state;
+    db_connection *a = db_test_open(), *b = db_test_open();
+    create_item_table(a);
+    static const uint8_t data[] = {1};
+    static const char *const count_sql = "SELECT COUNT(*) FROM item";
+    static const char *const all = "SELECT number FROM item ORDER BY id";
+    int64_t count = -1;
+    for (int64_t id = 1; id <= 6; id++) {
+        assert_int_equal(db_query_int64(a, count_sql, NULL, 0, &count), AW_OK);
+        assert_int_equal(count, id - 1);
+        /* a row set left after its first row, then freed */
+        db_rows *rows = NULL;
+        bool has_row = false;
+        assert_int_equal(db_query(a, all, NULL, 0, &rows), AW_OK);
+        assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+        db_rows_free(rows);
+        /* a read inside a transaction of a */
+        assert_int_equal(db_begin(a), AW_OK);
+        assert_int_equal(db_query_int64(a, count_sql, NULL, 0, &count), AW_OK);
+        assert_int_equal(db_commit(a), AW_OK);
+        insert_item(b, id, id, "n", data, sizeof(data), NULL);
+    }
+    assert_int_equal(db_query_int64(a, count_sql, NULL, 0, &count), AW_OK);
+    assert_int_equal(count, 6);
+    db_close(b);
+    db_close(a);
+}
+
 static void test_constraint_errors(void **state)
 {
     (void)state;
@@ -623,6 +658,7 @@ int db_test_run_basic(void)
         cmocka_unit_test_setup(test_postgresql_integer_types, db_test_setup),
         cmocka_unit_test_setup(test_placeholders, db_test_setup),
         cmocka_unit_test_setup(test_statement_reuse, db_test_setup),
+        cmocka_unit_test_setup(test_reuse_sees_other_writers, db_test_setup),
         cmocka_unit_test_setup(test_constraint_errors, db_test_setup),
         cmocka_unit_test_setup(test_schema_errors, db_test_setup),
         cmocka_unit_test_setup(test_postgresql_reconnect, db_test_setup),

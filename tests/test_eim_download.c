@@ -151,11 +151,23 @@ static void test_installed(void **state)
                                                 db_clock_ms(), &info),
                      AW_OK);
     assert_true(info.installed);
+    assert_false(info.already_recorded);
     assert_int_equal(last_record().state, EIM_PACKAGE_DONE);
+    /* the same report again (its answer lost): accepted, nothing changes */
     assert_int_equal(eim_download_result_record(db, trust, AW_PKI_DEFAULT_EID, result, len,
+                                                db_clock_ms(), &info),
+                     AW_OK);
+    assert_true(info.installed);
+    assert_true(info.already_recorded);
+    assert_int_equal(last_record().state, EIM_PACKAGE_DONE);
+    /* another report for the finished trigger: a replay */
+    size_t other_len = 0;
+    uint8_t *other = trigger_result(request.eim_transaction_id, NULL, 0, 127, &other_len);
+    assert_int_equal(eim_download_result_record(db, trust, AW_PKI_DEFAULT_EID, other, other_len,
                                                 db_clock_ms(), &info),
                      AW_ERR_EIM_RESULT_REPLAY);
     assert_false(info.installed);
+    free(other);
     free(result);
     free(pir);
     free(package);

@@ -368,7 +368,7 @@ static int command_poll(ipa *session, const ipa_transport *transport, const poll
         return fail("--eim", err, NULL, NULL);
     ipa_poll_config pc = {.session = session, .esipa = esipa, .journal_path = o->journal,
                           .interval_ms = (unsigned)(o->interval_s * 1000u),
-                          .download = {ipa_download_trigger_run, &dc,
+                          .download = {download_trigger_hook, &dc,
                                        ipa_download_features(&dc)}};
     ipa_poller *poller = NULL;
     if ((err = ipa_poller_new(&pc, &poller)) != AW_OK) {

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sgp22_bpp.h"
+
 void download_options_init(download_options *o)
 {
     /* a TAC as a test device integrator would configure it (SGP.22 4.2) */
@@ -166,4 +168,38 @@ int download_command(ipa *session, const download_options *o, const char *activa
         return 3;
     fprintf(stderr, "airwrite-ipa: download: %s (%s)\n", aw_err_message(err), aw_err_name(err));
     return 1;
+}
+
+/* What a ProfileDownloadTriggerResult (SGP.32 2.11.3) says, on one line:
+ * the PIR's finalResult (SGP.22 5.7.6), or the profileDownloadError. */
+static void print_trigger_result(const uint8_t *der, size_t len)
+{
+    sgp32_profile_download_trigger_result result;
+    sgp22_profile_installation_result pir;
+    if (sgp32_decode_profile_download_trigger_result(der, len, &result) != AW_OK) {
+        printf("download: result not decodable\n");
+    } else if (result.result_data.kind == SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_ERROR) {
+        printf("download: profileDownloadError %lld\n",
+               (long long)result.result_data.profile_download_error.profile_download_error_reason);
+    } else if (sgp22_decode_profile_installation_result(
+                   result.result_data.profile_installation_result.ptr,
+                   result.result_data.profile_installation_result.len, &pir) != AW_OK) {
+        printf("download: ProfileInstallationResult not decodable\n");
+    } else if (pir.data.final_result == SGP22_FINAL_RESULT_SUCCESS) {
+        printf("download: installed (ProfileInstallationResult success)\n");
+    } else {
+        printf("download: not installed (ProfileInstallationResult errorReason %lld)\n",
+               (long long)pir.data.error.error_reason);
+    }
+    fflush(stdout);
+}
+
+aw_err download_trigger_hook(void *userdata, ipa *session,
+                             const sgp32_profile_download_trigger_request *trigger,
+                             uint8_t **result, size_t *result_len)
+{
+    aw_err err = ipa_download_trigger_run(userdata, session, trigger, result, result_len);
+    if (err == AW_OK)
+        print_trigger_result(*result, *result_len);
+    return err;
 }

@@ -35,4 +35,11 @@ void download_options_usage(FILE *f);
  * printed; 0 installed, 3 refused, 1 other errors, 2 a malformed AC. */
 int download_command(ipa *session, const download_options *o, const char *activation_code);
 
+/* The poll loop's download hook: ipa_download_trigger_run (userdata its
+ * ipa_download_config), then a line on stdout saying whether the profile
+ * was installed. */
+aw_err download_trigger_hook(void *userdata, ipa *session,
+                             const sgp32_profile_download_trigger_request *trigger,
+                             uint8_t **result, size_t *result_len);
+
 #endif

@@ -131,6 +131,32 @@ aw_err eim_download_verify_installation(db_connection *db, const pki_trust_store
     return err;
 }
 
+/* The result recorded for a finished trigger equals the PIR or the whole
+ * ProfileDownloadTriggerResult received now: the relay records the PIR it
+ * forwarded (relay_notify.c) and the IPA's ProvideEimPackageResult still
+ * reports the trigger (SGP.32 3.2: the IPA always ends the procedure with
+ * its result), or the same report comes again after a lost answer. */
+static aw_err recorded_equals(db_connection *db, int64_t package_id, aw_slice pir, aw_slice result,
+                              bool *equal)
+{
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const uint8_t *stored = NULL;
+    size_t stored_len = 0;
+    *equal = false;
+    db_param p = DB_PARAM_INT64(package_id);
+    aw_err err = db_query(db, "SELECT result FROM eim_packages WHERE id = ?", &p, 1, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && has_row && db_rows_column_type(rows, 0) != DB_TYPE_NULL)
+        err = db_rows_get_blob(rows, 0, &stored, &stored_len);
+    if (err == AW_OK && stored != NULL)
+        *equal = (stored_len == pir.len && memcmp(stored, pir.ptr, pir.len) == 0) ||
+                 (stored_len == result.len && memcmp(stored, result.ptr, result.len) == 0);
+    db_rows_free(rows);
+    return err;
+}
+
 aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trust,
                                   const char *eid, const uint8_t *result, size_t result_len,
                                   int64_t now_ms, eim_download_result_info *info)
@@ -148,8 +174,21 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
     if (err == AW_OK)
         err = eim_package_find_sent(db, eid, EIM_PACKAGE_KIND_DOWNLOAD_TRIGGER,
                                     decoded.eim_transaction_id, &info->package_id);
-    if (err == AW_OK &&
-        decoded.result_data.kind == SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_INSTALLATION) {
+    bool installation =
+        decoded.result_data.kind == SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_INSTALLATION;
+    if (err == AW_ERR_EIM_RESULT_REPLAY && installation) {
+        bool equal = false;
+        aw_err check = recorded_equals(db, info->package_id,
+                                       decoded.result_data.profile_installation_result,
+                                       (aw_slice){result, result_len}, &equal);
+        if (check != AW_OK)
+            err = check;
+        else if (equal)
+            info->already_recorded = true; /* verified below like any, then nothing changes */
+        if (equal)
+            err = AW_OK;
+    }
+    if (err == AW_OK && installation) {
         err = eim_download_verify_installation(db, trust, eid,
                                                decoded.result_data.profile_installation_result,
                                                now_ms, &info->installed, &info->error_reason);
@@ -157,7 +196,7 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
         info->error_reason =
             decoded.result_data.profile_download_error.profile_download_error_reason;
     }
-    if (err == AW_OK)
+    if (err == AW_OK && !info->already_recorded)
         err = eim_package_finish(db, info->package_id, !info->installed, info->error_reason,
                                  (aw_slice){result, result_len}, now_ms);
     if (err != AW_OK)

@@ -358,12 +358,16 @@ typedef struct eim_download_result_info {
     int64_t package_id;
     bool installed;                   /* a verified ProfileInstallationResult of success */
     int64_t error_reason;             /* else: SGP.22 errorReason or profileDownloadErrorReason */
+    bool already_recorded;            /* the same installation result was recorded before */
 } eim_download_result_info;
 
 /* Record a ProfileDownloadTriggerResult (BF54, exactly as received) from
  * eid: matched by eimTransactionId with a trigger sent to eid
  * (AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE, also without one), once
- * (AW_ERR_EIM_RESULT_REPLAY). A ProfileInstallationResult must verify
+ * (AW_ERR_EIM_RESULT_REPLAY), except that the installation result already
+ * recorded for the trigger, byte for byte (relayed by HandleNotification
+ * before the IPA's report, or the same report delivered again), is
+ * accepted again, verified, without a change (info->already_recorded). A ProfileInstallationResult must verify
  * (euiccSignPIR over profileInstallationResultData, SGP.22 5.7.6) with the
  * eUICC's key from its chain to a CI of trust (AW_ERR_EIM_NO_CERTIFICATE,
  * AW_ERR_PKI_*, AW_ERR_SIGNATURE); the trigger is then done when the
