@@ -40,6 +40,10 @@ expect_status 2 "$tool"
 expect_status 2 "$tool" frobnicate
 expect_status 2 "$tool" serve --db "$db"
 expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db" --port 70000
+# --route ADDRESS=URL: an address and an https:// base URL
+for route in nourl =https://x a=http://x a=https:// ; do
+    expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db" --route "$route"
+done
 expect_status 2 "$tool" register --db "$db" "$dir/batch.csv"
 expect_status 2 "$tool" queue --db "$db" --pki "$dir/pki" "$eid"
 expect_status 2 "$tool" queue --db "$db" --pki "$dir/pki" "$eid" reboot

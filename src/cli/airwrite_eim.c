@@ -18,6 +18,7 @@ static void usage(FILE *out)
 {
     fprintf(out,
             "usage: airwrite-eim serve --pki DIR --db URL [--address IP] [--port N] [--smdp-ca FILE]\n"
+            "                          [--route ADDRESS=URL]...\n"
             "       airwrite-eim register --db URL --eim-id ID [--signing-key REF] [--pki DIR] FILE\n"
             "       airwrite-eim queue --db URL --pki DIR EID OPERATION [ARG] [OPERATION [ARG]]...\n"
             "       airwrite-eim results --db URL EID\n"
@@ -26,7 +27,9 @@ static void usage(FILE *out)
             "          and /gsma/rsp2/esipa/..., with dptls.pem; results verified against the CI\n"
             "          of DIR/ci.pem; the download functions relayed to the SM-DP+ over ES9+\n"
             "          (https://<smdpAddress>, its TLS certificate verified with --smdp-ca FILE,\n"
-            "          default DIR/ci.pem), notifications forwarded once\n"
+            "          default DIR/ci.pem), notifications forwarded once; --route sends\n"
+            "          the calls for SM-DP+ ADDRESS to an https:// base URL instead (e.g. a\n"
+            "          lab SM-DP+ on another port); repeat for several\n"
             "register  register the eUICCs of FILE (CSV with a header, or JSON {\"euiccs\": [...]}\n"
             "          when FILE ends in .json): eid, eim_id, counter_value, association_token,\n"
             "          signing_key, euicc_certificate, eum_certificate (base64 DER); all or\n"
@@ -52,12 +55,33 @@ static int fail(const char *what, aw_err err)
     return 1;
 }
 
+#define EIM_CLI_ROUTES_MAX 32
+
 typedef struct options {
     const char *pki, *db, *address, *eim_id, *signing_key, *smdp_ca;
+    /* --route ADDRESS=URL: parts point into route_text */
+    eim_smdp_route routes[EIM_CLI_ROUTES_MAX];
+    char route_text[EIM_CLI_ROUTES_MAX][512];
+    size_t route_count;
     long port;
     char **args;
     int arg_count;
 } options;
+
+/* --route ADDRESS=URL: an SM-DP+ address (no '=') and an https:// base URL. */
+static bool parse_route(const char *text, options *o)
+{
+    if (o->route_count == EIM_CLI_ROUTES_MAX || strlen(text) >= sizeof(o->route_text[0]))
+        return false;
+    char *copy = o->route_text[o->route_count];
+    strcpy(copy, text);
+    char *url = strchr(copy, '=');
+    if (url == NULL || url == copy || strncmp(url + 1, "https://", 8) != 0 || url[9] == '\0')
+        return false;
+    *url++ = '\0';
+    o->routes[o->route_count++] = (eim_smdp_route){.smdp_address = copy, .base_url = url};
+    return true;
+}
 
 static int parse_options(int argc, char **argv, options *o)
 {
@@ -65,7 +89,8 @@ static int parse_options(int argc, char **argv, options *o)
         {"pki", required_argument, NULL, 'p'},     {"db", required_argument, NULL, 'd'},
         {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'P'},
         {"eim-id", required_argument, NULL, 'e'},  {"signing-key", required_argument, NULL, 'k'},
-        {"smdp-ca", required_argument, NULL, 'c'}, {NULL, 0, NULL, 0},
+        {"smdp-ca", required_argument, NULL, 'c'}, {"route", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     int c;
@@ -80,6 +105,10 @@ static int parse_options(int argc, char **argv, options *o)
         case 'e': o->eim_id = optarg; break;
         case 'k': o->signing_key = optarg; break;
         case 'c': o->smdp_ca = optarg; break;
+        case 'r':
+            if (!parse_route(optarg, o))
+                return 2;
+            break;
         case 'P':
             errno = 0;
             o->port = strtol(optarg, &end, 10);
@@ -113,7 +142,9 @@ static int command_serve(const options *o)
     if (base == NULL)
         return fail("event loop", AW_ERR_NOMEM);
     eim_config config = {.pki_directory = o->pki, .database_url = o->db, .address = o->address,
-                         .port = (uint16_t)o->port, .smdp_ca_file = o->smdp_ca};
+                         .port = (uint16_t)o->port, .smdp_ca_file = o->smdp_ca,
+                         .smdp_routes = o->route_count != 0 ? o->routes : NULL,
+                         .smdp_route_count = o->route_count};
     aw_err err = eim_server_new(base, &config, &server);
     if (err != AW_OK) {
         fail("serve", err);
