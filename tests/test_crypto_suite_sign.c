@@ -58,8 +58,12 @@ static char *pem_of_scalar(const char *key_type, const char *group, const char *
     assert_int_equal(PEM_write_bio_PrivateKey(bio, pkey, NULL, NULL, 0, NULL, NULL), 1);
     char *data = NULL;
     long n = BIO_get_mem_data(bio, &data);
-    char *pem = strndup(data, (size_t)n);
+    /* not strndup: the BIO's buffer has no NUL after the n bytes */
+    assert_true(n > 0);
+    char *pem = malloc((size_t)n + 1);
     assert_non_null(pem);
+    memcpy(pem, data, (size_t)n);
+    pem[n] = '\0';
     BIO_free(bio);
     EVP_PKEY_free(pkey);
     EVP_PKEY_CTX_free(ctx);
