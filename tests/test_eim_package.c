@@ -287,12 +287,48 @@ static void test_euicc_refuses(void **state)
     bytes = load(&t, package, package_len, &len);
     assert_int_equal(sgp32_decode_euicc_package_result(bytes, len, &r), AW_OK);
     assert_int_equal(r.kind, SGP32_EUICC_PACKAGE_RESULT_ERROR_UNSIGNED);
+    /* unauthenticated, but it ends the package it names (else the package
+     * would be handed out forever): failed, not done */
+    eim_result_info failed;
+    assert_int_equal(eim_result_record(db, trust, AW_PKI_DEFAULT_EID, bytes, len, db_clock_ms(),
+                                       &failed),
+                     AW_OK);
+    assert_true(failed.is_unsigned);
+    assert_true(failed.is_error);
+    assert_int_equal(failed.error_code, SGP32_EUICC_PACKAGE_ERROR_UNDEFINED_ERROR);
+    eim_package_record *listed = NULL;
+    size_t listed_count = 0;
+    assert_int_equal(eim_package_list(db, AW_PKI_DEFAULT_EID, &listed, &listed_count), AW_OK);
+    assert_int_equal(listed[listed_count - 1].state, EIM_PACKAGE_FAILED);
+    eim_package_records_free(listed, listed_count);
+    /* the same again: the package is no longer waiting */
     assert_int_equal(eim_result_record(db, trust, AW_PKI_DEFAULT_EID, bytes, len, db_clock_ms(),
                                        NULL),
+                     AW_ERR_EIM_RESULT_REPLAY);
+    /* an unsigned error naming no package */
+    sgp32_euicc_package_result bare;
+    memset(&bare, 0, sizeof(bare));
+    bare.kind = SGP32_EUICC_PACKAGE_RESULT_ERROR_UNSIGNED;
+    bare.error_unsigned.eim_id = r.error_unsigned.eim_id;
+    uint8_t *bare_bytes = NULL;
+    size_t bare_len = 0;
+    assert_int_equal(sgp32_encode_euicc_package_result(&bare, &bare_bytes, &bare_len), AW_OK);
+    assert_int_equal(eim_result_record(db, trust, AW_PKI_DEFAULT_EID, bare_bytes, bare_len,
+                                       db_clock_ms(), NULL),
                      AW_ERR_EIM_RESULT_UNSIGNED);
+    /* naming it under another eimId */
+    bare.error_unsigned.eim_id = (aw_slice){(const uint8_t *)"eim.other", 9};
+    bare.error_unsigned.has_eim_transaction_id = true;
+    bare.error_unsigned.eim_transaction_id = r.error_unsigned.eim_transaction_id;
+    free(bare_bytes);
+    assert_int_equal(sgp32_encode_euicc_package_result(&bare, &bare_bytes, &bare_len), AW_OK);
+    assert_int_equal(eim_result_record(db, trust, AW_PKI_DEFAULT_EID, bare_bytes, bare_len,
+                                       db_clock_ms(), NULL),
+                     AW_ERR_EIM_RESULT_MISMATCH);
+    free(bare_bytes);
     free(bytes);
     package[package_len - 1] ^= 0x01;
-    /* the genuine package passes, once */
+    /* the genuine package passes, once, replacing the unsigned failure */
     bytes = load(&t, package, package_len, &len);
     assert_int_equal(sgp32_decode_euicc_package_result(bytes, len, &r), AW_OK);
     assert_int_equal(signed_data(&r)->euicc_result[0].enable_result, SGP32_RESULT_OK);

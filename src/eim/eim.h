@@ -254,6 +254,7 @@ typedef struct eim_result_info {
     int64_t seq_number;         /* signed result: seqNumber to acknowledge */
     int64_t error_code;         /* signed error: EuiccPackageErrorCode */
     bool repeated;              /* recorded before, byte for byte: acknowledged again */
+    bool is_unsigned;           /* an EuiccPackageErrorUnsigned: unauthenticated failure */
 } eim_result_info;
 
 /* Verify and record an EuiccPackageResult (BF51, exactly as received) that
@@ -270,7 +271,10 @@ typedef struct eim_result_info {
  * result itself, byte for byte, is accepted again without being recorded
  * (info->repeated): the IPA lost its acknowledgement and delivers it once
  * more (SGP.32 6.3.2.7). An unsigned error is
- * AW_ERR_EIM_RESULT_UNSIGNED. Malformed DER: AW_ERR_DER_*. info may be NULL. */
+ * recorded as the failure of the package its eimTransactionId names, with
+ * the same eimId (info->is_unsigned; AW_ERR_EIM_RESULT_UNSIGNED without an
+ * eimTransactionId), replaced by any signed answer for that package later.
+ * Malformed DER: AW_ERR_DER_*. info may be NULL. */
 aw_err eim_result_record(db_connection *db, const pki_trust_store *trust, const char *eid,
                          const uint8_t *result, size_t result_len, int64_t now_ms,
                          eim_result_info *info);

@@ -12,7 +12,15 @@
  * result: another one for it is a replay, while the same signed result
  * again, byte for byte, is the IPA delivering it once more after the
  * acknowledgement was lost (SGP.32 6.3.2.7): nothing is recorded and its
- * seqNumber is acknowledged again, so the eUICC can drop it. */
+ * seqNumber is acknowledged again, so the eUICC can drop it.
+ *
+ * An EuiccPackageErrorUnsigned (the eUICC refused the package before
+ * running it: eimSignature or eimId, 2.11.1.1 steps 1-2) proves nothing,
+ * but leaving its package "sent" would hand it out forever and block the
+ * eUICC's queue. It ends the package it names (eimTransactionId, same
+ * eimId) as failed with its unsigned code; any signed answer for that
+ * package later still counts and replaces it, so a forged unsigned error
+ * can at most make the eIM wait for the real answer. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -70,6 +78,7 @@ typedef struct sent_package {
     uint8_t transaction_id[SGP32_TRANSACTION_ID_MAX];
     size_t transaction_id_len;
     bool same_result;           /* the recorded result is exactly the one received */
+    bool unsigned_failure;      /* FAILED by an EuiccPackageErrorUnsigned */
 } sent_package;
 
 static aw_err find_package(db_connection *db, const char *eid, int64_t counter,
@@ -105,6 +114,12 @@ static aw_err find_package(db_connection *db, const char *eid, int64_t counter,
         err = db_rows_get_blob(rows, 4, &recorded, &recorded_len);
         out->same_result = err == AW_OK && recorded_len == received.len &&
                            memcmp(recorded, received.ptr, recorded_len) == 0;
+        /* EuiccPackageResult BF51 whose alternative is [2]
+         * euiccPackageErrorUnsigned (A2): der_decode_single reads the tag */
+        der_node outer, inner;
+        if (err == AW_OK && der_decode_single(recorded, recorded_len, &outer) == AW_OK &&
+            der_decode_single(outer.value.ptr, outer.value.len, &inner) == AW_OK)
+            out->unsigned_failure = inner.tag == DER_CTX_CONS(2);
     }
     /* a package never handed out cannot have been answered */
     if (err == AW_OK && out->state == EIM_PACKAGE_QUEUED)
@@ -138,8 +153,11 @@ static aw_err verify_signature(const crypto_key *key, const signed_view *v, int6
  * That real result may still arrive: it replaces the replayError. */
 static bool supersedes(const sent_package *package, const signed_view *v)
 {
-    return package->state == EIM_PACKAGE_FAILED &&
-           package->error_code == SGP32_EUICC_PACKAGE_ERROR_REPLAY_ERROR && !v->is_error;
+    if (package->state != EIM_PACKAGE_FAILED)
+        return false;
+    if (package->unsigned_failure)
+        return true; /* any signed answer beats an unauthenticated one */
+    return package->error_code == SGP32_EUICC_PACKAGE_ERROR_REPLAY_ERROR && !v->is_error;
 }
 
 static bool same_slice(aw_slice a, const void *b, size_t b_len)
@@ -205,6 +223,39 @@ static aw_err record_locked(db_connection *db, const pki_trust_store *trust, con
     return err;
 }
 
+/* An EuiccPackageErrorUnsigned naming a package sent to eid. */
+static aw_err record_unsigned(db_connection *db, const char *eid,
+                              const sgp32_euicc_package_error_unsigned *e, aw_slice result,
+                              int64_t now_ms, eim_result_info *info)
+{
+    eim_euicc euicc;
+    int64_t id = 0;
+    if (!e->has_eim_transaction_id)
+        return AW_ERR_EIM_RESULT_UNSIGNED; /* names no package */
+    aw_err err = eim_registry_get(db, eid, &euicc);
+    if (err != AW_OK)
+        return err;
+    if (e->eim_id.len != strlen(euicc.eim_id) ||
+        memcmp(e->eim_id.ptr, euicc.eim_id, e->eim_id.len) != 0)
+        err = AW_ERR_EIM_RESULT_MISMATCH;
+    if (err == AW_OK)
+        err = eim_package_find_sent(db, eid, EIM_PACKAGE_KIND_EUICC_PACKAGE, e->eim_transaction_id,
+                                    &id);
+    int64_t code = e->has_euicc_package_unsigned_error_code
+                       ? e->euicc_package_unsigned_error_code
+                       : SGP32_EUICC_PACKAGE_ERROR_UNDEFINED_ERROR;
+    if (err == AW_OK)
+        err = eim_package_finish(db, id, true, code, result, now_ms);
+    if (err == AW_OK) {
+        info->package_id = id;
+        info->is_error = true;
+        info->is_unsigned = true;
+        info->error_code = code;
+    }
+    eim_euicc_clear(&euicc);
+    return err;
+}
+
 aw_err eim_result_record(db_connection *db, const pki_trust_store *trust, const char *eid,
                          const uint8_t *result, size_t result_len, int64_t now_ms,
                          eim_result_info *info)
@@ -218,12 +269,18 @@ aw_err eim_result_record(db_connection *db, const pki_trust_store *trust, const 
     if (decoded == NULL)
         return AW_ERR_NOMEM;
     aw_err err = sgp32_decode_euicc_package_result(result, result_len, decoded);
-    if (err == AW_OK)
+    bool is_unsigned = err == AW_OK && decoded->kind == SGP32_EUICC_PACKAGE_RESULT_ERROR_UNSIGNED;
+    if (err == AW_OK && !is_unsigned)
         err = view_result(decoded, &view);
     if (err == AW_OK)
         err = db_begin(db);
     if (err == AW_OK) {
-        err = record_locked(db, trust, eid, &view, (aw_slice){result, result_len}, now_ms, info);
+        eim_result_info unused;
+        err = is_unsigned ? record_unsigned(db, eid, &decoded->error_unsigned,
+                                            (aw_slice){result, result_len}, now_ms,
+                                            info != NULL ? info : &unused)
+                          : record_locked(db, trust, eid, &view, (aw_slice){result, result_len},
+                                          now_ms, info);
         if (err == AW_OK)
             err = db_commit(db);
         else
