@@ -148,6 +148,15 @@ aw_err crypto_signature_plain_to_der(crypto_curve curve,
                                      const uint8_t plain[CRYPTO_SIGNATURE_SIZE],
                                      uint8_t *out, size_t out_cap, size_t *out_len);
 
+/* The same two conversions for any group of a 256-bit order n, given as
+ * CRYPTO_SCALAR_SIZE big-endian bytes (the crypto suite's SM2 curve). */
+aw_err crypto_signature_der_to_plain_order(const uint8_t order[CRYPTO_SCALAR_SIZE],
+                                           const uint8_t *der, size_t len,
+                                           uint8_t plain[CRYPTO_SIGNATURE_SIZE]);
+aw_err crypto_signature_plain_to_der_order(const uint8_t order[CRYPTO_SCALAR_SIZE],
+                                           const uint8_t plain[CRYPTO_SIGNATURE_SIZE],
+                                           uint8_t *out, size_t out_cap, size_t *out_len);
+
 /* ---- Key agreement and derivation (ecka.c) --------------------------- */
 
 /* ECKA-DH (BSI TR-03111 4.3.1): the x-coordinate of d*Q, where d is the own

@@ -22,8 +22,8 @@ aw_err crypto_key_wrap(EVP_PKEY *pkey, bool is_private, crypto_key **out);
  * for an unknown curve. */
 const uint8_t *crypto_curve_order(crypto_curve curve);
 
-/* True if the 32-byte big-endian value v satisfies 1 <= v < n. Not
- * constant-time: for public values (signature components). */
+/* True if the 32-byte big-endian value v satisfies 1 <= v < n, without a
+ * data-dependent branch (crypto_key_from_scalar checks private scalars). */
 bool crypto_scalar_in_range(crypto_curve curve, const uint8_t v[CRYPTO_SCALAR_SIZE]);
 
 /* Algorithms fetched from OpenSSL's default provider once per process and

@@ -15,6 +15,7 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
+#include "core/crypto.h"
 #include "core/crypto_suite_internal.h"
 #include "core/der.h"
 
@@ -47,13 +48,6 @@ static const uint8_t *suite_order(crypto_suite suite)
         return order_sm2;
     }
     return NULL;
-}
-
-/* 1 <= v < n; v is public (a signature component). */
-static bool in_range(const uint8_t *order, const uint8_t v[SCALAR_SIZE])
-{
-    static const uint8_t zero[SCALAR_SIZE] = {0};
-    return memcmp(v, zero, SCALAR_SIZE) != 0 && memcmp(v, order, SCALAR_SIZE) < 0;
 }
 
 /* ---- Keys -------------------------------------------------------------- */
@@ -315,6 +309,8 @@ void crypto_suite_key_free(crypto_suite_key *key)
 
 /* ---- Signature encodings ------------------------------------------------ */
 
+/* The strict DER ECDSA-Sig-Value <-> r||s conversions of core crypto
+ * (ecdsa.c), with the suite's group order (SM2's for the domestic suite). */
 aw_err crypto_suite_signature_to_raw(crypto_suite suite, const uint8_t *der, size_t len,
                                      uint8_t raw[CRYPTO_SUITE_SIGNATURE_RAW_SIZE])
 {
@@ -326,34 +322,7 @@ aw_err crypto_suite_signature_to_raw(crypto_suite suite, const uint8_t *der, siz
     const uint8_t *order = suite_order(suite);
     if (order == NULL)
         return AW_ERR_SUITE_UNKNOWN;
-    if (len == 0 || len > CRYPTO_SUITE_SIGNATURE_MAX)
-        return AW_ERR_SIGNATURE_FORMAT;
-    /* Strict DER: one SEQUENCE of exactly two minimal positive INTEGERs and
-     * nothing after it; every framing fault is a malformed signature. */
-    der_node seq;
-    der_node part[2];
-    der_reader outer;
-    der_reader body;
-    der_reader_init(&outer, der, len);
-    if (der_decode_single(der, len, &seq) != AW_OK || seq.tag != DER_TAG_SEQUENCE
-        || der_reader_enter(&outer, &seq, &body) != AW_OK
-        || der_read_expect(&body, DER_TAG_INTEGER, &part[0]) != AW_OK
-        || der_read_expect(&body, DER_TAG_INTEGER, &part[1]) != AW_OK
-        || der_reader_finish(&body) != AW_OK)
-        return AW_ERR_SIGNATURE_FORMAT;
-    for (size_t i = 0; i < 2; i++) {
-        aw_slice mag;
-        uint8_t *dst = raw + i * SCALAR_SIZE;
-        if (der_node_get_unsigned_bytes(&part[i], &mag) != AW_OK || mag.len > SCALAR_SIZE)
-            goto malformed;
-        memcpy(dst + SCALAR_SIZE - mag.len, mag.ptr, mag.len);
-        if (!in_range(order, dst))
-            goto malformed;
-    }
-    return AW_OK;
-malformed:
-    memset(raw, 0, CRYPTO_SUITE_SIGNATURE_RAW_SIZE);
-    return AW_ERR_SIGNATURE_FORMAT;
+    return crypto_signature_der_to_plain_order(order, der, len, raw);
 }
 
 aw_err crypto_suite_signature_from_raw(crypto_suite suite,
@@ -368,27 +337,7 @@ aw_err crypto_suite_signature_from_raw(crypto_suite suite,
     const uint8_t *order = suite_order(suite);
     if (order == NULL)
         return AW_ERR_SUITE_UNKNOWN;
-    if (!in_range(order, raw) || !in_range(order, raw + SCALAR_SIZE))
-        return AW_ERR_SIGNATURE_FORMAT;
-    der_builder b;
-    der_builder_init(&b);
-    der_builder_begin(&b, DER_TAG_SEQUENCE);
-    der_put_unsigned_bytes(&b, DER_TAG_INTEGER, raw, SCALAR_SIZE);
-    der_put_unsigned_bytes(&b, DER_TAG_INTEGER, raw + SCALAR_SIZE, SCALAR_SIZE);
-    der_builder_end(&b);
-    uint8_t *enc = NULL;
-    size_t enc_len = 0;
-    aw_err err = der_builder_finish(&b, &enc, &enc_len);
-    if (err != AW_OK)
-        return err;
-    if (enc_len > der_cap) {
-        err = AW_ERR_BUFFER_TOO_SMALL;
-    } else {
-        memcpy(der, enc, enc_len);
-        *der_len = enc_len;
-    }
-    der_bytes_free(enc, enc_len);
-    return err;
+    return crypto_signature_plain_to_der_order(order, raw, der, der_cap, der_len);
 }
 
 /* ---- Sign and verify ----------------------------------------------------- */

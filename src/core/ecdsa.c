@@ -11,10 +11,18 @@
 
 #include "core/der.h"
 
-aw_err crypto_signature_der_to_plain(crypto_curve curve, const uint8_t *der, size_t len,
-                                     uint8_t plain[CRYPTO_SIGNATURE_SIZE])
+/* 1 <= v < n (public values: signature components). */
+static bool below_order(const uint8_t order[CRYPTO_SCALAR_SIZE], const uint8_t v[CRYPTO_SCALAR_SIZE])
 {
-    if (crypto_curve_order(curve) == NULL || plain == NULL || (der == NULL && len != 0))
+    static const uint8_t zero[CRYPTO_SCALAR_SIZE] = {0};
+    return memcmp(v, zero, CRYPTO_SCALAR_SIZE) != 0 && memcmp(v, order, CRYPTO_SCALAR_SIZE) < 0;
+}
+
+aw_err crypto_signature_der_to_plain_order(const uint8_t order[CRYPTO_SCALAR_SIZE],
+                                           const uint8_t *der, size_t len,
+                                           uint8_t plain[CRYPTO_SIGNATURE_SIZE])
+{
+    if (order == NULL || plain == NULL || (der == NULL && len != 0))
         return AW_ERR_ARGUMENT;
     memset(plain, 0, CRYPTO_SIGNATURE_SIZE);
     if (len == 0 || len > CRYPTO_SIGNATURE_DER_MAX)
@@ -40,7 +48,7 @@ aw_err crypto_signature_der_to_plain(crypto_curve curve, const uint8_t *der, siz
             goto malformed;
         uint8_t *dst = plain + i * CRYPTO_SCALAR_SIZE;
         memcpy(dst + CRYPTO_SCALAR_SIZE - mag.len, mag.ptr, mag.len);
-        if (!crypto_scalar_in_range(curve, dst))
+        if (!below_order(order, dst))
             goto malformed;
     }
     return AW_OK;
@@ -49,17 +57,16 @@ malformed:
     return AW_ERR_SIGNATURE_FORMAT;
 }
 
-aw_err crypto_signature_plain_to_der(crypto_curve curve,
-                                     const uint8_t plain[CRYPTO_SIGNATURE_SIZE],
-                                     uint8_t *out, size_t out_cap, size_t *out_len)
+aw_err crypto_signature_plain_to_der_order(const uint8_t order[CRYPTO_SCALAR_SIZE],
+                                           const uint8_t plain[CRYPTO_SIGNATURE_SIZE],
+                                           uint8_t *out, size_t out_cap, size_t *out_len)
 {
     if (out_len == NULL)
         return AW_ERR_ARGUMENT;
     *out_len = 0;
-    if (crypto_curve_order(curve) == NULL || plain == NULL || out == NULL)
+    if (order == NULL || plain == NULL || out == NULL)
         return AW_ERR_ARGUMENT;
-    if (!crypto_scalar_in_range(curve, plain)
-        || !crypto_scalar_in_range(curve, plain + CRYPTO_SCALAR_SIZE))
+    if (!below_order(order, plain) || !below_order(order, plain + CRYPTO_SCALAR_SIZE))
         return AW_ERR_SIGNATURE_FORMAT;
 
     der_builder b;
@@ -81,6 +88,28 @@ aw_err crypto_signature_plain_to_der(crypto_curve curve,
     }
     free(enc);
     return err;
+}
+
+aw_err crypto_signature_der_to_plain(crypto_curve curve, const uint8_t *der, size_t len,
+                                     uint8_t plain[CRYPTO_SIGNATURE_SIZE])
+{
+    const uint8_t *order = crypto_curve_order(curve);
+    if (order == NULL)
+        return AW_ERR_ARGUMENT;
+    return crypto_signature_der_to_plain_order(order, der, len, plain);
+}
+
+aw_err crypto_signature_plain_to_der(crypto_curve curve,
+                                     const uint8_t plain[CRYPTO_SIGNATURE_SIZE],
+                                     uint8_t *out, size_t out_cap, size_t *out_len)
+{
+    const uint8_t *order = crypto_curve_order(curve);
+    if (order == NULL) {
+        if (out_len != NULL)
+            *out_len = 0;
+        return AW_ERR_ARGUMENT;
+    }
+    return crypto_signature_plain_to_der_order(order, plain, out, out_cap, out_len);
 }
 
 aw_err crypto_sign_ecdsa(const crypto_key *key, const uint8_t *data, size_t len,
