@@ -1,15 +1,18 @@
-/* libFuzzer target: the private-key PEM codec of the crypto suite
- * (src/core/crypto_suite_pem.c: RFC 7468 armor, RFC 5958 PKCS#8, RFC 5915
- * ECPrivateKey). The first input byte picks how the rest is presented:
+/* libFuzzer target: the private-key PEM codec (src/core/crypto_pem.c: RFC
+ * 7468 armor, RFC 5958 PKCS#8, RFC 5915 ECPrivateKey) through both of its
+ * users: the crypto suite (crypto_suite_pem.c) and the RSP keys (crypto.c,
+ * NIST P-256 and brainpoolP256r1). The first input byte picks how the rest is presented:
  * 0 as PEM text, 1 as DER in a "PRIVATE KEY" block, 2 as DER in an "EC
  * PRIVATE KEY" block (so mutations reach the DER parser directly).
  * Properties: never crashes; a key that loads exports a PEM that loads again
- * as the same key (same public point), for whichever suite accepted it. */
+ * as the same key (same public point), for whichever suite or RSP curve
+ * accepted it. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/base64.h"
+#include "core/crypto.h"
 #include "core/crypto_suite.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -34,6 +37,28 @@ static void check(crypto_suite suite, const char *pem, size_t len)
     crypto_suite_pem_free(out, out_len);
     crypto_suite_key_free(again);
     crypto_suite_key_free(key);
+}
+
+static void check_rsp(const char *pem, size_t len)
+{
+    crypto_key *key = NULL, *again = NULL;
+    if (crypto_key_load_private_pem((const uint8_t *)pem, len, &key) != AW_OK) {
+        if (key != NULL)
+            abort();
+        return;
+    }
+    char *out = NULL;
+    size_t out_len = 0;
+    uint8_t p1[CRYPTO_POINT_SIZE], p2[CRYPTO_POINT_SIZE];
+    if (!crypto_key_is_private(key) || crypto_key_export_private_pem(key, &out, &out_len) != AW_OK
+        || crypto_key_load_private_pem((const uint8_t *)out, out_len, &again) != AW_OK
+        || crypto_key_curve(again) != crypto_key_curve(key)
+        || crypto_key_export_point(key, p1) != AW_OK
+        || crypto_key_export_point(again, p2) != AW_OK || memcmp(p1, p2, sizeof(p1)) != 0)
+        abort();
+    crypto_key_pem_free(out, out_len);
+    crypto_key_free(again);
+    crypto_key_free(key);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +89,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     check(CRYPTO_SUITE_INTERNATIONAL, pem, len);
     check(CRYPTO_SUITE_DOMESTIC, pem, len);
+    check_rsp(pem, len);
     free(pem);
     return 0;
 }

@@ -16,6 +16,7 @@
 /* Groups of the test_crypto executable, one per source file. */
 int crypto_ecdsa_tests(void);     /* test_crypto_ecdsa.c */
 int crypto_crosscheck_tests(void); /* test_crypto_crosscheck.c */
+int crypto_pem_tests(void);        /* test_crypto_pem.c */
 
 /* Run a shell command; return its stdout (malloc'd, NUL-terminated) when it
  * exits 0, else NULL. */

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/base64.h"
+#include "core/crypto.h"
 #include "core/crypto_suite.h"
 #include "core/crypto_suite_internal.h"
 #include "../fuzz/fuzz_crypto_suite_fixture.h"
@@ -82,6 +83,17 @@ static int pem_seeds(const char *dir)
         crypto_suite_pem_free(pem, pem_len);
         crypto_suite_key_free(key);
     }
+    /* a brainpoolP256r1 RSP key, which only crypto_key_load_private_pem takes */
+    crypto_key *rsp = NULL;
+    char *pem = NULL;
+    size_t pem_len = 0;
+    if (crypto_generate_key(CRYPTO_CURVE_BRAINPOOL_P256R1, &rsp) != AW_OK
+        || crypto_key_export_private_pem(rsp, &pem, &pem_len) != AW_OK)
+        rc = 1;
+    else
+        rc |= write_mode_seed(dir, "brainpool_text", 0, (const uint8_t *)pem, pem_len);
+    crypto_key_pem_free(pem, pem_len);
+    crypto_key_free(rsp);
     return rc;
 }
 

@@ -458,5 +458,6 @@ int main(void)
     int failed = cmocka_run_group_tests_name("crypto", tests, NULL, NULL);
     failed += crypto_ecdsa_tests();
     failed += crypto_crosscheck_tests();
+    failed += crypto_pem_tests();
     return failed;
 }

@@ -15,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 
+#include "core/crypto.h"
 #include "core/crypto_suite.h"
 
 #define WATCH_MAX 4
@@ -190,6 +191,58 @@ static void test_private_keys(void **state)
     }
 }
 
+/* The RSP keys (core/crypto.h, NIST P-256 and brainpoolP256r1) load and
+ * export through the same erasing PEM codec (core/crypto_pem.c). */
+static void test_rsp_private_keys(void **state)
+{
+    (void)state;
+    static const crypto_curve curves[] = {CRYPTO_CURVE_NIST_P256, CRYPTO_CURVE_BRAINPOOL_P256R1};
+    for (size_t c = 0; c < 2; c++) {
+        crypto_key *key = NULL, *loaded = NULL;
+        assert_int_equal(crypto_generate_key(curves[c], &key), AW_OK);
+        char *pem = NULL;
+        size_t pem_len = 0;
+        assert_int_equal(crypto_key_export_private_pem(key, &pem, &pem_len), AW_OK);
+        BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
+        EVP_PKEY *pkey = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+        assert_non_null(pkey);
+        BIGNUM *d = NULL;
+        assert_int_equal(EVP_PKEY_get_bn_param(pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d), 1);
+        uint8_t scalar[32];
+        assert_int_equal(BN_bn2binpad(d, scalar, 32), 32);
+        BN_clear_free(d);
+        EVP_PKEY_free(pkey);
+        BIO_free(bio);
+        const char *body = strchr(pem, '\n');
+        assert_non_null(body);
+        watch_count = 0;
+        watch(scalar);
+        watch(scalar + 16);
+        watch(body + 40);
+        OPENSSL_cleanse(scalar, sizeof(scalar));
+
+        leaks = 0;
+        armed = true;
+        char *pem2 = NULL;
+        size_t pem2_len = 0;
+        assert_int_equal(crypto_key_export_private_pem(key, &pem2, &pem2_len), AW_OK);
+        assert_int_equal(crypto_key_load_private_pem((const uint8_t *)pem2, pem2_len, &loaded),
+                         AW_OK);
+        static const uint8_t msg[] = "euiccSigned1";
+        uint8_t sig[CRYPTO_SIGNATURE_SIZE];
+        assert_int_equal(crypto_sign_ecdsa(loaded, msg, sizeof(msg), sig), AW_OK);
+        crypto_key_pem_free(pem2, pem2_len);
+        crypto_key_pem_free(pem, pem_len);
+        crypto_key_free(loaded);
+        crypto_key_free(key);
+        armed = false;
+        if (leaks != 0)
+            print_error("%s: %u freed block(s) held private key material\n",
+                        crypto_curve_name(curves[c]), leaks);
+        assert_int_equal(leaks, 0);
+    }
+}
+
 int main(void)
 {
     /* before OpenSSL allocates anything */
@@ -201,6 +254,7 @@ int main(void)
         cmocka_unit_test(test_detector_sees_a_secret),
         cmocka_unit_test(test_aead_and_hmac_keys),
         cmocka_unit_test(test_private_keys),
+        cmocka_unit_test(test_rsp_private_keys),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -287,6 +287,68 @@ static void test_brainpool(void **state)
     test_server_free(&ts);
 }
 
+/* Server keys that are not on the RSP curves still serve (an RSA key from a
+ * public CA for the northbound API goes through OpenSSL's decoder), and an
+ * encrypted key is refused, never prompted for. */
+static void test_server_key_forms(void **state)
+{
+    (void)state;
+    char cert_path[320], key_path[320];
+    snprintf(cert_path, sizeof(cert_path), "%s/rsa.pem", nist.dir);
+    snprintf(key_path, sizeof(key_path), "%s/rsa.key.pem", nist.dir);
+    EVP_PKEY *rsa = EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048);
+    assert_non_null(rsa);
+    X509 *cert = X509_new();
+    assert_non_null(cert);
+    X509_NAME *name = X509_get_subject_name(cert);
+    assert_int_equal(X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                                                (const unsigned char *)"rsa.test", -1, -1, 0),
+                     1);
+    assert_int_equal(X509_set_issuer_name(cert, name), 1);
+    assert_int_equal(ASN1_INTEGER_set(X509_get_serialNumber(cert), 7), 1);
+    assert_non_null(X509_gmtime_adj(X509_getm_notBefore(cert), -60));
+    assert_non_null(X509_gmtime_adj(X509_getm_notAfter(cert), 3600));
+    assert_int_equal(X509_set_pubkey(cert, rsa), 1);
+    assert_true(X509_sign(cert, rsa, EVP_sha256()) > 0);
+    test_write_pem(cert_path, cert, NULL);
+    test_write_pem(key_path, NULL, rsa);
+    http_server_config config = {.address = "127.0.0.1", .certificate_file = cert_path,
+                                 .key_file = key_path, .timeout_ms = 5000};
+    test_server ts;
+    test_server_new(&ts, &config);
+    test_server_run(&ts);
+    test_probe_result r = test_tls_probe(http_server_port(ts.server),
+                                         &(test_probe){TLS1_2_VERSION, TLS1_3_VERSION, NULL,
+                                                       NULL, NULL});
+    assert_true(r.connected);
+    test_server_free(&ts);
+
+    /* the P-256 key encrypted under a passphrase */
+    EVP_PKEY *ec = NULL;
+    BIO *in = BIO_new_mem_buf(nist.tls_key_pem, -1);
+    assert_non_null(in);
+    ec = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
+    assert_non_null(ec);
+    BIO_free(in);
+    FILE *f = fopen(key_path, "w");
+    assert_non_null(f);
+    static unsigned char pass[] = "passphrase";
+    assert_int_equal(PEM_write_PrivateKey(f, ec, EVP_aes_128_cbc(), pass, 10, NULL, NULL), 1);
+    fclose(f);
+    struct event_base *base = event_base_new();
+    assert_non_null(base);
+    http_server *server = NULL;
+    config.certificate_file = nist.tls_cert;
+    assert_int_equal(http_server_new(base, &config, &server), AW_ERR_HTTP_TLS_CONFIG);
+    assert_null(server);
+    event_base_free(base);
+    unlink(cert_path);
+    unlink(key_path);
+    EVP_PKEY_free(ec);
+    X509_free(cert);
+    EVP_PKEY_free(rsa);
+}
+
 static int setup(void **state)
 {
     (void)state;
@@ -319,6 +381,7 @@ int main(void)
         cmocka_unit_test(test_mutual_tls_13),
         cmocka_unit_test(test_mutual_tls_12),
         cmocka_unit_test(test_brainpool),
+        cmocka_unit_test(test_server_key_forms),
     };
     int failed = cmocka_run_group_tests(tests, setup, teardown);
     libevent_global_shutdown();

@@ -1,6 +1,7 @@
 /* airwrite core: hashing, randomness, secret handling and EC key handling
  * for the RSP cryptography (SGP.22 2.6), over OpenSSL 3 EVP. */
 #include "core/crypto_internal.h"
+#include "core/crypto_pem.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -261,6 +262,47 @@ enum key_source {
     SOURCE_CERTIFICATE_PEM,
 };
 
+/* The RSP curve of a namedCurve OID; 0 for another. */
+static crypto_curve curve_of_oid(aw_slice oid)
+{
+    if (oid.len == sizeof(crypto_pem_oid_prime256v1)
+        && memcmp(oid.ptr, crypto_pem_oid_prime256v1, oid.len) == 0)
+        return CRYPTO_CURVE_NIST_P256;
+    if (oid.len == sizeof(crypto_pem_oid_brainpool_p256r1)
+        && memcmp(oid.ptr, crypto_pem_oid_brainpool_p256r1, oid.len) == 0)
+        return CRYPTO_CURVE_BRAINPOOL_P256R1;
+    return 0;
+}
+
+/* A private key from PEM through core/crypto_pem.c rather than OpenSSL's
+ * decoders (which free the key's DER unerased): d must be in range and
+ * the point in the file, when present, d*G. */
+static aw_err load_private_pem(const uint8_t *data, size_t len, crypto_key **out)
+{
+    crypto_pem_ec_key pem;
+    aw_err err = crypto_pem_read_ec_private_key((const char *)data, len, &pem);
+    if (err != AW_OK)
+        return err;
+    crypto_curve curve = curve_of_oid(pem.curve);
+    if (curve == 0)
+        err = AW_ERR_CRYPTO_CURVE;
+    else if (pem.scalar_len > CRYPTO_SCALAR_SIZE)
+        err = AW_ERR_CRYPTO_KEY;
+    else
+        err = crypto_key_from_scalar(curve, pem.scalar, out);
+    if (err == AW_OK && pem.point.len != 0) {
+        uint8_t point[CRYPTO_POINT_SIZE];
+        if (crypto_key_export_point(*out, point) != AW_OK || pem.point.len != sizeof(point)
+            || memcmp(point, pem.point.ptr, sizeof(point)) != 0) {
+            crypto_key_free(*out);
+            *out = NULL;
+            err = AW_ERR_CRYPTO_KEY;
+        }
+    }
+    crypto_pem_ec_key_clear(&pem);
+    return err;
+}
+
 static aw_err load_key(enum key_source kind, const uint8_t *data, size_t len, crypto_key **out)
 {
     if (out == NULL)
@@ -268,6 +310,8 @@ static aw_err load_key(enum key_source kind, const uint8_t *data, size_t len, cr
     *out = NULL;
     if (data == NULL || len == 0 || len > INT32_MAX)
         return AW_ERR_ARGUMENT;
+    if (kind == SOURCE_PRIVATE_PEM)
+        return load_private_pem(data, len, out);
     EVP_PKEY *pkey = NULL;
     X509 *cert = NULL;
     BIO *bio = NULL;
@@ -286,9 +330,7 @@ static aw_err load_key(enum key_source kind, const uint8_t *data, size_t len, cr
             err = AW_ERR_NOMEM;
             goto cleanup;
         }
-        if (kind == SOURCE_PRIVATE_PEM)
-            pkey = PEM_read_bio_PrivateKey(bio, NULL, refuse_password, NULL);
-        else if (kind == SOURCE_PUBLIC_PEM)
+        if (kind == SOURCE_PUBLIC_PEM)
             pkey = PEM_read_bio_PUBKEY(bio, NULL, refuse_password, NULL);
         else if ((cert = PEM_read_bio_X509(bio, NULL, refuse_password, NULL)) == NULL) {
             err = AW_ERR_PKI_PARSE;
@@ -304,7 +346,7 @@ static aw_err load_key(enum key_source kind, const uint8_t *data, size_t len, cr
     }
     if (pkey == NULL)
         goto cleanup;
-    err = crypto_key_wrap(pkey, kind == SOURCE_PRIVATE_PEM, out);
+    err = crypto_key_wrap(pkey, false, out);
     pkey = NULL;
 cleanup:
     /* OpenSSL queues its parse errors; they are reported through err. */
@@ -510,6 +552,42 @@ cleanup:
     EC_POINT_free(pub);
     EC_GROUP_free(group);
     return err;
+}
+
+aw_err crypto_key_export_private_pem(const crypto_key *key, char **pem, size_t *len)
+{
+    if (pem == NULL || len == NULL)
+        return AW_ERR_ARGUMENT;
+    *pem = NULL;
+    *len = 0;
+    if (key == NULL || !key->is_private)
+        return AW_ERR_ARGUMENT;
+    uint8_t scalar[CRYPTO_SCALAR_SIZE], point[CRYPTO_POINT_SIZE];
+    BIGNUM *d = NULL;
+    aw_err err = AW_ERR_CRYPTO;
+    if (EVP_PKEY_get_bn_param(key->pkey, OSSL_PKEY_PARAM_PRIV_KEY, &d) != 1
+        || BN_bn2binpad(d, scalar, CRYPTO_SCALAR_SIZE) != CRYPTO_SCALAR_SIZE)
+        goto cleanup;
+    if ((err = crypto_key_export_point(key, point)) != AW_OK)
+        goto cleanup;
+    if (key->curve == CRYPTO_CURVE_NIST_P256)
+        err = crypto_pem_write_ec_private_key(crypto_pem_oid_prime256v1,
+                                              sizeof(crypto_pem_oid_prime256v1), scalar, point,
+                                              pem, len);
+    else
+        err = crypto_pem_write_ec_private_key(crypto_pem_oid_brainpool_p256r1,
+                                              sizeof(crypto_pem_oid_brainpool_p256r1), scalar,
+                                              point, pem, len);
+cleanup:
+    ERR_clear_error();
+    OPENSSL_cleanse(scalar, sizeof(scalar));
+    BN_clear_free(d);
+    return err;
+}
+
+void crypto_key_pem_free(char *pem, size_t len)
+{
+    crypto_pem_free(pem, len);
 }
 
 aw_err crypto_generate_key(crypto_curve curve, crypto_key **out)

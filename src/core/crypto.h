@@ -79,11 +79,13 @@ void crypto_cleanse(void *ptr, size_t len);
  * public part. Opaque; immutable once made. */
 typedef struct crypto_key crypto_key;
 
-/* PEM private key (PKCS#8 or SEC 1 "EC PRIVATE KEY"; a preceding "EC
- * PARAMETERS" block is skipped; encrypted PEM is refused, never prompted
- * for). AW_ERR_CRYPTO_KEY if no EC private key can be read,
- * AW_ERR_CRYPTO_CURVE if it is on another curve. Files over 64 KiB:
- * AW_ERR_LIMIT; unreadable: AW_ERR_IO. */
+/* PEM private key (PKCS#8 or SEC 1 "EC PRIVATE KEY" with a namedCurve; a
+ * preceding "EC PARAMETERS" block is skipped; encrypted PEM is refused,
+ * never prompted for). Decoded by core/crypto_pem.c, not OpenSSL, so no
+ * copy of the key is freed unerased. AW_ERR_CRYPTO_KEY if no EC private key
+ * can be read (or its public point is not d*G), AW_ERR_CRYPTO_CURVE if it
+ * is on another curve. Files over 64 KiB: AW_ERR_LIMIT; unreadable:
+ * AW_ERR_IO. */
 aw_err crypto_key_load_private_pem(const uint8_t *pem, size_t len, crypto_key **out);
 aw_err crypto_key_load_private_pem_file(const char *path, crypto_key **out);
 
@@ -119,6 +121,13 @@ bool crypto_key_is_private(const crypto_key *key);
 
 /* Public point as 04||X||Y, X and Y left-padded to 32 bytes. */
 aw_err crypto_key_export_point(const crypto_key *key, uint8_t point[CRYPTO_POINT_SIZE]);
+
+/* Unencrypted PKCS#8 PEM ("PRIVATE KEY", RFC 5958 / RFC 7468) of a private
+ * key, encoded by core/crypto_pem.c (OpenSSL 3.0's encoder frees the key's
+ * DER unerased). NUL-terminated, *len excludes the NUL; erase and free with
+ * crypto_key_pem_free. AW_ERR_ARGUMENT for a public key. */
+aw_err crypto_key_export_private_pem(const crypto_key *key, char **pem, size_t *len);
+void crypto_key_pem_free(char *pem, size_t len);
 
 /* NULL-safe. */
 void crypto_key_free(crypto_key *key);

@@ -1,5 +1,6 @@
 /* airwrite core: what crypto.c, ecdsa.c and ecka.c share (not installed, not
- * for callers outside src/core/crypto*.c, ecdsa.c, ecka.c). */
+ * for callers outside src/core/crypto*.c, ecdsa.c, ecka.c, and http_tls.c,
+ * which hands a loaded key's EVP_PKEY to OpenSSL's TLS). */
 #ifndef AIRWRITE_CORE_CRYPTO_INTERNAL_H
 #define AIRWRITE_CORE_CRYPTO_INTERNAL_H
 

@@ -8,6 +8,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "core/crypto_internal.h"
 #include "core/file.h"
 
 /* Upper bound on a PEM certificate chain or key file. */
@@ -96,21 +97,49 @@ cleanup:
     return err;
 }
 
+/* Library code never prompts for a passphrase: encrypted keys are refused. */
+static int refuse_password(char *buf, int size, int rwflag, void *userdata)
+{
+    (void)buf;
+    (void)size;
+    (void)rwflag;
+    (void)userdata;
+    return -1;
+}
+
+/* The server's private key. EC keys on the RSP curves are decoded by
+ * core/crypto_pem.c (crypto_key_load_private_pem), which erases every copy
+ * of the key it frees; OpenSSL 3.0's decoders do not. Other keys (an RSA or
+ * P-384 key from a public CA for the northbound API) go through OpenSSL. */
 static aw_err load_key(SSL_CTX *ctx, const char *text, size_t len)
 {
     aw_err err = AW_ERR_HTTP_TLS_CONFIG;
     EVP_PKEY *key = NULL;
-    BIO *bio = BIO_new_mem_buf(text, (int)len);
-    if (bio == NULL || len > HTTP_TLS_PEM_MAX) {
-        err = bio == NULL ? AW_ERR_NOMEM : AW_ERR_HTTP_TLS_CONFIG;
+    BIO *bio = NULL;
+    crypto_key *ec = NULL;
+    if (len > HTTP_TLS_PEM_MAX)
+        goto cleanup;
+    aw_err loaded = crypto_key_load_private_pem((const uint8_t *)text, len, &ec);
+    if (loaded == AW_ERR_NOMEM) {
+        err = loaded;
         goto cleanup;
     }
-    key = PEM_read_bio_PrivateKey(bio, NULL, NULL, NULL);
+    if (loaded == AW_OK) {
+        key = ec->pkey;
+        EVP_PKEY_up_ref(key);
+    } else {
+        if ((bio = BIO_new_mem_buf(text, (int)len)) == NULL) {
+            err = AW_ERR_NOMEM;
+            goto cleanup;
+        }
+        key = PEM_read_bio_PrivateKey(bio, NULL, refuse_password, NULL);
+    }
     if (key == NULL || SSL_CTX_use_PrivateKey(ctx, key) != 1 ||
         SSL_CTX_check_private_key(ctx) != 1)
         goto cleanup;
     err = AW_OK;
 cleanup:
+    crypto_key_free(ec);
     EVP_PKEY_free(key);
     BIO_free(bio);
     ERR_clear_error();
