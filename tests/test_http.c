@@ -4,6 +4,8 @@
  * P-256 PKI. TLS policy tests are in test_http_tls.c. */
 #include "http_testutil.h"
 
+#include "core/crypto.h"
+
 static test_pki pki;       /* server certificate and the CA the client trusts */
 static test_pki other_pki; /* an unrelated CA */
 
@@ -637,12 +639,38 @@ static void test_client_errors(void **state)
     assert_int_equal(send_request(client, AW_HTTP_METHOD_GET, url, NULL, 0, &response),
                      AW_ERR_HTTP_TLS_CONFIG);
     http_client_free(client);
+    /* the client certificate and key are loaded when the client is made */
     cc = (http_client_config){.ca_file = pki.ci, .certificate_file = "/nonexistent/c.pem",
                               .key_file = pki.tls_key};
-    assert_int_equal(http_client_new(&cc, &client), AW_OK);
-    assert_int_equal(send_request(client, AW_HTTP_METHOD_GET, url, NULL, 0, &response),
-                     AW_ERR_HTTP_TLS_CONFIG);
-    http_client_free(client);
+    client = (http_client *)&client;
+    assert_int_equal(http_client_new(&cc, &client), AW_ERR_IO);
+    assert_null(client);
+    cc.certificate_file = pki.tls_cert;
+    cc.key_file = "/nonexistent/k.pem";
+    assert_int_equal(http_client_new(&cc, &client), AW_ERR_IO);
+    /* a key that is not the certificate's, a file that is no key, a
+     * certificate file without a certificate */
+    crypto_key *other = NULL;
+    char *other_pem = NULL, other_path[300];
+    size_t other_len = 0;
+    assert_int_equal(crypto_generate_key(CRYPTO_CURVE_NIST_P256, &other), AW_OK);
+    assert_int_equal(crypto_key_export_private_pem(other, &other_pem, &other_len), AW_OK);
+    snprintf(other_path, sizeof(other_path), "%s/other.key.pem", pki.dir);
+    FILE *f = fopen(other_path, "w");
+    assert_non_null(f);
+    assert_int_equal(fwrite(other_pem, 1, other_len, f), other_len);
+    fclose(f);
+    crypto_key_pem_free(other_pem, other_len);
+    crypto_key_free(other);
+    cc.key_file = other_path;
+    assert_int_equal(http_client_new(&cc, &client), AW_ERR_HTTP_TLS_CONFIG);
+    unlink(other_path);
+    cc.key_file = pki.ci;
+    assert_int_equal(http_client_new(&cc, &client), AW_ERR_HTTP_TLS_CONFIG);
+    cc.certificate_file = pki.tls_key;
+    cc.key_file = pki.tls_key;
+    assert_int_equal(http_client_new(&cc, &client), AW_ERR_HTTP_TLS_CONFIG);
+    assert_null(client);
     /* nothing listening (the port of a stopped server) */
     client = new_client(pki.ci, 0);
     uint16_t port = http_server_port(ts.server);

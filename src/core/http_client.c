@@ -8,14 +8,14 @@
 #include <string.h>
 
 #include <curl/curl.h>
+#include <openssl/err.h>
 
 #include "core/http_tls.h"
 
 struct http_client {
     CURL *curl;
     char *ca_file;
-    char *certificate_file;
-    char *key_file;
+    SSL_CTX *credential; /* client certificate and key, NULL: none */
     long connect_timeout_ms;
     long timeout_ms;
     size_t max_response_size;
@@ -84,8 +84,6 @@ aw_err http_client_new(const http_client_config *config, http_client **out)
     }
     bool failed = false;
     client->ca_file = dup_or_null(config->ca_file, &failed);
-    client->certificate_file = dup_or_null(config->certificate_file, &failed);
-    client->key_file = dup_or_null(config->key_file, &failed);
     client->connect_timeout_ms = config->connect_timeout_ms ? (long)config->connect_timeout_ms
                                                             : HTTP_CLIENT_DEFAULT_CONNECT_TIMEOUT_MS;
     client->timeout_ms =
@@ -98,6 +96,14 @@ aw_err http_client_new(const http_client_config *config, http_client **out)
         http_client_free(client);
         return AW_ERR_NOMEM;
     }
+    if (config->certificate_file != NULL) {
+        aw_err err = http_tls_client_credential(config->certificate_file, config->key_file,
+                                                &client->credential);
+        if (err != AW_OK) {
+            http_client_free(client);
+            return err;
+        }
+    }
     *out = client;
     return AW_OK;
 }
@@ -108,8 +114,7 @@ void http_client_free(http_client *client)
         return;
     curl_easy_cleanup(client->curl);
     free(client->ca_file);
-    free(client->certificate_file);
-    free(client->key_file);
+    SSL_CTX_free(client->credential);
     free(client);
     curl_global_cleanup();
 }
@@ -205,6 +210,16 @@ static aw_err set_method(CURL *curl, const http_client_request *request)
     return AW_OK;
 }
 
+/* libcurl's hook on each new connection's SSL_CTX: the client certificate
+ * and key loaded once by http_client_new. */
+static CURLcode install_credential(CURL *curl, void *ssl_ctx, void *credential)
+{
+    (void)curl;
+    int ok = http_tls_apply_client_credential(credential, ssl_ctx);
+    ERR_clear_error();
+    return ok == 1 ? CURLE_OK : CURLE_SSL_CERTPROBLEM;
+}
+
 /* The TLS policy of http_tls.h and the per-client settings. */
 static aw_err set_transport(http_client *client, const http_client_request *request,
                             body_sink *sink, struct curl_slist *headers)
@@ -232,11 +247,9 @@ static aw_err set_transport(http_client *client, const http_client_request *requ
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_WRITEDATA, sink) == CURLE_OK &&
         curl_easy_setopt(c, CURLOPT_HTTPHEADER, headers) == CURLE_OK;
-    if (ok && client->certificate_file != NULL)
-        ok = curl_easy_setopt(c, CURLOPT_SSLCERT, client->certificate_file) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SSLCERTTYPE, "PEM") == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SSLKEY, client->key_file) == CURLE_OK &&
-             curl_easy_setopt(c, CURLOPT_SSLKEYTYPE, "PEM") == CURLE_OK;
+    if (ok && client->credential != NULL)
+        ok = curl_easy_setopt(c, CURLOPT_SSL_CTX_FUNCTION, install_credential) == CURLE_OK &&
+             curl_easy_setopt(c, CURLOPT_SSL_CTX_DATA, client->credential) == CURLE_OK;
     return ok ? AW_OK : AW_ERR_NOMEM;
 }
 

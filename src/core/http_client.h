@@ -71,7 +71,10 @@ typedef struct http_client_response {
     char **header_values;           /* [i]: value of response_header_names[i], NULL if absent */
 } http_client_response;
 
-/* AW_ERR_ARGUMENT: no ca_file, or a key without a certificate or vice versa. */
+/* AW_ERR_ARGUMENT: no ca_file, or a key without a certificate or vice
+ * versa. The client certificate and key are loaded here, once (see
+ * http_tls_client_credential): AW_ERR_HTTP_TLS_CONFIG when they cannot be
+ * loaded or do not match, AW_ERR_IO when a file cannot be read. */
 aw_err http_client_new(const http_client_config *config, http_client **out);
 void http_client_free(http_client *client);
 

@@ -223,3 +223,50 @@ cleanup:
     SSL_CTX_free(ctx);
     return err;
 }
+
+aw_err http_tls_client_credential(const char *certificate_file, const char *key_file,
+                                  SSL_CTX **out)
+{
+    *out = NULL;
+    const char *text = NULL;
+    size_t len = 0;
+    uint8_t *owned = NULL;
+    aw_err err = AW_ERR_NOMEM;
+    SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+    if (ctx == NULL)
+        goto cleanup;
+    if ((err = pem_source(NULL, 0, certificate_file, &text, &len, &owned)) != AW_OK)
+        goto cleanup;
+    err = load_chain(ctx, text, len);
+    free(owned);
+    owned = NULL;
+    if (err != AW_OK)
+        goto cleanup;
+    if ((err = pem_source(NULL, 0, key_file, &text, &len, &owned)) != AW_OK)
+        goto cleanup;
+    if ((err = load_key(ctx, text, len)) != AW_OK)
+        goto cleanup;
+    *out = ctx;
+    ctx = NULL;
+cleanup:
+    if (owned != NULL) {
+        OPENSSL_cleanse(owned, len); /* the private key */
+        free(owned);
+    }
+    SSL_CTX_free(ctx);
+    return err;
+}
+
+int http_tls_apply_client_credential(SSL_CTX *credential, SSL_CTX *ctx)
+{
+    X509 *leaf = SSL_CTX_get0_certificate(credential);
+    EVP_PKEY *key = SSL_CTX_get0_privatekey(credential);
+    STACK_OF(X509) *chain = NULL;
+    if (leaf == NULL || key == NULL || SSL_CTX_get0_chain_certs(credential, &chain) != 1
+        || SSL_CTX_use_certificate(ctx, leaf) != 1)
+        return 0;
+    for (int i = 0; i < sk_X509_num(chain); i++)
+        if (SSL_CTX_add1_chain_cert(ctx, sk_X509_value(chain, i)) != 1)
+            return 0;
+    return SSL_CTX_use_PrivateKey(ctx, key) == 1 && SSL_CTX_check_private_key(ctx) == 1;
+}

@@ -26,4 +26,18 @@
  * for an unreadable file. */
 aw_err http_tls_server_context(const http_server_config *config, SSL_CTX **out);
 
+/* A client's certificate chain and private key (PEM files), loaded once
+ * into a context that only holds them, with the key read by the same code
+ * as the server's (EC keys through core/crypto_pem.c, so no unerased copy
+ * is freed; libcurl would decode the key file with OpenSSL on every
+ * connection). AW_ERR_HTTP_TLS_CONFIG when either cannot be loaded or they
+ * do not match, AW_ERR_IO for an unreadable file. */
+aw_err http_tls_client_credential(const char *certificate_file, const char *key_file,
+                                  SSL_CTX **out);
+
+/* Install the credential of http_tls_client_credential on a connection's
+ * context (certificate, chain, key: shared by reference). 1 on success, as
+ * OpenSSL counts. */
+int http_tls_apply_client_credential(SSL_CTX *credential, SSL_CTX *ctx);
+
 #endif
