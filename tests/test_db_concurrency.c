@@ -10,6 +10,7 @@
  * their exit status, and leave with _exit; every loop is bounded in count
  * and time, and the parent kills any child still running at its deadline. */
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -345,6 +346,52 @@ static void test_concurrent_migrations_apply_once(void **state)
     db_close(db);
 }
 
+/* SQLite: a second connection of this process to an existing database
+ * must not release the first one's file locks (closing any descriptor of a
+ * file drops all of a process's POSIX locks on it). When it did, another
+ * process closing its connection took itself for the last one and deleted
+ * the WAL: this process went on committing into a deleted file, unseen by
+ * others and lost at restart (found with airwrite-platform serve and the
+ * CLI's app-limits). */
+static void test_sqlite_second_open_keeps_locks(void **state)
+{
+    (void)state;
+    if (db_test_is_postgresql())
+        return;
+    db_connection *a = db_test_open();
+    assert_int_equal(db_execute(a, "CREATE TABLE seen (id INTEGER PRIMARY KEY)", NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(a, "INSERT INTO seen (id) VALUES (1)", NULL, 0, NULL), AW_OK);
+    db_connection *b = db_test_open(); /* as the platform's delivery worker opens its own */
+    /* Another program, not a fork: a forked child inherits this process's
+     * SQLite bookkeeping and would never take itself for the last user. */
+    const char *path = db_test_url() + strlen("sqlite:");
+    char command[800];
+    snprintf(command, sizeof(command),
+             "/usr/bin/python3 -c 'import sqlite3, sys\n"
+             "c = sqlite3.connect(sys.argv[1])\n"
+             "c.execute(\"INSERT INTO seen (id) VALUES (2)\")\n"
+             "c.commit()\n"
+             "c.close()' '%s'",
+             path);
+    assert_int_equal(system(command), 0);
+    char wal[600];
+    snprintf(wal, sizeof(wal), "%s-wal", path);
+    struct stat st;
+    assert_int_equal(stat(wal, &st), 0); /* still there: a and b are open */
+    int64_t count = 0;
+    assert_int_equal(db_query_int64(a, "SELECT COUNT(*) FROM seen", NULL, 0, &count), AW_OK);
+    assert_int_equal(count, 2);
+    /* what a commits now is seen by a fresh connection */
+    assert_int_equal(db_execute(a, "INSERT INTO seen (id) VALUES (3)", NULL, 0, NULL), AW_OK);
+    db_connection *fresh = db_test_open();
+    assert_int_equal(db_query_int64(fresh, "SELECT COUNT(*) FROM seen", NULL, 0, &count), AW_OK);
+    assert_int_equal(count, 3);
+    db_close(fresh);
+    db_close(b);
+    db_close(a);
+}
+
 int db_test_run_concurrency(void)
 {
     const struct CMUnitTest tests[] = {
@@ -352,6 +399,7 @@ int db_test_run_concurrency(void)
         cmocka_unit_test_setup(test_killed_worker_job_reclaimed, db_test_setup),
         cmocka_unit_test_setup(test_killed_inside_transaction, db_test_setup),
         cmocka_unit_test_setup(test_concurrent_migrations_apply_once, db_test_setup),
+        cmocka_unit_test_setup(test_sqlite_second_open_keeps_locks, db_test_setup),
     };
     return cmocka_run_group_tests_name(db_test_is_postgresql() ? "db concurrency (postgresql)"
                                                                : "db concurrency (sqlite)",

@@ -9,8 +9,10 @@
  * deleted rows (emptied job payloads, removed profiles) are overwritten in
  * the file rather than left in free pages. URI file names are not enabled:
  * the path is a path. */
+#include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -370,6 +372,9 @@ cleanup:
     return err;
 }
 
+/* Serialises the creation of database files (see db_sqlite_open). */
+static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
+
 aw_err db_sqlite_open(const db_url *url, const db_options *options, db_connection **db)
 {
     *db = NULL;
@@ -382,15 +387,28 @@ aw_err db_sqlite_open(const db_url *url, const db_options *options, db_connectio
     bool in_memory = strcmp(url->target, ":memory:") == 0;
 
     /* Create the file ourselves so it is 0600 (it holds orders and profile
-     * data); SQLite gives the -wal and -shm files the same mode. */
+     * data); SQLite gives the -wal and -shm files the same mode. Only a file
+     * that does not exist yet is touched: closing any descriptor of a file
+     * drops every POSIX lock the process holds on it (fcntl(2)), so opening
+     * and closing an existing database that another connection of this
+     * process uses would silently release that connection's locks. Another
+     * process's connection, closing, would then take itself for the last
+     * one and delete the WAL under us: later commits would go to a deleted
+     * file (lost at restart) and no process would see the other's rows.
+     * The mutex keeps the new file's descriptor closed before any other
+     * connection of this process can open the file. */
     if (!in_memory) {
-        int fd = open(url->target, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd < 0) {
+        pthread_mutex_lock(&create_lock);
+        int fd = open(url->target, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        int saved = errno;
+        if (fd >= 0)
+            close(fd);
+        pthread_mutex_unlock(&create_lock);
+        if (fd < 0 && saved != EEXIST) {
             db_set_error(&c->base, "sqlite: cannot create the database file");
             err = AW_ERR_DB_CONNECTION;
             goto cleanup;
         }
-        close(fd);
     }
     int rc = sqlite3_open_v2(url->target, &c->handle,
                              SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
