@@ -1,5 +1,6 @@
 # airwrite: the Makefile wraps meson + ninja. See README.md.
-#   make demo   build, then run the end-to-end demo on the embedded default (SQLite, loopback)
+#   make demo   build, then run the end-to-end demo on the embedded default (SQLite, loopback):
+#               airwrited, N simulated devices (default 100), one signed batch write order
 #   make test   build plain and ASan+UBSan configurations, run every test in both
 #   make fuzz   build libFuzzer targets with clang and run each for FUZZ_S seconds
 #   make bench  build optimised and print benchmark figures
@@ -10,7 +11,6 @@ BUILD_ASAN ?= build-asan
 BUILD_FUZZ ?= build-fuzz
 BUILD_REL  ?= build-release
 FUZZ_S     ?= 60
-N          ?= 1000
 MESON      ?= meson
 NINJA      ?= ninja
 
@@ -47,8 +47,9 @@ test: deps $(BUILD)/build.ninja $(BUILD_ASAN)/build.ninja
 	$(NINJA) -C $(BUILD_ASAN)
 	@./scripts/run-tests $(BUILD) $(BUILD_ASAN)
 
+demo: N ?= 100
 demo: build
-	@./scripts/demo $(BUILD)
+	@N=$(N) ./scripts/demo $(BUILD)
 
 fuzz: deps $(BUILD_FUZZ)/build.ninja
 	$(NINJA) -C $(BUILD_FUZZ)
@@ -58,6 +59,7 @@ bench: deps $(BUILD_REL)/build.ninja
 	$(NINJA) -C $(BUILD_REL)
 	@./scripts/run-bench $(BUILD_REL)
 
+crash: N ?= 1000
 crash: build
 	AW_CRASH_KILLS=$(N) $(BUILD)/tests/test_euicc_crash $(BUILD)/src/cli/airwrite-euicc
 

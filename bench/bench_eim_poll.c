@@ -1,7 +1,10 @@
 /* Benchmark of the eIM's ESipa.GetEimPackage (SGP.32 6.3.2.6, ASN.1 binding
  * 6.3 on HTTPS, src/eim/server.c) with many registered eUICCs (issue 5):
  *   - N eUICCs registered in one transaction (eim_registry_import) in a
- *     SQLite file, a few of them with a queued eUICC Package
+ *     SQLite file, then all marked ACTIVE (each IPA polled before: a poll
+ *     that finds nothing is then a read, its last contact written by the
+ *     worker's contact cache once a second, src/eim/contact.c), a few of
+ *     them with a queued eUICC Package
  *     (listProfileInfo, handed out again on every poll until a result);
  *   - the eIM server in-process on loopback (its own event-loop thread and
  *     worker threads), polled by simulated IPAs: client threads, each with
@@ -172,6 +175,13 @@ static int register_euiccs(size_t n, double *seconds)
     if (eim_registry_import(db, &batch, NULL, db_clock_ms(), NULL) != AW_OK)
         goto cleanup;
     *seconds = now_seconds() - start;
+    /* steady state: every IPA has polled before (its first contact, the
+     * REGISTERED -> ACTIVE change, is committed at once and is not what a
+     * fleet's polls are) */
+    db_param active[] = {DB_PARAM_INT64(EIM_EUICC_ACTIVE), DB_PARAM_INT64(db_clock_ms())};
+    if (db_execute(db, "UPDATE eim_euiccs SET state = ?, last_contact_ms = ?", active, 2, NULL) !=
+        AW_OK)
+        goto cleanup;
     if (eim_key_ring_new(&keys) != AW_OK)
         goto cleanup;
     crypto_key *key = eim_signing_key;
@@ -333,20 +343,29 @@ static void handle_empty(http_request *request, void *userdata)
     (void)userdata;
 }
 
-/* GetEimPackage served by eim_esipa_handle on this thread: no HTTP. */
+/* GetEimPackage served by eim_esipa_handle on this thread: no HTTP. The
+ * last contacts go to a contact cache flushed every EIM_CONTACT_FLUSH_MS,
+ * as a server worker does. */
 static double direct_rate(size_t n, double seconds)
 {
     db_connection *db = NULL;
     pki_trust_store *trust = NULL;
+    eim_contact_cache *contacts = NULL;
     double rate = -1;
     unsigned seed = 777;
     if (db_open(db_path, NULL, &db) != AW_OK || pki_trust_store_new(&trust) != AW_OK ||
-        pki_trust_store_add_ci(trust, ci_certificate) != AW_OK)
+        pki_trust_store_add_ci(trust, ci_certificate) != AW_OK ||
+        eim_contact_cache_new(&contacts) != AW_OK)
         goto cleanup;
-    eim_context context = {.db = db, .trust = trust};
+    eim_context context = {.db = db, .trust = trust, .contacts = contacts};
     unsigned long count = 0;
-    double start = now_seconds();
+    double start = now_seconds(), flushed = start;
     while (now_seconds() - start < seconds) {
+        if (now_seconds() - flushed >= EIM_CONTACT_FLUSH_MS / 1000.0) {
+            if (eim_contact_cache_flush(contacts, db) != AW_OK)
+                goto cleanup;
+            flushed = now_seconds();
+        }
         char eid[EIM_EID_DIGITS + 1];
         uint8_t *request = NULL, *answer = NULL;
         size_t request_len = 0, answer_len = 0;
@@ -361,8 +380,10 @@ static double direct_rate(size_t n, double seconds)
             goto cleanup;
         count++;
     }
-    rate = (double)count / (now_seconds() - start);
+    if (eim_contact_cache_flush(contacts, db) == AW_OK)
+        rate = (double)count / (now_seconds() - start);
 cleanup:
+    eim_contact_cache_free(contacts);
     pki_trust_store_free(trust);
     db_close(db);
     return rate;

@@ -1,13 +1,20 @@
 /* libFuzzer target: the eIM's ESipa JSON binding (src/eim/esipa_json.c,
  * eim_esipa_json_serve: SGP.32 6.4.1.5 GetEimPackage, 6.4.1.6
- * ProvideEimPackageResult) on an in-memory SQLite registry holding one
- * eUICC (EID AW_PKI_DEFAULT_EID, no certificate, so no result it is sent
- * can verify and nothing is ever forwarded to an SM-DP+) with one download
- * trigger queued. The first byte picks the function (bit 0: provide).
- * Properties checked beyond "no crash": every request is answered with one
- * JSON object whose header.functionExecutionStatus.status is
- * Executed-Success, with at most one answer member, or Failed with the
- * statusCodeData of a malformed member. */
+ * ProvideEimPackageResult, and the download functions that reach the relay
+ * without an SM-DP+: 6.4.1.2 AuthenticateClient, 6.4.1.3
+ * GetBoundProfilePackage, 6.4.1.8 CancelSession, whose transactionId no
+ * download here has) on an in-memory SQLite registry holding one eUICC
+ * (EID AW_PKI_DEFAULT_EID, no certificate, so no result it is sent can
+ * verify and nothing is ever forwarded to an SM-DP+) with one download
+ * trigger queued. The first byte picks the function (modulo 5: get,
+ * provide, authenticateClient, getBoundProfilePackage, cancelSession;
+ * InitiateAuthentication and HandleNotification would reach out to the
+ * addresses they carry). Properties checked beyond "no crash": every
+ * request is answered with one JSON object whose
+ * header.functionExecutionStatus.status is Executed-Success, with at most
+ * one answer member, or Failed with statusCodeData, naming the member when
+ * the request was malformed (1.2 / 2.x). */
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,8 +55,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         setup();
     if (size < 1)
         return 0;
-    const char *path = (data[0] & 1u) ? EIM_ESIPA_JSON_PREFIX "provideEimPackageResult"
-                                      : EIM_ESIPA_JSON_PREFIX "getEimPackage";
+    static const char *const paths[] = {
+        EIM_ESIPA_JSON_PREFIX "getEimPackage", EIM_ESIPA_JSON_PREFIX "provideEimPackageResult",
+        EIM_ESIPA_JSON_PREFIX "authenticateClient",
+        EIM_ESIPA_JSON_PREFIX "getBoundProfilePackage", EIM_ESIPA_JSON_PREFIX "cancelSession"};
+    const char *path = paths[data[0] % 5u];
     eim_context context = {.db = db, .trust = trust};
     char *json = NULL;
     size_t json_len = 0;
@@ -64,10 +74,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (strcmp(text, "Executed-Success") == 0) {
         if (json_object_size(root) > 2)
             abort();
-    } else if (strcmp(text, "Failed") != 0 ||
-               json_string_value(json_object_get(json_object_get(status, "statusCodeData"),
-                                                 "subjectIdentifier")) == NULL) {
-        abort();
+    } else {
+        json_t *codes = json_object_get(status, "statusCodeData");
+        const char *subject = json_string_value(json_object_get(codes, "subjectCode"));
+        const char *reason = json_string_value(json_object_get(codes, "reasonCode"));
+        bool malformed = subject != NULL && reason != NULL && strcmp(subject, "1.2") == 0 &&
+                         reason[0] == '2';
+        if (strcmp(text, "Failed") != 0 || subject == NULL || reason == NULL ||
+            malformed != (json_object_get(codes, "subjectIdentifier") != NULL))
+            abort();
     }
     json_decref(root);
     free(json);

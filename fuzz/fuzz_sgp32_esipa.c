@@ -1,10 +1,14 @@
 /* libFuzzer target: the SGP.32 ESipa, IPA eUICC data and profile download
  * trigger decoders (src/core/sgp32_esipa.c, sgp32_esipa_eim.c, sgp32_ipa.c,
- * sgp32_trigger.c). Every decoder of the family gets the input; whatever one
- * accepts must re-encode to exactly the same bytes. */
+ * sgp32_trigger.c) and the minimizeEsipaBytes compact forms (sgp32_compact.c,
+ * sgp32_compact_convert.c, sgp32_compact_esipa.c). Every decoder of the
+ * family gets the input; whatever one accepts must re-encode to exactly the
+ * same bytes. The IPA's minimization and the eIM's rebuild (with nothing
+ * held) run on it too: they must fail cleanly or produce DER. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sgp32_compact.h"
 #include "core/sgp32_esipa.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -43,5 +47,31 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ROUND_TRIP(eim_acknowledgements);
     ROUND_TRIP(profile_download_trigger_request);
     ROUND_TRIP(profile_download_trigger_result);
+    /* minimizeEsipaBytes */
+    ROUND_TRIP(compact_authenticate_response_ok);
+    ROUND_TRIP(compact_prepare_download_response_ok);
+    ROUND_TRIP(compact_cancel_session_response_ok);
+    ROUND_TRIP(compact_profile_installation_result);
+    ROUND_TRIP(compact_other_signed_notification);
+    uint8_t *out = NULL;
+    size_t out_len = 0;
+    static const uint8_t held[16] = {0x01};
+    const sgp32_rebuild_context context = {
+        .transaction_id = {held, sizeof(held)}, .server_address = {held, 4},
+        .server_challenge = {held, sizeof(held)}, .smdp_oid = {held, 3},
+        .notification_address = {held, 4}, .iccid = {held, 10}};
+    der_node node;
+    if (sgp32_rebuild_euicc_answer(data, size, &context, &out, &out_len) == AW_OK &&
+        der_decode_single(out, out_len, &node) != AW_OK)
+        abort();
+    free(out);
+    if (sgp32_minimize_euicc_answer(data, size, NULL, &out, &out_len) == AW_OK &&
+        der_decode_single(out, out_len, &node) != AW_OK)
+        abort();
+    free(out);
+    if (sgp32_minimize_esipa_message(data, size, NULL, &out, &out_len) == AW_OK &&
+        der_decode_single(out, out_len, &node) != AW_OK)
+        abort();
+    free(out);
     return 0;
 }

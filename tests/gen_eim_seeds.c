@@ -1,5 +1,6 @@
-/* Writes the seed corpora of fuzz_eim_registry and fuzz_eim_esipa with the
- * project's own encoders (run by hand, not a test):
+/* Writes the seed corpora of fuzz_eim_registry and fuzz_eim_esipa (and the
+ * v1.0 seeds of fuzz_sgp32_esipa) with the project's own encoders (run by
+ * hand, not a test):
  *   gen_eim_seeds fuzz/corpus */
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,6 +10,8 @@
 #include "core/base64.h"
 #include "core/pki.h"
 #include "core/sgp32_esipa.h"
+#include "core/sgp32_tags.h"
+#include "core/sgp32_trigger.h"
 #include "eim/eim.h"
 
 static int write_seed(const char *dir, const char *target, int n, uint8_t prefix, bool use_prefix,
@@ -52,6 +55,14 @@ static int registry_seeds(const char *dir)
     snprintf(text, sizeof(text), "{\"euiccs\": [{\"eid\": \"%s\", \"euicc_certificate\": \"%s\"}]}",
              AW_PKI_DEFAULT_EID, cert);
     failures += write_seed(dir, "fuzz_eim_registry", 3, 1, true, (uint8_t *)text, strlen(text));
+    /* the SGP.32 version column (docs/sgp32-versions.md) */
+    snprintf(text, sizeof(text),
+             "eid,sgp32_version\n%s,1.0\n89049032000000000000000000000260,1.2\n",
+             AW_PKI_DEFAULT_EID);
+    failures += write_seed(dir, "fuzz_eim_registry", 4, 0, true, (uint8_t *)text, strlen(text));
+    snprintf(text, sizeof(text), "{\"euiccs\": [{\"eid\": \"%s\", \"sgp32_version\": \"1.1\"}]}",
+             AW_PKI_DEFAULT_EID);
+    failures += write_seed(dir, "fuzz_eim_registry", 5, 1, true, (uint8_t *)text, strlen(text));
     pki_hierarchy_free(&h);
     return failures;
 }
@@ -68,6 +79,78 @@ static int write_message(const char *dir, int n, const sgp32_esipa_message_from_
     int failure = write_seed(dir, "fuzz_eim_esipa", n, 0, false, out, len);
     free(out);
     return failure;
+}
+
+/* BF50 or BF3D around [5A eid] and inner, the v1.0 shapes the codecs build
+ * no struct for (docs/sgp32-versions.md #5, #7, #16), written to target. */
+static int write_wrapped(const char *dir, const char *target, int n, uint32_t tag,
+                         const uint8_t *eid, const uint8_t *inner, size_t inner_len)
+{
+    der_builder b;
+    uint8_t *out = NULL;
+    size_t len = 0;
+    der_builder_init(&b);
+    der_builder_begin(&b, tag);
+    if (eid != NULL)
+        der_put_tlv(&b, SGP32_TAG_EID, eid, SGP32_EID_LENGTH);
+    der_put_raw(&b, inner, inner_len);
+    der_builder_end(&b);
+    if (der_builder_finish(&b, &out, &len) != AW_OK)
+        return 1;
+    int failure = write_seed(dir, target, n, 0, false, out, len);
+    free(out);
+    return failure;
+}
+
+/* SGP.32 v1.0 forms: a result without eidValue, ePRAndNotifications with
+ * notificationList [43], a v1.0 profileDownloadError, HandleNotification
+ * around a bare result (eIM seeds 9-12, ESipa codec seeds 90-93). */
+static int v1_0_seeds(const char *dir, const sgp32_euicc_package_result *signed_result)
+{
+    static const uint8_t tid[16] = {1, 2, 3};
+    static const uint8_t list_v1_0[] = {0xBF, 0x2B, 0x06, 0xA3, 0x04, 0xA0, 0x00, 0xA1, 0x00};
+    uint8_t *result = NULL, *epr = NULL, *trigger = NULL;
+    size_t result_len = 0, epr_len = 0, trigger_len = 0;
+    int failures = 0;
+    if (sgp32_encode_euicc_package_result(signed_result, &result, &result_len) != AW_OK)
+        return 1;
+    der_builder b;
+    der_builder_init(&b);
+    der_builder_begin(&b, DER_TAG_SEQUENCE);
+    der_put_raw(&b, result, result_len);
+    der_put_raw(&b, list_v1_0, sizeof(list_v1_0));
+    der_builder_end(&b);
+    sgp32_profile_download_trigger_result_v1_0 t;
+    memset(&t, 0, sizeof(t));
+    t.has_eim_transaction_id = true;
+    t.eim_transaction_id = (aw_slice){tid, sizeof(tid)};
+    t.result_data.kind = SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_ERROR;
+    if (der_builder_finish(&b, &epr, &epr_len) != AW_OK ||
+        sgp32_encode_profile_download_trigger_result_v1_0(&t, &trigger, &trigger_len) != AW_OK) {
+        failures++;
+    } else {
+        static const struct {
+            uint32_t tag;
+            int what; /* 0 result, 1 ePR, 2 trigger */
+        } seeds[] = {{SGP32_TAG_PROVIDE_EIM_PACKAGE_RESULT, 0},
+                     {SGP32_TAG_PROVIDE_EIM_PACKAGE_RESULT, 1},
+                     {SGP32_TAG_PROVIDE_EIM_PACKAGE_RESULT, 2},
+                     {SGP32_TAG_HANDLE_NOTIFICATION_ESIPA, 1}};
+        for (int i = 0; i < 4; i++) {
+            const uint8_t *inner = seeds[i].what == 0 ? result : seeds[i].what == 1 ? epr : trigger;
+            size_t inner_len = seeds[i].what == 0   ? result_len
+                               : seeds[i].what == 1 ? epr_len
+                                                    : trigger_len;
+            failures += write_wrapped(dir, "fuzz_eim_esipa", 9 + i, seeds[i].tag, NULL, inner,
+                                      inner_len);
+            failures += write_wrapped(dir, "fuzz_sgp32_esipa", 90 + i, seeds[i].tag, NULL, inner,
+                                      inner_len);
+        }
+    }
+    free(result);
+    free(epr);
+    free(trigger);
+    return failures;
 }
 
 static int esipa_seeds(const char *dir)
@@ -120,6 +203,8 @@ static int esipa_seeds(const char *dir)
     static const uint8_t empty_list[] = {0xA0, 0x00};
     p->eim_package_result.kind = SGP32_EIM_PACKAGE_RESULT_EPR_AND_NOTIFICATIONS;
     p->eim_package_result.epr_and_notifications.euicc_package_result = copy;
+    p->eim_package_result.epr_and_notifications.notification_list_kind =
+        SGP32_EPR_NOTIFICATION_LIST_PENDING;
     p->eim_package_result.epr_and_notifications.notification_list =
         (aw_slice){empty_list, sizeof(empty_list)};
     failures += write_message(dir, 4, m);
@@ -163,6 +248,7 @@ static int esipa_seeds(const char *dir)
     e2->eim_transaction_id = (aw_slice){tid, sizeof(tid)};
     e2->eim_package_result_error_code = SGP32_EIM_PACKAGE_RESULT_UNKNOWN_PACKAGE;
     failures += write_message(dir, 8, m);
+    failures += v1_0_seeds(dir, &copy);
     /* a function the eIM does not serve */
     memset(m, 0, sizeof(*m));
     m->kind = SGP32_ESIPA_INITIATE_AUTHENTICATION_REQUEST;

@@ -7,6 +7,7 @@
 #define AIRWRITE_TESTS_PLATFORM_API_TESTUTIL_H
 
 #include "http_testutil.h"
+#include "platform_inventory_testutil.h"
 #include "platform_testutil.h"
 
 #include <stdatomic.h>
@@ -74,6 +75,8 @@ static int setup(void **state)
     atomic_store(&clock_ms, NOW);
     platform_test_db_make(&fx.tdb, pg_url);
     fx.admin = platform_test_db_open(&fx.tdb);
+    /* the profile types, scopes and pools the order tests name (A4001..A4004 otherwise) */
+    platform_test_inventory_default(fx.admin);
     fx.ring = platform_test_ring(1);
     fx.app = new_app(NULL, fx.secret);
     server_start();

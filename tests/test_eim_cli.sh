@@ -99,6 +99,16 @@ grep -q "package 4 download trigger queued" "$dir/out" || fail "results lack the
 grep -q "package 3 IPA eUICC data queued" "$dir/out" || fail "results lack the data request"
 grep -q "package 2 counterValue 6 queued" "$dir/out" || fail "results lack package 2"
 expect_status 1 "$tool" results --db "$db" 89049032000000000000000000000357
+# set-version: the operator's record of the eUICC's SGP.32 version
+expect_status 0 "$tool" results --db "$db" "$eid"
+grep -q "SGP.32 v1.2" "$dir/out" || fail "results lack the default version"
+expect_status 2 "$tool" set-version --db "$db" "$eid" 2.0
+expect_status 2 "$tool" set-version --db "$db" "$eid"
+expect_status 1 "$tool" set-version --db "$db" 89049032000000000000000000000357 1.0
+expect_status 0 "$tool" set-version --db "$db" "$eid" 1.0
+expect_status 0 "$tool" results --db "$db" "$eid"
+grep -q "SGP.32 v1.0" "$dir/out" || fail "set-version: $(cat "$dir/out")"
+expect_status 0 "$tool" set-version --db "$db" "$eid" 1.2
 
 # serve: a GetEimPackageRequest (BF4F {5A eid}) gets the first package
 expect_status 1 "$tool" serve --pki "$dir/none" --db "$db"

@@ -229,6 +229,8 @@ static int provide(http_client *c, const uint8_t *eid, const uint8_t *result, si
     } else if (form == FORM_NOTIFICATIONS) {
         static const uint8_t empty_list[] = {0xA0, 0x00};
         p->eim_package_result.kind = SGP32_EIM_PACKAGE_RESULT_EPR_AND_NOTIFICATIONS;
+        p->eim_package_result.epr_and_notifications.notification_list_kind =
+            SGP32_EPR_NOTIFICATION_LIST_PENDING;
         p->eim_package_result.epr_and_notifications.notification_list =
             (aw_slice){empty_list, sizeof(empty_list)};
         epr = &p->eim_package_result.epr_and_notifications.euicc_package_result;

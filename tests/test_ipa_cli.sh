@@ -89,6 +89,9 @@ expect_status 2 "$ipa" $s --timeout 0 eid
 expect_status 2 "$ipa" --at /dev/null,fast eid
 expect_status 2 "$ipa" $s --at-csim eid
 expect_status 2 "$ipa" $s --t0 eid
+# an SGP.32 version the IPA has no forms for (docs/sgp32-versions.md)
+expect_status 2 "$ipa" $s poll --ca /dev/null --eim-sgp32-version 2.0
+expect_status 2 "$ipa" $s poll --ca /dev/null --eim-sgp32-version
 
 # transport failures: exit 1 with the error's name
 kill "$card_pid"

@@ -28,6 +28,9 @@ openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 \
 "$cli" app-create --db "$db" --keys "$work/storage.key" --tenant serve-test >"$work/create.out"
 app_id=$(sed -n 's/^appId: //p' "$work/create.out")
 secret=$(sed -n 's/^appSecret: //p' "$work/create.out")
+# the client's order names profile type serve-test: defined, inside the tenant's scope
+"$cli" profile-type-set --db "$db" --data serve-test
+"$cli" scope-set --db "$db" --tenant serve-test --data
 
 # refusals before serving
 if "$cli" serve --db "$db" --keys "$work/missing.key" --cert "$work/tls.pem" \

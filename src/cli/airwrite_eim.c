@@ -22,6 +22,8 @@ static void usage(FILE *out)
             "       airwrite-eim register --db URL --eim-id ID [--signing-key REF] [--pki DIR] FILE\n"
             "       airwrite-eim queue --db URL --pki DIR EID OPERATION [ARG] [OPERATION [ARG]]...\n"
             "       airwrite-eim results --db URL EID\n"
+            "       airwrite-eim set-version --db URL EID 1.0|1.1|1.2\n"
+            "       airwrite-eim push --db URL --pki DIR --url https://HOST[:PORT] EID\n"
             "\n"
             "serve     ESipa (GetEimPackage, ProvideEimPackageResult) on https://IP:N/gsma/rsp2/asn1\n"
             "          and /gsma/rsp2/esipa/..., with dptls.pem; results verified against the CI\n"
@@ -45,6 +47,13 @@ static void usage(FILE *out)
             "          or a Profile Download Trigger: download ACTIVATION-CODE |\n"
             "            download-default-smdp | download-smds [SM-DS ADDRESS]\n"
             "results   list EID's packages: counterValue, state, seqNumber or error code\n"
+            "set-version  record the SGP.32 version EID implements (default 1.2); the v1.0\n"
+            "          forms of docs/sgp32-versions.md are taken only from a v1.0 eUICC\n"
+            "push      send EID's next package to its IPA (ESipa.TransferEimPackage, SGP.32\n"
+            "          6.3.2.8) at URL over mutual TLS (DIR/dptls.pem and dptls.key.pem as the\n"
+            "          eIM's identity, the IPA's certificate verified with DIR/ci.pem); the\n"
+            "          answer verified and recorded as ProvideEimPackageResult's, the\n"
+            "          acknowledgements pushed back\n"
             "\n"
             "Exit status: 0 on success, 1 on error, 2 on usage.\n");
 }
@@ -58,7 +67,7 @@ static int fail(const char *what, aw_err err)
 #define EIM_CLI_ROUTES_MAX 32
 
 typedef struct options {
-    const char *pki, *db, *address, *eim_id, *signing_key, *smdp_ca;
+    const char *pki, *db, *address, *eim_id, *signing_key, *smdp_ca, *url;
     /* --route ADDRESS=URL: parts point into route_text */
     eim_smdp_route routes[EIM_CLI_ROUTES_MAX];
     char route_text[EIM_CLI_ROUTES_MAX][512];
@@ -90,6 +99,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'P'},
         {"eim-id", required_argument, NULL, 'e'},  {"signing-key", required_argument, NULL, 'k'},
         {"smdp-ca", required_argument, NULL, 'c'}, {"route", required_argument, NULL, 'r'},
+        {"url", required_argument, NULL, 'u'},
         {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -105,6 +115,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'e': o->eim_id = optarg; break;
         case 'k': o->signing_key = optarg; break;
         case 'c': o->smdp_ca = optarg; break;
+        case 'u': o->url = optarg; break;
         case 'r':
             if (!parse_route(optarg, o))
                 return 2;
@@ -417,8 +428,9 @@ static int command_results(const options *o)
         db_close(db);
         return fail("results", err);
     }
-    printf("eUICC %s eimId %s counterValue %lld last contact %lld\n", euicc.eid, euicc.eim_id,
-           (long long)euicc.counter_value, (long long)euicc.last_contact_ms);
+    printf("eUICC %s eimId %s counterValue %lld last contact %lld SGP.32 v%d.%d\n", euicc.eid,
+           euicc.eim_id, (long long)euicc.counter_value, (long long)euicc.last_contact_ms,
+           (int)euicc.sgp32_version / 100, (int)euicc.sgp32_version % 100);
     for (size_t i = 0; i < count; i++) {
         const eim_package_record *r = &records[i];
         if (r->kind == EIM_PACKAGE_KIND_EUICC_DATA)
@@ -450,6 +462,84 @@ static int command_results(const options *o)
     return 0;
 }
 
+/* The operator's record of EID's SGP.32 version (docs/sgp32-versions.md):
+ * no message can change it. */
+static int command_set_version(const options *o)
+{
+    eim_sgp32_version version;
+    if (o->db == NULL || o->arg_count != 2 ||
+        eim_sgp32_version_parse(o->args[1], &version) != AW_OK)
+        return 2;
+    db_connection *db = NULL;
+    int status = open_db(o->db, &db);
+    if (status != 0)
+        return status;
+    aw_err err = eim_registry_set_sgp32_version(db, o->args[0], version);
+    db_close(db);
+    if (err != AW_OK)
+        return fail("set-version", err);
+    printf("eUICC %s registered as SGP.32 v%s\n", o->args[0], o->args[1]);
+    return 0;
+}
+
+/* SGP.32 6.3.2.8: push EID's next package to its IPA (eim_package_push). */
+static int command_push(const options *o)
+{
+    if (o->db == NULL || o->pki == NULL || o->url == NULL || o->arg_count != 1)
+        return 2;
+    static const char *const answers[] = {"?", "euiccPackageResult", "ePRAndNotifications",
+                                          "ipaEuiccDataResponse", "eimPackageReceived",
+                                          "eimPackageReceivedWithCid", "eimPackageError",
+                                          "eimPackageErrorWithCid"};
+    char ca[4096], cert[4096], key[4096];
+    if (snprintf(ca, sizeof(ca), "%s/ci.pem", o->pki) >= (int)sizeof(ca) ||
+        snprintf(cert, sizeof(cert), "%s/dptls.pem", o->pki) >= (int)sizeof(cert) ||
+        snprintf(key, sizeof(key), "%s/dptls.key.pem", o->pki) >= (int)sizeof(key))
+        return 2;
+    pki_trust_store *trust = NULL;
+    eim_pusher *pusher = NULL;
+    db_connection *db = NULL;
+    eim_push_config config = {.ca_file = ca, .certificate_file = cert, .key_file = key};
+    aw_err err = load_trust(o->pki, &trust);
+    if (err == AW_OK)
+        err = eim_pusher_new(&config, &pusher);
+    int status = err == AW_OK ? open_db(o->db, &db) : fail("push", err);
+    if (status == 0) {
+        eim_context context = {.db = db, .trust = trust};
+        eim_push_info info;
+        err = eim_package_push(pusher, &context, NULL, o->args[0], o->url, db_clock_ms(), &info);
+        if (err == AW_ERR_NOT_FOUND) {
+            printf("nothing queued for %s\n", o->args[0]);
+        } else if (err != AW_OK) {
+            const char *detail = eim_pusher_last_error(pusher);
+            if (detail[0] != '\0')
+                fprintf(stderr, "airwrite-eim: %s: %s\n", o->url, detail);
+            status = fail("push", err);
+        } else {
+            unsigned a = (unsigned)info.answer < 8 ? (unsigned)info.answer : 0;
+            printf("package %lld: %s", (long long)info.package_id, answers[a]);
+            if (info.eim_package_error != 0)
+                printf(" %lld", (long long)info.eim_package_error);
+            if (info.pending)
+                printf(", result to come by ProvideEimPackageResult");
+            else if (info.verdict == AW_OK)
+                printf(", recorded");
+            else
+                printf(", refused: %s (%s)", aw_err_message(info.verdict),
+                       aw_err_name(info.verdict));
+            if (info.acknowledged > 0)
+                printf(", %zu acknowledged%s", info.acknowledged,
+                       info.acknowledgement_error == AW_OK ? "" : " (not delivered)");
+            printf("\n");
+            status = info.verdict == AW_OK ? 0 : 1;
+        }
+    }
+    db_close(db);
+    eim_pusher_free(pusher);
+    pki_trust_store_free(trust);
+    return status;
+}
+
 int main(int argc, char **argv)
 {
     /* a peer closing its TLS connection must not kill the daemon */
@@ -474,6 +564,10 @@ int main(int argc, char **argv)
             status = command_queue(&o);
         else if (strcmp(command, "results") == 0)
             status = command_results(&o);
+        else if (strcmp(command, "set-version") == 0)
+            status = command_set_version(&o);
+        else if (strcmp(command, "push") == 0)
+            status = command_push(&o);
         else
             status = 2;
     }

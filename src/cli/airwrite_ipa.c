@@ -25,6 +25,7 @@
 #include "ipa/ipa.h"
 
 #include "airwrite_ipa_download.h"
+#include "airwrite_ipa_listen.h"
 
 #define EXIT_FAILED 1
 #define EXIT_USAGE 2
@@ -63,6 +64,21 @@ static void usage(FILE *f)
             "    --interval S        wait between polls when idle (default 60)\n"
             "    --journal FILE      keep the operation in flight across crashes\n"
             "    --tls12             cap TLS at 1.2 (brainpoolP256r1 eIM certificates)\n"
+            "    --esipa-binding B   asn1 (/gsma/rsp2/asn1, default) or json\n"
+            "                        (/gsma/rsp2/esipa/<function>, SGP.32 6.4)\n"
+            "    --eim-sgp32-version V  1.2 (default), 1.1, or 1.0: send the SGP.32 v1.0\n"
+            "                        forms (docs/sgp32-versions.md), e.g. no eidValue;\n"
+            "                        ASN.1 binding only\n"
+            "    --minimize-esipa-bytes  send the compact ESipa forms and announce\n"
+            "                        minimizeEsipaBytes (SGP.32): the eIM must hold the\n"
+            "                        eUICC's euiccInfo1/2 and certificates\n"
+            "  listen                answer the eIM's pushed packages (ESipa.TransferEimPackage,\n"
+            "                        SGP.32 6.3.2.8) over mutual-TLS HTTPS; the poll options\n"
+            "                        reach the eIM for trigger results, and:\n"
+            "    --listen ADDR:PORT  where to listen (default 127.0.0.1:4430)\n"
+            "    --cert FILE         the IPA's TLS certificate chain (PEM, required)\n"
+            "    --key FILE          its private key (PEM, required)\n"
+            "                        (--ca also verifies the eIM's client certificate)\n"
             "  add-initial-eim       configure the first eIM (ES10b.AddInitialEim), with:\n"
             "    --eim-id ID         its eimId\n"
             "    --eim-fqdn FQDN     its address (poll's default eIM)\n"
@@ -295,6 +311,11 @@ typedef struct poll_options {
     unsigned long interval_s;
     bool once;
     bool tls12;
+    ipa_esipa_binding binding;
+    bool minimize;          /* --minimize-esipa-bytes */
+    bool eim_v1_0;          /* --eim-sgp32-version 1.0 */
+    bool listening;         /* listen: the poller behind the push listener */
+    listen_options listen;
 } poll_options;
 
 static volatile sig_atomic_t stop_requested;
@@ -361,8 +382,12 @@ static int command_poll(ipa *session, const ipa_transport *transport, const poll
     dc.eim_url = eim_url;
     dc.eim_ca_file = o->ca;
     dc.tls12_only = o->tls12;
+    dc.esipa_binding = o->binding;
+    dc.minimize_esipa_bytes = o->minimize;
+    dc.eim_sgp32_v1_0 = o->eim_v1_0;
     ipa_esipa_config ec = {.eim_url = o->eim, .eim_fqdn = o->eim == NULL ? fqdn : NULL,
-                           .ca_file = o->ca, .tls12_only = o->tls12};
+                           .ca_file = o->ca, .tls12_only = o->tls12, .binding = o->binding,
+                           .minimize_esipa_bytes = o->minimize, .eim_sgp32_v1_0 = o->eim_v1_0};
     ipa_esipa *esipa = NULL;
     if ((err = ipa_esipa_new(&ec, &esipa)) != AW_OK)
         return fail("--eim", err, NULL, NULL);
@@ -382,7 +407,8 @@ static int command_poll(ipa *session, const ipa_transport *transport, const poll
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     ipa_poll_clock clock = {poll_sleep, NULL, poll_cycle};
-    err = ipa_poll_run(poller, &clock, o->once, NULL);
+    err = o->listening ? listen_run(poller, &o->listen)
+                       : ipa_poll_run(poller, &clock, o->once, NULL);
     int status = 0;
     if (err != AW_OK) {
         const char *detail = ipa_esipa_last_error(esipa);
@@ -465,7 +491,7 @@ static int run(ipa_transport *transport, const ipa_options *options, const char 
         status = command_profiles(session, transport);
     } else if (strcmp(command, "notifications") == 0) {
         status = command_notifications(session, transport);
-    } else if (strcmp(command, "poll") == 0) {
+    } else if (strcmp(command, "poll") == 0 || strcmp(command, "listen") == 0) {
         status = command_poll(session, transport, poll, download);
     } else if (strcmp(command, "download") == 0) {
         status = download_command(session, download, argument);
@@ -482,7 +508,7 @@ static bool is_command(const char *a)
 {
     static const char *const commands[] = {"eid",     "info",   "profiles",      "enable",
                                            "disable", "delete", "notifications", "poll",
-                                           "add-initial-eim", "download"};
+                                           "add-initial-eim", "download", "listen"};
     for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
         if (strcmp(a, commands[i]) == 0)
             return true;
@@ -557,11 +583,34 @@ int main(int argc, char **argv)
         } else if (strcmp(a, "--ca") == 0 && has_value) {
             poll.ca = argv[++i];
             poll_option = true;
+        } else if ((strcmp(a, "--listen") == 0 || strcmp(a, "--cert") == 0 ||
+                    strcmp(a, "--key") == 0) &&
+                   has_value) {
+            const char **to = a[2] == 'l' ? &poll.listen.at
+                              : a[2] == 'c' ? &poll.listen.certificate
+                                            : &poll.listen.key;
+            *to = argv[++i];
         } else if (strcmp(a, "--journal") == 0 && has_value) {
             poll.journal = argv[++i];
             poll_option = true;
         } else if (strcmp(a, "--once") == 0) {
             poll.once = poll_option = true;
+        } else if (strcmp(a, "--esipa-binding") == 0 && has_value) {
+            if (ipa_esipa_binding_parse(argv[++i], &poll.binding) != AW_OK) {
+                fprintf(stderr, "airwrite-ipa: --esipa-binding wants asn1 or json\n");
+                return EXIT_USAGE;
+            }
+            poll_option = true;
+        } else if (strcmp(a, "--minimize-esipa-bytes") == 0) {
+            poll.minimize = poll_option = true;
+        } else if (strcmp(a, "--eim-sgp32-version") == 0 && has_value) {
+            const char *v = argv[++i];
+            if (strcmp(v, "1.0") != 0 && strcmp(v, "1.1") != 0 && strcmp(v, "1.2") != 0) {
+                fprintf(stderr, "airwrite-ipa: --eim-sgp32-version wants 1.0, 1.1 or 1.2\n");
+                return EXIT_USAGE;
+            }
+            poll.eim_v1_0 = strcmp(v, "1.0") == 0;
+            poll_option = true;
         } else if (strcmp(a, "--tls12") == 0) {
             poll.tls12 = download.config.tls12_only = tls12 = true;
         } else if (strcmp(a, "--interval") == 0 && has_value) {
@@ -591,11 +640,23 @@ int main(int argc, char **argv)
         fprintf(stderr, "airwrite-ipa: no command (see --help)\n");
         return EXIT_USAGE;
     }
-    bool polling = strcmp(command, "poll") == 0;
+    poll.listening = strcmp(command, "listen") == 0;
+    poll.listen.client_ca = poll.ca;
+    if (poll.listening != (poll.listen.at != NULL || poll.listen.certificate != NULL ||
+                           poll.listen.key != NULL) ||
+        (poll.listening && (poll.listen.certificate == NULL || poll.listen.key == NULL))) {
+        fprintf(stderr, "airwrite-ipa: %s\n",
+                poll.listening ? "listen needs --cert FILE and --key FILE"
+                               : "--listen, --cert and --key go with listen");
+        return EXIT_USAGE;
+    }
+    /* listen runs the poller's packages pushed instead of polled */
+    bool polling = strcmp(command, "poll") == 0 || poll.listening;
     if (poll_option != polling || (polling && poll.ca == NULL)) {
         fprintf(stderr, "airwrite-ipa: %s\n",
-                polling ? "poll needs --ca FILE" : "--eim, --ca, --once, --interval and "
-                                                   "--journal go with poll");
+                polling ? "poll and listen need --ca FILE"
+                        : "--eim, --ca, --once, --interval, --journal and --esipa-binding "
+                          "go with poll");
         return EXIT_USAGE;
     }
     bool downloading = strcmp(command, "download") == 0;

@@ -6,19 +6,19 @@
  * its call limits. */
 #include <errno.h>
 #include <getopt.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 #include <openssl/crypto.h>
 
 #include "core/db.h"
-#include "core/http_client.h"
-#include "core/http_server.h"
+#include "core/log.h"
 #include "platform/platform.h"
+#include "cli/airwrite_platform_inventory.h"
 
 static void usage(FILE *out)
 {
@@ -56,6 +56,7 @@ static void usage(FILE *out)
             "             --keys is created when absent); the older keys can then go\n",
             PLATFORM_DEFAULT_RATE_PER_MINUTE, PLATFORM_DEFAULT_BURST,
             PLATFORM_DEFAULT_DAILY_QUOTA);
+    platform_inventory_usage(out);
 }
 
 static int fail(const char *what, aw_err err)
@@ -234,84 +235,7 @@ static void on_signal(evutil_socket_t fd, short what, void *arg)
     event_base_loopbreak(arg);
 }
 
-/* ---- The callback delivery worker (a thread of the daemon) ---- */
-
-#define DELIVERY_BATCH 50
-#define DELIVERY_IDLE_MS 1000
-
-typedef struct delivery_worker {
-    const char *db_url;
-    const char *ca_file;
-    const platform_key_ring *ring;
-    pthread_t thread;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
-    bool started;
-} delivery_worker;
-
-/* Rounds of platform_callback_deliver (blocking HTTPS, hence off the event
- * loop), resting DELIVERY_IDLE_MS after a round that found nothing due. */
-static void *delivery_loop(void *arg)
-{
-    delivery_worker *w = arg;
-    db_connection *db = NULL;
-    http_client *client = NULL;
-    http_client_config config = {.ca_file = w->ca_file};
-    char name[64];
-    snprintf(name, sizeof(name), "airwrite-platform:%ld", (long)getpid());
-    aw_err err = db_open(w->db_url, NULL, &db);
-    if (err == AW_OK)
-        err = http_client_new(&config, &client);
-    if (err != AW_OK)
-        fail("callback worker", err);
-    pthread_mutex_lock(&w->lock);
-    while (err == AW_OK && !w->stop) {
-        pthread_mutex_unlock(&w->lock);
-        platform_delivery_stats stats = {0};
-        aw_err round = platform_callback_deliver(db, w->ring, client, name, DELIVERY_BATCH,
-                                                 db_clock_ms(), &stats);
-        if (round != AW_OK)
-            fprintf(stderr, "airwrite-platform: callback delivery: %s\n", aw_err_message(round));
-        bool busy = round == AW_OK && stats.delivered + stats.retrying + stats.dead > 0;
-        pthread_mutex_lock(&w->lock);
-        if (!busy && !w->stop) {
-            struct timespec until;
-            clock_gettime(CLOCK_REALTIME, &until);
-            until.tv_sec += DELIVERY_IDLE_MS / 1000;
-            (void)pthread_cond_timedwait(&w->wake, &w->lock, &until);
-        }
-    }
-    pthread_mutex_unlock(&w->lock);
-    http_client_free(client);
-    db_close(db);
-    return NULL;
-}
-
-static aw_err delivery_start(delivery_worker *w)
-{
-    pthread_mutex_init(&w->lock, NULL);
-    pthread_cond_init(&w->wake, NULL);
-    if (pthread_create(&w->thread, NULL, delivery_loop, w) != 0)
-        return AW_ERR_NOMEM;
-    w->started = true;
-    return AW_OK;
-}
-
-static void delivery_stop(delivery_worker *w)
-{
-    if (!w->started)
-        return;
-    pthread_mutex_lock(&w->lock);
-    w->stop = true;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_cond_destroy(&w->wake);
-    pthread_mutex_destroy(&w->lock);
-}
-
-static int serve(db_connection *db, const options *o)
+static int serve(const options *o)
 {
     if (o->key_count == 0 || o->cert == NULL || o->key == NULL) {
         usage(stderr);
@@ -321,23 +245,19 @@ static int serve(db_connection *db, const options *o)
     if (ring == NULL)
         return 1;
     int status = 1;
-    http_server *server = NULL;
-    platform_api *api = NULL;
+    aw_log *log = NULL;
+    platform_server *server = NULL;
     struct event *term = NULL, *interrupt = NULL;
     struct event_base *base = event_base_new();
     aw_err err = base != NULL ? AW_OK : AW_ERR_NOMEM;
-    http_server_config config = {.address = o->address, .port = (uint16_t)o->port,
-                                 .certificate_file = o->cert, .key_file = o->key};
     if (err == AW_OK)
-        err = http_server_new(base, &config, &server);
-    platform_api_config api_config = {.db = db, .keys = ring};
+        err = log_new_fd(STDERR_FILENO, LOG_LEVEL_INFO, &log);
+    platform_server_config config = {.database_url = o->db, .keys = ring,
+                                     .address = o->address, .port = (uint16_t)o->port,
+                                     .certificate_file = o->cert, .key_file = o->key,
+                                     .callback_ca_file = o->callback_ca, .log = log};
     if (err == AW_OK)
-        err = platform_api_new(server, &api_config, &api);
-    if (err == AW_OK)
-        err = http_server_start(server);
-    delivery_worker worker = {.db_url = o->db, .ca_file = o->callback_ca, .ring = ring};
-    if (err == AW_OK && o->callback_ca != NULL)
-        err = delivery_start(&worker);
+        err = platform_server_new(base, &config, &server);
     if (err != AW_OK) {
         fail("serve", err);
         goto cleanup;
@@ -350,7 +270,7 @@ static int serve(db_connection *db, const options *o)
         goto cleanup;
     }
     fprintf(stderr, "airwrite-platform: listening on %s port %u\n", o->address,
-            (unsigned)http_server_port(server));
+            (unsigned)platform_server_port(server));
     if (event_base_dispatch(base) < 0) {
         fail("event loop", AW_ERR_STATE);
         goto cleanup;
@@ -358,15 +278,15 @@ static int serve(db_connection *db, const options *o)
     fprintf(stderr, "airwrite-platform: stopped\n");
     status = 0;
 cleanup:
-    delivery_stop(&worker);
+    platform_server_stop(server);
     if (term != NULL)
         event_free(term);
     if (interrupt != NULL)
         event_free(interrupt);
-    http_server_free(server);
-    platform_api_free(api);
+    platform_server_free(server);
     if (base != NULL)
         event_base_free(base);
+    log_free(log);
     platform_key_ring_free(ring);
     return status;
 }
@@ -378,6 +298,9 @@ int main(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    int inventory = platform_inventory_main(argc, argv); /* pools, numbers, scopes */
+    if (inventory >= 0)
+        return inventory;
     const char *command = argv[1];
     options o;
     if (parse_options(argc - 1, argv + 1, &o) != 0) {
@@ -403,7 +326,7 @@ int main(int argc, char **argv)
     int status = 0;
     platform_app app;
     if (strcmp(command, "serve") == 0) {
-        status = serve(db, &o);
+        status = serve(&o);
     } else if (strcmp(command, "rekey") == 0) {
         status = rekey(db, &o);
     } else if (strcmp(command, "app-create") == 0) {

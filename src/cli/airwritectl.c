@@ -1,11 +1,16 @@
 /* airwritectl: the administration tool of an airwrite deployment. Commands
- * are "airwritectl GROUP COMMAND [options]", one table entry each, so new
- * groups (keys rotate, ...) slot in beside the first one:
+ * are "airwritectl GROUP [COMMAND] [options]", one table entry each:
  *   audit verify / list / checkpoint: the security audit log (T/CA group
- *   standard, security management: audit; core/audit.h, docs/audit-log.md).
+ *   standard, security management: audit; core/audit.h, docs/audit-log.md);
+ *   token, order ..., callbacks ..., dead-letters ..., cards ...: the
+ *   operator's client of the northbound API (airwritectl_api.c,
+ *   airwritectl_orders.c, airwritectl_callbacks.c, airwritectl_cards.c;
+ *   docs/airwritectl.md).
  * Exit status: 0 success (verify: intact), 1 verify found tampering (the
- * report is printed), 2 usage or an operational failure (database, key). */
+ * report is printed), 2 usage or an operational failure (database, key),
+ * and the API commands' statuses of airwritectl_client.h CTL_EXIT_*. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,12 +20,13 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
+#include "cli/airwritectl.h"
 #include "core/audit.h"
 #include "core/file.h"
 #include "core/hex.h"
 
-#define EXIT_TAMPERED 1
-#define EXIT_USAGE 2
+#define EXIT_TAMPERED CTL_EXIT_TAMPERED
+#define EXIT_USAGE CTL_EXIT_USAGE
 #define KEY_FILE_MAX (64u * 1024u)
 #define MAX_PUBLIC_KEYS 16
 #define LIST_PAGE 256u
@@ -38,7 +44,8 @@ static int audit_verify_command(int argc, char **argv);
 static int audit_list_command(int argc, char **argv);
 static int audit_checkpoint_command(int argc, char **argv);
 
-/* One entry per command; add new groups here. */
+/* One entry per command; add new groups here. An empty name: the group is
+ * the command ("airwritectl token"). */
 static const command commands[] = {
     {"audit", "verify", audit_verify_command,
      "--db URL --public-key PEM [--public-key PEM ...] [--suite international|domestic]",
@@ -50,6 +57,52 @@ static const command commands[] = {
     {"audit", "checkpoint", audit_checkpoint_command,
      "--db URL --key PEM [--suite international|domestic]",
      "sign the chain head now with the private key (PKCS#8 or SEC 1 PEM)."},
+    {"token", "", ctl_token_command, "[--show] [--new]",
+     "get a bearer token (cached, refreshed when it expires) and check it with the\n"
+     "  platform (GET /api/v1/ping): print its expiry; the token itself only with\n"
+     "  --show. --new: renew it now."},
+    {"order", "submit", ctl_order_submit_command,
+     "--csv FILE (--profile-type T | --number-pool P) [--idempotency-key K]",
+     "create a write order from a CSV file (one EID per line, optional header\n"
+     "  \"eid\"); print the order id. A refused batch lists its bad lines."},
+    {"order", "get", ctl_order_get_command, "ORDER_ID", "the order and its items per status."},
+    {"order", "items", ctl_order_items_command, "ORDER_ID [--status S]",
+     "every item (all pages): EID, status, error code; S: pending, in_progress,\n"
+     "  written, failed, cancelled."},
+    {"order", "watch", ctl_order_watch_command,
+     "ORDER_ID [--interval S] [--timeout S] [--latency]",
+     "poll the order (every S seconds, default 1) until it is finished: a live\n"
+     "  progress bar on a terminal (written, failed, pending, rate, ETA), plain\n"
+     "  lines otherwise. Exit 0 when every item was written, 3 when it finished\n"
+     "  otherwise, 4 after --timeout (default 3600, 0: none). Polls without an\n"
+     "  answer (or 5xx) are repeated, up to 30 in a row. --latency: then the p50\n"
+     "  and p99 of the written items' time from the order's creation."},
+    {"order", "cancel", ctl_order_cancel_command, "ORDER_ID",
+     "cancel the order: its pending items are cancelled."},
+    {"order", "retry", ctl_order_retry_command, "ORDER_ID",
+     "put the order's failed items back to pending."},
+    {"callbacks", "register", ctl_callbacks_register_command,
+     "--url URL (--secret-file FILE | --generate-secret FILE)\n"
+     "             --events TYPE[,TYPE...] [--platform-url URL] [--app-secret-file FILE]",
+     "register a callback URL for the app's events (order.accepted,\n"
+     "  order.finished, item.written, item.failed, lifecycle.changed,\n"
+     "  exception.raised), signed with a secret of 64 of [A-Za-z0-9_-] read from\n"
+     "  FILE (mode 0600), or made there (32 random bytes in hex) by\n"
+     "  --generate-secret; print the callback id. Here --url and --secret-file are\n"
+     "  the callback's: the platform's are --platform-url, --app-secret-file."},
+    {"callbacks", "list", ctl_callbacks_list_command, "",
+     "the app's callbacks: id, URL, events, creation time."},
+    {"callbacks", "delete", ctl_callbacks_delete_command, "CALLBACK_ID",
+     "remove a callback (its queued deliveries die unsent)."},
+    {"dead-letters", "list", ctl_dead_letters_list_command, "",
+     "callback deliveries that used up their attempts (all pages)."},
+    {"dead-letters", "replay", ctl_dead_letters_replay_command, "DELIVERY_ID",
+     "queue a dead letter again with fresh attempts."},
+    {"cards", "get", ctl_cards_get_command, "EID", "a card (eUICC), its state and profiles."},
+    {"cards", "history", ctl_cards_history_command, "EID",
+     "the card's lifecycle history (from, to, cause, actor, time)."},
+    {"cards", "find", ctl_cards_find_command, "(--iccid N | --imsi N | --msisdn N)",
+     "the cards holding a profile with that ICCID, IMSI or MSISDN."},
 };
 static const size_t command_count = sizeof(commands) / sizeof(commands[0]);
 
@@ -57,14 +110,40 @@ static void usage(FILE *f)
 {
     fprintf(f, "usage:");
     for (size_t i = 0; i < command_count; i++)
-        fprintf(f, "%s airwritectl %s %s %s\n", i ? "      " : "", commands[i].group,
-                commands[i].name, commands[i].usage);
+        fprintf(f, "%s airwritectl %s%s%s%s%s\n", i ? "      " : "", commands[i].group,
+                commands[i].name[0] ? " " : "", commands[i].name,
+                commands[i].usage[0] ? " " : "", commands[i].usage);
     fprintf(f, "\n");
     for (size_t i = 0; i < command_count; i++)
-        fprintf(f, "%s %s: %s\n", commands[i].group, commands[i].name, commands[i].help);
-    fprintf(f, "\nDatabase URL: sqlite:PATH, PATH or postgresql://...\n"
-               "Exit: 0 success (verify: intact), 1 verify found tampering,"
-               " 2 usage or failure.\n");
+        fprintf(f, "%s%s%s: %s\n", commands[i].group, commands[i].name[0] ? " " : "",
+                commands[i].name, commands[i].help);
+    fprintf(f,
+            "\nAudit: the database URL is sqlite:PATH, PATH or postgresql://...\n"
+            "\nAPI commands (token, order, callbacks, dead-letters, cards) also take:\n"
+            "  --url https://HOST:PORT  the platform (or AIRWRITE_URL)\n"
+            "  --ca FILE           CA certificates (PEM) of its TLS certificate (or\n"
+            "                      AIRWRITE_CA_FILE)\n"
+            "  --app-id ID         the app (or AIRWRITE_APP_ID)\n"
+            "  --secret-file FILE  the appSecret, one line, mode 0600 (or\n"
+            "                      AIRWRITE_APP_SECRET_FILE, or the secret itself in\n"
+            "                      AIRWRITE_APP_SECRET; never on the command line)\n"
+            "  --token-cache FILE  where the bearer token is kept, mode 0600 (or\n"
+            "                      AIRWRITE_TOKEN_CACHE; default\n"
+            "                      ~/.cache/airwrite/token-APPID.json); --no-token-cache\n"
+            "  --max-wait S        wait out 429 Retry-After up to S seconds per call\n"
+            "                      (default %d, 0: never)\n"
+            "  --json              print the answers as JSON (errors too, on stdout)\n"
+            "\nExit status:\n"
+            "   0 success            1 audit verify found tampering\n"
+            "   2 usage or local failure (options, files, database, keys)\n"
+            "   3 order watch: finished with items not written\n"
+            "   4 order watch: --timeout passed\n"
+            "  10 A-class error (application: the order or request)\n"
+            "  11 W-class error (write)       13 T-class error (terminal)\n"
+            "  12 I-class error (interface) other than:\n"
+            "  14 authentication (I2xxx)      15 rate limit or quota (I3xxx)\n"
+            "  16 no answer (connect, TLS, timeout) or an answer not understood\n",
+            CTL_DEFAULT_MAX_WAIT_S);
 }
 
 static int fail(const char *what, aw_err err)
@@ -380,18 +459,25 @@ static int audit_checkpoint_command(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    signal(SIGPIPE, SIG_IGN); /* core/http_client.h: the process ignores SIGPIPE */
     if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;
     }
-    if (argc < 3) {
+    if (argc < 2) {
         usage(stderr);
         return EXIT_USAGE;
     }
-    for (size_t i = 0; i < command_count; i++)
-        if (strcmp(argv[1], commands[i].group) == 0 && strcmp(argv[2], commands[i].name) == 0)
+    for (size_t i = 0; i < command_count; i++) {
+        if (strcmp(argv[1], commands[i].group) != 0)
+            continue;
+        if (commands[i].name[0] == '\0')
+            return commands[i].run(argc - 2, argv + 2);
+        if (argc >= 3 && strcmp(argv[2], commands[i].name) == 0)
             return commands[i].run(argc - 3, argv + 3);
-    fprintf(stderr, "airwritectl: unknown command: %s %s\n", argv[1], argv[2]);
+    }
+    fprintf(stderr, "airwritectl: unknown command: %s%s%s\n", argv[1], argc >= 3 ? " " : "",
+            argc >= 3 ? argv[2] : "");
     usage(stderr);
     return EXIT_USAGE;
 }

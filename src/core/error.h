@@ -250,6 +250,49 @@ typedef enum aw_err {
     AW_ERR_IPA_ACTIVATION_CODE_FLAG, /* activation code Confirmation Code Required Flag is not "1" */
     AW_ERR_IPA_DOWNLOAD_REJECTED, /* the SM-DP+, eIM or eUICC ended the download with a defined error */
 
+    /* ES2+ client and the platform's executor (src/core/es2p_client.h; src/platform: platform.h) */
+    AW_ERR_ES2P_CLIENT_REQUEST, /* an ES2+ request field is missing, malformed or not the function's */
+    AW_ERR_ES2P_CLIENT_HTTP_STATUS, /* the SM-DP+ answered an HTTP status other than the 6.5 binding's 200 */
+    AW_ERR_ES2P_CLIENT_RESPONSE, /* the SM-DP+ answer is not the function's JSON response within bounds */
+    AW_ERR_PLATFORM_NOTIFICATION, /* an ES2+ HandleDownloadProgressInfo body is malformed or over its bounds */
+    AW_ERR_PLATFORM_NOTIFICATION_UNKNOWN, /* an ES2+ notification names no order item of this platform */
+
+    /* Configuration files (src/core/config.h; airwrited) */
+    AW_ERR_CONFIG_SYNTAX,       /* configuration line malformed: not [section], key = value or comment */
+    AW_ERR_CONFIG_SECTION,      /* configuration section unknown */
+    AW_ERR_CONFIG_KEY,          /* configuration key unknown in its section */
+    AW_ERR_CONFIG_DUPLICATE,    /* configuration section or single-valued key given twice */
+    AW_ERR_CONFIG_VALUE,        /* configuration value not of the key's form or out of range */
+    AW_ERR_CONFIG_CONFLICT,     /* configuration settings contradict (same port twice, missing partner) */
+
+    /* airwritectl's API client (src/cli/airwritectl_client.h; helper ctl) */
+    AW_ERR_CTL_API,             /* the northbound API answered an error (code, message, requestId) */
+    AW_ERR_CTL_RESPONSE,        /* the API's answer is not the JSON the call expects */
+    AW_ERR_CTL_TOKEN_CACHE,     /* token cache not a private file of this user, malformed, or another app's */
+
+    /* Platform number resources, business scope, cards and profiles
+     * (src/platform: platform.h "Number resources and business scope"; helper query) */
+    AW_ERR_PLATFORM_PROFILE_TYPE_UNKNOWN, /* no profile type with that name */
+    AW_ERR_PLATFORM_SCOPE,      /* profile type outside the tenant's business scope */
+    AW_ERR_PLATFORM_POOL_UNKNOWN, /* no number pool with that name in the tenant */
+    AW_ERR_PLATFORM_POOL_EXHAUSTED, /* the number pool has too few free numbers */
+    AW_ERR_PLATFORM_NUMBER_RANGE, /* MSISDN/IMSI outside the pool's segments and ranges, or overlapping another pool's */
+    AW_ERR_PLATFORM_ICCID,      /* ICCID not 19-20 digits or its Luhn check digit is wrong (ITU-T E.118) */
+    AW_ERR_PLATFORM_CARD_UNKNOWN, /* no card with that EID in the tenant */
+
+    /* ESipa JSON binding (core/sgp32_esipa_json.h, SGP.32 6.4; helper esipa-json) */
+    AW_ERR_ESIPA_JSON_MISSING,  /* an ESipa JSON request lacks a mandatory member (SGP.22 6.5.1.4 reason 2.2) */
+    AW_ERR_ESIPA_JSON_INVALID,  /* an ESipa JSON body or member is malformed (SGP.22 6.5.1.4 reason 2.1) */
+
+    /* eIM Package injection (SGP.32 6.3.2.8 TransferEimPackage: src/eim push.c, src/ipa push.c; helper transfer) */
+    AW_ERR_EIM_PUSH_RESPONSE,   /* the IPA's answer is not a TransferEimPackageResponse (status, type, DER) */
+
+    /* SGP.32 v1.0 peers (docs/sgp32-versions.md; helper eim-v10) */
+    AW_ERR_EIM_SGP32_VERSION,   /* a message in the form of an SGP.32 version other than the eUICC's registered one */
+
+    /* minimizeEsipaBytes compact forms (SGP.32 6.3.2.1-6.3.2.5; core sgp32_compact, eIM relay; helper minimize) */
+    AW_ERR_SGP32_COMPACT_CONTEXT, /* a compact form needs what the eIM does not hold (session, euiccInfo, certificates) */
+
     AW_ERR__COUNT
 } aw_err;
 

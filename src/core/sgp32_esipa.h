@@ -95,12 +95,55 @@ enum {
     SGP32_EIM_PACKAGE_RESULT_UNDEFINED_ERROR = 127,
 };
 
-/* ePRAndNotifications SEQUENCE {euiccPackageResult, notificationList [0]} */
+/* SGP.32 v1.0 SGP32-RetrieveNotificationsListResponse (v1.0 5.9.11), the
+ * CHOICE inside the v1.0 notificationList [43] of ePRAndNotifications:
+ * BF2B { A0 | 81 | A2 | A3 { A0, A1 } } (AUTOMATIC TAGS). */
+typedef enum sgp32_notifications_list_v1_0_kind {
+    SGP32_NOTIFICATIONS_LIST_V1_0_NONE = 0,
+    SGP32_NOTIFICATIONS_LIST_V1_0_NOTIFICATIONS, /* [0] notificationList: A0 */
+    SGP32_NOTIFICATIONS_LIST_V1_0_ERROR,         /* [1] notificationsListResultError */
+    SGP32_NOTIFICATIONS_LIST_V1_0_RESULTS,       /* [2] euiccPackageResultList: A2 */
+    SGP32_NOTIFICATIONS_LIST_V1_0_BOTH,          /* [3] notificationAndEprList: A3 */
+} sgp32_notifications_list_v1_0_kind;
+
+/* notificationAndEprList [3] SEQUENCE { notificationList [0], euiccPackageResultList [1] } */
+typedef struct sgp32_notification_and_epr_list_v1_0 {
+    aw_slice raw, extensions;
+    aw_slice notification_list;          /* A0: SEQUENCE OF PendingNotification */
+    aw_slice euicc_package_result_list;  /* A1: SEQUENCE OF EuiccPackageResult */
+} sgp32_notification_and_epr_list_v1_0;
+
+typedef struct sgp32_notifications_list_v1_0 {
+    aw_slice raw;                        /* BF2B */
+    sgp32_notifications_list_v1_0_kind kind;
+    union {
+        aw_slice notification_list;      /* A0 TLV */
+        int64_t error;                   /* undefinedError(127) */
+        aw_slice euicc_package_result_list; /* A2 TLV */
+        sgp32_notification_and_epr_list_v1_0 both;
+    };
+} sgp32_notifications_list_v1_0;
+
+/* Which form the notificationList of ePRAndNotifications took */
+typedef enum sgp32_epr_notification_list_kind {
+    SGP32_EPR_NOTIFICATION_LIST_NONE = 0,
+    SGP32_EPR_NOTIFICATION_LIST_PENDING,  /* v1.1+: [0] SEQUENCE OF PendingNotification */
+    SGP32_EPR_NOTIFICATION_LIST_V1_0,     /* v1.0: [43] SGP32-RetrieveNotificationsListResponse */
+} sgp32_epr_notification_list_kind;
+
+/* ePRAndNotifications SEQUENCE {euiccPackageResult, notificationList}:
+ * encoders set notification_list_kind and the matching member. */
 typedef struct sgp32_epr_and_notifications {
     aw_slice raw, extensions;
     sgp32_euicc_package_result euicc_package_result;
-    aw_slice notification_list;          /* A0: SEQUENCE OF PendingNotification */
+    sgp32_epr_notification_list_kind notification_list_kind;
+    aw_slice notification_list;          /* PENDING: A0, SEQUENCE OF PendingNotification */
+    sgp32_notifications_list_v1_0 notification_list_v1_0; /* V1_0: BF2B */
 } sgp32_epr_and_notifications;
+
+/* The SEQUENCE OF PendingNotification TLV (A0) of an ePRAndNotifications
+ * in either form; false when it carries none (v1.0 error or results only). */
+bool sgp32_get_epr_pending_notifications(const sgp32_epr_and_notifications *epr, aw_slice *out);
 
 /* SGP32Definitions EimPackageResultResponseError */
 typedef struct sgp32_eim_package_result_response_error {
@@ -141,11 +184,24 @@ typedef struct sgp32_provide_eim_package_result {
     sgp32_eim_package_result eim_package_result;
 } sgp32_provide_eim_package_result;
 
-/* SGP32Definitions HandleNotificationEsipa ::= [61] CHOICE (BF3D), 6.3.2.4 */
+/* SGP32Definitions HandleNotificationEsipa ::= [61] CHOICE (BF3D), 6.3.2.4.
+ * In SGP.32 v1.0 both alternatives were untagged, so BF3D held the
+ * PendingNotification or the ProvideEimPackageResult CHOICE alternative
+ * itself. The v1.0 alternatives taken here cannot be confused with the v1.2
+ * ones ([0] A0 and [80] BF50): a ProfileInstallationResult (BF37), a
+ * SEQUENCE (30: an OtherSignedNotification, or an ePRAndNotifications when
+ * its first component is BF51), and the results BF51, BF52, BF54. Not
+ * taken: v1.0 compact notifications (A0 is v1.2's wrapper) and the bare
+ * eimPackageError INTEGER (it names no package). */
 typedef enum sgp32_handle_notification_esipa_kind {
     SGP32_HANDLE_NOTIFICATION_NONE = 0,
     SGP32_HANDLE_NOTIFICATION_PENDING_NOTIFICATION, /* [0]: inner PendingNotification TLV */
     SGP32_HANDLE_NOTIFICATION_PROVIDE_EIM_PACKAGE_RESULT, /* BF50 */
+    SGP32_HANDLE_NOTIFICATION_PROFILE_INSTALLATION_RESULT_V1_0, /* BF37: pending_notification */
+    SGP32_HANDLE_NOTIFICATION_SEQUENCE_V1_0,        /* 30: sequence_v1_0 */
+    SGP32_HANDLE_NOTIFICATION_EUICC_PACKAGE_RESULT_V1_0, /* BF51: eim_package_result_v1_0 */
+    SGP32_HANDLE_NOTIFICATION_IPA_EUICC_DATA_RESPONSE_V1_0, /* BF52: eim_package_result_v1_0 */
+    SGP32_HANDLE_NOTIFICATION_PROFILE_DOWNLOAD_TRIGGER_RESULT_V1_0, /* BF54: the same */
 } sgp32_handle_notification_esipa_kind;
 
 typedef struct sgp32_handle_notification_esipa {
@@ -154,8 +210,15 @@ typedef struct sgp32_handle_notification_esipa {
     union {
         aw_slice pending_notification;
         sgp32_provide_eim_package_result provide_eim_package_result;
+        aw_slice sequence_v1_0;          /* OtherSignedNotification or ePRAndNotifications */
+        aw_slice eim_package_result_v1_0; /* a v1.0 ProvideEimPackageResult alternative */
     };
 } sgp32_handle_notification_esipa;
+
+/* Whether a v1.0 SEQUENCE alternative of HandleNotificationEsipa (30) is an
+ * ePRAndNotifications (first component BF51) rather than an
+ * OtherSignedNotification (first component BF2F). */
+bool sgp32_handle_notification_is_epr_v1_0(const sgp32_handle_notification_esipa *n);
 
 /* EimPackageReceivedWithCid / EimPackageErrorWithCid correlationId CHOICE */
 typedef enum sgp32_correlation_id_kind {
@@ -494,6 +557,17 @@ typedef struct sgp32_esipa_message_from_eim_to_ipa {
         sgp32_provide_eim_package_result_response provide_eim_package_result_response;
     };
 } sgp32_esipa_message_from_eim_to_ipa;
+
+/* An IPA -> eIM message (v1.2 encoding) rewritten in the forms an SGP.32
+ * v1.0 eIM expects (docs/sgp32-versions.md): no eidValue in
+ * ProvideEimPackageResult (#3), the v1.0 notificationList [43] (#5), the
+ * bare eimPackageError INTEGER (#6), the bare PendingNotification in
+ * HandleNotification (#7), GetEimPackageRequest without stateChangeCause and
+ * with rPLMN at [1] (#8), no eimTransactionId in IpaEuiccData (#11) nor in
+ * InitiateAuthentication (#23), profileDownloadError { errorResponse [0] }
+ * (#16). Compact forms (minimizeEsipaBytes) are not rewritten. */
+aw_err sgp32_convert_esipa_message_to_v1_0(const uint8_t *message, size_t len,
+                                           uint8_t **out, size_t *out_len);
 
 /* ---- Codecs (each: decode one TLV, put into a builder, encode) -------- */
 

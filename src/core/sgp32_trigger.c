@@ -57,6 +57,25 @@ static const sgp32_field result_fields[] = {
 const sgp32_type sgp32_profile_download_trigger_result_type =
     SGP32_SEQUENCE_TYPE(result_st, result_fields);
 
+/* SGP.32 v1.0: profileDownloadError { errorResponse [0] OPTIONAL } (see
+ * sgp32_trigger.h); the rest as above. */
+static const sgp32_field error_fields_v1_0[] = {
+    SGP32_F_OPT_OCTETS(DER_CTX(0), error_st, error_response, 0, SIZE_MAX),
+};
+static const sgp32_type error_type_v1_0 = SGP32_SEQUENCE_TYPE(error_st, error_fields_v1_0);
+static const sgp32_field result_data_alts_v1_0[] = {
+    SGP32_F_FOREIGN(SGP32_TAG_PROFILE_INSTALLATION_RESULT, result_data_st,
+                    profile_installation_result),
+    SGP32_F_TYPE(DER_TAG_SEQUENCE, result_data_st, profile_download_error, &error_type_v1_0),
+};
+static const sgp32_type result_data_type_v1_0 = {
+    CHOICE_TYPE(result_data_st, result_data_alts_v1_0)};
+static const sgp32_field result_fields_v1_0[] = {
+    SGP32_F_OPT_OCTETS(DER_CTX(2), result_st, eim_transaction_id, 1, SGP32_TRANSACTION_ID_MAX),
+    SGP32_F_CHOICE(result_st, result_data, &result_data_type_v1_0),
+};
+static const sgp32_type result_type_v1_0 = SGP32_SEQUENCE_TYPE(result_st, result_fields_v1_0);
+
 static const sgp32_field request_top =
     SGP32_TOP(SGP32_TAG_PROFILE_DOWNLOAD_TRIGGER, &sgp32_profile_download_trigger_request_type);
 static const sgp32_field result_top =
@@ -64,3 +83,6 @@ static const sgp32_field result_top =
 
 SGP32_DEFINE_CODEC(profile_download_trigger_request, request_top)
 SGP32_DEFINE_CODEC(profile_download_trigger_result, result_top)
+static const sgp32_field result_top_v1_0 =
+    SGP32_TOP(SGP32_TAG_PROFILE_DOWNLOAD_TRIGGER, &result_type_v1_0);
+SGP32_DEFINE_CODEC(profile_download_trigger_result_v1_0, result_top_v1_0)

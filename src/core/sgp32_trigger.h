@@ -92,4 +92,21 @@ void sgp32_put_profile_download_trigger_result(der_builder *b,
 aw_err sgp32_encode_profile_download_trigger_result(
     const sgp32_profile_download_trigger_result *in, uint8_t **out, size_t *out_len);
 
+/* SGP.32 v1.0 ProfileDownloadTriggerResult (v1.0 2.11.2.3, BF54): its
+ * profileDownloadError is SEQUENCE { errorResponse OCTET STRING OPTIONAL },
+ * automatically tagged [0] (80), where v1.1 put profileDownloadErrorReason
+ * [0] INTEGER and an untagged errorResponse (04). A v1.0 80 TLV reads as a
+ * v1.2 reason and a v1.2 one as v1.0 bytes: the eUICC's registered version
+ * picks the codec, never the message (docs/sgp32-versions.md #16). The
+ * struct is the v1.2 one: has_error_response / error_response carry the
+ * v1.0 errorResponse, profile_download_error_reason stays 0. */
+typedef sgp32_profile_download_trigger_result sgp32_profile_download_trigger_result_v1_0;
+
+aw_err sgp32_decode_profile_download_trigger_result_v1_0(
+    const uint8_t *buf, size_t len, sgp32_profile_download_trigger_result_v1_0 *out);
+void sgp32_put_profile_download_trigger_result_v1_0(
+    der_builder *b, const sgp32_profile_download_trigger_result_v1_0 *in);
+aw_err sgp32_encode_profile_download_trigger_result_v1_0(
+    const sgp32_profile_download_trigger_result_v1_0 *in, uint8_t **out, size_t *out_len);
+
 #endif

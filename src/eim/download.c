@@ -167,8 +167,18 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
     memset(info, 0, sizeof(*info));
     if (db == NULL || trust == NULL || eid == NULL || result == NULL)
         return AW_ERR_ARGUMENT;
+    /* SGP.32 v1.0 profileDownloadError has errorResponse where v1.1 put the
+     * reason ([0]): the registered version says which reading applies, and
+     * a v1.0 error is recorded as undefinedError (docs/sgp32-versions.md #16) */
     sgp32_profile_download_trigger_result decoded;
-    aw_err err = sgp32_decode_profile_download_trigger_result(result, result_len, &decoded);
+    aw_err err = eim_registry_require_v1_0(db, eid);
+    bool v1_0 = err == AW_OK;
+    if (eim_internal_failure(err))
+        return err;
+    if (v1_0)
+        err = sgp32_decode_profile_download_trigger_result_v1_0(result, result_len, &decoded);
+    else
+        err = sgp32_decode_profile_download_trigger_result(result, result_len, &decoded);
     if (err == AW_OK && !decoded.has_eim_transaction_id)
         err = AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE; /* this eIM always sends one */
     if (err == AW_OK)
@@ -194,7 +204,8 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
                                                now_ms, &info->installed, &info->error_reason);
     } else if (err == AW_OK) {
         info->error_reason =
-            decoded.result_data.profile_download_error.profile_download_error_reason;
+            v1_0 ? SGP32_PROFILE_DOWNLOAD_ERROR_UNDEFINED_ERROR
+                 : decoded.result_data.profile_download_error.profile_download_error_reason;
     }
     if (err == AW_OK && !info->already_recorded)
         err = eim_package_finish(db, info->package_id, !info->installed, info->error_reason,

@@ -19,7 +19,11 @@
  *   (a ProfileInstallationResult verified the same way).
  * - ESipa (esipa.c, esipa_json.c, server.c): GetEimPackage and
  *   ProvideEimPackageResult (SGP.32 6.3.2.6, 6.3.2.7) over the ASN.1
- *   binding and the JSON binding (6.4) on HTTPS.
+ *   binding, and every ESipa function the eIM serves over the JSON
+ *   binding (6.4, translated to the ASN.1 messages) on HTTPS.
+ * - eIM Package injection (push.c): the next package pushed to the IPA by
+ *   ESipa.TransferEimPackage (6.3.2.8, the IPA listening), its answer
+ *   recorded through ProvideEimPackageResult's path.
  * - Indirect download relay (relay.c, relay_notify.c): the ESipa download
  *   functions (6.3.2.1-6.3.2.5) relayed to the SM-DP+ over ES9+
  *   (core/es9p_client.h) on worker threads, notifications forwarded once.
@@ -37,6 +41,7 @@
 #include "core/db.h"
 #include "core/error.h"
 #include "core/pki.h"
+#include "core/sgp32_esipa.h"
 #include "core/sgp32_ipa.h"
 #include "core/sgp32_package.h"
 
@@ -63,6 +68,16 @@ typedef enum eim_euicc_state {
     EIM_EUICC_ACTIVE,         /* its IPA has contacted this eIM */
 } eim_euicc_state;
 
+/* The SGP.32 version an eUICC implements (major * 100 + minor), as the
+ * operator registered it. Only the registry sets it, never a message: the
+ * v1.0 tolerances (docs/sgp32-versions.md) apply to eUICCs registered as
+ * v1.0, so nothing a peer sends can select them (no downgrade). */
+typedef enum eim_sgp32_version {
+    EIM_SGP32_VERSION_1_0 = 100,
+    EIM_SGP32_VERSION_1_1 = 101,
+    EIM_SGP32_VERSION_1_2 = 102,      /* the default */
+} eim_sgp32_version;
+
 /* One eUICC. Certificates are DER (NULL/0 when not known yet). */
 typedef struct eim_euicc {
     char eid[EIM_EID_DIGITS + 1];
@@ -78,6 +93,7 @@ typedef struct eim_euicc {
     eim_euicc_state state;
     int64_t last_contact_ms;          /* 0: never */
     int64_t registered_ms;
+    eim_sgp32_version sgp32_version;  /* 0 when registering: EIM_SGP32_VERSION_1_2 */
 } eim_euicc;
 
 /* Free the certificates and zero the record. NULL-safe. */
@@ -101,7 +117,8 @@ void eim_batch_free(eim_batch *batch);
  * EIM_BATCH_MAX_RECORDS, EIM_CERTIFICATE_MAX). CSV (RFC 4180) has a header
  * naming its columns: eid (required), eim_id, counter_value,
  * association_token, signing_key, euicc_certificate, eum_certificate
- * (certificates base64 DER); JSON is {"euiccs": [{...}]} with the same
+ * (certificates base64 DER), sgp32_version ("1.0", "1.1" or "1.2", the
+ * default); JSON is {"euiccs": [{...}]} with the same
  * member names (counter_value and association_token numbers). Errors:
  * AW_ERR_EIM_IMPORT_SYNTAX / _HEADER / _FIELD / _EID / _DUPLICATE (an EID
  * twice in the batch) / _CERTIFICATE (not base64 DER or over the limit),
@@ -123,6 +140,16 @@ aw_err eim_registry_parse_json(const uint8_t *data, size_t len,
 aw_err eim_registry_import(db_connection *db, const eim_batch *batch, const pki_trust_store *trust,
                            int64_t now_ms, size_t *line);
 
+/* Record the SGP.32 version of a registered eUICC (an operator's act, e.g.
+ * after a firmware update). AW_ERR_ARGUMENT for a version not in
+ * eim_sgp32_version, AW_ERR_EIM_UNKNOWN_EUICC. */
+aw_err eim_registry_set_sgp32_version(db_connection *db, const char *eid,
+                                      eim_sgp32_version version);
+
+/* "1.0", "1.1" or "1.2" as an eim_sgp32_version; AW_ERR_ARGUMENT for any
+ * other text (the registration column and airwrite-eim set-version). */
+aw_err eim_sgp32_version_parse(const char *text, eim_sgp32_version *out);
+
 /* One eUICC by EID text (AW_ERR_EIM_UNKNOWN_EUICC if not registered). */
 aw_err eim_registry_get(db_connection *db, const char *eid, eim_euicc *out);
 
@@ -132,6 +159,16 @@ aw_err eim_registry_set_certificates(db_connection *db, const char *eid,
                                      const pki_trust_store *trust, const uint8_t *euicc_der,
                                      size_t euicc_len, const uint8_t *eum_der, size_t eum_len,
                                      int64_t now_ms);
+
+/* Record the eUICC's EUICCInfo1 (BF20) and EUICCInfo2 (BF22) as its
+ * ES10b.GetEUICCInfo gives them (either may be NULL: kept as held), for
+ * an IPA that minimizes ESipa bytes (SGP.32 minimizeEsipaBytes: the eIM
+ * supplies euiccInfo1 to InitiateAuthentication and rebuilds EuiccSigned1
+ * from euiccInfo2). IpaEuiccData carrying them records them the same way.
+ * AW_ERR_ARGUMENT (wrong tags, nothing given), AW_ERR_EIM_UNKNOWN_EUICC. */
+aw_err eim_registry_set_euicc_info(db_connection *db, const char *eid, const uint8_t *euicc_info1,
+                                   size_t euicc_info1_len, const uint8_t *euicc_info2,
+                                   size_t euicc_info2_len, int64_t now_ms);
 
 /* Spend the next counterValue of an eUICC atomically (concurrent callers on
  * any connection never get the same value) and return it; the new value is
@@ -231,7 +268,8 @@ const char *eim_package_state_name(eim_package_state state);
  * queue it: one transaction, so the counter is committed together with the
  * package (nothing leaves with a counter the database does not hold).
  * package_id and counter (may be NULL) receive what was queued. Errors of
- * eim_package_build, AW_ERR_EIM_UNKNOWN_EUICC, AW_ERR_EIM_SIGNING_KEY,
+ * eim_package_build (also AW_ERR_EIM_PACKAGE for a PSMO that SGP.32 v1.0
+ * lacks, for an eUICC registered as v1.0), AW_ERR_EIM_UNKNOWN_EUICC, AW_ERR_EIM_SIGNING_KEY,
  * AW_ERR_EIM_COUNTER_EXHAUSTED, AW_ERR_DB_*. */
 aw_err eim_package_enqueue(db_connection *db, const eim_key_ring *keys, const char *eid,
                            const eim_operation *operations, size_t count, int64_t now_ms,
@@ -244,6 +282,38 @@ aw_err eim_package_enqueue(db_connection *db, const eim_key_ring *keys, const ch
  * when none waits, AW_ERR_EIM_UNKNOWN_EUICC. *out is malloc'd. */
 aw_err eim_package_next(db_connection *db, const char *eid, int64_t now_ms, uint8_t **out,
                         size_t *out_len, int64_t *package_id);
+
+/* ---- Last contact (contact.c) ------------------------------------------ */
+
+/* Last contact times of ACTIVE eUICCs kept in memory and written in one
+ * transaction per flush, so a poll that finds nothing is a read. The time
+ * is advisory: a crash loses at most the contacts noted since the last
+ * flush (one flush interval), and eim_registry_get shows the time of the
+ * last flush. One cache per thread (not thread-safe). */
+typedef struct eim_contact_cache eim_contact_cache;
+
+#define EIM_CONTACT_FLUSH_MS 1000u       /* default flush interval of the server */
+
+aw_err eim_contact_cache_new(eim_contact_cache **out);
+/* Free without writing (what a crash does). NULL-safe. */
+void eim_contact_cache_free(eim_contact_cache *cache);
+/* Remember that eid was in contact at now_ms (> 0; the later time wins).
+ * AW_ERR_LIMIT when the cache cannot grow: write the contact at once. */
+aw_err eim_contact_cache_note(eim_contact_cache *cache, const char *eid, int64_t now_ms);
+/* eUICCs noted since the last flush. */
+size_t eim_contact_cache_pending(const eim_contact_cache *cache);
+/* Write every noted contact in one transaction (a row's last_contact_ms
+ * only moves forward) and forget them; on failure they are kept for the
+ * next flush. AW_ERR_STATE inside a transaction, AW_ERR_DB_*. */
+aw_err eim_contact_cache_flush(eim_contact_cache *cache, db_connection *db);
+
+/* eim_package_next for a poll (SGP.32 6.3.2.6) with a contact cache: an
+ * ACTIVE eUICC with no package waiting costs one read and its last contact
+ * goes to contacts (written by eim_contact_cache_flush); a first contact
+ * (REGISTERED -> ACTIVE) and a package handed out are committed at once,
+ * the last contact with them. contacts NULL: as eim_package_next. */
+aw_err eim_package_poll(db_connection *db, eim_contact_cache *contacts, const char *eid,
+                        int64_t now_ms, uint8_t **out, size_t *out_len, int64_t *package_id);
 
 /* ---- Results ---------------------------------------------------------- */
 
@@ -387,6 +457,7 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
 typedef struct eim_context {
     db_connection *db;
     const pki_trust_store *trust;     /* CIs the eUICC chains must end at */
+    eim_contact_cache *contacts;      /* NULL: every poll commits its last contact */
 } eim_context;
 
 /* An IPA could not process a package it got (SGP.32 6.3.2.7
@@ -490,6 +561,17 @@ void eim_relay_free(eim_relay *relay);
  *    seqNumber); a ProfileInstallationResult is verified (euiccSignPIR)
  *    and recorded against the trigger of its download. Answered with no
  *    content: AW_OK with *out NULL (HTTP 204).
+ *  - minimizeEsipaBytes (SGP.32 IpaCapabilities; src/eim/relay_compact.h):
+ *    an InitiateAuthentication without euiccInfo1 gets the one held for
+ *    the trigger's eUICC (IpaEuiccData, eim_registry_set_euicc_info); the
+ *    compact forms of AuthenticateClient, GetBoundProfilePackage,
+ *    CancelSession and HandleNotification are rebuilt byte for byte
+ *    (core/sgp32_compact.h) from what was relayed and what is held of the
+ *    eUICC before ES9+; one that cannot be (no relayed session: the
+ *    function's invalidTransactionId; what it left out not held:
+ *    undefinedError, verdict AW_ERR_SGP32_COMPACT_CONTEXT) goes nowhere. For
+ *    an eUICC whose IPA announced minimizeEsipaBytes the Ok answers go back
+ *    without their OPTIONAL transactionId.
  * The SM-DP+'s answer goes back byte for byte on success; a Failed status
  * becomes the function's ESipa error integer, and an SM-DP+ that cannot be
  * reached or answers out of the binding undefinedError(127). verdict
@@ -507,19 +589,26 @@ aw_err eim_relay_serve(eim_relay *relay, const eim_context *context, const uint8
 #define EIM_ESIPA_JSON_PREFIX "/gsma/rsp2/esipa/"       /* SGP.32 6.4.1 paths */
 #define EIM_ESIPA_JSON_CONTENT_TYPE "application/json;charset=UTF-8"
 
-/* One request of the JSON binding for GetEimPackage (6.4.1.5: {"eidValue":
- * 32 digits}) and ProvideEimPackageResult (6.4.1.6: {"eidValue",
- * "eimPackageResult": base64 of the EimPackageResult DER}), translated to
- * the ASN.1 message and served by eim_relay_serve, its answer translated
- * back: {"header": {"functionExecutionStatus": {"status":
- * "Executed-Success"}}} with "euiccPackageRequest" / "ipaEuiccDataRequest" /
- * "profileDownloadTriggerRequest" (base64 DER) or "eimPackageError"
- * (integer), resp. "eimAcknowledgements" (base64 of BF53), nothing
- * (emptyResponse) or "provideEimPackageResultError" (integer). A request
- * that is not well formed is answered "Failed" with subjectCode 1.2 and
- * reasonCode 2.1 (invalid) or 2.2 (missing), subjectIdentifier naming the
- * member (SGP.22 6.5.1.4 conventions). *json is malloc'd, NUL-terminated.
- * AW_ERR_NOT_FOUND for a function path this binding does not serve. */
+/* One request of the JSON binding (core/sgp32_esipa_json.h: the members,
+ * their encodings and the status codes): InitiateAuthentication,
+ * AuthenticateClient, GetBoundProfilePackage, CancelSession,
+ * HandleNotification (6.4.1.1-6.4.1.3, 6.4.1.7, 6.4.1.8; e.g.
+ * {"transactionId": hex, "prepareDownloadResponse": base64 DER}),
+ * GetEimPackage (6.4.1.5: {"eidValue": 32 digits}) and
+ * ProvideEimPackageResult (6.4.1.6: {"eidValue", "eimPackageResult":
+ * base64 of the EimPackageResult DER}), translated to the ASN.1 message
+ * and served by eim_relay_serve, its answer translated back:
+ * {"header": {"functionExecutionStatus": {"status": "Executed-Success"}}}
+ * with the Ok alternative's members (the SM-DP+'s components byte for
+ * byte); a download function's error as "Failed" with the statusCodeData
+ * of its SGP.22 5.6 error table; GetEimPackage's and
+ * ProvideEimPackageResult's errors as "eimPackageError" /
+ * "provideEimPackageResultError" integers. HandleNotification: AW_OK with
+ * *json NULL (HTTP 204). A request that is not well formed is answered
+ * "Failed" with subjectCode 1.2 and reasonCode 2.1 (invalid) or 2.2
+ * (missing), subjectIdentifier naming the member (SGP.22 6.5.1.4), *verdict
+ * AW_ERR_ARGUMENT (or why the ASN.1 side refused it). *json is malloc'd,
+ * NUL-terminated. AW_ERR_NOT_FOUND for a path that names no function. */
 aw_err eim_esipa_json_serve(eim_relay *relay, const eim_context *context, const char *path,
                             const uint8_t *body, size_t len, int64_t now_ms, char **json,
                             size_t *json_len, aw_err *verdict);
@@ -550,6 +639,10 @@ typedef struct eim_config {
     size_t smdp_route_count;
     unsigned smdp_timeout_ms;
     unsigned worker_count;
+    /* Each worker keeps the last contacts of its polls in memory and writes
+     * them every contact_flush_ms (0: EIM_CONTACT_FLUSH_MS) and when the
+     * server is freed: a crash loses at most that interval of them. */
+    unsigned contact_flush_ms;
 } eim_config;
 
 typedef struct eim_server eim_server;
@@ -560,6 +653,65 @@ aw_err eim_server_new(struct event_base *base, const eim_config *config, eim_ser
 uint16_t eim_server_port(const eim_server *server);
 void eim_server_stop(eim_server *server);
 void eim_server_free(eim_server *server);
+
+/* ---- eIM Package injection (push.c; SGP.32 3.1.1.2, 6.3.2.8) ---------- */
+
+typedef struct eim_push_config {
+    const char *ca_file;          /* required: CA certificates (PEM) of the IPA's TLS */
+    const char *certificate_file; /* required: this eIM's TLS client certificate (PEM); the
+                                   * IPA authenticates the eIM (SGP.32 3.1.2) */
+    const char *key_file;         /* required: its private key (PEM) */
+    unsigned timeout_ms;          /* whole exchange; 0: the HTTP client's default */
+    bool tls12_only;              /* e.g. an IPA with a brainpoolP256r1 TLS certificate */
+} eim_push_config;
+
+/* An HTTPS client to IPAs (one per thread). AW_ERR_ARGUMENT without the CA,
+ * certificate or key; http_client_new's errors. */
+typedef struct eim_pusher eim_pusher;
+aw_err eim_pusher_new(const eim_push_config *config, eim_pusher **out);
+void eim_pusher_free(eim_pusher *pusher);
+/* libcurl's text for the last network failure (for logs). */
+const char *eim_pusher_last_error(const eim_pusher *pusher);
+
+typedef struct eim_push_info {
+    int64_t package_id;                /* the package pushed */
+    sgp32_transfer_eim_package_response_kind answer; /* the IPA's answer */
+    int64_t eim_package_error;         /* answer eimPackageError: EimPackageResultErrorCode */
+    aw_err verdict;                    /* the answer's fate, as eim_esipa_handle's verdict:
+                                        * AW_OK recorded, else why it was refused */
+    bool pending;                      /* eimPackageReceived: the result comes later by
+                                        * ESipa.ProvideEimPackageResult */
+    size_t acknowledged;               /* seqNumbers pushed back as eimAcknowledgements */
+    aw_err acknowledgement_error;      /* why that push failed (AW_OK otherwise) */
+} eim_push_info;
+
+/* Push the next package of eid (eim_package_next: the oldest not answered,
+ * marked sent) to the IPA at url ("https://host[:port]", the ASN.1 binding's
+ * path appended) as a TransferEimPackageRequest (SGP.32 6.3.2.8), record
+ * the answer (eim_push_record) and push the EimAcknowledgements of what
+ * was recorded back to the IPA. relay (may be NULL) forwards the
+ * notifications of an ePRAndNotifications. AW_ERR_NOT_FOUND: nothing
+ * queued; AW_ERR_EIM_UNKNOWN_EUICC; http_client_send's errors (the package
+ * stays sent: a later push sends it again); AW_ERR_EIM_PUSH_RESPONSE for an
+ * answer outside the binding (status, type, DER); the eIM's own failures.
+ * A refused result is AW_OK with info->verdict set. */
+aw_err eim_package_push(eim_pusher *pusher, const eim_context *context, eim_relay *relay,
+                        const char *eid, const char *url, int64_t now_ms, eim_push_info *info);
+
+/* Record an IPA's TransferEimPackageResponse (response, as received) to
+ * package (the EuiccPackageRequest / IpaEuiccDataRequest / trigger TLV
+ * pushed) through ESipa.ProvideEimPackageResult's path (6.3.2.7,
+ * eim_esipa_handle or, with relay, eim_relay_serve): the result
+ * alternatives as the EimPackageResult of the same tag, eimPackageError
+ * as the eimPackageResultResponseError of the package's eimTransactionId,
+ * eimPackageReceived as pending. *acknowledgements (malloc'd, NULL when
+ * none) is the TransferEimPackageRequest of the EimAcknowledgements to push
+ * back. info is reset but for package_id. AW_ERR_EIM_PUSH_RESPONSE for a
+ * response that does not decode. */
+aw_err eim_push_record(const eim_context *context, eim_relay *relay, const char *eid,
+                       const uint8_t *package, size_t package_len, const uint8_t *response,
+                       size_t response_len, int64_t now_ms, eim_push_info *info,
+                       uint8_t **acknowledgements, size_t *acknowledgements_len);
 
 /* ---- Helpers ---------------------------------------------------------- */
 

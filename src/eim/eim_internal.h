@@ -8,7 +8,7 @@
 /* Columns of eim_euiccs in the order eim_read_euicc expects them. */
 #define EIM_EUICC_COLUMNS                                                                   \
     "eid, eim_id, counter_value, association_token, signing_key, euicc_certificate, "     \
-    "eum_certificate, state, last_contact_ms, registered_ms"
+    "eum_certificate, state, last_contact_ms, registered_ms, sgp32_version"
 
 /* Fill out from the current row of a SELECT EIM_EUICC_COLUMNS. */
 aw_err eim_read_euicc(const db_rows *rows, eim_euicc *out);
@@ -46,6 +46,27 @@ static inline bool eim_internal_failure(aw_err err)
         return false;
     }
 }
+
+/* SGP.32 v1.0 ProvideEimPackageResult carries no eidValue (v1.1 added it):
+ * the eUICC that a signed EuiccPackageResult (BF51 as received) answers
+ * for, found by the eimTransactionId of its signed data among the eUICC
+ * Packages sent, and only when that eUICC is registered as v1.0
+ * (AW_ERR_EIM_UNKNOWN_EUICC otherwise, also for an unsigned result or one
+ * without eimTransactionId). The signature is checked afterwards by
+ * eim_result_record with that eUICC's key, as for any result. */
+aw_err eim_result_find_euicc_v1_0(db_connection *db, const uint8_t *result, size_t len,
+                                  char eid[EIM_EID_DIGITS + 1]);
+
+/* The eUICC registered as v1.0 to which the package of kind with
+ * transaction_id (its eimTransactionId) was queued; AW_ERR_EIM_UNKNOWN_EUICC
+ * when none or more than one. */
+aw_err eim_package_find_euicc_v1_0(db_connection *db, eim_package_kind kind,
+                                   aw_slice transaction_id, char eid[EIM_EID_DIGITS + 1]);
+
+/* AW_OK when eid is registered as SGP.32 v1.0; AW_ERR_EIM_SGP32_VERSION
+ * when registered as another version, AW_ERR_EIM_UNKNOWN_EUICC when not
+ * registered. A v1.0-only form of a message is taken only after this. */
+aw_err eim_registry_require_v1_0(db_connection *db, const char *eid);
 
 /* Queue an eIM Package without a counterValue (data request, trigger). */
 aw_err eim_package_insert(db_connection *db, const char *eid, eim_package_kind kind,

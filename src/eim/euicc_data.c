@@ -15,6 +15,7 @@
 
 #include "core/sgp32_ipa.h"
 #include "eim/eim_internal.h"
+#include "eim/relay_compact.h"
 
 /* IpaEuiccData tags a tagList may name (SGP32Definitions IpaEuiccData). */
 static bool known_tag(uint32_t tag)
@@ -163,6 +164,8 @@ static aw_err record_data(db_connection *db, const pki_trust_store *trust, const
         err = store_certificates(db, trust, eid, data, now_ms);
         info->certificates_stored = err == AW_OK;
     }
+    if (err == AW_OK) /* minimizeEsipaBytes: euiccInfo1/2, ipaCapabilities (relay_compact.h) */
+        err = eim_compact_store_euicc_data(db, eid, data, now_ms);
     if (err == AW_OK && data->has_euicc_package_result_list)
         err = record_results(db, trust, eid, data->euicc_package_result_list, now_ms, info);
     if (err == AW_OK)

@@ -8,7 +8,12 @@
  * signatures), over the euiccPackageSigned TLV as encoded followed by the
  * associationToken data object, tag 84 with the token the eUICC holds for
  * this eIM or 0 when it holds none. This is the input the software eUICC
- * verifies (src/euicc/sgp32_package.c, verify_signature). */
+ * verifies (src/euicc/sgp32_package.c, verify_signature).
+ *
+ * GetEimPackage (eim_package_poll): one read finds the eUICC's state and
+ * whether a package waits; only a first contact (REGISTERED -> ACTIVE) or
+ * a package handed out is a transaction. An ACTIVE eUICC's last contact
+ * otherwise waits in a contact cache (contact.c) for its batch. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -330,6 +335,17 @@ const char *eim_package_state_name(eim_package_state state)
     }
 }
 
+/* The PSMOs and eCOs of SGP.32 v1.0 (its Psmo ends at configureAutoEnable
+ * [7], the wire form of configureImmediateEnable): a v1.0 eUICC cannot run
+ * setFallbackAttribute, unsetFallbackAttribute or setDefaultDpAddress, and
+ * queuing one would only spend a counterValue (docs/sgp32-versions.md #17). */
+static bool in_sgp32_v1_0(eim_operation_kind kind)
+{
+    return kind != EIM_OPERATION_SET_FALLBACK_ATTRIBUTE &&
+           kind != EIM_OPERATION_UNSET_FALLBACK_ATTRIBUTE &&
+           kind != EIM_OPERATION_SET_DEFAULT_DP_ADDRESS;
+}
+
 /* Inside the transaction: counter, signature, row. */
 static aw_err enqueue_locked(db_connection *db, const eim_key_ring *keys, const char *eid,
                              const eim_operation *operations, size_t count, int64_t now_ms,
@@ -347,6 +363,9 @@ static aw_err enqueue_locked(db_connection *db, const eim_key_ring *keys, const 
     const crypto_key *key = eim_key_ring_find(keys, euicc.signing_key);
     if (key == NULL)
         err = AW_ERR_EIM_SIGNING_KEY;
+    for (size_t i = 0; err == AW_OK && i < count; i++)
+        if (euicc.sgp32_version == EIM_SGP32_VERSION_1_0 && !in_sgp32_v1_0(operations[i].kind))
+            err = AW_ERR_EIM_PACKAGE;
     if (err == AW_OK)
         err = crypto_random_bytes(transaction_id, sizeof(transaction_id));
     eim_package_params params = {
@@ -540,6 +559,66 @@ aw_err eim_package_error_record(db_connection *db, const char *eid, const uint8_
     if (err == AW_OK && package_id != NULL)
         *package_id = id;
     return err;
+}
+
+/* The poll's one read (no transaction: a single statement sees one
+ * snapshot): the eUICC's state and whether a package waits for it.
+ * AW_ERR_EIM_UNKNOWN_EUICC for an EID not registered. */
+static aw_err poll_read(db_connection *db, const char *eid, int64_t *state, bool *waiting)
+{
+    db_rows *rows = NULL;
+    bool has_row = false;
+    db_param p[] = {DB_PARAM_INT64(EIM_PACKAGE_QUEUED), DB_PARAM_INT64(EIM_PACKAGE_SENT),
+                    DB_PARAM_TEXT(eid)};
+    aw_err err = db_query(db,
+                          "SELECT e.state, EXISTS (SELECT 1 FROM eim_packages p "
+                          "WHERE p.eid = e.eid AND p.state IN (?, ?)) "
+                          "FROM eim_euiccs e WHERE e.eid = ?",
+                          p, 3, &rows);
+    int64_t exists = 0;
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_EIM_UNKNOWN_EUICC;
+    if (err == AW_OK)
+        err = db_rows_get_int64(rows, 0, state);
+    if (err == AW_OK)
+        err = db_rows_get_int64(rows, 1, &exists);
+    *waiting = exists != 0;
+    db_rows_free(rows);
+    return err;
+}
+
+aw_err eim_package_poll(db_connection *db, eim_contact_cache *contacts, const char *eid,
+                        int64_t now_ms, uint8_t **out, size_t *out_len, int64_t *package_id)
+{
+    int64_t state = 0;
+    bool waiting = false;
+    if (out != NULL)
+        *out = NULL;
+    if (out_len != NULL)
+        *out_len = 0;
+    if (package_id != NULL)
+        *package_id = 0;
+    if (db == NULL || eid == NULL || out == NULL || out_len == NULL)
+        return AW_ERR_ARGUMENT;
+    if (contacts == NULL)
+        return eim_package_next(db, eid, now_ms, out, out_len, package_id);
+    aw_err err = poll_read(db, eid, &state, &waiting);
+    if (err != AW_OK)
+        return err;
+    /* Nothing to hand out and no state to change: the last contact is
+     * advisory and waits in memory for the next flush (contact.c). */
+    if (state == EIM_EUICC_ACTIVE && !waiting) {
+        err = eim_contact_cache_note(contacts, eid, now_ms);
+        if (err == AW_OK)
+            return AW_ERR_NOT_FOUND;
+        if (err != AW_ERR_LIMIT)
+            return err;
+    }
+    /* first contact (REGISTERED -> ACTIVE), a package to hand out, or a
+     * full cache: committed now, as without a cache */
+    return eim_package_next(db, eid, now_ms, out, out_len, package_id);
 }
 
 aw_err eim_package_next(db_connection *db, const char *eid, int64_t now_ms, uint8_t **out,

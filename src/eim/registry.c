@@ -9,6 +9,7 @@
 
 #include "core/hex.h"
 #include "eim/eim_internal.h"
+#include "eim/relay_compact.h"
 
 /* ---- schema ---------------------------------------------------------------- */
 
@@ -68,6 +69,9 @@
     "  forwarded_ms BIGINT,\n"                                                              \
     "  PRIMARY KEY (identity, seq_number));\n"
 
+#define SGP32_VERSION_COLUMN                                                                \
+    "ALTER TABLE eim_euiccs ADD COLUMN sgp32_version INTEGER NOT NULL DEFAULT 102;\n"
+
 static const db_migration migrations[] = {
     {
         .version = 1,
@@ -85,13 +89,23 @@ static const db_migration migrations[] = {
         .sqlite_sql = RELAY_TABLES("BLOB"),
         .postgresql_sql = RELAY_TABLES("BYTEA"),
     },
+    {
+        /* eim_sgp32_version: which SGP.32 v1.0 tolerances apply to the eUICC */
+        .version = 3,
+        .description = "SGP.32 version of each eUICC",
+        .sqlite_sql = SGP32_VERSION_COLUMN,
+        .postgresql_sql = SGP32_VERSION_COLUMN,
+    },
 };
 
 aw_err eim_migrate(db_connection *db)
 {
     if (db == NULL)
         return AW_ERR_ARGUMENT;
-    return db_migrate(db, "eim", migrations, sizeof(migrations) / sizeof(migrations[0]), NULL);
+    aw_err err = db_migrate(db, "eim", migrations, sizeof(migrations) / sizeof(migrations[0]),
+                            NULL);
+    /* minimizeEsipaBytes: what the relay keeps (relay_compact.h) */
+    return err == AW_OK ? eim_compact_migrate(db) : err;
 }
 
 /* ---- small helpers ------------------------------------------------------------ */
@@ -231,6 +245,10 @@ aw_err eim_read_euicc(const db_rows *rows, eim_euicc *out)
         err = read_optional_int64(rows, 8, &present, &out->last_contact_ms);
     if (err == AW_OK)
         err = db_rows_get_int64(rows, 9, &out->registered_ms);
+    int64_t version = 0;
+    if (err == AW_OK)
+        err = db_rows_get_int64(rows, 10, &version);
+    out->sgp32_version = (eim_sgp32_version)version;
     if (err == AW_OK)
         err = eim_copy_text(out->eid, sizeof(out->eid), eid);
     if (err == AW_OK)
@@ -329,8 +347,16 @@ aw_err eim_registry_set_certificates(db_connection *db, const char *eid,
 
 /* ---- registration ---------------------------------------------------------------- */
 
+static bool sgp32_version_known(int64_t version)
+{
+    return version == EIM_SGP32_VERSION_1_0 || version == EIM_SGP32_VERSION_1_1 ||
+           version == EIM_SGP32_VERSION_1_2;
+}
+
 static aw_err insert_record(db_connection *db, const eim_euicc *e, int64_t now_ms)
 {
+    if (e->sgp32_version != 0 && !sgp32_version_known(e->sgp32_version))
+        return AW_ERR_EIM_IMPORT_FIELD;
     db_param p[] = {
         DB_PARAM_TEXT(e->eid),
         DB_PARAM_TEXT(e->eim_id),
@@ -344,12 +370,13 @@ static aw_err insert_record(db_connection *db, const eim_euicc *e, int64_t now_m
                                    : DB_PARAM_NULL,
         DB_PARAM_INT64(EIM_EUICC_REGISTERED),
         DB_PARAM_INT64(now_ms),
+        DB_PARAM_INT64(e->sgp32_version != 0 ? e->sgp32_version : EIM_SGP32_VERSION_1_2),
     };
     aw_err err = db_execute(db,
                             "INSERT INTO eim_euiccs (eid, eim_id, counter_value, "
                             "association_token, signing_key, euicc_certificate, "
-                            "eum_certificate, state, registered_ms) "
-                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                            "eum_certificate, state, registered_ms, sgp32_version) "
+                            "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                             p, sizeof(p) / sizeof(p[0]), NULL);
     return err == AW_ERR_DB_UNIQUE ? AW_ERR_EIM_IMPORT_DUPLICATE : err;
 }
@@ -386,6 +413,18 @@ aw_err eim_registry_import(db_connection *db, const eim_batch *batch, const pki_
         return db_commit(db);
     (void)db_rollback(db);
     return err;
+}
+
+aw_err eim_registry_set_sgp32_version(db_connection *db, const char *eid,
+                                      eim_sgp32_version version)
+{
+    int64_t changes = 0;
+    if (db == NULL || eid == NULL || !sgp32_version_known(version))
+        return AW_ERR_ARGUMENT;
+    db_param p[] = {DB_PARAM_INT64(version), DB_PARAM_TEXT(eid)};
+    aw_err err = db_execute(db, "UPDATE eim_euiccs SET sgp32_version = ? WHERE eid = ?", p, 2,
+                            &changes);
+    return err == AW_OK && changes == 0 ? AW_ERR_EIM_UNKNOWN_EUICC : err;
 }
 
 /* ---- counterValue ------------------------------------------------------------------ */
@@ -430,5 +469,16 @@ aw_err eim_counter_take(db_connection *db, const char *eid, int64_t *counter)
     if (err == AW_OK)
         err = db_query_int64(db, "SELECT counter_value FROM eim_euiccs WHERE eid = ?", p, 1,
                              counter);
+    return err;
+}
+
+aw_err eim_registry_require_v1_0(db_connection *db, const char *eid)
+{
+    eim_euicc euicc;
+    memset(&euicc, 0, sizeof(euicc));
+    aw_err err = eim_registry_get(db, eid, &euicc);
+    if (err == AW_OK && euicc.sgp32_version != EIM_SGP32_VERSION_1_0)
+        err = AW_ERR_EIM_SGP32_VERSION;
+    eim_euicc_clear(&euicc);
     return err;
 }

@@ -22,12 +22,13 @@ enum column {
     COLUMN_SIGNING_KEY,
     COLUMN_EUICC_CERTIFICATE,
     COLUMN_EUM_CERTIFICATE,
+    COLUMN_SGP32_VERSION,
     COLUMN__COUNT
 };
 
 static const char *const column_names[COLUMN__COUNT] = {
     "eid", "eim_id", "counter_value", "association_token",
-    "signing_key", "euicc_certificate", "eum_certificate",
+    "signing_key", "euicc_certificate", "eum_certificate", "sgp32_version",
 };
 
 /* ---- one record ------------------------------------------------------------ */
@@ -40,6 +41,7 @@ static aw_err record_init(eim_euicc *e, const eim_registry_defaults *defaults)
         eim_copy_text(e->signing_key, sizeof(e->signing_key), key) != AW_OK)
         return AW_ERR_ARGUMENT;
     e->state = EIM_EUICC_REGISTERED;
+    e->sgp32_version = EIM_SGP32_VERSION_1_2;
     return AW_OK;
 }
 
@@ -111,6 +113,10 @@ static aw_err record_set(eim_euicc *e, enum column column, const char *text)
         return decode_certificate(text, &e->euicc_certificate, &e->euicc_certificate_len);
     case COLUMN_EUM_CERTIFICATE:
         return decode_certificate(text, &e->eum_certificate, &e->eum_certificate_len);
+    case COLUMN_SGP32_VERSION:
+        return eim_sgp32_version_parse(text, &e->sgp32_version) == AW_OK
+                   ? AW_OK
+                   : AW_ERR_EIM_IMPORT_FIELD;
     default:
         return AW_ERR_ARGUMENT;
     }
@@ -401,4 +407,25 @@ aw_err eim_registry_parse_json(const uint8_t *data, size_t len,
     }
     *out = batch;
     return AW_OK;
+}
+
+aw_err eim_sgp32_version_parse(const char *text, eim_sgp32_version *out)
+{
+    /* the versions whose wire formats this eIM knows (docs/sgp32-versions.md) */
+    static const struct {
+        const char *text;
+        eim_sgp32_version version;
+    } known[] = {{"1.0", EIM_SGP32_VERSION_1_0},
+                 {"1.1", EIM_SGP32_VERSION_1_1},
+                 {"1.2", EIM_SGP32_VERSION_1_2}};
+    if (out == NULL)
+        return AW_ERR_ARGUMENT;
+    *out = 0;
+    for (size_t i = 0; text != NULL && i < sizeof(known) / sizeof(known[0]); i++) {
+        if (strcmp(text, known[i].text) == 0) {
+            *out = known[i].version;
+            return AW_OK;
+        }
+    }
+    return AW_ERR_ARGUMENT;
 }

@@ -17,15 +17,23 @@
  * verifiable by the eUICC. A Failed status becomes the function's ESipa
  * error integer through the error tables of SGP.22 5.6.1-5.6.5 (which
  * pair each subjectCode/reasonCode with the RSPDefinitions error value the
- * SGP32Definitions ...ErrorEsipa enumerations repeat). */
+ * SGP32Definitions ...ErrorEsipa enumerations repeat).
+ *
+ * minimizeEsipaBytes (relay_compact.h): an IPA's compact forms are rebuilt
+ * into the exact SGP.22 bytes the eUICC signed before ES9+, euiccInfo1 is
+ * supplied from what the eIM holds, and for an IPA that announced it the
+ * Ok answers go back without their OPTIONAL transactionId. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/es9p_client.h"
+#include "core/sgp22_bpp.h"
 #include "core/sgp22_es9.h"
 #include "core/sgp32_esipa.h"
+#include "core/sgp32_tags.h"
 #include "core/sgp32_trigger.h"
 #include "eim/eim_internal.h"
+#include "eim/relay_compact.h"
 
 aw_err eim_relay_new(const eim_relay_config *config, eim_relay **out)
 {
@@ -279,6 +287,21 @@ aw_err eim_download_get(db_connection *db, const uint8_t *transaction_id,
     return err;
 }
 
+/* minimizeEsipaBytes (relay_compact.h): the SM-DP+'s Ok answer *out noted
+ * for later rebuilds and, for an eUICC whose IPA minimizes, sent without
+ * its OPTIONAL transactionId. */
+static aw_err finish_minimized(const eim_context *c, const relay_function *f, const char *eid,
+                               uint8_t **out, size_t *out_len)
+{
+    bool minimizing = false;
+    aw_err err = eim_compact_note_response(c->db, f->response, *out, *out_len);
+    if (err == AW_OK && eid != NULL && eid[0] != '\0')
+        err = eim_compact_minimizing(c->db, eid, &minimizing);
+    if (err == AW_OK && minimizing)
+        err = eim_compact_strip_transaction_id(out, out_len);
+    return err;
+}
+
 /* ---- InitiateAuthentication (6.3.2.1) ------------------------------------ */
 
 /* The trigger an eimTransactionId names: handed out (SENT) and of an
@@ -340,14 +363,15 @@ static aw_err trigger_find(db_connection *db, aw_slice eim_transaction_id, trigg
 /* The SGP.22 InitiateAuthenticationRequest (5.6.1) of an ESipa one: the
  * eimTransactionId stays with the eIM. */
 static aw_err build_initiate_request(const sgp32_initiate_authentication_request_esipa *r,
-                                     aw_slice address, uint8_t **out, size_t *out_len)
+                                     aw_slice address, aw_slice euicc_info1, uint8_t **out,
+                                     size_t *out_len)
 {
     der_builder b;
     der_builder_init(&b);
     der_builder_begin(&b, 0xBF39);
     der_put_slice(&b, 0x81, r->euicc_challenge);
     der_put_slice(&b, 0x83, address);
-    der_put_raw(&b, r->euicc_info1.ptr, r->euicc_info1.len);
+    der_put_raw(&b, euicc_info1.ptr, euicc_info1.len);
     der_builder_end(&b);
     return der_builder_finish(&b, out, out_len);
 }
@@ -426,16 +450,28 @@ static aw_err initiate_authentication(eim_relay *relay, const eim_context *c,
         *verdict = AW_ERR_EIM_RELAY_ADDRESS;
         return answer_error(f, SGP32_INITIATE_AUTHENTICATION_INVALID_DP_ADDRESS, out, out_len);
     }
+    uint8_t *held_info1 = NULL;
+    size_t held_len = 0;
+    aw_slice info1 = r->euicc_info1;
     if (!r->has_euicc_info1) {
-        /* ES9+ needs euiccInfo1 and this eIM keeps none to fill in */
-        *verdict = AW_ERR_ES9P_CLIENT_REQUEST;
-        return answer_error(f, RELAY_UNDEFINED_ERROR, out, out_len);
+        /* minimizeEsipaBytes: ES9+ needs euiccInfo1, the one held for the
+         * trigger's eUICC (relay_compact.h) */
+        aw_err held = trigger.eid[0] != '\0'
+                          ? eim_compact_euicc_info1(c->db, trigger.eid, &held_info1, &held_len)
+                          : AW_ERR_SGP32_COMPACT_CONTEXT;
+        if (eim_internal_failure(held))
+            return held;
+        if (held != AW_OK) {
+            *verdict = held;
+            return answer_error(f, RELAY_UNDEFINED_ERROR, out, out_len);
+        }
+        info1 = (aw_slice){held_info1, held_len};
     }
     uint8_t *request = NULL;
     size_t request_len = 0;
     es9p_client_result result;
     memset(&result, 0, sizeof(result));
-    aw_err err = build_initiate_request(r, address, &request, &request_len);
+    aw_err err = build_initiate_request(r, address, info1, &request, &request_len);
     if (err == AW_OK)
         err = exchange(relay, f, base_url, request, request_len, out, out_len, &result, verdict);
     if (err == AW_OK && result.response != NULL) {
@@ -448,9 +484,13 @@ static aw_err initiate_authentication(eim_relay *relay, const eim_context *c,
                                   trigger.package_id != 0 ? trigger.eid : NULL,
                                   trigger.package_id, now_ms);
         free(decoded);
+        if (err == AW_OK)
+            err = finish_minimized(c, f, trigger.package_id != 0 ? trigger.eid : NULL, out,
+                                   out_len);
     }
     es9p_client_result_clear(&result);
     free(request);
+    free(held_info1);
     return err;
 }
 
@@ -486,7 +526,41 @@ static aw_err relay_session(eim_relay *relay, const eim_context *c, const relay_
     return err;
 }
 
-/* ---- HandleNotification (6.3.2.4) and the dispatcher ---------------------- */
+/* A session function with minimizeEsipaBytes (relay_compact.h): a compact
+ * nested answer is rebuilt into the ES9+ request the eUICC signed before
+ * relay_session relays it; one that cannot be (no relayed session: the
+ * function's invalidTransactionId; what it left out not held:
+ * undefinedError) is answered without reaching the SM-DP+. */
+static aw_err relay_minimized(eim_relay *relay, const eim_context *c, const relay_function *f,
+                              aw_slice transaction_id,
+                              const sgp32_esipa_message_from_ipa_to_eim *m, int64_t now_ms,
+                              uint8_t **out, size_t *out_len, aw_err *verdict)
+{
+    uint8_t *expanded = NULL;
+    size_t expanded_len = 0;
+    aw_err err = eim_compact_expand_request(c->db, m, &expanded, &expanded_len);
+    if (eim_internal_failure(err))
+        return err;
+    if (err != AW_OK) {
+        *verdict = err;
+        return answer_error(f,
+                            err == AW_ERR_EIM_RELAY_TRANSACTION ? f->unknown_transaction
+                                                                : RELAY_UNDEFINED_ERROR,
+                            out, out_len);
+    }
+    aw_slice request = expanded != NULL ? (aw_slice){expanded, expanded_len} : m->raw;
+    err = relay_session(relay, c, f, transaction_id, request, now_ms, out, out_len, verdict);
+    free(expanded);
+    eim_download_record download;
+    if (err == AW_OK && *verdict == AW_OK &&
+        eim_download_get(c->db, transaction_id.ptr, transaction_id.len, &download) == AW_OK)
+        err = finish_minimized(c, f, download.eid, out, out_len);
+    return err;
+}
+
+/* ---- HandleNotification (6.3.2.4) and the dispatcher ----------------------
+ * SGP.32 v1.0 put the PendingNotification or the ProvideEimPackageResult
+ * alternative directly inside BF3D (docs/sgp32-versions.md #7). */
 
 /* ePRAndNotifications (6.3.2.7): the notifications beside a result go on
  * to their receivers as HandleNotification's do. */
@@ -509,22 +583,92 @@ static aw_err forward_list(eim_relay *relay, const eim_context *c, aw_slice list
     return err;
 }
 
+/* A ProvideEimPackageResult (BF50 TLV) sent as a notification: recorded as
+ * one, no answer of its own (HandleNotification has none). */
+static aw_err serve_result(eim_relay *relay, const eim_context *c, aw_slice request,
+                           int64_t now_ms, aw_err *verdict)
+{
+    uint8_t *ignored = NULL;
+    size_t ignored_len = 0;
+    aw_err err = eim_relay_serve(relay, c, request.ptr, request.len, now_ms, &ignored,
+                                 &ignored_len, verdict);
+    free(ignored);
+    return err;
+}
+
+/* A v1.0 ProvideEimPackageResult alternative (SGP.32 v1.0 6.3.2.4: untagged
+ * inside BF3D) goes the way of a v1.0 BF50 without eidValue, which names
+ * its eUICC through its package, for eUICCs registered as v1.0 only. */
+static aw_err serve_result_v1_0(eim_relay *relay, const eim_context *c, aw_slice alternative,
+                                int64_t now_ms, aw_err *verdict)
+{
+    der_builder b;
+    uint8_t *request = NULL;
+    size_t len = 0;
+    der_builder_init(&b);
+    der_builder_begin(&b, SGP32_TAG_PROVIDE_EIM_PACKAGE_RESULT);
+    der_put_raw(&b, alternative.ptr, alternative.len);
+    der_builder_end(&b);
+    aw_err err = der_builder_finish(&b, &request, &len);
+    if (err == AW_OK)
+        err = serve_result(relay, c, (aw_slice){request, len}, now_ms, verdict);
+    free(request);
+    return err;
+}
+
+/* A v1.0 ProfileInstallationResult (BF3D { BF37 }) of a download relayed
+ * for a registered eUICC is taken only when that eUICC is registered as
+ * v1.0; one of no relayed download names no eUICC and goes on (the SM-DP+
+ * verifies it). */
+static aw_err check_installation_v1_0(const eim_context *c, aw_slice pir, aw_err *verdict)
+{
+    sgp22_profile_installation_result *decoded = calloc(1, sizeof(*decoded));
+    eim_download_record download;
+    if (decoded == NULL)
+        return AW_ERR_NOMEM;
+    aw_err err = sgp22_decode_profile_installation_result(pir.ptr, pir.len, decoded);
+    if (err == AW_OK)
+        err = eim_download_get(c->db, decoded->data.transaction_id.ptr,
+                               decoded->data.transaction_id.len, &download);
+    if (err == AW_OK && download.eid[0] != '\0')
+        err = eim_registry_require_v1_0(c->db, download.eid);
+    else if (err == AW_ERR_EIM_RELAY_TRANSACTION || err == AW_OK)
+        err = AW_OK;
+    free(decoded);
+    if (eim_internal_failure(err))
+        return err;
+    *verdict = err;
+    return AW_OK;
+}
+
 static aw_err handle_notification(eim_relay *relay, const eim_context *c,
                                   const sgp32_handle_notification_esipa *n, int64_t now_ms,
                                   aw_err *verdict)
 {
-    if (n->kind == SGP32_HANDLE_NOTIFICATION_PENDING_NOTIFICATION)
+    aw_err err;
+    switch (n->kind) {
+    case SGP32_HANDLE_NOTIFICATION_PENDING_NOTIFICATION:
         return eim_relay_forward_notification(relay, c, n->pending_notification, now_ms,
                                               verdict);
-    /* a ProvideEimPackageResult sent as a notification: recorded as one, no
-     * answer of its own (HandleNotification has none) */
-    uint8_t *ignored = NULL;
-    size_t ignored_len = 0;
-    aw_err err = eim_relay_serve(relay, c, n->provide_eim_package_result.raw.ptr,
-                                 n->provide_eim_package_result.raw.len, now_ms, &ignored,
-                                 &ignored_len, verdict);
-    free(ignored);
-    return err;
+    case SGP32_HANDLE_NOTIFICATION_PROVIDE_EIM_PACKAGE_RESULT:
+        return serve_result(relay, c, n->provide_eim_package_result.raw, now_ms, verdict);
+    case SGP32_HANDLE_NOTIFICATION_PROFILE_INSTALLATION_RESULT_V1_0:
+        err = check_installation_v1_0(c, n->pending_notification, verdict);
+        if (err != AW_OK || *verdict != AW_OK)
+            return err;
+        return eim_relay_forward_notification(relay, c, n->pending_notification, now_ms,
+                                              verdict);
+    case SGP32_HANDLE_NOTIFICATION_SEQUENCE_V1_0:
+        if (sgp32_handle_notification_is_epr_v1_0(n))
+            return serve_result_v1_0(relay, c, n->sequence_v1_0, now_ms, verdict);
+        return eim_relay_forward_notification(relay, c, n->sequence_v1_0, now_ms, verdict);
+    case SGP32_HANDLE_NOTIFICATION_EUICC_PACKAGE_RESULT_V1_0:
+    case SGP32_HANDLE_NOTIFICATION_IPA_EUICC_DATA_RESPONSE_V1_0:
+    case SGP32_HANDLE_NOTIFICATION_PROFILE_DOWNLOAD_TRIGGER_RESULT_V1_0:
+        return serve_result_v1_0(relay, c, n->eim_package_result_v1_0, now_ms, verdict);
+    default:
+        return AW_ERR_STATE; /* the decoder sets one of the kinds above */
+    }
 }
 
 aw_err eim_relay_serve(eim_relay *relay, const eim_context *context, const uint8_t *request,
@@ -548,7 +692,11 @@ aw_err eim_relay_serve(eim_relay *relay, const eim_context *context, const uint8
     aw_err err = sgp32_decode_esipa_message_from_ipa_to_eim(request, len, m);
     if (err != AW_OK) {
         free(m);
-        return err;
+        /* the eIM Package functions take v1.0 forms of their own for
+         * eUICCs registered as v1.0 (esipa.c); else the same refusal */
+        return eim_internal_failure(err) ? err
+                                         : eim_esipa_handle(context, request, len, now_ms, out,
+                                                            out_len, verdict);
     }
     switch (m->kind) {
     case SGP32_ESIPA_INITIATE_AUTHENTICATION_REQUEST:
@@ -556,34 +704,33 @@ aw_err eim_relay_serve(eim_relay *relay, const eim_context *context, const uint8
                                       out, out_len, verdict);
         break;
     case SGP32_ESIPA_AUTHENTICATE_CLIENT_REQUEST:
-        err = relay_session(relay, context, &relay_functions[1],
-                            m->authenticate_client_request.transaction_id, m->raw, now_ms, out,
-                            out_len, verdict);
+        err = relay_minimized(relay, context, &relay_functions[1],
+                              m->authenticate_client_request.transaction_id, m, now_ms, out,
+                              out_len, verdict);
         break;
     case SGP32_ESIPA_GET_BOUND_PROFILE_PACKAGE_REQUEST:
-        err = relay_session(relay, context, &relay_functions[2],
-                            m->get_bound_profile_package_request.transaction_id, m->raw, now_ms,
-                            out, out_len, verdict);
+        err = relay_minimized(relay, context, &relay_functions[2],
+                              m->get_bound_profile_package_request.transaction_id, m, now_ms,
+                              out, out_len, verdict);
         break;
     case SGP32_ESIPA_CANCEL_SESSION_REQUEST:
-        err = relay_session(relay, context, &relay_functions[3],
-                            m->cancel_session_request.transaction_id, m->raw, now_ms, out,
-                            out_len, verdict);
+        err = relay_minimized(relay, context, &relay_functions[3],
+                              m->cancel_session_request.transaction_id, m, now_ms, out, out_len,
+                              verdict);
         break;
     case SGP32_ESIPA_HANDLE_NOTIFICATION:
         err = handle_notification(relay, context, &m->handle_notification, now_ms, verdict);
         break;
     default:
         err = eim_esipa_handle(context, request, len, now_ms, out, out_len, verdict);
+        aw_slice list;
         if (err == AW_OK && *verdict == AW_OK &&
             m->kind == SGP32_ESIPA_PROVIDE_EIM_PACKAGE_RESULT &&
             m->provide_eim_package_result.eim_package_result.kind ==
-                SGP32_EIM_PACKAGE_RESULT_EPR_AND_NOTIFICATIONS)
-            err = forward_list(
-                relay, context,
-                m->provide_eim_package_result.eim_package_result.epr_and_notifications
-                    .notification_list,
-                now_ms);
+                SGP32_EIM_PACKAGE_RESULT_EPR_AND_NOTIFICATIONS &&
+            sgp32_get_epr_pending_notifications(
+                &m->provide_eim_package_result.eim_package_result.epr_and_notifications, &list))
+            err = forward_list(relay, context, list, now_ms);
         break;
     }
     free(m);

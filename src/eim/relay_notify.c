@@ -26,6 +26,7 @@
 #include "core/sgp22_bpp.h"
 #include "core/sgp22_notification.h"
 #include "eim/eim_internal.h"
+#include "eim/relay_compact.h"
 
 #define IDENTITY_MAX 48 /* an EID (32) or "transaction:" + 32 hex digits */
 
@@ -192,10 +193,20 @@ aw_err eim_relay_forward_notification(eim_relay *relay, const eim_context *conte
 {
     sgp22_pending_notification *decoded = calloc(1, sizeof(*decoded));
     notification_key key;
+    uint8_t *rebuilt = NULL;
+    size_t rebuilt_len = 0;
     memset(&key, 0, sizeof(key));
     if (decoded == NULL)
         return AW_ERR_NOMEM;
-    aw_err err = sgp22_decode_pending_notification(pending.ptr, pending.len, decoded);
+    aw_err err = AW_OK;
+    if (sgp32_compact_is_compact(pending.ptr, pending.len)) {
+        /* minimizeEsipaBytes: the notification the eUICC signed, rebuilt
+         * (relay_compact.h); then as any other */
+        err = eim_compact_expand_notification(context->db, pending, &rebuilt, &rebuilt_len);
+        pending = (aw_slice){rebuilt, rebuilt_len};
+    }
+    if (err == AW_OK)
+        err = sgp22_decode_pending_notification(pending.ptr, pending.len, decoded);
     if (err == AW_OK && decoded->kind == SGP22_PENDING_PROFILE_INSTALLATION_RESULT) {
         err = key_of_installation(context, decoded->profile_installation_result, &key);
     } else if (err == AW_OK) {
@@ -240,5 +251,6 @@ aw_err eim_relay_forward_notification(eim_relay *relay, const eim_context *conte
         err = AW_OK;
     }
     free(decoded);
+    free(rebuilt);
     return err;
 }

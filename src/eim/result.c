@@ -20,10 +20,22 @@
  * eUICC's queue. It ends the package it names (eimTransactionId, same
  * eimId) as failed with its unsigned code; any signed answer for that
  * package later still counts and replaces it, so a forged unsigned error
- * can at most make the eIM wait for the real answer. */
+ * can at most make the eIM wait for the real answer.
+ *
+ * SGP.32 v1.0 eUICCs signed another input: euiccSignEPR / euiccSignEPE
+ * over the signed data followed by the eimSignature of the package
+ * answered (v1.0 2.11.2.1 "the concatenated data objects ... and
+ * eimSignature"; v1.1 replaced eimSignature by the associationToken). That
+ * input is accepted only for an eUICC the registry records as v1.0
+ * (eim_sgp32_version, set by the operator, never by a message), so no
+ * peer can select it (docs/sgp32-versions.md). The text says "data
+ * objects" (the 5F37 TLV) while the one public v1.0 eIM appended the
+ * signature value alone: both are tried, each only over the eIM's own
+ * signature of that very package. */
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/sgp32_tags.h"
 #include "eim/eim_internal.h"
 
 /* The signed part of a result, whichever kind it is. */
@@ -147,6 +159,71 @@ static aw_err verify_signature(const crypto_key *key, const signed_view *v, int6
     return err;
 }
 
+/* The eimSignature of the package with id, as stored and sent (its
+ * EuiccPackageRequest). */
+static aw_err package_eim_signature(db_connection *db, int64_t id, uint8_t *out, size_t cap,
+                                    size_t *len)
+{
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const uint8_t *request = NULL;
+    size_t request_len = 0;
+    sgp32_euicc_package_request *decoded = calloc(1, sizeof(*decoded));
+    if (decoded == NULL)
+        return AW_ERR_NOMEM;
+    db_param p = DB_PARAM_INT64(id);
+    aw_err err = db_query(db, "SELECT request FROM eim_packages WHERE id = ?", &p, 1, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE;
+    if (err == AW_OK)
+        err = db_rows_get_blob(rows, 0, &request, &request_len);
+    /* our own bytes: a failure to decode them is the database's */
+    if (err == AW_OK &&
+        (sgp32_decode_euicc_package_request(request, request_len, decoded) != AW_OK ||
+         decoded->eim_signature.len > cap))
+        err = AW_ERR_DB_FAILED;
+    if (err == AW_OK) {
+        memcpy(out, decoded->eim_signature.ptr, decoded->eim_signature.len);
+        *len = decoded->eim_signature.len;
+    }
+    db_rows_free(rows);
+    free(decoded);
+    return err;
+}
+
+/* SGP.32 v1.0 2.11.2.1: the signed data followed by the eimSignature data
+ * object (5F37 TLV), or by its value alone (as a public v1.0 eIM read it). */
+static aw_err verify_signature_v1_0(db_connection *db, const crypto_key *key,
+                                    const signed_view *v, int64_t package_id)
+{
+    uint8_t eim_signature[2 * CRYPTO_SIGNATURE_SIZE];
+    size_t eim_signature_len = 0;
+    aw_err err = package_eim_signature(db, package_id, eim_signature, sizeof(eim_signature),
+                                       &eim_signature_len);
+    for (int form = 0; err == AW_OK && form < 2; form++) {
+        uint8_t *input = NULL;
+        size_t input_len = 0;
+        der_builder b;
+        der_builder_init(&b);
+        der_put_raw(&b, v->data.ptr, v->data.len);
+        if (form == 0)
+            der_put_tlv(&b, SGP32_TAG_EIM_SIGNATURE, eim_signature, eim_signature_len);
+        else
+            der_put_raw(&b, eim_signature, eim_signature_len);
+        err = der_builder_finish(&b, &input, &input_len);
+        if (err == AW_OK)
+            err = crypto_verify_ecdsa(key, input, input_len, v->signature.ptr, v->signature.len);
+        free(input);
+        if (err == AW_OK)
+            return AW_OK;
+        if (err == AW_ERR_SIGNATURE && form == 0)
+            err = AW_OK; /* try the other form */
+    }
+    return err;
+}
+
 /* A package sent again after its answer was lost is refused by the eUICC
  * with a signed replayError (SGP.32 2.11.1.1: its counterValue is spent),
  * while the eUICC's real result stays pending there until acknowledged.
@@ -182,6 +259,9 @@ static aw_err record_locked(db_connection *db, const pki_trust_store *trust, con
         err = eim_euicc_public_key(&euicc, trust, now_ms, &key);
     if (err == AW_OK)
         err = verify_signature(key, v, euicc.has_association_token ? euicc.association_token : 0);
+    /* only for an eUICC registered as v1.0: never chosen by what arrives */
+    if (err == AW_ERR_SIGNATURE && euicc.sgp32_version == EIM_SGP32_VERSION_1_0)
+        err = verify_signature_v1_0(db, key, v, package.id);
     if (err == AW_OK &&
         (!same_slice(v->eim_id, euicc.eim_id, strlen(euicc.eim_id)) ||
          !v->has_transaction_id ||
@@ -289,6 +369,59 @@ aw_err eim_result_record(db_connection *db, const pki_trust_store *trust, const 
     free(decoded);
     if (err != AW_OK && info != NULL)
         memset(info, 0, sizeof(*info));
+    return err;
+}
+
+aw_err eim_package_find_euicc_v1_0(db_connection *db, eim_package_kind kind,
+                                   aw_slice transaction_id, char eid[EIM_EID_DIGITS + 1])
+{
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *found = NULL;
+    eid[0] = '\0';
+    db_param p[] = {DB_PARAM_BLOB(transaction_id.ptr, transaction_id.len), DB_PARAM_INT64(kind),
+                    DB_PARAM_INT64(EIM_SGP32_VERSION_1_0)};
+    aw_err err = db_query(db,
+                          "SELECT p.eid FROM eim_packages p JOIN eim_euiccs e ON e.eid = p.eid "
+                          "WHERE p.transaction_id = ? AND p.kind = ? AND e.sgp32_version = ?",
+                          p, 3, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && !has_row)
+        err = AW_ERR_EIM_UNKNOWN_EUICC;
+    if (err == AW_OK)
+        err = db_rows_get_text(rows, 0, &found);
+    if (err == AW_OK)
+        err = eim_copy_text(eid, EIM_EID_DIGITS + 1, found);
+    /* eimTransactionIds are 16 random octets; two packages with one would
+     * leave the eUICC unknown: refuse rather than guess */
+    if (err == AW_OK && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row)
+        err = AW_ERR_EIM_UNKNOWN_EUICC;
+    if (err != AW_OK)
+        eid[0] = '\0';
+    db_rows_free(rows);
+    return err;
+}
+
+aw_err eim_result_find_euicc_v1_0(db_connection *db, const uint8_t *result, size_t len,
+                                  char eid[EIM_EID_DIGITS + 1])
+{
+    signed_view view;
+    eid[0] = '\0';
+    sgp32_euicc_package_result *decoded = calloc(1, sizeof(*decoded));
+    if (decoded == NULL)
+        return AW_ERR_NOMEM;
+    aw_err err = sgp32_decode_euicc_package_result(result, len, decoded);
+    if (err == AW_OK)
+        err = view_result(decoded, &view);
+    if (err == AW_OK && !view.has_transaction_id)
+        err = AW_ERR_EIM_UNKNOWN_EUICC;
+    if (err == AW_OK)
+        err = eim_package_find_euicc_v1_0(db, EIM_PACKAGE_KIND_EUICC_PACKAGE,
+                                          view.transaction_id, eid);
+    else if (!eim_internal_failure(err))
+        err = AW_ERR_EIM_UNKNOWN_EUICC;
+    free(decoded);
     return err;
 }
 

@@ -2,7 +2,7 @@
  * 6.3 ASN.1 binding: POST of an EsipaMessageFromIpaToEim to /gsma/rsp2/asn1
  * with content type application/x-gsma-rsp-asn1, answered 200 with the
  * EsipaMessageFromEimToIpa or 204 for HandleNotification; 6.4 JSON binding
- * on /gsma/rsp2/esipa/getEimPackage and .../provideEimPackageResult) on
+ * on /gsma/rsp2/esipa/<function> for each function, esipa_json.c) on
  * http_server, which serves clients that keep their connection alive and
  * those that close it alike.
  *
@@ -20,12 +20,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <event2/event.h>
 
 #include "core/file.h"
 #include "core/http_server.h"
+#include "core/sgp32_esipa_json.h"
 #include "eim/eim_internal.h"
 
 #define EIM_PEM_MAX (64u * 1024u)
@@ -59,6 +61,8 @@ typedef struct eim_worker {
     db_connection *db;
     eim_relay *relay;
     eim_context context;
+    eim_contact_cache *contacts;      /* this worker's polls' last contacts (contact.c) */
+    int64_t flush_due_ms;             /* monotonic; 0: nothing noted since the last flush */
 } eim_worker;
 
 struct eim_server {
@@ -75,6 +79,7 @@ struct eim_server {
     struct event *done_event;
     eim_worker *workers;
     size_t worker_count;
+    unsigned contact_flush_ms;
 };
 
 static aw_err eim_path(char *out, size_t cap, const char *directory, const char *name)
@@ -125,13 +130,56 @@ static void serve_json(eim_worker *w, eim_job *job)
     aw_err err = eim_esipa_json_serve(w->relay, &w->context, job->path, job->body, job->body_len,
                                       db_clock_ms(), &json, &json_len, NULL);
     if (err == AW_OK) {
-        job->status = 200;
-        job->content_type = EIM_ESIPA_JSON_CONTENT_TYPE;
+        job->status = json != NULL ? 200 : 204; /* 204: HandleNotification */
+        job->content_type = json != NULL ? EIM_ESIPA_JSON_CONTENT_TYPE : NULL;
         job->answer = (uint8_t *)json;
         job->answer_len = json_len;
     } else {
         free(json);
         job->status = err == AW_ERR_NOT_FOUND ? 404 : 500;
+    }
+}
+
+static int64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Write the worker's noted last contacts when their interval is over (or
+ * now, when stopping). A failed flush keeps them for the next interval:
+ * last contact is advisory, the polls go on. */
+static void flush_contacts(eim_worker *w, bool now)
+{
+    size_t pending = eim_contact_cache_pending(w->contacts);
+    if (pending == 0)
+        return;
+    int64_t t = monotonic_ms();
+    if (w->flush_due_ms == 0)
+        w->flush_due_ms = t + w->server->contact_flush_ms;
+    if (!now && t < w->flush_due_ms)
+        return;
+    (void)eim_contact_cache_flush(w->contacts, w->db);
+    w->flush_due_ms = eim_contact_cache_pending(w->contacts) > 0
+                          ? t + w->server->contact_flush_ms
+                          : 0;
+}
+
+/* Wait (lock held) for a job, the server stopping, or the worker's flush
+ * deadline: an idle worker still writes its contacts within the interval. */
+static void wait_for_work(eim_worker *w)
+{
+    eim_server *s = w->server;
+    while (!s->stopping && s->queue_head == NULL) {
+        if (w->flush_due_ms == 0) {
+            pthread_cond_wait(&s->wake, &s->lock);
+            continue;
+        }
+        struct timespec deadline = {.tv_sec = (time_t)(w->flush_due_ms / 1000),
+                                    .tv_nsec = (long)(w->flush_due_ms % 1000) * 1000000};
+        if (pthread_cond_timedwait(&s->wake, &s->lock, &deadline) == ETIMEDOUT)
+            return;
     }
 }
 
@@ -141,12 +189,16 @@ static void *worker_main(void *arg)
     eim_server *s = w->server;
     for (;;) {
         pthread_mutex_lock(&s->lock);
-        while (!s->stopping && s->queue_head == NULL)
-            pthread_cond_wait(&s->wake, &s->lock);
+        wait_for_work(w);
         eim_job *job = s->queue_head;
-        if (job == NULL) { /* stopping with nothing left */
+        if (job == NULL) {
+            bool stopping = s->stopping;
             pthread_mutex_unlock(&s->lock);
-            return NULL;
+            /* the interval is over, or a clean shutdown: nothing noted is lost */
+            flush_contacts(w, stopping);
+            if (stopping)
+                return NULL;
+            continue;
         }
         s->queue_head = job->next;
         if (s->queue_head == NULL)
@@ -165,6 +217,7 @@ static void *worker_main(void *arg)
         /* a full pipe already holds a wake-up: nothing is lost */
         ssize_t written = write(s->wake_pipe[1], "", 1);
         (void)written;
+        flush_contacts(w, false);
     }
 }
 
@@ -289,12 +342,13 @@ static aw_err eim_listen(eim_server *s, struct event_base *base, const eim_confi
     err = http_server_new(base, &http, &s->http);
     if (err == AW_OK)
         err = http_server_route(s->http, AW_HTTP_METHOD_POST, EIM_ESIPA_PATH, handle_asn1, s);
-    if (err == AW_OK)
-        err = http_server_route(s->http, AW_HTTP_METHOD_POST,
-                                EIM_ESIPA_JSON_PREFIX "getEimPackage", handle_json, s);
-    if (err == AW_OK)
-        err = http_server_route(s->http, AW_HTTP_METHOD_POST,
-                                EIM_ESIPA_JSON_PREFIX "provideEimPackageResult", handle_json, s);
+    /* SGP.32 6.4.1: one path per function of the JSON binding */
+    for (unsigned f = 0; err == AW_OK && f < SGP32_ESIPA_JSON_FUNCTION_COUNT; f++) {
+        char path[64];
+        snprintf(path, sizeof(path), EIM_ESIPA_JSON_PREFIX "%s",
+                 sgp32_esipa_json_function_name((sgp32_esipa_json_function)f));
+        err = http_server_route(s->http, AW_HTTP_METHOD_POST, path, handle_json, s);
+    }
     if (err == AW_OK)
         err = http_server_start(s->http);
     return err;
@@ -330,7 +384,9 @@ static aw_err eim_workers_new(eim_server *s, const eim_config *config)
             err = eim_migrate(w->db);
         if (err == AW_OK)
             err = eim_relay_new(&relay, &w->relay);
-        w->context = (eim_context){.db = w->db, .trust = s->trust};
+        if (err == AW_OK)
+            err = eim_contact_cache_new(&w->contacts);
+        w->context = (eim_context){.db = w->db, .trust = s->trust, .contacts = w->contacts};
     }
     return err;
 }
@@ -365,11 +421,21 @@ aw_err eim_server_new(struct event_base *base, const eim_config *config, eim_ser
         free(s);
         return AW_ERR_NOMEM;
     }
-    if (pthread_cond_init(&s->wake, NULL) != 0) {
+    /* the workers' flush deadlines are monotonic (flush_contacts) */
+    pthread_condattr_t attr;
+    bool cond_ready = pthread_condattr_init(&attr) == 0;
+    if (cond_ready) {
+        cond_ready = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
+                     pthread_cond_init(&s->wake, &attr) == 0;
+        pthread_condattr_destroy(&attr);
+    }
+    if (!cond_ready) {
         pthread_mutex_destroy(&s->lock);
         free(s);
         return AW_ERR_NOMEM;
     }
+    s->contact_flush_ms =
+        config->contact_flush_ms != 0 ? config->contact_flush_ms : EIM_CONTACT_FLUSH_MS;
     s->lock_ready = true;
     s->wake_pipe[0] = s->wake_pipe[1] = -1;
     aw_err err = eim_load_trust(s, config->pki_directory);
@@ -435,6 +501,8 @@ void eim_server_free(eim_server *server)
     release(server->queue_head);
     for (size_t i = 0; i < server->worker_count; i++) {
         eim_relay_free(server->workers[i].relay);
+        /* flushed by its worker on the way out (worker_main) */
+        eim_contact_cache_free(server->workers[i].contacts);
         db_close(server->workers[i].db);
     }
     free(server->workers);

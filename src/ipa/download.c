@@ -485,5 +485,6 @@ uint32_t ipa_download_features(const ipa_download_config *config)
     /* through the eIM: its matchingId / hashCc and its ctxParams1 are used
      * as given (download_run) */
     return SGP32_IPA_INDIRECT_RSP_SERVER_COMMUNICATION | SGP32_IPA_EIM_DOWNLOAD_DATA_HANDLING |
-           SGP32_IPA_EIM_CTX_PARAMS1_GENERATION;
+           SGP32_IPA_EIM_CTX_PARAMS1_GENERATION |
+           (config->minimize_esipa_bytes ? SGP32_IPA_MINIMIZE_ESIPA_BYTES : 0u);
 }

@@ -74,6 +74,9 @@ typedef struct ipa_download_config {
     /* indirect: the eIM ("https://host[:port]") and its TLS trust anchors */
     const char *eim_url;
     const char *eim_ca_file;
+    ipa_esipa_binding esipa_binding; /* the eIM's ESipa binding; 0: ASN.1 */
+    bool minimize_esipa_bytes;    /* indirect: compact ESipa forms (ipa_esipa_config) */
+    bool eim_sgp32_v1_0;          /* indirect: the eIM is SGP.32 v1.0 (ipa_esipa_config) */
     unsigned connect_timeout_ms;  /* 0: the HTTP client's default */
     unsigned timeout_ms;          /* each exchange; 0: the HTTP client's default */
     bool tls12_only;
@@ -163,7 +166,8 @@ aw_err ipa_download_trigger_run(void *userdata, ipa *session,
  * trigger_mode, for ipa_download_hook.features: direct
  * directRspServerCommunication; indirect indirectRspServerCommunication
  * with eimDownloadDataHandling and eimCtxParams1Generation (the eIM's
- * matchingId, hashCc and ctxParams1 are used as given). */
+ * matchingId, hashCc and ctxParams1 are used as given), and
+ * minimizeEsipaBytes with minimize_esipa_bytes. */
 uint32_t ipa_download_features(const ipa_download_config *config);
 
 #endif

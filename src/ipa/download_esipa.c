@@ -3,7 +3,9 @@
  * InitiateAuthenticationRequestEsipa 6.3.2.1, AuthenticateClientRequest-
  * Esipa 6.3.2.2, GetBoundProfilePackageRequestEsipa 6.3.2.3,
  * HandleNotificationEsipa 6.3.2.4, CancelSessionRequestEsipa 6.3.2.5) on
- * the ASN.1 binding (6.1), which the eIM relays to the SM-DP+.
+ * the ASN.1 binding (6.1) or, with config->esipa_binding, the JSON binding
+ * (6.4.1, translated by the ESipa client), which the eIM relays to the
+ * SM-DP+.
  *
  * Every message goes through one ESipa client (esipa.h), so one TLS
  * connection carries the whole download: ipa_esipa_exchange_der for the
@@ -201,6 +203,9 @@ aw_err ipa_download_indirect(ipa *session, const ipa_download_config *config,
         .connect_timeout_ms = config->connect_timeout_ms,
         .timeout_ms = config->timeout_ms,
         .tls12_only = config->tls12_only,
+        .binding = config->esipa_binding,
+        .minimize_esipa_bytes = config->minimize_esipa_bytes,
+        .eim_sgp32_v1_0 = config->eim_sgp32_v1_0,
     };
     aw_err err = ipa_esipa_new(&client, &s.client);
     if (err != AW_OK)

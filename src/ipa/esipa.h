@@ -5,7 +5,10 @@
  *
  * - ipa_esipa (esipa_client.c): one HTTPS client to one eIM. Each exchange
  *   POSTs an EsipaMessageFromIpaToEim to /gsma/rsp2/asn1 with the 6.1
- *   headers and decodes the EsipaMessageFromEimToIpa answer, bounded.
+ *   headers and decodes the EsipaMessageFromEimToIpa answer, bounded; or,
+ *   with the JSON binding (esipa_json_client.c, 6.4), POSTs the message's
+ *   JSON translation to /gsma/rsp2/esipa/<function> and translates the
+ *   answer back.
  * - ipa_poller (poll.c, poll_package.c): the IPA's side of the eIM Package
  *   procedures: GetEimPackage, then per package ES10b.LoadEuiccPackage /
  *   IpaEuiccDataRequest / a download hook, ProvideEimPackageResult, and the
@@ -44,6 +47,19 @@ typedef struct ipa ipa;
 
 typedef struct ipa_esipa ipa_esipa;
 
+/* The binding a client speaks (SGP.32 6.3 ASN.1, 6.4 JSON): the same
+ * EsipaMessageFromIpaToEim / EsipaMessageFromEimToIpa either way, the JSON
+ * binding translated at the edge (core/sgp32_esipa_json.h,
+ * esipa_json_client.c), so every caller is unchanged. */
+typedef enum ipa_esipa_binding {
+    IPA_ESIPA_BINDING_ASN1 = 0, /* POST to /gsma/rsp2/asn1 (the default) */
+    IPA_ESIPA_BINDING_JSON,     /* POST to /gsma/rsp2/esipa/<function> */
+} ipa_esipa_binding;
+
+/* "asn1" / "json" (NULL out of range), and back (AW_ERR_ARGUMENT). */
+const char *ipa_esipa_binding_name(ipa_esipa_binding binding);
+aw_err ipa_esipa_binding_parse(const char *name, ipa_esipa_binding *out);
+
 typedef struct ipa_esipa_config {
     /* The eIM: "https://HOST[:PORT]" without a path (configuration), or,
      * when NULL, eim_fqdn (eimFqdn of ES10b.GetEimConfigurationData, SGP.32
@@ -56,7 +72,25 @@ typedef struct ipa_esipa_config {
     unsigned timeout_ms;          /* whole exchange; 0: the HTTP client's default */
     size_t max_response;          /* body bytes; 0: IPA_ESIPA_DEFAULT_RESPONSE_MAX */
     bool tls12_only;              /* e.g. an eIM with a brainpoolP256r1 TLS certificate */
+    ipa_esipa_binding binding;    /* 0: ASN.1 */
+    /* SGP.32 IpaCapabilities minimizeEsipaBytes: every message goes out with
+     * the parts the eIM holds left out (core/sgp32_compact.h
+     * sgp32_minimize_esipa_message: no euiccInfo1 in InitiateAuthentication,
+     * the eUICC's answers and notifications in compact form without
+     * certificates); the eIM must hold the eUICC's euiccInfo1/2 and
+     * certificates (IpaEuiccData). */
+    bool minimize_esipa_bytes;
+    /* The eIM implements SGP.32 v1.0: every message goes out in the v1.0
+     * forms (core/sgp32_esipa.h sgp32_convert_esipa_message_to_v1_0: no eidValue in
+     * ProvideEimPackageResult, bare notifications, v1.0 profileDownloadError;
+     * docs/sgp32-versions.md). ASN.1 binding only, not with
+     * minimize_esipa_bytes (AW_ERR_ARGUMENT). */
+    bool eim_sgp32_v1_0;
 } ipa_esipa_config;
+
+/* Whether client sends the compact forms (minimize_esipa_bytes): the IPA
+ * then announces minimizeEsipaBytes in its IpaCapabilities. */
+bool ipa_esipa_minimizes(const ipa_esipa *client);
 
 /* AW_ERR_ARGUMENT: no ca_file, neither eim_url nor eim_fqdn, an eim_url
  * not "https://" or with a path, an eim_fqdn not a host name
@@ -78,8 +112,9 @@ typedef struct ipa_esipa_http {
  * answer over it is AW_ERR_LIMIT). */
 aw_err ipa_esipa_new_custom(const ipa_esipa_http *http, size_t max_response, ipa_esipa **out);
 
-/* The endpoint URL ("https://host[:port]/gsma/rsp2/asn1"; "" for a custom
- * client). */
+/* The endpoint URL ("https://host[:port]/gsma/rsp2/asn1", with the JSON
+ * binding "https://host[:port]/gsma/rsp2/esipa/"; "" for a custom
+ * client, which speaks the ASN.1 binding). */
 const char *ipa_esipa_url(const ipa_esipa *client);
 
 /* libcurl's text for the last network failure (for logs; never bodies). */
@@ -89,7 +124,12 @@ const char *ipa_esipa_last_error(const ipa_esipa *client);
  * EsipaMessageFromEimToIpa of kind expected. *answer points into the
  * client's copy of the response, valid until the next exchange. Errors:
  * those of http_client_send (AW_ERR_HTTP_*, AW_ERR_LIMIT for an answer over
- * max_response), encoder errors, and those of ipa_esipa_decode_answer. */
+ * max_response), encoder errors, and those of ipa_esipa_decode_answer.
+ * With the JSON binding the message goes to its function's path as the
+ * 6.4 request and the answer (200, application/json) is translated back:
+ * the same answer, an error alternative for a "Failed" status;
+ * AW_ERR_IPA_ESIPA_RESPONSE for an answer that is not the function's,
+ * AW_ERR_STATE for a message the binding has no function for. */
 aw_err ipa_esipa_exchange(ipa_esipa *client, const sgp32_esipa_message_from_ipa_to_eim *message,
                           sgp32_esipa_eim_to_ipa_kind expected,
                           sgp32_esipa_message_from_eim_to_ipa *answer);

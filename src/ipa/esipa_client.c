@@ -1,24 +1,37 @@
 /* airwrite IPA: the ESipa client over HTTPS, ASN.1 binding (SGP.32 6.1
  * transport and headers, 6.3 EsipaMessageFromIpaToEim /
- * EsipaMessageFromEimToIpa). See esipa.h. */
-#include "ipa/ipa.h"
+ * EsipaMessageFromEimToIpa); the JSON binding's translation is in
+ * esipa_json_client.c. See esipa.h. */
+#include "ipa/esipa_internal.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "core/http_client.h"
+#include "core/sgp32_compact.h"
 
-#define URL_MAX (8 + IPA_EIM_FQDN_MAX + 7 + sizeof(IPA_ESIPA_PATH))
+const char *ipa_esipa_binding_name(ipa_esipa_binding binding)
+{
+    switch (binding) {
+    case IPA_ESIPA_BINDING_ASN1:
+        return "asn1";
+    case IPA_ESIPA_BINDING_JSON:
+        return "json";
+    }
+    return NULL;
+}
 
-struct ipa_esipa {
-    http_client *http;              /* NULL for a custom client */
-    http_client_response *response; /* the last answer, which *answer points into */
-    ipa_esipa_http custom;
-    size_t max_response;
-    char url[URL_MAX];
-};
+aw_err ipa_esipa_binding_parse(const char *name, ipa_esipa_binding *out)
+{
+    if (name != NULL && strcmp(name, "asn1") == 0)
+        *out = IPA_ESIPA_BINDING_ASN1;
+    else if (name != NULL && strcmp(name, "json") == 0)
+        *out = IPA_ESIPA_BINDING_JSON;
+    else
+        return AW_ERR_ARGUMENT;
+    return AW_OK;
+}
 
 static bool host_name_valid(const char *name)
 {
@@ -41,7 +54,7 @@ static bool base_url_valid(const char *url)
     if (strncmp(url, "https://", 8) != 0 || url[8] == '\0')
         return false;
     size_t len = strlen(url);
-    if (len > URL_MAX - sizeof(IPA_ESIPA_PATH))
+    if (len >= IPA_ESIPA_BASE_MAX)
         return false;
     return strpbrk(url + 8, "/?#@ \t\r\n") == NULL;
 }
@@ -49,20 +62,28 @@ static bool base_url_valid(const char *url)
 aw_err ipa_esipa_new(const ipa_esipa_config *config, ipa_esipa **out)
 {
     *out = NULL;
-    if (config == NULL || config->ca_file == NULL)
+    if (config == NULL || config->ca_file == NULL ||
+        ipa_esipa_binding_name(config->binding) == NULL ||
+        (config->eim_sgp32_v1_0 &&
+         (config->minimize_esipa_bytes || config->binding == IPA_ESIPA_BINDING_JSON)))
         return AW_ERR_ARGUMENT;
     ipa_esipa *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return AW_ERR_NOMEM;
     if (config->eim_url != NULL && base_url_valid(config->eim_url))
-        snprintf(c->url, sizeof(c->url), "%s" IPA_ESIPA_PATH, config->eim_url);
+        snprintf(c->base, sizeof(c->base), "%s", config->eim_url);
     else if (config->eim_url == NULL && config->eim_fqdn != NULL &&
              host_name_valid(config->eim_fqdn))
-        snprintf(c->url, sizeof(c->url), "https://%s" IPA_ESIPA_PATH, config->eim_fqdn);
-    if (c->url[0] == '\0') {
+        snprintf(c->base, sizeof(c->base), "https://%s", config->eim_fqdn);
+    if (c->base[0] == '\0') {
         free(c);
         return AW_ERR_ARGUMENT;
     }
+    c->binding = config->binding;
+    c->minimize = config->minimize_esipa_bytes;
+    c->v1_0 = config->eim_sgp32_v1_0;
+    snprintf(c->url, sizeof(c->url), "%s%s", c->base,
+             c->binding == IPA_ESIPA_BINDING_JSON ? IPA_ESIPA_JSON_PATH : IPA_ESIPA_PATH);
     http_client_config http = {
         .ca_file = config->ca_file,
         .connect_timeout_ms = config->connect_timeout_ms,
@@ -100,6 +121,7 @@ void ipa_esipa_free(ipa_esipa *client)
         return;
     http_client_response_free(client->response);
     http_client_free(client->http);
+    free(client->translated);
     free(client);
 }
 
@@ -143,28 +165,27 @@ aw_err ipa_esipa_decode_answer(int status, const char *content_type, const uint8
     return AW_OK;
 }
 
-/* POST body (SGP.32 6.1 request headers) and return the answer's status,
- * Content-Type and body, valid until the next POST on client. */
-static aw_err esipa_post(ipa_esipa *client, const uint8_t *body, size_t len, int *status,
-                         const char **content_type, aw_slice *answer)
+aw_err ipa_esipa_post(ipa_esipa *client, const char *url, const char *content_type,
+                      const uint8_t *body, size_t len, int *status, const char **answer_type,
+                      aw_slice *answer)
 {
     static const char *const response_headers[] = {"Content-Type"};
     http_client_response_free(client->response);
     client->response = NULL;
     if (client->http == NULL) {
         aw_err err = client->custom.post(client->custom.userdata, body, len, status,
-                                         content_type, answer);
+                                         answer_type, answer);
         return err == AW_OK && answer->len > client->max_response ? AW_ERR_LIMIT : err;
     }
-    /* SGP.32 6.1: the three request headers of the ASN.1 binding */
+    /* SGP.32 6.1: the three request headers (6.4: the same with JSON) */
     const http_header headers[] = {
-        {"Content-Type", IPA_ESIPA_CONTENT_TYPE},
+        {"Content-Type", content_type},
         {"User-Agent", IPA_ESIPA_USER_AGENT},
         {"X-Admin-Protocol", IPA_ESIPA_ADMIN_PROTOCOL},
     };
     http_client_request request = {
         .method = AW_HTTP_METHOD_POST,
-        .url = client->url,
+        .url = url,
         .headers = headers,
         .header_count = sizeof(headers) / sizeof(headers[0]),
         .body = body,
@@ -176,35 +197,92 @@ static aw_err esipa_post(ipa_esipa *client, const uint8_t *body, size_t len, int
     if (err != AW_OK)
         return err;
     *status = client->response->status;
-    *content_type = client->response->header_values[0];
+    *answer_type = client->response->header_values[0];
     *answer = (aw_slice){client->response->body, client->response->body_len};
     return AW_OK;
+}
+
+bool ipa_esipa_minimizes(const ipa_esipa *client)
+{
+    return client != NULL && client->minimize;
+}
+
+static aw_err exchange_as_is(ipa_esipa *client, const uint8_t *body, size_t len,
+                             sgp32_esipa_eim_to_ipa_kind expected,
+                             sgp32_esipa_message_from_eim_to_ipa *answer)
+{
+    int status = 0;
+    const char *type = NULL;
+    aw_slice body_in = {NULL, 0};
+    memset(answer, 0, sizeof(*answer));
+    if (client->binding == IPA_ESIPA_BINDING_JSON)
+        return ipa_esipa_json_exchange(client, body, len, expected, answer);
+    aw_err err = ipa_esipa_post(client, client->url, IPA_ESIPA_CONTENT_TYPE, body, len, &status,
+                                &type, &body_in);
+    if (err != AW_OK)
+        return err;
+    return ipa_esipa_decode_answer(status, type, body_in.ptr, body_in.len, expected, answer);
+}
+
+/* minimizeEsipaBytes: the message's compact form, or for a v1.0 eIM its
+ * v1.0 form (*storage freed by the caller), else the message itself. */
+static aw_err minimized(const ipa_esipa *client, const uint8_t **message, size_t *len,
+                        uint8_t **storage)
+{
+    *storage = NULL;
+    if (!client->minimize && !client->v1_0)
+        return AW_OK;
+    size_t n = 0;
+    aw_err err = client->v1_0
+                     ? sgp32_convert_esipa_message_to_v1_0(*message, *len, storage, &n)
+                     : sgp32_minimize_esipa_message(*message, *len, NULL, storage, &n);
+    if (err == AW_OK) {
+        *message = *storage;
+        *len = n;
+    }
+    /* minimizing, a message whose parts are not the SGP.22 forms goes as it
+     * is: the full forms stay valid for an IPA that minimizes */
+    if (client->minimize && err != AW_OK && err != AW_ERR_NOMEM)
+        err = AW_OK;
+    return err;
 }
 
 aw_err ipa_esipa_exchange_der(ipa_esipa *client, const uint8_t *body, size_t len,
                               sgp32_esipa_eim_to_ipa_kind expected,
                               sgp32_esipa_message_from_eim_to_ipa *answer)
 {
-    int status = 0;
-    const char *type = NULL;
-    aw_slice body_in = {NULL, 0};
+    uint8_t *storage = NULL;
     memset(answer, 0, sizeof(*answer));
-    aw_err err = esipa_post(client, body, len, &status, &type, &body_in);
-    if (err != AW_OK)
-        return err;
-    return ipa_esipa_decode_answer(status, type, body_in.ptr, body_in.len, expected, answer);
+    aw_err err = minimized(client, &body, &len, &storage);
+    if (err == AW_OK)
+        err = exchange_as_is(client, body, len, expected, answer);
+    free(storage);
+    return err;
 }
 
-aw_err ipa_esipa_notify(ipa_esipa *client, const uint8_t *message, size_t len)
+static aw_err notify_as_is(ipa_esipa *client, const uint8_t *message, size_t len)
 {
     int status = 0;
     const char *type = NULL;
     aw_slice body_in = {NULL, 0};
-    aw_err err = esipa_post(client, message, len, &status, &type, &body_in);
+    if (client->binding == IPA_ESIPA_BINDING_JSON)
+        return ipa_esipa_json_notify(client, message, len);
+    aw_err err = ipa_esipa_post(client, client->url, IPA_ESIPA_CONTENT_TYPE, message, len,
+                                &status, &type, &body_in);
     if (err != AW_OK)
         return err;
     /* SGP.32 6.1 / 6.3.2.4: HandleNotificationEsipa is answered 204 */
     return status == 204 ? AW_OK : AW_ERR_IPA_ESIPA_HTTP_STATUS;
+}
+
+aw_err ipa_esipa_notify(ipa_esipa *client, const uint8_t *message, size_t len)
+{
+    uint8_t *storage = NULL;
+    aw_err err = minimized(client, &message, &len, &storage);
+    if (err == AW_OK)
+        err = notify_as_is(client, message, len);
+    free(storage);
+    return err;
 }
 
 aw_err ipa_esipa_exchange(ipa_esipa *client, const sgp32_esipa_message_from_ipa_to_eim *message,

@@ -1,7 +1,8 @@
 /* airwrite IPA: the IoT Profile Assistant's one public interface
  * (SGP.32 2.2, 3.1: the IPA in the device talks ES10 to the eUICC's ISD-R
  * and ESipa to the eIM; the ESipa client, the poll loop and its journal are
- * declared in ipa/esipa.h, included at the end).
+ * declared in ipa/esipa.h, eIM Package injection in ipa/push.h, both
+ * included at the end).
  *
  * An `ipa` is an ES10 session on one transport (transport.h): a logical
  * channel with the ISD-R selected (SGP.22 2.2.3), ES10 commands sent in
@@ -146,5 +147,6 @@ aw_err ipa_es10b_ipa_euicc_data_request(ipa *session, const sgp32_ipa_euicc_data
 aw_err ipa_es10b_eim_acknowledgements(ipa *session, const sgp32_eim_acknowledgements *acks);
 
 #include "ipa/esipa.h"
+#include "ipa/push.h"
 
 #endif

@@ -13,16 +13,20 @@
 
 /* IpaCapabilities (SGP.32 2.11.2): what this IPA implements. ipaFeatures:
  * none of its own (downloads belong to the hook, which declares its
- * features); ipaSupportedProtocols: ESipa retrieval over HTTPS. */
+ * features); ipaSupportedProtocols: ESipa retrieval over HTTPS, and
+ * injection over HTTPS while a push listener serves the poller. */
 static void put_capabilities(const ipa_poller *poller, uint8_t storage[8],
                              sgp32_ipa_capabilities *out)
 {
     memset(out, 0, sizeof(*out));
     uint32_t features = poller->config.download.run != NULL ? poller->config.download.features : 0;
+    if (ipa_esipa_minimizes(poller->config.esipa)) /* the compact ESipa forms */
+        features |= SGP32_IPA_MINIMIZE_ESIPA_BYTES;
     sgp32_bit_string_from_flags(features, storage, &out->ipa_features);
     out->has_ipa_supported_protocols = true;
-    sgp32_bit_string_from_flags(SGP32_IPA_RETRIEVE_HTTPS, storage + 4,
-                                &out->ipa_supported_protocols);
+    sgp32_bit_string_from_flags(SGP32_IPA_RETRIEVE_HTTPS |
+                                    (poller->injection ? SGP32_IPA_INJECT_HTTPS : 0u),
+                                storage + 4, &out->ipa_supported_protocols);
 }
 
 /* Send EimAcknowledgements (BF53 DER) to the eUICC. */
@@ -190,9 +194,8 @@ aw_err poll_finish_in_flight(ipa_poller *poller, ipa_poll_report *report)
     return err;
 }
 
-/* Save message as the result in flight, then deliver it. */
-static aw_err save_and_deliver(ipa_poller *poller, const uint8_t *message, size_t len,
-                               ipa_poll_report *report)
+aw_err poll_save_and_deliver(ipa_poller *poller, const uint8_t *message, size_t len,
+                             ipa_poll_report *report)
 {
     aw_err err = poll_set_state(poller, IPA_JOURNAL_DELIVERING, message, len, NULL, 0);
     if (err != AW_OK)
@@ -201,30 +204,26 @@ static aw_err save_and_deliver(ipa_poller *poller, const uint8_t *message, size_
     return deliver(poller, poller->message, poller->message_len, true, report);
 }
 
-/* SGP.32 3.4: ES10b.LoadEuiccPackage, then the result to the eIM. The
- * journal says LOADING before the package reaches the eUICC, so a crash
- * before the result is saved leads to recovery. */
-static aw_err run_euicc_package(ipa_poller *poller, const uint8_t *package, size_t len,
-                                ipa_poll_report *report)
+/* SGP.32 3.4: ES10b.LoadEuiccPackage. The journal says LOADING before the
+ * package reaches the eUICC, so a crash before the result is saved leads
+ * to recovery. */
+aw_err poll_run_euicc_package(ipa_poller *poller, const uint8_t *package, size_t len,
+                              uint8_t **message, size_t *message_len)
 {
-    report->event = IPA_POLL_EUICC_PACKAGE;
+    *message = NULL;
+    *message_len = 0;
     aw_err err = poll_set_state(poller, IPA_JOURNAL_LOADING, NULL, 0, NULL, 0);
     sgp32_euicc_package_result *result = malloc(sizeof(*result));
-    uint8_t *message = NULL;
-    size_t message_len = 0;
     if (result == NULL)
         err = AW_ERR_NOMEM;
     if (err == AW_OK)
         err = ipa_es10b_load_euicc_package(poller->config.session, package, len, result);
     if (err == AW_OK) {
         poll_checkpoint(poller, IPA_POLL_CHECKPOINT_LOADED);
-        err = encode_package_result(poller, result->raw.ptr, result->raw.len, &message,
-                                    &message_len);
+        err = encode_package_result(poller, result->raw.ptr, result->raw.len, message,
+                                    message_len);
     }
     free(result);
-    if (err == AW_OK)
-        err = save_and_deliver(poller, message, message_len, report);
-    free(message);
     return err;
 }
 
@@ -242,18 +241,17 @@ static bool tag_list_has(aw_slice list, uint8_t tag)
 
 /* SGP.32 3.5 / 2.11.2: the eUICC answers; the IPA adds its own item
  * ipaCapabilities (A8) when asked. */
-static aw_err run_euicc_data(ipa_poller *poller, const sgp32_ipa_euicc_data_request *request,
-                             ipa_poll_report *report)
+aw_err poll_run_euicc_data(ipa_poller *poller, const sgp32_ipa_euicc_data_request *request,
+                           uint8_t **message, size_t *message_len)
 {
-    report->event = IPA_POLL_EUICC_DATA;
+    *message = NULL;
+    *message_len = 0;
     sgp32_esipa_message_from_ipa_to_eim *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return AW_ERR_NOMEM;
     sgp32_eim_package_result *r = &m->provide_eim_package_result.eim_package_result;
     r->kind = SGP32_EIM_PACKAGE_RESULT_IPA_EUICC_DATA_RESPONSE;
     uint8_t storage[8];
-    uint8_t *message = NULL;
-    size_t len = 0;
     aw_err err = ipa_es10b_ipa_euicc_data_request(poller->config.session, request,
                                                   &r->ipa_euicc_data_response);
     if (err == AW_OK && r->ipa_euicc_data_response.kind == SGP32_IPA_EUICC_DATA_RESPONSE_DATA &&
@@ -265,28 +263,26 @@ static aw_err run_euicc_data(ipa_poller *poller, const sgp32_ipa_euicc_data_requ
         put_capabilities(poller, storage, &data->ipa_capabilities);
     }
     if (err == AW_OK)
-        err = encode_result(poller, m, &message, &len);
+        err = encode_result(poller, m, message, message_len);
     free(m);
-    if (err == AW_OK)
-        err = save_and_deliver(poller, message, len, report);
-    free(message);
     return err;
 }
 
 /* SGP.32 3.2: the download hook, or profileDownloadError undefinedError. */
-static aw_err run_download_trigger(ipa_poller *poller,
-                                   const sgp32_profile_download_trigger_request *trigger,
-                                   ipa_poll_report *report)
+aw_err poll_run_download_trigger(ipa_poller *poller,
+                                 const sgp32_profile_download_trigger_request *trigger,
+                                 uint8_t **message, size_t *message_len)
 {
-    report->event = IPA_POLL_DOWNLOAD_TRIGGER;
+    *message = NULL;
+    *message_len = 0;
     sgp32_esipa_message_from_ipa_to_eim *m = calloc(1, sizeof(*m));
     if (m == NULL)
         return AW_ERR_NOMEM;
     sgp32_eim_package_result *r = &m->provide_eim_package_result.eim_package_result;
     r->kind = SGP32_EIM_PACKAGE_RESULT_PROFILE_DOWNLOAD_TRIGGER_RESULT;
     sgp32_profile_download_trigger_result *t = &r->profile_download_trigger_result;
-    uint8_t *hook_result = NULL, *message = NULL;
-    size_t hook_len = 0, len = 0;
+    uint8_t *hook_result = NULL;
+    size_t hook_len = 0;
     aw_err err = AW_ERR_STATE;
     if (poller->config.download.run != NULL)
         err = poller->config.download.run(poller->config.download.userdata,
@@ -303,12 +299,9 @@ static aw_err run_download_trigger(ipa_poller *poller,
         t->result_data.profile_download_error.profile_download_error_reason =
             SGP32_PROFILE_DOWNLOAD_ERROR_UNDEFINED_ERROR;
     }
-    err = encode_result(poller, m, &message, &len);
+    err = encode_result(poller, m, message, message_len);
     free(m);
     free(hook_result);
-    if (err == AW_OK)
-        err = save_and_deliver(poller, message, len, report);
-    free(message);
     return err;
 }
 
@@ -326,20 +319,30 @@ aw_err poll_handle_package(ipa_poller *poller, const sgp32_get_eim_package_respo
     if (copy == NULL)
         return AW_ERR_NOMEM;
     memcpy(copy, raw.ptr, raw.len);
+    uint8_t *message = NULL;
+    size_t message_len = 0;
     aw_err err;
     if (package->kind == SGP32_EIM_PACKAGE_EUICC_PACKAGE_REQUEST) {
-        err = run_euicc_package(poller, copy, raw.len, report);
+        report->event = IPA_POLL_EUICC_PACKAGE;
+        err = poll_run_euicc_package(poller, copy, raw.len, &message, &message_len);
     } else if (package->kind == SGP32_EIM_PACKAGE_IPA_EUICC_DATA_REQUEST) {
         sgp32_ipa_euicc_data_request request;
         err = sgp32_decode_ipa_euicc_data_request(copy, raw.len, &request);
-        if (err == AW_OK)
-            err = run_euicc_data(poller, &request, report);
+        if (err == AW_OK) {
+            report->event = IPA_POLL_EUICC_DATA;
+            err = poll_run_euicc_data(poller, &request, &message, &message_len);
+        }
     } else {
         sgp32_profile_download_trigger_request trigger;
         err = sgp32_decode_profile_download_trigger_request(copy, raw.len, &trigger);
-        if (err == AW_OK)
-            err = run_download_trigger(poller, &trigger, report);
+        if (err == AW_OK) {
+            report->event = IPA_POLL_DOWNLOAD_TRIGGER;
+            err = poll_run_download_trigger(poller, &trigger, &message, &message_len);
+        }
     }
+    if (err == AW_OK)
+        err = poll_save_and_deliver(poller, message, message_len, report);
+    free(message);
     free(copy);
     return err;
 }

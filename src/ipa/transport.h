@@ -2,8 +2,9 @@
  * eUICC's ISD-R through the device's card interface).
  *
  * One small vtable per transport (PC/SC reader, AT commands to a cellular
- * module, the software eUICC's vpcd socket); everything above it (ES10 over
- * STORE DATA, GET RESPONSE, the ES10 client) is shared. A transport opens a
+ * module, the software eUICC's vpcd socket, a card in the same process);
+ * everything above it (ES10 over STORE DATA, GET RESPONSE, the ES10
+ * client) is shared. A transport opens a
  * logical channel with the ISD-R selected on it (ISO/IEC 7816-4 11.1.2
  * MANAGE CHANNEL + SELECT, or the module's +CCHO) and exchanges single
  * short APDUs (ISO/IEC 7816-4 5.1) on it; it never interprets ES10.
@@ -33,7 +34,7 @@
 typedef struct ipa_transport ipa_transport;
 
 typedef struct ipa_transport_ops {
-    const char *name; /* "pcsc", "at", "socket" */
+    const char *name; /* "pcsc", "at", "socket", "in-process" */
     /* Open a logical channel and select aid on it; *channel is its number
      * (1..IPA_CHANNEL_MAX). */
     aw_err (*open_channel)(ipa_transport *t, const uint8_t *aid, size_t aid_len,
@@ -137,5 +138,18 @@ aw_err ipa_transport_open_at(const ipa_at_options *options, ipa_transport **out)
 
 /* Whether an AT transport fell back to +CSIM (false for others). */
 bool ipa_transport_at_uses_csim(const ipa_transport *t);
+
+/* A card in the same process (in_process.c; helper devsim): the card's
+ * APDU entry, called with one command APDU; it writes data + SW1 SW2 (at
+ * most cap bytes) into response. An error it returns ends the exchange. */
+typedef aw_err (*ipa_in_process_transmit)(void *card, const uint8_t *command, size_t len,
+                                          uint8_t *response, size_t cap, size_t *response_len);
+
+/* The in-process transport: raw APDUs to transmit(card, ...), channels by
+ * MANAGE CHANNEL + SELECT. card stays the caller's. AW_ERR_ARGUMENT
+ * without transmit or out; AW_ERR_IPA_PROTOCOL when the card reports more
+ * than cap bytes. */
+aw_err ipa_transport_open_in_process(ipa_in_process_transmit transmit, void *card,
+                                     ipa_transport **out);
 
 #endif

@@ -14,7 +14,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "platform/platform_internal.h"
+#include "platform/inventory_internal.h" /* the query routes */
 
 #define PURGE_INTERVAL_MS (60 * 1000)
 /* Token pairs are deleted a week after their refresh token expired, so a
@@ -383,7 +383,7 @@ static void handle_unrouted(http_request *request, void *userdata)
 {
     platform_api *api = userdata;
     if (platform_api_orders_dispatch(api, request) ||
-        platform_api_callbacks_dispatch(api, request))
+        platform_api_callbacks_dispatch(api, request) || platform_api_query_dispatch(api, request))
         return;
     api_call call;
     if (!begin_call(api, request, &call))
@@ -455,6 +455,8 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
     aw_err err = platform_rate_limiter_new(&api->limiter);
     for (size_t i = 0; err == AW_OK && i < ROUTE_COUNT; i++)
         err = http_server_route(server, routes[i].method, routes[i].path, routes[i].handler, api);
+    if (err == AW_OK)
+        err = platform_api_query_routes(server, api);
     if (err == AW_OK)
         err = http_server_set_fallback(server, handle_unrouted, api);
     if (err != AW_OK) {

@@ -59,6 +59,14 @@ static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
     /* A3xxx: callbacks */
     [PLATFORM_API_CALLBACK_UNKNOWN] = APPLICATION("A3001", 404, "no such callback"),
     [PLATFORM_API_DEAD_LETTER_UNKNOWN] = APPLICATION("A3002", 404, "no such dead letter"),
+    /* A4xxx: the order's target against number resources and business scope */
+    [PLATFORM_API_PROFILE_TYPE_UNKNOWN] = APPLICATION("A4001", 422, "no such profile type"),
+    [PLATFORM_API_OUT_OF_SCOPE] = APPLICATION("A4002", 422, "profile type outside the tenant's business scope"),
+    [PLATFORM_API_POOL_UNKNOWN] = APPLICATION("A4003", 422, "number pool unknown or not the tenant's"),
+    [PLATFORM_API_POOL_EXHAUSTED] = APPLICATION("A4004", 409, "too few free numbers in the number pool"),
+    /* A5xxx: information queries */
+    [PLATFORM_API_CARD_UNKNOWN] = APPLICATION("A5001", 404, "no such card"),
+    [PLATFORM_API_POOL_NOT_FOUND] = APPLICATION("A5002", 404, "no such number pool"),
     /* I9xxx: the platform itself */
     [PLATFORM_API_INTERNAL] = INTERFACE("I9001", 500, "internal error"),
     [PLATFORM_API_UNAVAILABLE] = INTERFACE("I9002", 503, "service temporarily unavailable"),
@@ -104,6 +112,11 @@ platform_api_error platform_api_error_from_err(aw_err err)
     case AW_ERR_PLATFORM_BATCH: return PLATFORM_API_BATCH_SIZE;
     case AW_ERR_PLATFORM_ORDER_UNKNOWN: return PLATFORM_API_ORDER_UNKNOWN;
     case AW_ERR_PLATFORM_ORDER_STATE: return PLATFORM_API_ORDER_STATE;
+    case AW_ERR_PLATFORM_PROFILE_TYPE_UNKNOWN: return PLATFORM_API_PROFILE_TYPE_UNKNOWN;
+    case AW_ERR_PLATFORM_SCOPE: return PLATFORM_API_OUT_OF_SCOPE;
+    case AW_ERR_PLATFORM_POOL_UNKNOWN: return PLATFORM_API_POOL_UNKNOWN;
+    case AW_ERR_PLATFORM_POOL_EXHAUSTED: return PLATFORM_API_POOL_EXHAUSTED;
+    case AW_ERR_PLATFORM_CARD_UNKNOWN: return PLATFORM_API_CARD_UNKNOWN;
     case AW_ERR_LIMIT: return PLATFORM_API_INVALID_FIELD; /* path or query over its bounds */
     case AW_ERR_DB_BUSY:
     case AW_ERR_DB_CONNECTION: return PLATFORM_API_UNAVAILABLE;

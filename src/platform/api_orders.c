@@ -140,6 +140,11 @@ void platform_api_handle_order_create(http_request *request, void *userdata)
     uint8_t hash[CRYPTO_SHA256_SIZE];
     if (err == AW_OK)
         err = request_hash(&call, hash);
+    /* number resources and business scope (scope.c): A4001..A4004 */
+    if (err == AW_OK)
+        err = platform_order_check_target(api->config.db, call.app.tenant, key,
+                                          batch->target_kind, batch->target, batch->count,
+                                          call.now_ms);
     platform_order order;
     bool created = false;
     if (err == AW_OK)

@@ -3,9 +3,9 @@
  * app's tenant; idempotent creation (Idempotency-Key); progress per item
  * status; cancel and retry. Order and item states follow the lifecycle
  * machines of lifecycle.c and every change is recorded in its history.
- * Items are executed (SM-DP+ ES2+ order, eIM download trigger) by the next
- * part of issue 6 through platform_order_item_transition; until then they
- * stay pending. */
+ * Items are executed (SM-DP+ ES2+ order, eIM download trigger) by the
+ * executor (executor*.c) through platform_order_item_transition: each item's
+ * job is queued in the transaction that creates the order or retries it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -302,6 +302,8 @@ static aw_err create_in(db_connection *db, void *arg)
                      params, 11, NULL);
     if (err == AW_OK)
         err = insert_items(db, o->order_id, a->batch, a->now_ms);
+    for (size_t i = 0; err == AW_OK && i < a->batch->count; i++)
+        err = platform_executor_enqueue_item(db, o->order_id, a->batch->eids[i], a->now_ms);
     if (err == AW_OK)
         err = platform_lifecycle_record(db, PLATFORM_LIFECYCLE_ORDER, o->tenant, o->order_id, NULL,
                                         o->status, "order accepted", o->app_id, a->now_ms);
@@ -513,6 +515,43 @@ aw_err platform_order_cancel(db_connection *db, const char *tenant, const char *
     return platform_in_transaction(db, cancel_in, &c);
 }
 
+/* A new executor job for every failed item of order_id (before they move
+ * back to pending, in the same transaction). */
+static aw_err enqueue_failed(db_connection *db, const char *order_id, int64_t now_ms)
+{
+    db_param key[] = {DB_PARAM_TEXT(order_id)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    size_t count = 0, cap = 0;
+    char(*eids)[PLATFORM_EID_DIGITS + 1] = NULL;
+    aw_err err = db_query(db,
+                          "SELECT eid FROM platform_order_items WHERE order_id = ? AND status = "
+                          "'failed' ORDER BY id",
+                          key, 1, &rows);
+    while (err == AW_OK) {
+        err = db_rows_next(rows, &has_row);
+        if (err != AW_OK || !has_row)
+            break;
+        if (count == cap) {
+            size_t grown = cap == 0 ? 64 : cap * 2;
+            void *more = realloc(eids, grown * sizeof(*eids));
+            if (more == NULL) {
+                err = AW_ERR_NOMEM;
+                break;
+            }
+            eids = more;
+            cap = grown;
+        }
+        err = copy_column(rows, 0, eids[count], sizeof(eids[count]));
+        count++;
+    }
+    db_rows_free(rows); /* before the next statement on this connection */
+    for (size_t i = 0; err == AW_OK && i < count; i++)
+        err = platform_executor_enqueue_item(db, order_id, eids[i], now_ms);
+    free(eids);
+    return err;
+}
+
 static aw_err retry_in(db_connection *db, void *arg)
 {
     order_change *c = arg;
@@ -524,6 +563,8 @@ static aw_err retry_in(db_connection *db, void *arg)
                          strcmp(c->order->status, "partially_completed") == 0))
         err = order_set_status(db, c->order, "processing", "retry of failed items", c->actor,
                                c->now_ms);
+    if (err == AW_OK)
+        err = enqueue_failed(db, c->order->order_id, c->now_ms);
     if (err == AW_OK)
         err = items_move(db, c->order, "failed", "pending", "retry", c->actor, c->now_ms,
                          &c->retried);
@@ -635,13 +676,24 @@ static aw_err item_step_in(db_connection *db, void *arg)
     if (err == AW_OK)
         err = platform_lifecycle_record(db, PLATFORM_LIFECYCLE_ORDER_ITEM, tenant, entity, from,
                                         s->to, s->cause, s->actor, s->now_ms);
+    /* the ICCID of the item's ES2+ order, once the executor has one */
+    platform_executor_item executed;
+    const char *iccid = NULL;
+    if (err == AW_OK && (failed || strcmp(s->to, "written") == 0)) {
+        err = platform_executor_item_get(db, s->order_id, s->eid, &executed);
+        if (err == AW_ERR_NOT_FOUND)
+            err = AW_OK;
+        else if (err == AW_OK && executed.iccid[0] != '\0')
+            iccid = executed.iccid;
+    }
     if (err == AW_OK && strcmp(s->to, "written") == 0)
         err = platform_event_emitf(db, tenant, PLATFORM_EVENT_ITEM_WRITTEN, s->now_ms,
-                                   "{s:s, s:s}", "orderId", s->order_id, "eid", s->eid);
+                                   "{s:s, s:s, s:s?}", "orderId", s->order_id, "eid", s->eid,
+                                   "iccid", iccid);
     if (err == AW_OK && failed)
         err = platform_event_emitf(db, tenant, PLATFORM_EVENT_ITEM_FAILED, s->now_ms,
-                                   "{s:s, s:s, s:s?}", "orderId", s->order_id, "eid", s->eid,
-                                   "errorCode", s->error_code);
+                                   "{s:s, s:s, s:s?, s:s?}", "orderId", s->order_id, "eid",
+                                   s->eid, "errorCode", s->error_code, "iccid", iccid);
     /* a failure with its code is one of the standard's exceptions (the
      * code's letter is its class: application, write, interface, terminal) */
     if (err == AW_OK && failed && s->error_code != NULL)

@@ -343,6 +343,13 @@ typedef enum platform_api_error {
     PLATFORM_API_CALLBACK_LIMIT,
     PLATFORM_API_CALLBACK_UNKNOWN,
     PLATFORM_API_DEAD_LETTER_UNKNOWN,
+    /* number resources and business scope (helper query) */
+    PLATFORM_API_PROFILE_TYPE_UNKNOWN,
+    PLATFORM_API_OUT_OF_SCOPE,
+    PLATFORM_API_POOL_UNKNOWN,
+    PLATFORM_API_POOL_EXHAUSTED,
+    PLATFORM_API_CARD_UNKNOWN,
+    PLATFORM_API_POOL_NOT_FOUND,
     PLATFORM_API_INTERNAL,
     PLATFORM_API_UNAVAILABLE,
     PLATFORM_API_ERROR__COUNT
@@ -745,5 +752,48 @@ typedef struct platform_api platform_api;
 aw_err platform_api_new(http_server *server, const platform_api_config *config,
                         platform_api **out);
 void platform_api_free(platform_api *api);
+
+/* ---- The platform server (server.c) ------------------------------------- */
+
+/* What airwrite-platform serve and airwrited's platform role run on one
+ * event loop: the database opened and migrated, the HTTPS listener with
+ * the /api/v1 router on the loop thread, and (callback_ca_file set) the
+ * callback delivery worker: one thread with its own database connection
+ * and HTTPS client, rounds of platform_callback_deliver, resting a second
+ * after a round that found nothing due. */
+struct event_base;
+struct aw_log;
+
+typedef struct platform_server_config {
+    const char *database_url;       /* required (db_open URL) */
+    const platform_key_ring *keys;  /* required, borrowed: outlives the server */
+    const char *address;            /* IP literal; NULL: "127.0.0.1" */
+    uint16_t port;                  /* 0: ephemeral (platform_server_port) */
+    const char *certificate_file;   /* required: HTTPS chain (PEM) */
+    const char *key_file;           /* required: its key (PEM) */
+    const char *callback_ca_file;   /* CAs of the receivers; NULL: events stay queued */
+    struct aw_log *log;             /* borrowed; NULL: none. Worker events and errors */
+} platform_server_config;
+
+typedef struct platform_server platform_server;
+
+/* Open and migrate the database, create the router and listen; then start
+ * the delivery worker. AW_ERR_ARGUMENT: a required field missing; the
+ * errors of db_open, platform_migrate, http_server_new/start. */
+aw_err platform_server_new(struct event_base *base, const platform_server_config *config,
+                           platform_server **out);
+/* Bound port; 0 for NULL. */
+uint16_t platform_server_port(const platform_server *server);
+/* Stop accepting connections and tell the delivery worker to stop after
+ * its round in progress, without waiting (call it on the loop thread).
+ * First step of a clean shutdown; NULL-safe. */
+void platform_server_stop(platform_server *server);
+/* Stops (if not done), joins the delivery worker, closes the database;
+ * NULL-safe. */
+void platform_server_free(platform_server *server);
+
+/* The sections of the public interface kept in their own files (sizes). */
+#include "platform/platform_inventory.h"
+#include "platform/platform_executor.h"
 
 #endif

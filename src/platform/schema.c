@@ -3,7 +3,7 @@
  * orders and items; callbacks and their deliveries), applied
  * through core's per-component migrations (db.h). */
 #include "core/db_queue.h"
-#include "platform/platform.h"
+#include "platform/inventory_internal.h"
 
 #define APPS_TABLE(BLOB)                                                                       \
     "CREATE TABLE platform_apps (\n"                                                          \
@@ -155,6 +155,12 @@ aw_err platform_migrate(db_connection *db)
     aw_err err = db_queue_migrate(db);
     if (err != AW_OK)
         return err;
-    return db_migrate(db, "platform", migrations, sizeof(migrations) / sizeof(migrations[0]),
-                      NULL);
+    err = db_migrate(db, "platform", migrations, sizeof(migrations) / sizeof(migrations[0]),
+                     NULL);
+    if (err == AW_OK) /* the executor's rows (executor_store.c), own component */
+        err = platform_executor_migrate(db);
+    if (err != AW_OK)
+        return err;
+    /* number resources, business scope, cards, profiles (inventory.c) */
+    return platform_inventory_migrate(db);
 }

@@ -1,0 +1,130 @@
+/* airwrited: the daemon's internal interfaces between its files.
+ * airwrited_settings.c: the configuration (docs/airwrited.md) and flags
+ * into one settings structure; airwrited_check.c: --check-config and the
+ * first-start preparation (state directory, test PKI, storage keys);
+ * airwrited.c: the roles on one event loop, signals, logs. */
+#ifndef AIRWRITE_CLI_AIRWRITED_H
+#define AIRWRITE_CLI_AIRWRITED_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "core/config.h"
+#include "core/error.h"
+#include "core/log.h"
+
+#define AIRWRITED_ROLE_PLATFORM 1u
+#define AIRWRITED_ROLE_EIM 2u
+#define AIRWRITED_ROLE_SMDP 4u
+#define AIRWRITED_ROLES_ALL 7u
+
+#define AIRWRITED_DEFAULT_CONFIG "/etc/airwrite/airwrited.conf"
+#define AIRWRITED_DEFAULT_STATE "/var/lib/airwrite"
+#define AIRWRITED_DEFAULT_PLATFORM_PORT 8443
+#define AIRWRITED_DEFAULT_EIM_PORT 8444
+#define AIRWRITED_DEFAULT_SMDP_PORT 8445
+#define AIRWRITED_DEFAULT_NOTIFY_PORT 8446
+#define AIRWRITED_LIST_MAX 64 /* values of one repeatable key */
+
+/* A repeatable key's values with their lines. */
+typedef struct airwrited_list {
+    const char *values[AIRWRITED_LIST_MAX];
+    size_t lines[AIRWRITED_LIST_MAX];
+    size_t count;
+} airwrited_list;
+
+typedef struct airwrited_settings {
+    const char *config_file;      /* NULL: built-in defaults only */
+    unsigned roles;               /* AIRWRITED_ROLE_* */
+    const char *state_directory;
+    const char *pki_directory;
+    bool generate_test_pki;
+    const char *log_file;         /* "-": stderr */
+    log_level log_level;
+    unsigned shutdown_grace_ms;
+
+    struct {
+        const char *address, *database, *certificate, *key, *callback_ca;
+        uint16_t port;
+        airwrited_list storage_keys; /* [ID:]PATH; the last created when absent */
+    } platform;
+
+    struct {
+        const char *address, *database, *pki_directory, *certificate, *key, *smdp_ca;
+        uint16_t port;
+        unsigned workers;
+        airwrited_list routes;       /* ADDRESS=https://URL */
+    } eim;
+
+    struct {
+        const char *address, *database, *pki_directory, *key_ring, *smdp_address, *es2p_ca,
+            *notify_ca, *requester_id, *metrics_address;
+        uint16_t port, es2p_port, metrics_port;
+        bool metrics_listen, metrics_on_es9p;
+        uint64_t order_lifetime_s, notify_attempts;
+        airwrited_list es2p_allow;   /* RFC 2253 subjects */
+        airwrited_list operators;    /* [SUBJECT|]ID=https://URL */
+    } smdp;
+
+    /* The platform's order executor (platform.h "Executor"): ES2+ to an
+     * SM-DP+, triggers into the eIM's database, the ES2+ notification
+     * endpoint on its own HTTPS listener with mutual TLS. local_smdp: the
+     * SM-DP+ is this process's smdp role, wired to it both ways. */
+    struct {
+        bool enabled, local_smdp;
+        const char *es2p_url, *smdp_address, *ca, *certificate, *key, *requester_id,
+            *eim_database, *notify_address, *notify_ca;
+        uint16_t notify_port;
+        unsigned workers;
+        uint64_t result_timeout_s, max_attempts;
+        airwrited_list smdp_subjects; /* RFC 2253 subjects allowed to notify */
+    } executor;
+
+    /* what the strings above point into, freed with the settings */
+    aw_config *config;
+    char **owned;
+    size_t owned_count;
+} airwrited_settings;
+
+/* Command-line overrides. */
+typedef struct airwrited_flags {
+    const char *config_file;      /* --config */
+    const char *roles;            /* --role, comma-separated */
+    const char *state_directory;  /* --state-dir */
+    const char *log_level;        /* --log-level */
+    const char *default_state;    /* $STATE_DIRECTORY or AIRWRITED_DEFAULT_STATE */
+} airwrited_flags;
+
+/* Read the configuration file (when any) and apply defaults and flags.
+ * On error message receives "FILE:LINE: ..." (cap bytes). */
+aw_err airwrited_settings_load(const airwrited_flags *flags, airwrited_settings *settings,
+                               char *message, size_t cap);
+void airwrited_settings_free(airwrited_settings *settings);
+
+/* "platform,eim,smdp" (those of roles) into out. */
+void airwrited_roles_text(unsigned roles, char *out, size_t cap);
+
+/* --check-config: everything a start needs, creating nothing but the
+ * databases and their schemas (migrated as the start would). Prints one line
+ * per check to out; on error message receives what failed. */
+aw_err airwrited_check(const airwrited_settings *settings, FILE *out, char *message, size_t cap);
+
+/* First start: create the state directory, the test PKI (when enabled and
+ * absent), the storage keys (platform: the last file; SM-DP+: the key ring
+ * directory with its first key). log receives what was created. */
+aw_err airwrited_prepare(const airwrited_settings *settings, aw_log *log, char *message,
+                         size_t cap);
+
+/* The platform's storage key ring ([ID:]PATH files; create: the last one
+ * written when absent, else an absent last one is skipped) and the SM-DP+
+ * key ring (create: its directory and first key when absent). */
+struct platform_key_ring;
+struct smdp_key_ring;
+aw_err airwrited_platform_keys(const airwrited_settings *settings, bool create,
+                               struct platform_key_ring **out, char *message, size_t cap);
+aw_err airwrited_smdp_keys(const airwrited_settings *settings, bool create,
+                           struct smdp_key_ring **out, char *message, size_t cap);
+
+#endif
