@@ -5,6 +5,8 @@
 #   make fuzz   build libFuzzer targets with clang and run each for FUZZ_S seconds
 #   make bench  build optimised and print benchmark figures
 #   make crash  build, then kill the software eUICC N times (default 1000) mid-operation
+#   make crash-platform  build, then SIGKILL airwrited KILLS times (default 5) while it writes
+#               a batch order onto N simulated devices (default 1000); checks nothing lost or doubled
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
@@ -14,7 +16,7 @@ FUZZ_S     ?= 60
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all deps build asan test demo fuzz bench crash clean
+.PHONY: all deps build asan test demo fuzz bench crash crash-platform clean
 
 all: build
 
@@ -62,6 +64,11 @@ bench: deps $(BUILD_REL)/build.ninja
 crash: N ?= 1000
 crash: build
 	AW_CRASH_KILLS=$(N) $(BUILD)/tests/test_euicc_crash $(BUILD)/src/cli/airwrite-euicc
+
+crash-platform: N ?= 1000
+crash-platform: KILLS ?= 5
+crash-platform: build
+	@N=$(N) KILLS=$(KILLS) ./scripts/crash-platform $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_REL)
