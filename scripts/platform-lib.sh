@@ -68,8 +68,9 @@ start_daemon() {
     daemon_pid=$!
     up=0
     for _ in $(seq 1 600); do
-        [ "$(grep -c '"event":"ready"' "$dir/airwrited.log" 2>/dev/null)" -gt "${ready_before:-0}" ] &&
-            { up=1; break; }
+        # no log yet: no count (grep -c prints nothing for a missing file)
+        ready_now=$(grep -c '"event":"ready"' "$dir/airwrited.log" 2>/dev/null)
+        [ "${ready_now:-0}" -gt "${ready_before:-0}" ] && { up=1; break; }
         kill -0 "$daemon_pid" 2>/dev/null || break
         sleep 0.1
     done

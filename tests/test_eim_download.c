@@ -5,7 +5,9 @@
  * profileInstallationResultData, SGP.22 5.7.6) of success or error, a
  * profileDownloadError; refused: a bad signature, no certificate, no or an
  * unknown eimTransactionId, a trigger never sent, a replay; and every
- * refusal of a trigger to queue. SQLite. */
+ * refusal of a trigger to queue; the status of an Activation Code's
+ * triggers (none, waiting, download failed, installation failed,
+ * installed). SQLite. */
 #include "eim_testutil.h"
 
 #include <time.h>
@@ -217,6 +219,94 @@ static void test_not_installed(void **state)
     free(package);
 }
 
+/* eim_download_trigger_status: what the results of an Activation Code's
+ * triggers say, as an order executor reads them. */
+static eim_trigger_status status_of(const char *code)
+{
+    eim_trigger_status status;
+    assert_int_equal(eim_download_trigger_status(db, AW_PKI_DEFAULT_EID, code, &status), AW_OK);
+    return status;
+}
+
+/* Queue a trigger of code, hand it out and record result (NULL: none):
+ * a signed PIR (pir_success) or a profileDownloadError. */
+static void trigger_with(const char *code, bool answer, bool with_pir, bool pir_success)
+{
+    eim_download_trigger trigger = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
+                                    .activation_code = code};
+    sgp32_profile_download_trigger_request request;
+    uint8_t *package = queue_and_send(&trigger, &request);
+    size_t pir_len = 0, len = 0;
+    uint8_t *pir = with_pir ? installation_result(pir_success, false, &pir_len) : NULL;
+    uint8_t *result = trigger_result(request.eim_transaction_id, pir, pir_len,
+                                     SGP32_PROFILE_DOWNLOAD_ERROR_UNDEFINED_ERROR, &len);
+    if (answer)
+        assert_int_equal(eim_download_result_record(db, trust, AW_PKI_DEFAULT_EID, result, len,
+                                                    db_clock_ms(), NULL),
+                         AW_OK);
+    free(result);
+    free(pir);
+    free(package);
+}
+
+static void test_trigger_status(void **state)
+{
+    (void)state;
+    static const char code[] = "1$smdp.example.com$AW-01";
+    static const char other[] = "1$smdp.example.com$AW-02";
+    eim_trigger_status status = status_of(code);
+    assert_int_equal(status.outcome, EIM_TRIGGER_NONE);
+    assert_int_equal(status.count, 0);
+    /* another code's trigger and other packages do not count */
+    trigger_with(other, true, false, false);
+    assert_int_equal(status_of(code).count, 0);
+    /* queued and sent, no result: waiting */
+    trigger_with(code, false, false, false);
+    status = status_of(code);
+    assert_int_equal(status.outcome, EIM_TRIGGER_WAITING);
+    assert_int_equal(status.count, 1);
+    /* the IPA's profileDownloadError: failed without installing; a trigger
+     * still out waits first */
+    eim_package_record waiting = last_record();
+    db_param id = DB_PARAM_INT64(waiting.package_id);
+    assert_int_equal(db_execute(db, "UPDATE eim_packages SET state = 4 WHERE id = ?", &id, 1,
+                                NULL),
+                     AW_OK);
+    trigger_with(code, true, false, false);
+    status = status_of(code);
+    assert_int_equal(status.outcome, EIM_TRIGGER_DOWNLOAD_FAILED);
+    assert_int_equal(status.count, 2);
+    assert_int_equal(status.error_reason, SGP32_PROFILE_DOWNLOAD_ERROR_UNDEFINED_ERROR);
+    trigger_with(code, false, false, false);
+    assert_int_equal(status_of(code).outcome, EIM_TRIGGER_WAITING);
+    assert_int_equal(db_execute(db, "DELETE FROM eim_packages WHERE state = 2", NULL, 0, NULL),
+                     AW_OK);
+    /* a signed PIR of an error: the installation failed */
+    trigger_with(code, true, true, false);
+    status = status_of(code);
+    assert_int_equal(status.outcome, EIM_TRIGGER_INSTALL_FAILED);
+    assert_int_equal(status.error_reason, 8);
+    /* the PIR the relay recorded alone (BF37) says the same */
+    eim_package_record failed = last_record();
+    db_param pir_id = DB_PARAM_INT64(failed.package_id);
+    assert_int_equal(db_execute(db,
+                                "UPDATE eim_packages SET result = X'BF3700' WHERE id = ?",
+                                &pir_id, 1, NULL),
+                     AW_OK);
+    assert_int_equal(status_of(code).outcome, EIM_TRIGGER_INSTALL_FAILED);
+    /* a verified PIR of success stands over any failure after it */
+    trigger_with(code, true, true, true);
+    trigger_with(code, true, false, false);
+    status = status_of(code);
+    assert_int_equal(status.outcome, EIM_TRIGGER_INSTALLED);
+    assert_int_equal(status.count, 5);
+    assert_int_equal(eim_download_trigger_status(NULL, AW_PKI_DEFAULT_EID, code, &status),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(status.count, 0);
+    assert_int_equal(eim_download_trigger_status(db, AW_PKI_DEFAULT_EID, NULL, &status),
+                     AW_ERR_ARGUMENT);
+}
+
 static void test_result_refusals(void **state)
 {
     (void)state;
@@ -334,6 +424,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_installed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_installed, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trigger_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_refusals, setup, teardown),
     };

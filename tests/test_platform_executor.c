@@ -21,6 +21,8 @@
  *   - an order on a number pool: each item reserves its number, the pool's
  *     profile type is ordered, the written item's number is in use; the
  *     item beyond the pool's numbers fails A4004;
+ *   - a configuration with watch_ms or download_attempts out of range is
+ *     refused;
  *   - the platform's records follow: card active, profile installed with
  *     its ICCID; a failed item's profile back to available. */
 #include "platform_executor_testutil.h"
@@ -151,7 +153,11 @@ static void test_profile_unavailable(void **state)
     es2p_client_request download = {.profile_type = EXEC_TYPE};
     es2p_client_answer answer;
     for (int i = 0; i < 4; i++) {
-        assert_int_equal(es2p_client_call(client, h.es2p_url, EXEC_REQUESTER, "other",
+        /* four calls, four functionCallIdentifiers (SGP.22 6.5.1.3: a
+         * repeated one would get the first call's profile back) */
+        char call[16];
+        snprintf(call, sizeof(call), "other-%d", i);
+        assert_int_equal(es2p_client_call(client, h.es2p_url, EXEC_REQUESTER, call,
                                           ES2P_CLIENT_DOWNLOAD_ORDER, &download, &answer),
                          AW_OK);
         assert_true(es2p_client_succeeded(&answer));
@@ -645,6 +651,15 @@ static void test_config_refused(void **state)
     assert_null(x);
     config = h.config;
     config.max_attempts = PLATFORM_EXECUTOR_ATTEMPTS_CEILING + 1;
+    assert_int_equal(platform_executor_new(&config, &x), AW_ERR_ARGUMENT);
+    config = h.config;
+    config.download_attempts = PLATFORM_EXECUTOR_ATTEMPTS_CEILING + 1;
+    assert_int_equal(platform_executor_new(&config, &x), AW_ERR_ARGUMENT);
+    config = h.config;
+    config.download_attempts = -1;
+    assert_int_equal(platform_executor_new(&config, &x), AW_ERR_ARGUMENT);
+    config = h.config;
+    config.watch_ms = -1;
     assert_int_equal(platform_executor_new(&config, &x), AW_ERR_ARGUMENT);
     config = h.config;
     config.requester_identifier = NULL;

@@ -17,7 +17,7 @@
 #include "smdp/es2p.h"
 #include "smdp/es2p_notify.h"
 
-static const smdp_es2p_caller operator_one = {"CN=Operator One,O=Operator", "op1"};
+static const smdp_es2p_caller operator_one = {"CN=Operator One,O=Operator", "op1", NULL};
 
 typedef struct fixture {
     char dir[64];

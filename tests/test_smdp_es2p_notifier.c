@@ -50,7 +50,7 @@ static int setup(void **state)
     f->op.port = operator_free_port(&f->operator);
     snprintf(f->base_url, sizeof(f->base_url), "https://127.0.0.1:%u", (unsigned)f->op.port);
     /* the order's operator: its certificate subject and requester */
-    f->caller = (smdp_es2p_caller){f->operator.tls_subject, "op1"};
+    f->caller = (smdp_es2p_caller){f->operator.tls_subject, "op1", NULL};
     f->endpoint = (smdp_operator_endpoint){.subject = f->operator.tls_subject,
                                            .requester_id = "op1",
                                            .base_url = f->base_url};

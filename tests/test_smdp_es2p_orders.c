@@ -3,7 +3,9 @@
  * CancelOrder are accepted from (8.2.1 / 1.2); order expiry (8.8.5 / 4.10)
  * on every path (ES2+ touch, sweep, single check); the
  * HandleDownloadProgressInfo notifications queued with state changes
- * (src/smdp/es2p_notify.h, SGP.22 5.3.5) and every error of that API. Run
+ * (src/smdp/es2p_notify.h, SGP.22 5.3.5) and every error of that API; a
+ * DownloadOrder repeated with its functionCallIdentifier answered with the
+ * profile the first call took. Run
  * on SQLite (a file per test) and on PostgreSQL (tests/pg-harness.sh; the
  * public schema emptied before each test). */
 #include "smdp_es2p_testutil.h"
@@ -16,10 +18,10 @@
 #include "smdp/es2p.h"
 #include "smdp/es2p_notify.h"
 
-static const smdp_es2p_caller operator_one = {"CN=Operator One,O=Operator", "op1"};
-static const smdp_es2p_caller operator_two = {"CN=Operator Two,O=Operator", "op2"};
+static const smdp_es2p_caller operator_one = {"CN=Operator One,O=Operator", "op1", NULL};
+static const smdp_es2p_caller operator_two = {"CN=Operator Two,O=Operator", "op2", NULL};
 /* operator one's certificate naming another requester */
-static const smdp_es2p_caller operator_one_other = {"CN=Operator One,O=Operator", "op1-b"};
+static const smdp_es2p_caller operator_one_other = {"CN=Operator One,O=Operator", "op1-b", NULL};
 
 typedef struct fixture {
     char dir[64];
@@ -129,6 +131,54 @@ static const char *text_at(json_t *object, const char *a, const char *b)
     return json_string_value(value);
 }
 
+/* ---- A repeated DownloadOrder ------------------------------------------------- */
+
+static void order_type(db_connection *db, const char *eid, const smdp_es2p_caller *caller,
+                       char out[SAIP_ICCID_TEXT])
+{
+    smdp_es2p_result r;
+    smdp_download_order order = {.eid = eid, .profile_type = ES2P_TEST_TYPE, .caller = caller};
+    assert_int_equal(smdp_es2p_download_order(db, &order, 10, out, &r), AW_OK);
+    expect(&r, NULL, NULL);
+}
+
+/* SGP.22 6.5.1.3: the operator's DownloadOrder again with the same
+ * functionCallIdentifier (its answer lost in a crash) takes no second
+ * profile while the first order is not confirmed; another call, another
+ * operator, another EID, or a confirmed order take a new one. */
+static void test_repeated_download_order(void **state)
+{
+    fixture *f = *state;
+    const smdp_es2p_caller call = {"CN=Operator One,O=Operator", "op1", "item-1-download"};
+    const smdp_es2p_caller other_call = {"CN=Operator One,O=Operator", "op1", "item-2-download"};
+    const smdp_es2p_caller other_operator = {"CN=Operator Two,O=Operator", "op2",
+                                             "item-1-download"};
+    char first[SAIP_ICCID_TEXT], again[SAIP_ICCID_TEXT], other[SAIP_ICCID_TEXT];
+    order_type(f->db, ES2P_TEST_EID1, &call, first);
+    order_type(f->db, ES2P_TEST_EID1, &call, again);
+    assert_string_equal(again, first);
+    int64_t taken = 0;
+    assert_int_equal(db_query_int64(f->db,
+                                    "SELECT COUNT(*) FROM smdp_profiles WHERE state = 'linked'",
+                                    NULL, 0, &taken),
+                     AW_OK);
+    assert_int_equal(taken, 1);
+    order_type(f->db, ES2P_TEST_EID1, &other_call, other);
+    assert_string_not_equal(other, first);
+    order_type(f->db, ES2P_TEST_EID1, &other_operator, other);
+    assert_string_not_equal(other, first);
+    order_type(f->db, ES2P_TEST_EID2, &call, other);
+    assert_string_not_equal(other, first);
+    /* the first order confirmed: the same call is a new order (the pool
+     * is used up by now: 8.2.5 / 3.7, not the confirmed profile again) */
+    confirm(f->db, first, &call, true, 11, NULL, NULL);
+    smdp_es2p_result r;
+    smdp_download_order order = {.eid = ES2P_TEST_EID1, .profile_type = ES2P_TEST_TYPE,
+                                 .caller = &call};
+    assert_int_equal(smdp_es2p_download_order(f->db, &order, 12, again, &r), AW_OK);
+    expect(&r, "8.2.5", "3.7");
+}
+
 /* ---- Ownership ------------------------------------------------------------------ */
 
 static void test_other_operator_refused(void **state)
@@ -187,9 +237,9 @@ static void test_caller_arguments(void **state)
     smdp_es2p_result r;
     memset(long_text, 'A', sizeof(long_text) - 1);
     long_text[sizeof(long_text) - 1] = '\0';
-    const smdp_es2p_caller bad[] = {{"", "op1"},        {"CN=x", ""},
-                                    {NULL, "op1"},      {"CN=x", NULL},
-                                    {long_text, "op1"}, {"CN=x", long_text}};
+    const smdp_es2p_caller bad[] = {{"", "op1", NULL},        {"CN=x", "", NULL},
+                                    {NULL, "op1", NULL},      {"CN=x", NULL, NULL},
+                                    {long_text, "op1", NULL}, {"CN=x", long_text, NULL}};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         smdp_download_order order = {.iccid = ES2P_TEST_ICCID3, .caller = &bad[i]};
         assert_int_equal(smdp_es2p_download_order(f->db, &order, 1, out, &r), AW_ERR_ARGUMENT);
@@ -506,6 +556,7 @@ int main(int argc, char **argv)
         }
     }
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_repeated_download_order, setup, teardown),
         cmocka_unit_test_setup_teardown(test_other_operator_refused, setup, teardown),
         cmocka_unit_test_setup_teardown(test_caller_arguments, setup, teardown),
         cmocka_unit_test_setup_teardown(test_without_order_schema, setup, teardown),

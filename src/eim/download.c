@@ -214,3 +214,82 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
         memset(info, 0, sizeof(*info));
     return err;
 }
+
+/* Whether a failed trigger's recorded result is the eUICC's signed
+ * ProfileInstallationResult (BF37 relayed by HandleNotification, or inside
+ * a ProfileDownloadTriggerResult) rather than the IPA's profileDownloadError. */
+static bool result_has_installation(const uint8_t *result, size_t len)
+{
+    sgp32_profile_download_trigger_result decoded;
+    if (len >= 2 && result[0] == 0xBF && result[1] == 0x37)
+        return true;
+    if (sgp32_decode_profile_download_trigger_result(result, len, &decoded) != AW_OK &&
+        sgp32_decode_profile_download_trigger_result_v1_0(result, len, &decoded) != AW_OK)
+        return false;
+    return decoded.result_data.kind == SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_INSTALLATION;
+}
+
+/* One trigger package's row folded into the status (oldest first). */
+static aw_err fold_trigger(db_rows *rows, const char *activation_code, eim_trigger_status *out)
+{
+    int64_t state = 0, error_code = 0;
+    const uint8_t *request = NULL, *result = NULL;
+    size_t request_len = 0, result_len = 0;
+    sgp32_profile_download_trigger_request decoded;
+    aw_err err = db_rows_get_int64(rows, 0, &state);
+    if (err == AW_OK)
+        err = db_rows_get_blob(rows, 1, &request, &request_len);
+    if (err == AW_OK && db_rows_column_type(rows, 2) != DB_TYPE_NULL)
+        err = db_rows_get_blob(rows, 2, &result, &result_len);
+    if (err == AW_OK && db_rows_column_type(rows, 3) != DB_TYPE_NULL)
+        err = db_rows_get_int64(rows, 3, &error_code);
+    if (err != AW_OK)
+        return err;
+    /* this eIM wrote the request: one that does not decode is not ours */
+    size_t n = strlen(activation_code);
+    if (sgp32_decode_profile_download_trigger_request(request, request_len, &decoded) != AW_OK ||
+        !decoded.has_profile_download_data ||
+        decoded.profile_download_data.kind != SGP32_PROFILE_DOWNLOAD_DATA_ACTIVATION_CODE ||
+        decoded.profile_download_data.activation_code.len != n ||
+        memcmp(decoded.profile_download_data.activation_code.ptr, activation_code, n) != 0)
+        return AW_OK;
+    out->count++;
+    if (out->outcome == EIM_TRIGGER_INSTALLED)
+        return AW_OK; /* an installation stands whatever came after it */
+    if (state == EIM_PACKAGE_DONE) {
+        out->outcome = EIM_TRIGGER_INSTALLED;
+        out->error_reason = 0;
+    } else if (state == EIM_PACKAGE_FAILED && out->outcome != EIM_TRIGGER_WAITING) {
+        /* a trigger still out waits for its own result first */
+        out->outcome = result != NULL && result_has_installation(result, result_len)
+                           ? EIM_TRIGGER_INSTALL_FAILED
+                           : EIM_TRIGGER_DOWNLOAD_FAILED;
+        out->error_reason = error_code;
+    } else if (state == EIM_PACKAGE_QUEUED || state == EIM_PACKAGE_SENT) {
+        out->outcome = EIM_TRIGGER_WAITING;
+        out->error_reason = 0;
+    }
+    return AW_OK;
+}
+
+aw_err eim_download_trigger_status(db_connection *db, const char *eid,
+                                   const char *activation_code, eim_trigger_status *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (db == NULL || eid == NULL || activation_code == NULL || out == NULL)
+        return AW_ERR_ARGUMENT;
+    db_param p[] = {DB_PARAM_TEXT(eid), DB_PARAM_INT64(EIM_PACKAGE_KIND_DOWNLOAD_TRIGGER)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    aw_err err = db_query(db,
+                          "SELECT state, request, result, error_code FROM eim_packages "
+                          "WHERE eid = ? AND kind = ? ORDER BY id",
+                          p, 2, &rows);
+    while (err == AW_OK && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row)
+        err = fold_trigger(rows, activation_code, out);
+    db_rows_free(rows);
+    if (err != AW_OK)
+        memset(out, 0, sizeof(*out));
+    return err;
+}

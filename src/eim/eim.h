@@ -451,6 +451,31 @@ aw_err eim_download_result_record(db_connection *db, const pki_trust_store *trus
                                   const char *eid, const uint8_t *result, size_t result_len,
                                   int64_t now_ms, eim_download_result_info *info);
 
+/* What became of the triggers of one Activation Code for eid (its
+ * operator's view, e.g. an order executor's): */
+typedef enum eim_trigger_outcome {
+    EIM_TRIGGER_NONE = 0,             /* no trigger of eid carries the code */
+    EIM_TRIGGER_WAITING,              /* one is queued or sent, without a result */
+    EIM_TRIGGER_INSTALLED,            /* one ended with a verified PIR of success */
+    EIM_TRIGGER_INSTALL_FAILED,       /* the latest: a verified PIR of an error */
+    EIM_TRIGGER_DOWNLOAD_FAILED,      /* the latest: the IPA's profileDownloadError
+                                       * (no PIR: the download never installed) */
+} eim_trigger_outcome;
+
+typedef struct eim_trigger_status {
+    eim_trigger_outcome outcome;      /* INSTALLED over WAITING over the latest failure */
+    size_t count;                     /* triggers of eid queued with the code */
+    int64_t error_reason;             /* a failure's errorReason or profileDownloadErrorReason */
+} eim_trigger_status;
+
+/* The Profile Download Triggers (SGP.32 2.11.3) queued for eid with exactly
+ * activation_code, and what their results say (recorded by
+ * eim_download_result_record or the relay's HandleNotification). A result
+ * is DONE only once its PIR verified, so INSTALLED is the eUICC's signed
+ * word. AW_ERR_ARGUMENT, AW_ERR_DB_*. */
+aw_err eim_download_trigger_status(db_connection *db, const char *eid,
+                                   const char *activation_code, eim_trigger_status *out);
+
 /* ---- ESipa ------------------------------------------------------------ */
 
 /* Everything an ESipa exchange needs. */

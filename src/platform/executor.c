@@ -30,6 +30,7 @@ void executor_count(platform_executor *executor, const platform_executor_stats *
     executor->stats.retried += add->retried;
     executor->stats.skipped += add->skipped;
     executor->stats.cancelled += add->cancelled;
+    executor->stats.retriggered += add->retriggered;
     pthread_mutex_unlock(&executor->lock);
 }
 
@@ -55,7 +56,9 @@ static bool config_ok(const platform_executor_config *c)
            (c->smdp_subjects != NULL || c->smdp_subject_count == 0) &&
            c->workers <= EXECUTOR_WORKERS_MAX && c->result_timeout_ms >= 0 &&
            c->lease_ms >= 0 && c->max_attempts >= 0 &&
-           c->max_attempts <= PLATFORM_EXECUTOR_ATTEMPTS_CEILING;
+           c->max_attempts <= PLATFORM_EXECUTOR_ATTEMPTS_CEILING && c->watch_ms >= 0 &&
+           c->download_attempts >= 0 &&
+           c->download_attempts <= PLATFORM_EXECUTOR_ATTEMPTS_CEILING;
 }
 
 static aw_err worker_open(platform_executor *x, unsigned index)
@@ -111,6 +114,10 @@ aw_err platform_executor_new(const platform_executor_config *config, platform_ex
         c->max_attempts = PLATFORM_EXECUTOR_DEFAULT_MAX_ATTEMPTS;
     if (c->poll_ms == 0)
         c->poll_ms = PLATFORM_EXECUTOR_DEFAULT_POLL_MS;
+    if (c->watch_ms == 0)
+        c->watch_ms = PLATFORM_EXECUTOR_DEFAULT_WATCH_MS;
+    if (c->download_attempts == 0)
+        c->download_attempts = PLATFORM_EXECUTOR_DEFAULT_DOWNLOAD_ATTEMPTS;
     pthread_mutex_init(&x->lock, NULL);
     pthread_cond_init(&x->wake, NULL);
     x->workers = calloc(c->workers, sizeof(*x->workers));

@@ -14,6 +14,7 @@ struct http_client;
 
 #define EXECUTOR_JOB_ITEM "item"       /* run the item's next steps */
 #define EXECUTOR_JOB_TIMEOUT "timeout" /* fail the item of a round without result */
+#define EXECUTOR_JOB_WATCH "watch"     /* look at the eIM's record of the round's triggers */
 #define EXECUTOR_PAYLOAD_MAX 96u
 #define EXECUTOR_WORKERS_MAX 64u
 #define EXECUTOR_CLAIM_BATCH 8u
@@ -71,6 +72,23 @@ aw_err platform_executor_item_write(db_connection *db, const char *order_id, con
 aw_err executor_release_inventory(db_connection *db, const char *tenant,
                                   platform_executor_item *row, const char *cause,
                                   int64_t now_ms);
+
+/* The item a result is for, with its order's target (all borrowed). */
+typedef struct executor_result_item {
+    const char *order_id;
+    const char *eid;
+    const char *tenant;
+    const char *target_kind;
+    const char *target;
+} executor_result_item;
+
+/* Inside a transaction, for an in_progress item: written, with the
+ * platform's records of its profile (card active, profile installed, a pool
+ * number in use; records that refuse do not hold it back) and its row done
+ * (executor_notify.c). */
+aw_err executor_item_written(db_connection *db, const executor_result_item *item,
+                             platform_executor_item *row, const char *iccid, const char *actor,
+                             const char *cause, int64_t now_ms);
 
 /* What became of one job. */
 typedef enum executor_outcome {

@@ -14,10 +14,19 @@
  *         goes to the eIM as a Profile Download Trigger (SGP.32 2.11.3),
  *         then the row waits for the result until its deadline (stage
  *         triggered, with a timeout job at the deadline).
+ * Watch: while the round waits, a watch job every watch_ms reads what the
+ *         eIM recorded of the round's triggers (eim_download_trigger_status):
+ *         the eUICC's verified PIR writes (or fails, W3002) the item when the
+ *         SM-DP+'s notification never comes; the IPA's profileDownloadError
+ *         (SGP.32 2.11.3: no PIR, the download never installed) triggers the
+ *         same Activation Code again, up to download_attempts, then W3001.
  * Each stage is committed before the next step, so a job run again (crash,
  * lost lease) resumes at the stored stage: a ConfirmOrder repeated after
  * the SM-DP+ executed it answers 8.2.1 / 3.5 (the profile is already
- * released), which is taken as done since the Matching ID is ours. */
+ * released), which is taken as done since the Matching ID is ours, and a
+ * repeated DownloadOrder carries the same functionCallIdentifier (item,
+ * round, step), which the SM-DP+ answers with the profile its first call
+ * took. */
 #include <stdio.h>
 #include <string.h>
 
@@ -28,6 +37,8 @@
 #include "platform/executor_internal.h"
 
 #define EXECUTOR_ACTOR "executor"
+#define EIM_ACTOR "eim"
+#define ACTIVATION_CODE_MAX (8 + 255 + PLATFORM_MATCHING_ID_MAX)
 
 /* What the item job knows about its item. */
 typedef struct item_job {
@@ -336,13 +347,23 @@ static aw_err triggered_in(db_connection *db, void *arg)
     if (err == AW_OK)
         err = platform_executor_enqueue_job(db, EXECUTOR_JOB_TIMEOUT, j->order_id, j->eid,
                                             j->row.round, j->row.deadline_ms, j->now_ms);
+    if (err == AW_OK)
+        err = platform_executor_enqueue_job(db, EXECUTOR_JOB_WATCH, j->order_id, j->eid,
+                                            j->row.round, j->now_ms + x->config.watch_ms,
+                                            j->now_ms);
     return err;
+}
+
+/* The round's Activation Code (SGP.22 4.1). */
+static void activation_code(const item_job *j, char code[ACTIVATION_CODE_MAX])
+{
+    snprintf(code, ACTIVATION_CODE_MAX, "1$%s$%s", j->row.smdp_address, j->row.matching_id);
 }
 
 static aw_err trigger(item_job *j, executor_outcome *outcome)
 {
-    char code[8 + 255 + PLATFORM_MATCHING_ID_MAX];
-    snprintf(code, sizeof(code), "1$%s$%s", j->row.smdp_address, j->row.matching_id);
+    char code[ACTIVATION_CODE_MAX];
+    activation_code(j, code);
     eim_download_trigger queued = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
                                    .activation_code = code};
     int64_t package_id = 0;
@@ -494,6 +515,113 @@ static aw_err run_timeout(item_job *j)
     return fail_with(j, &f);
 }
 
+/* The watch job, written by the eIM's verified PIR: in one transaction,
+ * only while the round still waits (a notification meanwhile wins). */
+typedef struct written_args {
+    item_job *job;
+    bool written;
+} written_args;
+
+static aw_err written_in(db_connection *db, void *arg)
+{
+    written_args *w = arg;
+    item_job *j = w->job;
+    w->written = false;
+    aw_err err = load_item(db, j);
+    if (err == AW_OK)
+        err = platform_executor_item_read(db, j->order_id, j->eid, &j->row);
+    if (err != AW_OK || strcmp(j->status, "in_progress") != 0 || j->row.round != j->round ||
+        strcmp(j->row.stage, EXECUTOR_STAGE_TRIGGERED) != 0)
+        return err;
+    executor_result_item item = {.order_id = j->order_id, .eid = j->eid, .tenant = j->tenant,
+                                 .target_kind = j->target_kind, .target = j->target};
+    err = executor_item_written(db, &item, &j->row, j->row.iccid, EIM_ACTOR,
+                                "profile installed (eIM: verified ProfileInstallationResult)",
+                                j->now_ms);
+    if (err == AW_OK)
+        w->written = true;
+    return err;
+}
+
+/* The next watch: watch_ms after a new trigger (soon), else half the time
+ * the round has waited, between watch_ms and ten times it, so a long wait
+ * costs a few jobs, not one per watch_ms. */
+static aw_err watch_again(item_job *j, bool soon)
+{
+    platform_executor *x = j->worker->executor;
+    int64_t waited = j->now_ms - (j->row.deadline_ms - x->config.result_timeout_ms);
+    int64_t wait = soon ? x->config.watch_ms : waited / 2;
+    if (wait < x->config.watch_ms)
+        wait = x->config.watch_ms;
+    if (wait > 10 * x->config.watch_ms)
+        wait = 10 * x->config.watch_ms;
+    return platform_executor_enqueue_job(j->worker->db, EXECUTOR_JOB_WATCH, j->order_id, j->eid,
+                                         j->round, j->now_ms + wait, j->now_ms);
+}
+
+/* The watch job (platform_executor_config.watch_ms): what the eIM recorded
+ * of the round's triggers (SGP.32 2.11.3 ProfileDownloadTriggerResult). */
+static aw_err run_watch(item_job *j)
+{
+    platform_executor *x = j->worker->executor;
+    aw_err err = load_item(j->worker->db, j);
+    if (err == AW_OK)
+        err = platform_executor_item_read(j->worker->db, j->order_id, j->eid, &j->row);
+    if (err == AW_ERR_NOT_FOUND || (err == AW_OK && (strcmp(j->status, "in_progress") != 0 ||
+                                                    j->row.round != j->round ||
+                                                    strcmp(j->row.stage,
+                                                           EXECUTOR_STAGE_TRIGGERED) != 0))) {
+        j->stats->skipped++; /* the result came, or another round runs */
+        return AW_OK;
+    }
+    if (err != AW_OK)
+        return err;
+    char code[ACTIVATION_CODE_MAX];
+    activation_code(j, code);
+    eim_trigger_status status;
+    err = eim_download_trigger_status(j->worker->eim_db, j->eid, code, &status);
+    if (err == AW_ERR_NOMEM)
+        return err;
+    if (err != AW_OK) /* the eIM's database out of reach: look again later */
+        return watch_again(j, false);
+    switch (status.outcome) {
+    case EIM_TRIGGER_INSTALLED: {
+        written_args w = {.job = j};
+        return db_transaction_run(j->worker->db, written_in, &w, NULL);
+    }
+    case EIM_TRIGGER_INSTALL_FAILED: {
+        fail_args f = {.job = j,
+                       .code = platform_item_error_code(PLATFORM_ITEM_INSTALLATION_FAILED),
+                       .cause = "installation failed (eIM: verified ProfileInstallationResult)",
+                       .stage_required = EXECUTOR_STAGE_TRIGGERED, .round_required = j->round};
+        return fail_with(j, &f);
+    }
+    case EIM_TRIGGER_DOWNLOAD_FAILED:
+        if ((int64_t)status.count < x->config.download_attempts) {
+            /* SGP.22 3.1.3: the SM-DP+ keeps the order for another attempt */
+            eim_download_trigger queued = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
+                                           .activation_code = code};
+            err = eim_package_enqueue_download_trigger(j->worker->eim_db, j->eid, &queued,
+                                                       j->now_ms, NULL);
+            if (err == AW_ERR_NOMEM)
+                return err;
+            if (err == AW_OK)
+                j->stats->retriggered++;
+            return watch_again(j, err == AW_OK);
+        } else {
+            fail_args f = {.job = j,
+                           .code = platform_item_error_code(PLATFORM_ITEM_DOWNLOAD_FAILED),
+                           .cause = "download failed on the device after every trigger "
+                                    "(eIM: profileDownloadError)",
+                           .stage_required = EXECUTOR_STAGE_TRIGGERED,
+                           .round_required = j->round};
+            return fail_with(j, &f);
+        }
+    default: /* waiting, or the trigger not yet seen */
+        return watch_again(j, false);
+    }
+}
+
 aw_err executor_run_job(executor_worker *worker, const db_job *job, int64_t now_ms,
                         executor_outcome *outcome, platform_executor_stats *stats)
 {
@@ -508,6 +636,8 @@ aw_err executor_run_job(executor_worker *worker, const db_job *job, int64_t now_
         return run_item(&j, outcome);
     if (strcmp(job->kind, EXECUTOR_JOB_TIMEOUT) == 0)
         return run_timeout(&j);
+    if (strcmp(job->kind, EXECUTOR_JOB_WATCH) == 0)
+        return run_watch(&j);
     stats->skipped++;
     return AW_OK;
 }

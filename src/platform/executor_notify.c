@@ -242,9 +242,9 @@ static aw_err find_item(db_connection *db, const char *iccid, found_item *f)
  * installed, a pool number in use (SGP.22 5.3.5 point 4). Records that
  * refuse (a profile the operator already moved on, another card's number)
  * do not hold the item back: the card has its profile. */
-static aw_err record_written(db_connection *db, const found_item *f,
+static aw_err record_written(db_connection *db, const executor_result_item *f,
                              const platform_executor_item *row, const char *iccid,
-                             int64_t now_ms)
+                             const char *actor, int64_t now_ms)
 {
     char profile_type[PLATFORM_TARGET_MAX + 1];
     snprintf(profile_type, sizeof(profile_type), "%s", f->target);
@@ -259,10 +259,25 @@ static aw_err record_written(db_connection *db, const found_item *f,
                                       .msisdn = row->msisdn, .profile_type = profile_type,
                                       .order_id = f->order_id};
     if (err == AW_OK)
-        err = platform_profile_record_written(db, &record, NOTIFY_ACTOR, now_ms);
+        err = platform_profile_record_written(db, &record, actor, now_ms);
     if (err == AW_ERR_PLATFORM_TRANSITION || err == AW_ERR_NOT_FOUND ||
         err == AW_ERR_PLATFORM_ICCID || err == AW_ERR_ARGUMENT)
         err = AW_OK;
+    return err;
+}
+
+aw_err executor_item_written(db_connection *db, const executor_result_item *item,
+                             platform_executor_item *row, const char *iccid, const char *actor,
+                             const char *cause, int64_t now_ms)
+{
+    aw_err err = platform_order_item_transition(db, item->order_id, item->eid, "written", NULL,
+                                                cause, actor, now_ms);
+    if (err == AW_OK)
+        err = record_written(db, item, row, iccid, actor, now_ms);
+    snprintf(row->stage, sizeof(row->stage), "%s", EXECUTOR_STAGE_DONE);
+    row->deadline_ms = 0;
+    if (err == AW_OK)
+        err = platform_executor_item_write(db, item->order_id, item->eid, row, now_ms);
     return err;
 }
 
@@ -300,11 +315,14 @@ static aw_err apply_in(db_connection *db, void *arg)
         cause = n->point == NOTIFY_POINT_INSTALLATION ? "installation failed (SM-DP+ notification)"
                                                       : "download failed (SM-DP+ notification)";
     }
-    err = platform_order_item_transition(db, order_id, eid, n->success ? "written" : "failed",
-                                         code, cause, NOTIFY_ACTOR, a->now_ms);
-    if (err == AW_OK && n->success)
-        err = record_written(db, &f, &row, n->iccid, a->now_ms);
-    else if (err == AW_OK)
+    if (n->success) {
+        executor_result_item item = {.order_id = order_id, .eid = eid, .tenant = f.tenant,
+                                     .target_kind = f.target_kind, .target = f.target};
+        return executor_item_written(db, &item, &row, n->iccid, NOTIFY_ACTOR, cause, a->now_ms);
+    }
+    err = platform_order_item_transition(db, order_id, eid, "failed", code, cause, NOTIFY_ACTOR,
+                                         a->now_ms);
+    if (err == AW_OK)
         err = executor_release_inventory(db, f.tenant, &row, cause, a->now_ms);
     snprintf(row.stage, sizeof(row.stage), "%s", EXECUTOR_STAGE_DONE);
     row.deadline_ms = 0;

@@ -23,9 +23,13 @@
  * step is recorded with the item (platform_executor_items: ICCID,
  * Matching ID, stage) before the next one starts, so a job run again after
  * a crash or a lost lease resumes where the last one stopped: an ES2+ order
- * already made for the item is reused, never made twice (the window left:
- * a crash between the SM-DP+ executing DownloadOrder and its answer being
- * stored, which no ES2+ function can look up). An item that fails after
+ * already made for the item is reused, never made twice (a DownloadOrder
+ * repeated after a crash before its answer was stored carries the same
+ * functionCallIdentifier, and the SM-DP+ answers it with the profile the
+ * first call took). A watch job per round reads what the eIM recorded for
+ * the item's Activation Code: a verified installation writes the item even
+ * if the SM-DP+'s notification is lost, a download the device reported
+ * failed is triggered again (download_attempts). An item that fails after
  * DownloadOrder (eIM refusal, timeout, ...) has its ES2+ order cancelled
  * (SGP.22 5.3.3, profile back to Available) as far as the SM-DP+ answers. */
 
@@ -37,6 +41,8 @@
 #define PLATFORM_EXECUTOR_ATTEMPTS_CEILING 20
 #define PLATFORM_EXECUTOR_BACKOFF_MS 2000
 #define PLATFORM_EXECUTOR_DEFAULT_POLL_MS 500u
+#define PLATFORM_EXECUTOR_DEFAULT_WATCH_MS 10000
+#define PLATFORM_EXECUTOR_DEFAULT_DOWNLOAD_ATTEMPTS 3
 #define PLATFORM_EXECUTOR_NOTIFY_PATH "/gsma/rsp2/es2plus/handleDownloadProgressInfo"
 #define PLATFORM_EXECUTOR_NOTIFY_BODY_MAX (16u * 1024u)
 #define PLATFORM_ICCID_MAX 20u
@@ -111,6 +117,21 @@ typedef struct platform_executor_config {
      * last the item fails (W1004, W2002). 0: the default. */
     int64_t max_attempts;
     unsigned poll_ms;               /* 0: PLATFORM_EXECUTOR_DEFAULT_POLL_MS */
+    /* A triggered item also watches the eIM's record of its triggers
+     * (eim_download_trigger_status) every watch_ms: the eUICC's verified
+     * PIR there writes (or fails, W3002) the item when the SM-DP+'s
+     * notification never comes (the PIR did not reach the SM-DP+, e.g. its
+     * session was lost in a crash); a download the IPA reported failed
+     * without a PIR (profileDownloadError: the eIM or SM-DP+ out of reach
+     * mid-download) is triggered again with the same Activation Code (the
+     * SM-DP+ keeps a released or downloaded order for another attempt,
+     * SGP.22 3.1.3), up to download_attempts triggers per round, then the
+     * item fails W3001. Later watches of a long wait come at half the
+     * time waited, up to ten times watch_ms apart.
+     * 0: PLATFORM_EXECUTOR_DEFAULT_WATCH_MS. */
+    int64_t watch_ms;
+    /* 1..PLATFORM_EXECUTOR_ATTEMPTS_CEILING; 0: the default. */
+    int64_t download_attempts;
     unsigned http_timeout_ms;       /* one ES2+ exchange; 0: http_client's default */
     int64_t (*clock)(void *userdata); /* ms since the Unix epoch; NULL: db_clock_ms */
     void *clock_userdata;
@@ -151,6 +172,7 @@ typedef struct platform_executor_stats {
     int64_t retried;       /* jobs put back for a later attempt */
     int64_t skipped;       /* jobs with nothing left to do (item already past them) */
     int64_t cancelled;     /* ES2+ orders of failed items cancelled at the SM-DP+ */
+    int64_t retriggered;   /* downloads triggered again after a profileDownloadError */
 } platform_executor_stats;
 
 /* The outcomes so far (all passes and threads); any thread. */

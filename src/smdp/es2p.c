@@ -154,12 +154,56 @@ static aw_err pick_available(db_connection *db, const char *profile_type, char *
     return err;
 }
 
+/* SGP.22 6.5.1.3: the same operator's DownloadOrder with the same
+ * functionCallIdentifier again (its answer was lost): the profile the
+ * first call took, while that order is still only linked or allocated (of
+ * this EID and, without an ICCID asked for, this profile type). */
+static aw_err repeated_call(db_connection *db, const smdp_download_order *req, char *iccid,
+                            bool *found)
+{
+    *found = false;
+    const smdp_es2p_caller *c = req->caller;
+    if (c == NULL || c->call_identifier == NULL || c->call_identifier[0] == '\0')
+        return AW_OK;
+    db_param p[] = {DB_PARAM_TEXT(c->subject), DB_PARAM_TEXT(c->requester_id),
+                    DB_PARAM_TEXT(c->call_identifier),
+                    DB_PARAM_TEXT(req->eid != NULL ? req->eid : ""),
+                    DB_PARAM_TEXT(req->iccid != NULL ? req->iccid : ""),
+                    DB_PARAM_TEXT(req->profile_type != NULL ? req->profile_type : "")};
+    db_rows *rows = NULL;
+    aw_err err = db_query(db,
+                          "SELECT p.iccid FROM smdp_es2p_orders o JOIN smdp_profiles p ON "
+                          "p.iccid = o.iccid WHERE o.operator_subject = ? AND o.requester_id = ? "
+                          "AND o.call_identifier = ? AND p.state IN ('linked', 'allocated') AND "
+                          "COALESCE(p.eid, '') = ? AND (p.iccid = ? OR p.profile_type = ?)",
+                          p, 6, &rows);
+    const char *text = NULL;
+    if (err == AW_OK)
+        err = db_rows_next(rows, found);
+    if (err == AW_OK && *found) {
+        err = db_rows_get_text(rows, 0, &text);
+        if (err == AW_OK && strlen(text) >= SAIP_ICCID_TEXT)
+            err = AW_ERR_DB_TYPE;
+        if (err == AW_OK)
+            memcpy(iccid, text, strlen(text) + 1);
+    }
+    db_rows_free(rows);
+    return err;
+}
+
 static aw_err download_run(db_connection *db, void *arg)
 {
     download_job *job = arg;
     const smdp_download_order *req = job->request;
     char iccid[SAIP_ICCID_TEXT];
     succeed(job->result);
+    bool repeated = false;
+    aw_err first = repeated_call(db, req, iccid, &repeated);
+    if (first != AW_OK || repeated) {
+        if (first == AW_OK)
+            memcpy(job->iccid_out, iccid, strlen(iccid) + 1);
+        return first;
+    }
     if (req->iccid != NULL) {
         smdp_state state;
         aw_err err = strlen(req->iccid) < SAIP_ICCID_TEXT

@@ -92,6 +92,11 @@
 typedef struct smdp_es2p_caller {
     const char *subject;      /* verified client certificate subject (RFC 2253) */
     const char *requester_id; /* header.functionRequesterIdentifier (SGP.22 6.5.1.3) */
+    /* header.functionCallIdentifier (SGP.22 6.5.1.3), NULL or "": none. A
+     * DownloadOrder repeated by the same operator with the same one (its
+     * answer was lost) gets the profile the first call linked or allocated,
+     * while that order is not yet confirmed, instead of a second one. */
+    const char *call_identifier;
 } smdp_es2p_caller;
 
 /* Create or upgrade the order records (db_migrate component "smdp_es2p")

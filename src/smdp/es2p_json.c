@@ -107,8 +107,10 @@ static bool es2p_json_check_request_header(es2p_json_request *req)
     const char *requester = json_string_value(json_object_get(header, names[0]));
     if (requester[0] == '\0' || strlen(requester) > SMDP_ES2P_CALLER_MAX)
         return es2p_json_fail(req, ES9P_STATUS_INVALID_ELEMENT, names[0]);
+    const char *call = json_string_value(json_object_get(header, names[1]));
     req->caller_storage = (smdp_es2p_caller){.subject = req->context->caller_subject,
-                                             .requester_id = requester};
+                                             .requester_id = requester,
+                                             .call_identifier = call};
     req->caller = &req->caller_storage;
     return true;
 }

@@ -25,12 +25,22 @@
     "  created_at BIGINT NOT NULL);\n"                                                        \
     "CREATE INDEX smdp_es2p_orders_expiry ON smdp_es2p_orders (expires_at);\n"
 
+/* the functionCallIdentifier of the DownloadOrder that placed the order
+ * (es2p.h smdp_es2p_caller: a repeated call gets the same profile) */
+#define ES2P_ORDER_CALL_SQL "ALTER TABLE smdp_es2p_orders ADD COLUMN call_identifier TEXT;\n"
+
 static const db_migration es2p_order_migrations[] = {
     {
         .version = 1,
         .description = "ES2+ order operators and expiry",
         .sqlite_sql = ES2P_ORDER_SQL,
         .postgresql_sql = ES2P_ORDER_SQL,
+    },
+    {
+        .version = 2,
+        .description = "ES2+ DownloadOrder call identifiers",
+        .sqlite_sql = ES2P_ORDER_CALL_SQL,
+        .postgresql_sql = ES2P_ORDER_CALL_SQL,
     },
 };
 
@@ -123,11 +133,14 @@ aw_err es2p_order_record(db_connection *db, const char *iccid, const smdp_es2p_c
         DB_PARAM_TEXT(caller != NULL ? caller->requester_id : ""),
         expires_at_ms > 0 ? DB_PARAM_INT64(expires_at_ms) : DB_PARAM_NULL,
         DB_PARAM_INT64(now_ms),
+        caller != NULL && caller->call_identifier != NULL && caller->call_identifier[0] != '\0'
+            ? DB_PARAM_TEXT(caller->call_identifier)
+            : DB_PARAM_NULL,
     };
     return db_execute(db,
                       "INSERT INTO smdp_es2p_orders (iccid, operator_subject, requester_id, "
-                      "expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                      p, 5, NULL);
+                      "expires_at, created_at, call_identifier) VALUES (?, ?, ?, ?, ?, ?)",
+                      p, 6, NULL);
 }
 
 aw_err es2p_order_forget(db_connection *db, const char *iccid)
