@@ -230,6 +230,10 @@ echo "phase: restarts (SIGTERM, SIGKILL)"
 slow="run --eim $eim_url --ca $dir/pki/ci.pem --threads 2 --poll-interval 4000 --progress 1"
 # run_until PATTERN: devsim in the background until its stderr matches PATTERN
 run_until() {
+    # emptied first: the child truncates its files only after the fork, and a
+    # match on the last run's output would signal a process not yet set up
+    : >"$dir/run.out"
+    : >"$dir/run.err"
     "$devsim" $slow --dir "$dir/sim2" >"$dir/run.out" 2>"$dir/run.err" &
     run_pid=$!
     for _ in $(seq 1 600); do
