@@ -181,6 +181,31 @@ static void test_app_admin(void **state)
     assert_int_equal(platform_app_set_limits(db, app.app_id, &limits, NOW), AW_ERR_ARGUMENT);
 }
 
+/* "[ID:]PATH" storage key arguments */
+static void test_key_argument(void **state)
+{
+    (void)state;
+    uint32_t id = 0;
+    const char *path = NULL;
+    assert_int_equal(platform_key_argument_parse("keys/a.key", 2, &id, &path), AW_OK);
+    assert_int_equal(id, 3);
+    assert_string_equal(path, "keys/a.key");
+    assert_int_equal(platform_key_argument_parse("7:/k/b.key", 0, &id, &path), AW_OK);
+    assert_int_equal(id, 7);
+    assert_string_equal(path, "/k/b.key");
+    assert_int_equal(platform_key_argument_parse("2147483647:x", 0, &id, &path), AW_OK);
+    assert_int_equal(id, 2147483647u);
+    assert_int_equal(platform_key_argument_parse("0:x", 0, &id, &path), AW_ERR_PLATFORM_KEY_FILE);
+    assert_int_equal(platform_key_argument_parse("2147483648:x", 0, &id, &path),
+                     AW_ERR_PLATFORM_KEY_FILE);
+    assert_int_equal(platform_key_argument_parse("99999999999999999999999:x", 0, &id, &path),
+                     AW_ERR_PLATFORM_KEY_FILE);
+    /* digits without a colon are a path */
+    assert_int_equal(platform_key_argument_parse("123", 0, &id, &path), AW_OK);
+    assert_int_equal(id, 1);
+    assert_string_equal(path, "123");
+}
+
 static void test_key_rotation(void **state)
 {
     (void)state;
@@ -630,6 +655,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_key_ring),
         cmocka_unit_test(test_key_file),
+        cmocka_unit_test(test_key_argument),
         cmocka_unit_test_setup_teardown(test_app_create_get, setup, teardown),
         cmocka_unit_test_setup_teardown(test_app_admin, setup, teardown),
         cmocka_unit_test_setup_teardown(test_key_rotation, setup, teardown),

@@ -150,24 +150,6 @@ static void print_app(const platform_app *app)
            (long long)app->limits.daily_quota, app->key_id);
 }
 
-/* "ID:PATH", or PATH with the id position + 1. */
-static aw_err key_argument(const char *argument, size_t position, uint32_t *id, const char **path)
-{
-    *id = (uint32_t)position + 1;
-    *path = argument;
-    size_t digits = strspn(argument, "0123456789");
-    if (digits == 0 || argument[digits] != ':')
-        return AW_OK;
-    char *end = NULL;
-    errno = 0;
-    unsigned long value = strtoul(argument, &end, 10);
-    if (errno != 0 || end != argument + digits || value == 0 || value > INT32_MAX)
-        return AW_ERR_PLATFORM_KEY_FILE;
-    *id = (uint32_t)value;
-    *path = argument + digits + 1;
-    return AW_OK;
-}
-
 /* The --keys files; create_last: write the last one if absent. */
 static platform_key_ring *load_ring(const options *o, bool create_last)
 {
@@ -176,7 +158,7 @@ static platform_key_ring *load_ring(const options *o, bool create_last)
     for (size_t i = 0; err == AW_OK && i < o->key_count; i++) {
         uint32_t id = 0;
         const char *path = NULL;
-        err = key_argument(o->keys[i], i, &id, &path);
+        err = platform_key_argument_parse(o->keys[i], i, &id, &path);
         if (err == AW_OK)
             err = platform_key_ring_add_file(ring, id, path, create_last && i + 1 == o->key_count);
         if (err != AW_OK)

@@ -183,12 +183,13 @@ aw_err airwrited_platform_keys(const airwrited_settings *s, bool create, platfor
     const airwrited_list *keys = &s->platform.storage_keys;
     aw_err err = platform_key_ring_new(out);
     for (size_t i = 0; err == AW_OK && i < keys->count; i++) {
-        const char *value = keys->values[i];
-        uint32_t id = (uint32_t)i + 1;
-        size_t digits = strspn(value, "0123456789");
-        if (digits != 0 && value[digits] == ':') {
-            id = (uint32_t)strtoul(value, NULL, 10);
-            value += digits + 1;
+        const char *value = NULL;
+        uint32_t id = 0;
+        err = platform_key_argument_parse(keys->values[i], i, &id, &value);
+        if (err != AW_OK) {
+            snprintf(message, cap, "platform storage key %s: %s (%s)", keys->values[i],
+                     aw_err_message(err), aw_err_name(err));
+            break;
         }
         bool last = i + 1 == keys->count;
         if (!create && last && !exists(value))

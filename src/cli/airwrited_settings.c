@@ -276,14 +276,14 @@ static aw_err load_main(loader *l, const airwrited_flags *flags)
     return err;
 }
 
-/* [ID:]PATH of a platform storage key. */
+/* [ID:]PATH of a platform storage key (platform_key_argument_parse), here
+ * also without a leading zero in ID or an empty PATH. */
 static bool valid_storage_key(const char *value)
 {
-    size_t digits = strspn(value, "0123456789");
-    if (digits == 0 || value[digits] != ':')
-        return true;
-    return digits <= 10 && value[0] != '0' && strtoull(value, NULL, 10) <= INT32_MAX &&
-           value[digits + 1] != '\0';
+    uint32_t id = 0;
+    const char *path = NULL;
+    return platform_key_argument_parse(value, 0, &id, &path) == AW_OK && *path != '\0' &&
+           (path == value || value[0] != '0');
 }
 
 static aw_err load_platform(loader *l, const char *common_address)

@@ -204,3 +204,21 @@ cleanup:
     EVP_CIPHER_CTX_free(ctx);
     return err;
 }
+
+aw_err platform_key_argument_parse(const char *argument, size_t position, uint32_t *id,
+                                   const char **path)
+{
+    *id = (uint32_t)position + 1;
+    *path = argument;
+    size_t digits = strspn(argument, "0123456789");
+    if (digits == 0 || argument[digits] != ':')
+        return AW_OK;
+    char *end = NULL;
+    errno = 0;
+    unsigned long value = strtoul(argument, &end, 10);
+    if (errno != 0 || end != argument + digits || value == 0 || value > INT32_MAX)
+        return AW_ERR_PLATFORM_KEY_FILE;
+    *id = (uint32_t)value;
+    *path = argument + digits + 1;
+    return AW_OK;
+}

@@ -64,6 +64,11 @@ aw_err platform_key_ring_add_file(platform_key_ring *ring, uint32_t key_id, cons
                                   bool create);
 /* Id of the sealing key (the highest); 0 for an empty ring. */
 uint32_t platform_key_ring_current_id(const platform_key_ring *ring);
+/* A storage key argument "[ID:]PATH" (airwrite-platform --keys, airwrited
+ * storage_key): *id is ID, or position + 1 without one; *path points into
+ * argument. AW_ERR_PLATFORM_KEY_FILE: ID 0, over INT32_MAX or not decimal. */
+aw_err platform_key_argument_parse(const char *argument, size_t position, uint32_t *id,
+                                   const char **path);
 
 /* ---- Apps (apps.c) ------------------------------------------------------ */
 
