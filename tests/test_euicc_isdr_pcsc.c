@@ -8,16 +8,10 @@
  * of test_euicc_pcsc.c). */
 #include "euicc_isdr_testutil.h"
 
-#include <arpa/inet.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <winscard.h>
+#include "pcsc_testutil.h"
 
 #include "core/sgp22_profile_info.h"
 
-#define PCSCD "/usr/sbin/pcscd"
-#define VPCD_DRIVER "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 #define ICCID1 "8944500000000000014"
 
 static const char *program;
@@ -26,33 +20,6 @@ static pid_t card_pid = -1, pcscd_pid = -1;
 static SCARDCONTEXT context;
 static SCARDHANDLE handle;
 static DWORD protocol;
-
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A port pair (vpcd opens one port per slot, two slots) free right now. */
-static unsigned pick_port(void)
-{
-    for (unsigned attempt = 0; attempt < 200; attempt++) {
-        unsigned port = 20000 + (unsigned)((getpid() * 7919u + attempt * 104729u) % 20000u);
-        bool free_pair = true;
-        for (unsigned k = 0; k < 2 && free_pair; k++) {
-            int s = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in sin = {.sin_family = AF_INET,
-                                      .sin_port = htons((uint16_t)(port + k))};
-            free_pair = s >= 0 && bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0;
-            if (s >= 0)
-                close(s);
-        }
-        if (free_pair)
-            return port;
-    }
-    fail_msg("no free port pair for vpcd");
-    return 0;
-}
 
 static int setup(void **state)
 {
@@ -64,28 +31,8 @@ static int setup(void **state)
     te_install(&t, &p1, aid);
     te_close(&t);
 
-    unsigned port = pick_port();
-    char path[512];
-    snprintf(path, sizeof(path), "%s/reader.conf.d", t.dir);
-    assert_int_equal(mkdir(path, 0700), 0);
-    snprintf(path, sizeof(path), "%s/reader.conf.d/airwrite-euicc", t.dir);
-    FILE *conf = fopen(path, "w");
-    assert_non_null(conf);
-    fprintf(conf, "FRIENDLYNAME \"airwrite eUICC\"\nDEVICENAME /dev/null:%u\nLIBPATH %s\n", port,
-            VPCD_DRIVER);
-    fclose(conf);
-
-    pcscd_pid = fork();
-    assert_true(pcscd_pid >= 0);
-    if (pcscd_pid == 0) {
-        char confdir[512], log[512];
-        snprintf(confdir, sizeof(confdir), "%s/reader.conf.d", t.dir);
-        snprintf(log, sizeof(log), "%s/pcscd.log", t.dir);
-        if (freopen(log, "w", stdout) == NULL || dup2(fileno(stdout), 2) < 0)
-            _exit(101);
-        execl(PCSCD, "pcscd", "--foreground", "--config", confdir, "--debug", (char *)NULL);
-        _exit(102);
-    }
+    unsigned port = pcsc_test_pick_port();
+    pcscd_pid = pcsc_test_start_pcscd(t.dir, port);
     card_pid = fork();
     assert_true(card_pid >= 0);
     if (card_pid == 0) {
@@ -96,28 +43,7 @@ static int setup(void **state)
         _exit(102);
     }
 
-    LONG rv = SCARD_E_NO_SERVICE;
-    for (int i = 0; i < 100 && rv != SCARD_S_SUCCESS; i++) {
-        rv = SCardEstablishContext(SCARD_SCOPE_SYSTEM, NULL, NULL, &context);
-        if (rv != SCARD_S_SUCCESS)
-            sleep_ms(100);
-    }
-    assert_int_equal(rv, SCARD_S_SUCCESS);
-    char readers[1024];
-    for (int i = 0; i < 100; i++) {
-        DWORD len = sizeof(readers);
-        rv = SCardListReaders(context, NULL, readers, &len);
-        if (rv == SCARD_S_SUCCESS && strstr(readers, "airwrite eUICC") != NULL) {
-            rv = SCardConnect(context, readers, SCARD_SHARE_SHARED,
-                              SCARD_PROTOCOL_T0 | SCARD_PROTOCOL_T1, &handle, &protocol);
-            if (rv == SCARD_S_SUCCESS)
-                break;
-        }
-        sleep_ms(100);
-    }
-    if (rv != SCARD_S_SUCCESS)
-        print_error("pcscd log: %s/pcscd.log\n", t.dir);
-    assert_int_equal(rv, SCARD_S_SUCCESS);
+    pcsc_test_connect(t.dir, &context, &handle, &protocol);
     return 0;
 }
 
@@ -126,14 +52,8 @@ static int teardown(void **state)
     (void)state;
     SCardDisconnect(handle, SCARD_LEAVE_CARD);
     SCardReleaseContext(context);
-    if (pcscd_pid > 0) {
-        kill(pcscd_pid, SIGTERM);
-        waitpid(pcscd_pid, NULL, 0);
-    }
-    if (card_pid > 0) {
-        kill(card_pid, SIGTERM);
-        waitpid(card_pid, NULL, 0);
-    }
+    pcsc_test_stop(&pcscd_pid);
+    pcsc_test_stop(&card_pid);
     te_teardown(&t);
     return 0;
 }
@@ -236,21 +156,8 @@ int main(int argc, char **argv)
         return 1;
     }
     program = argv[1];
-    if (access(PCSCD, X_OK) != 0 || access(VPCD_DRIVER, R_OK) != 0) {
-        printf("skipped: needs %s and %s (scripts/setup-deps installs pcscd and "
-               "vsmartcard-vpcd)\n", PCSCD, VPCD_DRIVER);
+    if (pcsc_test_skip())
         return TEST_SKIP_EXIT;
-    }
-    FILE *pid_file = fopen("/run/pcscd/pcscd.pid", "r");
-    if (pid_file != NULL) {
-        int pid = 0;
-        bool running = fscanf(pid_file, "%d", &pid) == 1 && pid > 0 && kill(pid, 0) == 0;
-        fclose(pid_file);
-        if (running) {
-            printf("skipped: another pcscd (pid %d) owns /run/pcscd/pcscd.comm\n", pid);
-            return TEST_SKIP_EXIT;
-        }
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_es10_over_pcsc),
         cmocka_unit_test(test_cli),

@@ -12,14 +12,8 @@
  * test_euicc_pcsc.c). */
 #include "ipa_testutil.h"
 
-#include <arpa/inet.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
-#include <winscard.h>
+#include "pcsc_testutil.h"
 
-#define PCSCD "/usr/sbin/pcscd"
-#define VPCD_DRIVER "/usr/lib/pcsc/drivers/serial/libifdvpcd.so"
 #define ICCID1 "8944500000000000014"
 
 static const char *program;
@@ -28,33 +22,6 @@ static pid_t card_pid = -1, pcscd_pid = -1;
 static DWORD expected_protocol;          /* what pcscd must settle on */
 static ipa_pcsc_protocol asked_protocol; /* what the IPA asks for */
 
-static void sleep_ms(long ms)
-{
-    struct timespec ts = {ms / 1000, (ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* A port pair (vpcd opens one port per slot, two slots) free right now. */
-static unsigned pick_port(void)
-{
-    for (unsigned attempt = 0; attempt < 200; attempt++) {
-        unsigned port = 20000 + (unsigned)((getpid() * 7919u + attempt * 104729u) % 20000u);
-        bool free_pair = true;
-        for (unsigned k = 0; k < 2 && free_pair; k++) {
-            int s = socket(AF_INET, SOCK_STREAM, 0);
-            struct sockaddr_in sin = {.sin_family = AF_INET,
-                                      .sin_port = htons((uint16_t)(port + k))};
-            free_pair = s >= 0 && bind(s, (struct sockaddr *)&sin, sizeof(sin)) == 0;
-            if (s >= 0)
-                close(s);
-        }
-        if (free_pair)
-            return port;
-    }
-    fail_msg("no free port pair for vpcd");
-    return 0;
-}
-
 static void start(const char *protocol_flag)
 {
     te_setup(&t, AW_PKI_CURVE_NIST_P256, EUICC_PROTOCOL_T1);
@@ -62,27 +29,8 @@ static void start(const char *protocol_flag)
     const test_profile p1 = {ICCID1, "001010000000001", SGP22_PROFILE_CLASS_OPERATIONAL, 0, 0};
     te_install(&t, &p1, aid);
     te_close(&t);
-    unsigned port = pick_port();
-    char path[512];
-    snprintf(path, sizeof(path), "%s/reader.conf.d", t.dir);
-    assert_int_equal(mkdir(path, 0700), 0);
-    snprintf(path, sizeof(path), "%s/reader.conf.d/airwrite-euicc", t.dir);
-    FILE *conf = fopen(path, "w");
-    assert_non_null(conf);
-    fprintf(conf, "FRIENDLYNAME \"airwrite eUICC\"\nDEVICENAME /dev/null:%u\nLIBPATH %s\n", port,
-            VPCD_DRIVER);
-    fclose(conf);
-    pcscd_pid = fork();
-    assert_true(pcscd_pid >= 0);
-    if (pcscd_pid == 0) {
-        char confdir[512], log[512];
-        snprintf(confdir, sizeof(confdir), "%s/reader.conf.d", t.dir);
-        snprintf(log, sizeof(log), "%s/pcscd.log", t.dir);
-        if (freopen(log, "w", stdout) == NULL || dup2(fileno(stdout), 2) < 0)
-            _exit(101);
-        execl(PCSCD, "pcscd", "--foreground", "--config", confdir, "--debug", (char *)NULL);
-        _exit(102);
-    }
+    unsigned port = pcsc_test_pick_port();
+    pcscd_pid = pcsc_test_start_pcscd(t.dir, port);
     card_pid = fork();
     assert_true(card_pid >= 0);
     if (card_pid == 0) {
@@ -96,16 +44,8 @@ static void start(const char *protocol_flag)
 
 static void stop(void)
 {
-    if (pcscd_pid > 0) {
-        kill(pcscd_pid, SIGTERM);
-        waitpid(pcscd_pid, NULL, 0);
-        pcscd_pid = -1;
-    }
-    if (card_pid > 0) {
-        kill(card_pid, SIGTERM);
-        waitpid(card_pid, NULL, 0);
-        card_pid = -1;
-    }
+    pcsc_test_stop(&pcscd_pid);
+    pcsc_test_stop(&card_pid);
     te_teardown(&t);
 }
 
@@ -117,7 +57,7 @@ static ipa_transport *connect_reader(void)
     for (int i = 0; i < 150 && err != AW_OK; i++) {
         err = ipa_transport_open_pcsc("airwrite eUICC 00", asked_protocol, &transport);
         if (err != AW_OK)
-            sleep_ms(100);
+            pcsc_test_sleep_ms(100);
     }
     if (err != AW_OK)
         print_error("pcscd log: %s/pcscd.log\n", t.dir);
@@ -217,7 +157,7 @@ static void test_es10_over_pcsc(void **state)
     for (int i = 0; i < 50 && err == AW_OK; i++) {
         err = ipa_es10c_get_eid(session, eid);
         if (err == AW_OK)
-            sleep_ms(100);
+            pcsc_test_sleep_ms(100);
     }
     assert_int_equal(err, AW_ERR_IO);
     assert_int_not_equal(transport->detail, 0);
@@ -230,19 +170,7 @@ static int setup_no_readers(void **state)
 {
     (void)state;
     te_setup(&t, AW_PKI_CURVE_NIST_P256, EUICC_PROTOCOL_T1);
-    char confdir[512];
-    snprintf(confdir, sizeof(confdir), "%s/reader.conf.d", t.dir);
-    assert_int_equal(mkdir(confdir, 0700), 0);
-    pcscd_pid = fork();
-    assert_true(pcscd_pid >= 0);
-    if (pcscd_pid == 0) {
-        char log[512];
-        snprintf(log, sizeof(log), "%s/pcscd.log", t.dir);
-        if (freopen(log, "w", stdout) == NULL || dup2(fileno(stdout), 2) < 0)
-            _exit(101);
-        execl(PCSCD, "pcscd", "--foreground", "--config", confdir, "--debug", (char *)NULL);
-        _exit(102);
-    }
+    pcscd_pid = pcsc_test_start_pcscd(t.dir, 0);
     return 0;
 }
 
@@ -254,7 +182,7 @@ static void test_no_readers(void **state)
     for (int i = 0; i < 100 && err == AW_ERR_IPA_CONNECT; i++) {
         err = ipa_transport_open_pcsc(NULL, IPA_PCSC_ANY, &transport);
         if (err == AW_ERR_IPA_CONNECT)
-            sleep_ms(100);
+            pcsc_test_sleep_ms(100);
     }
     assert_int_equal(err, AW_ERR_IPA_NO_READER);
     assert_null(transport);
@@ -278,21 +206,8 @@ int main(int argc, char **argv)
         return 1;
     }
     program = argv[1];
-    if (access(PCSCD, X_OK) != 0 || access(VPCD_DRIVER, R_OK) != 0) {
-        printf("skipped: needs %s and %s (scripts/setup-deps installs pcscd and "
-               "vsmartcard-vpcd)\n", PCSCD, VPCD_DRIVER);
+    if (pcsc_test_skip())
         return TEST_SKIP_EXIT;
-    }
-    FILE *pid_file = fopen("/run/pcscd/pcscd.pid", "r");
-    if (pid_file != NULL) {
-        int pid = 0;
-        bool running = fscanf(pid_file, "%d", &pid) == 1 && pid > 0 && kill(pid, 0) == 0;
-        fclose(pid_file);
-        if (running) {
-            printf("skipped: another pcscd (pid %d) owns /run/pcscd/pcscd.comm\n", pid);
-            return TEST_SKIP_EXIT;
-        }
-    }
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_no_service),
         cmocka_unit_test_setup_teardown(test_es10_over_pcsc, setup_t1, teardown),
