@@ -4,9 +4,12 @@
 #   make test   build plain and ASan+UBSan configurations, run every test in both
 #   make fuzz   build libFuzzer targets with clang and run each for FUZZ_S seconds
 #   make bench  build optimised and print benchmark figures
+#   make bench-api  only the order API benchmark (bench/bench_api_orders.c: wrk, SQLite and
+#               PostgreSQL); BENCH_ARGS="seconds connections sqlite|postgresql|both eids"
 #   make crash  build, then kill the software eUICC N times (default 1000) mid-operation
 #   make crash-platform  build, then SIGKILL airwrited KILLS times (default 5) while it writes
 #               a batch order onto N simulated devices (default 1000); checks nothing lost or doubled
+#               (executor job lease LEASE seconds, default 5; AW_CRASH_SEED=<seed> replays)
 
 BUILD      ?= build
 BUILD_ASAN ?= build-asan
@@ -16,7 +19,7 @@ FUZZ_S     ?= 60
 MESON      ?= meson
 NINJA      ?= ninja
 
-.PHONY: all deps build asan test demo fuzz bench crash crash-platform clean
+.PHONY: all deps build asan test demo fuzz bench bench-api crash crash-platform clean
 
 all: build
 
@@ -61,14 +64,19 @@ bench: deps $(BUILD_REL)/build.ninja
 	$(NINJA) -C $(BUILD_REL)
 	@./scripts/run-bench $(BUILD_REL)
 
+bench-api: deps $(BUILD_REL)/build.ninja
+	$(NINJA) -C $(BUILD_REL) bench/bench_api_orders
+	$(BUILD_REL)/bench/bench_api_orders $(BENCH_ARGS)
+
 crash: N ?= 1000
 crash: build
 	AW_CRASH_KILLS=$(N) $(BUILD)/tests/test_euicc_crash $(BUILD)/src/cli/airwrite-euicc
 
 crash-platform: N ?= 1000
 crash-platform: KILLS ?= 5
+crash-platform: LEASE ?= 5
 crash-platform: build
-	@N=$(N) KILLS=$(KILLS) ./scripts/crash-platform $(BUILD)
+	@N=$(N) KILLS=$(KILLS) LEASE=$(LEASE) ./scripts/crash-platform $(BUILD)
 
 clean:
 	rm -rf $(BUILD) $(BUILD_ASAN) $(BUILD_FUZZ) $(BUILD_REL)

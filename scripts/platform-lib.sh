@@ -2,7 +2,9 @@
 # airwrited with every role on loopback, the SM-DP+'s subscribers, the
 # platform's profile type, scope and app, and the simulated devices. The
 # caller defines die MESSAGE (exits), run CMD... (bounded, output in
-# $dir/out and $dir/err), and sets dir, cli, N before sourcing.
+# $dir/out and $dir/err), and sets dir, cli, N before sourcing; after it,
+# it may point platform_db, eim_db and smdp_db elsewhere (one PostgreSQL
+# URL for all three: tests/test_platform_pg_pair.sh).
 
 state="$dir/state"
 pki="$state/pki"
@@ -34,8 +36,10 @@ print(port)' "$dir/airwrited.log" "$1" "$2"
 }
 
 # platform_config NOTIFY_PORT [API EIM SMDP]: airwrited.conf with every role
-# on 127.0.0.1, the executor on, callbacks to receivers certified by
-# receiver.pem (made here); ports 0 (ephemeral) unless given
+# on 127.0.0.1 on the databases above, the executor on (its job lease $lease
+# seconds when set), the SM-DP+'s ES2+ on port $es2p_port when set (else an
+# ephemeral one), callbacks to receivers certified by receiver.pem (made
+# here); ports 0 (ephemeral) unless given
 platform_config() {
     openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
         -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
@@ -49,14 +53,20 @@ address = 127.0.0.1
 log_file = $dir/airwrited.log
 [platform]
 port = ${2:-0}
+database = $platform_db
 callback_ca = $dir/receiver.pem
 [eim]
 port = ${3:-0}
+database = $eim_db
 [smdp]
 port = ${4:-0}
+database = $smdp_db
+${es2p_port:+es2p_ca = $pki/ci.pem}
+${es2p_port:+es2p_port = $es2p_port}
 [executor]
 enabled = yes
 notify_port = $1
+${lease:+lease = $lease}
 CONF
 }
 

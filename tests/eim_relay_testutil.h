@@ -39,9 +39,18 @@ static inline void *relay_loop(void *arg)
     return NULL;
 }
 
+/* The eIM's forwarder of held notifications (eim_config; 0: defaults). */
+typedef struct relay_tuning {
+    unsigned notification_poll_ms;
+    unsigned notification_attempts;
+    unsigned notification_retry_ms;
+} relay_tuning;
+
 /* The SM-DP+ with one released order (RELAY_MATCHING_ID), the eIM with the
- * eUICC registered (its certificates known), both serving. */
-static inline void relay_open(relay_harness *h, aw_pki_curve curve)
+ * eUICC registered (its certificates known), both serving; tuning may be
+ * NULL. */
+static inline void relay_open_tuned(relay_harness *h, aw_pki_curve curve,
+                                    const relay_tuning *tuning)
 {
     memset(h, 0, sizeof(*h));
     lpa_smdp *x = &h->smdp;
@@ -79,6 +88,11 @@ static inline void relay_open(relay_harness *h, aw_pki_curve curve)
     eim_config config = {.pki_directory = t->pki, .database_url = eim_test_database.url,
                          .smdp_routes = h->routes, .smdp_route_count = 3,
                          .smdp_timeout_ms = 5000};
+    if (tuning != NULL) {
+        config.notification_poll_ms = tuning->notification_poll_ms;
+        config.notification_attempts = tuning->notification_attempts;
+        config.notification_retry_ms = tuning->notification_retry_ms;
+    }
     assert_int_equal(eim_server_new(h->base, &config, &h->server), AW_OK);
     assert_int_equal(pthread_create(&h->thread, NULL, relay_loop, h), 0);
     snprintf(h->json_base, sizeof(h->json_base), "https://127.0.0.1:%u",
@@ -88,6 +102,11 @@ static inline void relay_open(relay_harness *h, aw_pki_curve curve)
     snprintf(ca, sizeof(ca), "%s/ci.pem", t->pki);
     http_client_config client = {.ca_file = ca};
     assert_int_equal(http_client_new(&client, &h->ipa), AW_OK);
+}
+
+static inline void relay_open(relay_harness *h, aw_pki_curve curve)
+{
+    relay_open_tuned(h, curve, NULL);
 }
 
 static inline void relay_close(relay_harness *h)

@@ -182,6 +182,15 @@ static void test_watch_all_written(void **state)
                             &p50, &p99),
                      2);
     assert_true(p50 >= 0.3 && p50 < p99 && p99 < 60.0);
+    /* and from each item's start: about the 0.3 s between its two moves */
+    const char *own = strstr(out, "latency of 3 written items from the item's start: p50 ");
+    assert_non_null(own);
+    double own_p50 = 0, own_p99 = 0;
+    assert_int_equal(sscanf(own, "latency of 3 written items from the item's start: "
+                                 "p50 %lf s, p99 %lf s",
+                            &own_p50, &own_p99),
+                     2);
+    assert_true(own_p50 >= 0.3 && own_p50 <= own_p99 && own_p99 < p99);
     assert_null(strchr(out, '\r')); /* no terminal control in plain mode */
     assert_null(strchr(out, '\033'));
     free(out);
@@ -226,6 +235,10 @@ static void test_watch_partially_completed(void **state)
     assert_true(json_integer_value(json_object_get(numbers, "p50Ms")) >= 0);
     assert_int_equal(json_integer_value(json_object_get(numbers, "p50Ms")),
                      json_integer_value(json_object_get(numbers, "p99Ms")));
+    assert_int_equal(json_integer_value(json_object_get(numbers, "timed")), 1);
+    assert_true(json_integer_value(json_object_get(numbers, "startP50Ms")) >= 0);
+    assert_true(json_integer_value(json_object_get(numbers, "startP50Ms")) <=
+                json_integer_value(json_object_get(numbers, "p50Ms")));
     json_decref(summary);
     json_t *order = json_loads(last, 0, NULL);
     assert_string_equal(json_string_value(json_object_get(order, "status")),

@@ -202,13 +202,15 @@ port = 0
 [executor]
 enabled = yes
 notify_port = $notify
+lease = 30
 EOF
 "$daemon" --config "$work/executor.conf" --check-config >"$work/executor.out" 2>&1 ||
     fail "check with the executor: $(cat "$work/executor.out")"
 grep -q "executor SM-DP+ (this process's smdp role)" "$work/executor.out" ||
     fail "executor not checked: $(cat "$work/executor.out")"
 start executor --config "$work/executor.conf"
-grep -q '"event":"executor_started"' "$work/executor.log" || fail "executor not started"
+grep -q '"event":"executor_started".*"lease_s":30' "$work/executor.log" ||
+    fail "executor not started with lease = 30: $(grep executor_started "$work/executor.log")"
 es2p=$(listening_port "$work/executor.log" smdp es2p)
 [ -n "$es2p" ] || fail "SM-DP+ ES2+ not turned on"
 # the SM-DP+'s ES2+ takes the executor's client certificate (the platform's)
@@ -233,6 +235,8 @@ curl -sS --cacert "$ca" --cert "$state/pki/dptls.pem" --key "$state/pki/dptls.ke
 grep -q '"status": *"Failed"' "$work/notify.json" ||
     fail "notification endpoint: $(cat "$work/notify.json")"
 stop executor
+grep -q '"event":"executor_stopped".*"started":0' "$work/executor.log" ||
+    fail "no executor_stopped with its figures: $(tail -n 3 "$work/executor.log")"
 
 # ---- 4. --check-config --------------------------------------------------------
 "$daemon" --config "$work/all.conf" --check-config >"$work/check.out" 2>&1 ||
@@ -326,6 +330,10 @@ bad notify_port '[executor]\nenabled = yes\nnotify_port = 0\n'
 expect_error notify_port "notify_port.conf:5: \[executor\] notify_port:.*AW_ERR_CONFIG_CONFLICT"
 bad executor_url '[executor]\nsmdp_es2p_url = http://smdp\n'
 expect_error executor_url "executor_url.conf:4: \[executor\] smdp_es2p_url:.*AW_ERR_CONFIG_VALUE"
+bad lease '[executor]\nlease = 0\n'
+expect_error lease "lease.conf:4: \[executor\] lease:.*AW_ERR_CONFIG_VALUE"
+bad lease_long '[executor]\nlease = 86401\n'
+expect_error lease_long "lease_long.conf:4: \[executor\] lease:.*AW_ERR_CONFIG_VALUE"
 
 bad notify_address '[executor]\nnotify_address = ::1x\n'
 expect_error notify_address \

@@ -7,8 +7,10 @@
  * - a ProfileInstallationResult of a download the eIM did not relay is
  *   forwarded once, keyed by its transactionId, and refused as a replay
  *   after;
- * - one whose receiver cannot be reached is kept unforwarded and forwarded
- *   when it comes again;
+ * - one whose receiver cannot be reached is held, not forwarded when it
+ *   comes again, and forwarded by the forwarder
+ *   (eim_notification_forward_due; test_eim_notification_queue.c for the
+ *   server's forwarder, dead ones and replays);
  * - one of a relayed download whose euiccSignPIR does not verify is not
  *   recorded against the trigger, but still forwarded;
  * - an OtherSignedNotification is keyed by the EID of its eUICC
@@ -133,14 +135,23 @@ static void test_installation_results(void **state)
     assert_int_equal(serve(pir, len), AW_ERR_EIM_RESULT_REPLAY);
     free(pir);
 
-    /* the receiver unreachable: kept, and forwarded when it comes again */
+    /* the receiver unreachable: held; sent again, still held once (not
+     * forwarded on arrival); the forwarder takes it to the receiver */
     pir = make_pir(foreign, sizeof(foreign), 8, &len);
     h.routes[0].base_url = h.dead_url;
     assert_int_equal(serve(pir, len), AW_ERR_HTTP_CONNECT);
     assert_false(forwarded("transaction:01020300000000000000000000000000", 8));
     h.routes[0].base_url = h.smdp_url;
-    assert_int_equal(serve(pir, len), AW_OK);
+    assert_int_equal(serve(pir, len), AW_ERR_EIM_NOTIFICATION_HELD);
+    assert_false(forwarded("transaction:01020300000000000000000000000000", 8));
+    eim_context context = {.db = h.db, .trust = trust};
+    eim_notification_stats stats = {0};
+    assert_int_equal(eim_notification_forward_due(relay, &context, "test", 10,
+                                                  db_clock_ms() + 24 * 3600 * 1000, &stats),
+                     AW_OK);
+    assert_int_equal(stats.forwarded, 1);
     assert_true(forwarded("transaction:01020300000000000000000000000000", 8));
+    assert_int_equal(serve(pir, len), AW_ERR_EIM_RESULT_REPLAY);
     free(pir);
 
     /* a relayed download's result that the eUICC did not sign: not

@@ -566,7 +566,7 @@ static void test_store_errors(void **state)
     assert_int_equal(queued, 0); /* nobody subscribed */
     platform_callback cb;
     assert_int_equal(platform_callback_register(fx.admin, fx.ring, &fx.app, "https://x/y",
-                                                hook_secret, 1u << 6, NOW, &cb),
+                                                hook_secret, PLATFORM_EVENT_ALL + 1u, NOW, &cb),
                      AW_ERR_PLATFORM_FIELD);
     assert_int_equal(platform_callback_register(fx.admin, NULL, &fx.app, "https://x/y",
                                                 hook_secret, 1, NOW, &cb),

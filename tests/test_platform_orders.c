@@ -3,8 +3,9 @@
  * 10,000 EIDs), Idempotency-Key (same request: the same order with
  * Idempotent-Replayed; another request: I4001), progress, item paging with
  * cursor and status filter, cancel, retry of failed items, tenant scoping
- * (another tenant's order is A2001 404 for every route), and every error
- * answer of these routes. SQLite by default; PostgreSQL with the argument
+ * (another tenant's order is A2001 404 for every route), one transaction
+ * per order call (a refused order keeps its nonce spent and leaves no row),
+ * and every error answer of these routes. SQLite by default; PostgreSQL with the argument
  * "postgresql" under pg-harness.sh. Responses are recorded for the OpenAPI
  * check like test_platform_api's. */
 #include "platform_api_testutil.h"
@@ -189,15 +190,27 @@ static void test_order_csv_items(void **state)
                                                     NULL, "start", "executor", NOW),
                      AW_OK);
     assert_int_equal(platform_order_item_transition(fx.admin, order_id, eids[4], "failed",
-                                                    "W1001", "download failed", "executor", NOW),
+                                                    "W1001", "download failed", "executor",
+                                                    NOW + 1500),
                      AW_OK);
     items.query = "status=failed";
     reply r = call(&items);
     assert_int_equal(r.status, 200);
     json_t *list = json_object_get(r.body, "items");
     assert_int_equal(json_array_size(list), 1);
-    assert_string_equal(json_string_value(json_object_get(json_array_get(list, 0), "errorCode")),
-                        "W1001");
+    json_t *failed_item = json_array_get(list, 0);
+    assert_string_equal(json_string_value(json_object_get(failed_item, "errorCode")), "W1001");
+    /* the item's write time: from its first claim to its end */
+    assert_int_equal(json_integer_value(json_object_get(failed_item, "startedAt")), NOW);
+    assert_int_equal(json_integer_value(json_object_get(failed_item, "finishedAt")), NOW + 1500);
+    reply_free(&r);
+    /* a pending item has neither */
+    items.query = "limit=1";
+    r = call(&items);
+    assert_int_equal(r.status, 200);
+    json_t *pending_item = json_array_get(json_object_get(r.body, "items"), 0);
+    assert_null(json_object_get(pending_item, "startedAt"));
+    assert_null(json_object_get(pending_item, "finishedAt"));
     reply_free(&r);
     /* retry: the failed item back to pending */
     call_spec retry = action_spec(AW_HTTP_METHOD_POST, order_id, "/retry", path, sizeof(path));
@@ -233,6 +246,9 @@ static void test_order_large(void **state)
     clock_gettime(CLOCK_MONOTONIC, &t0);
     reply r = call(&spec);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (r.status != 200)
+        print_error("large order: %d %s\n", r.status,
+                    json_string_value(json_object_get(r.body, "code")));
     assert_int_equal(r.status, 200);
     assert_int_equal(json_integer_value(json_object_get(r.body, "itemCount")),
                      PLATFORM_BATCH_MAX_EIDS);
@@ -378,6 +394,47 @@ static void test_order_errors(void **state)
 }
 
 /* Tenant B's app cannot see, page, cancel or retry tenant A's order. */
+static int64_t count_rows(const char *sql)
+{
+    int64_t n = -1;
+    assert_int_equal(db_query_int64(fx.admin, sql, NULL, 0, &n), AW_OK);
+    return n;
+}
+
+/* POST /api/v1/orders commits the chain's writes with the order (one
+ * transaction): an order refused after the chain keeps its nonce spent
+ * and leaves no row of the order; an accepted one has both. */
+static void test_order_one_transaction(void **state)
+{
+    (void)state;
+    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t jobs = count_rows("SELECT COUNT(*) FROM job_queue");
+    int64_t items = count_rows("SELECT COUNT(*) FROM platform_order_items");
+    /* refused by the business scope (A4001): nothing of the order stored */
+    char *body = json_order(3, 800);
+    memcpy(strstr(body, "iot-basic"), "iot-nope0", 9);
+    call_spec spec = order_spec(body);
+    spec.nonce = "one-transaction-nonce-1";
+    expect_error(&spec, "A4001");
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM job_queue"), jobs);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items"), items);
+    /* its nonce was recorded all the same: the same signed call is a replay */
+    expect_error(&spec, "I2006");
+    free(body);
+    /* accepted: the order, its job and the nonce in one commit */
+    body = json_order(2, 810);
+    spec = order_spec(body);
+    spec.nonce = "one-transaction-nonce-2";
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    create_order(&spec, order_id);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders + 1);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM job_queue"), jobs + 2);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items"), items + 2);
+    expect_error(&spec, "I2006");
+    free(body);
+}
+
 static void test_tenant_scoping(void **state)
 {
     (void)state;
@@ -446,6 +503,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_order_csv_items, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_order_large, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_order_errors, setup_orders, teardown),
+        cmocka_unit_test_setup_teardown(test_order_one_transaction, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scoping, setup_orders, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -279,9 +279,13 @@ expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db2" --keys "$keys" \
 expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db2" --keys "$keys" \
     --notify-ca "$dir/opca.pem" --operator "op=http://127.0.0.1:1"
 expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db2" --keys "$keys" --order-lifetime 0
+expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db2" --keys "$keys" --session-lifetime 0
+expect_status 2 "$tool" serve --pki "$dir/pki" --db "$db2" --keys "$keys" \
+    --session-lifetime 31708801
 "$tool" serve --pki "$dir/pki" --db "$db2" --keys "$keys" --port 0 \
     --smdp-address smdp.example.com --es2p-ca "$dir/opca.pem" --es2p-port 0 \
-    --order-lifetime 1 --notify-ca "$dir/opca.pem" --requester-id smdp-test \
+    --order-lifetime 1 --session-lifetime 3600 --notify-ca "$dir/opca.pem" \
+    --requester-id smdp-test \
     --operator "CN=Operator one,O=Operator|op=https://127.0.0.1:$operator_port" \
     --log-file "$dir/notify.log" 2>"$dir/serve2.err" &
 server=$!

@@ -317,6 +317,15 @@ static void test_json_download(void **state)
     char *body = json_dumps(req, JSON_COMPACT);
     json_decref(req);
     assert_null(call_raw(&fx, HN, PROTOCOL, body, strlen(body), 204));
+    assert_int_equal(fx.fake.installation_calls, 1);
+    /* again: still 204, reported to the daemon as dropped (session over) */
+    es9p_json_response again;
+    assert_int_equal(es9p_json_handle(&fx.server, HN, PROTOCOL, (const uint8_t *)body,
+                                      strlen(body), FX_NOW, &again),
+                     AW_OK);
+    assert_int_equal(again.http_status, 204);
+    assert_int_equal(again.notification_status, ES9P_STATUS_TRANSACTION_UNKNOWN);
+    es9p_json_response_clear(&again);
     free(body);
     assert_int_equal(fx.fake.installation_calls, 1);
     fx_close(&fx);
@@ -448,6 +457,12 @@ static void test_json_malformed(void **state)
      * acknowledged (SGP.22 6.5.2.9) */
     const char *junk = "{\"pendingNotification\":\"MAA=\"}";
     assert_null(call_raw(&fx, HN, PROTOCOL, junk, strlen(junk), 204));
+    es9p_json_response dropped;
+    assert_int_equal(es9p_json_handle(&fx.server, HN, PROTOCOL, (const uint8_t *)junk,
+                                      strlen(junk), FX_NOW, &dropped),
+                     AW_OK);
+    assert_int_equal(dropped.notification_status, ES9P_STATUS_INVALID_ELEMENT);
+    es9p_json_response_clear(&dropped);
 
     /* unknown path: 404 without a body */
     assert_null(call_raw(&fx, "/gsma/rsp2/es9plus/other", PROTOCOL, ok_body, ok_len, 404));

@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "core/file.h"
+#include "ipa/notification.h"
 
 #define RECORD_MAX (64u * 1024u) /* download.der: a ProfileDownloadTriggerResult */
 
@@ -107,7 +108,6 @@ void devsim_device_close(devsim_device *device)
 
 typedef struct download_context {
     const ipa_download_config *config;
-    ipa_esipa *esipa;              /* the eIM, for a recovered PIR's notification */
     char record[DEVSIM_PATH_MAX];  /* download.der: the last trigger's result */
     char started[DEVSIM_PATH_MAX]; /* download-trigger.der: the trigger being downloaded */
     devsim_visit_counts *counts;
@@ -144,38 +144,14 @@ static bool file_names_trigger(const char *path, bool result,
     return false;
 }
 
-/* SGP.22 3.5 / 5.7.11: the PIR to the SM-DP+ (through the eIM, SGP.32
- * 6.3.2.4 HandleNotificationEsipa), then removed from the eUICC. Best
- * effort, as after any download: what fails stays pending on the eUICC. */
-static void send_installation_result(download_context *ctx, ipa *session, aw_slice pir_der)
-{
-    sgp22_handle_notification notification;
-    sgp22_profile_installation_result pir;
-    sgp22_notification_metadata metadata;
-    uint8_t *message = NULL;
-    size_t len = 0;
-    int64_t status = 0;
-    memset(&notification, 0, sizeof(notification));
-    notification.pending_notification.kind = SGP22_PENDING_PROFILE_INSTALLATION_RESULT;
-    notification.pending_notification.profile_installation_result = pir_der;
-    if (ctx->config->trigger_mode != IPA_DOWNLOAD_INDIRECT ||
-        sgp22_encode_handle_notification(&notification, &message, &len) != AW_OK)
-        return;
-    if (ipa_esipa_notify(ctx->esipa, message, len) == AW_OK &&
-        sgp22_decode_profile_installation_result(pir_der.ptr, pir_der.len, &pir) == AW_OK &&
-        sgp22_decode_notification_metadata(pir.data.notification_metadata.ptr,
-                                           pir.data.notification_metadata.len,
-                                           &metadata) == AW_OK)
-        (void)ipa_es10b_remove_notification_from_list(session, metadata.seq_number, &status);
-    free(message);
-}
-
 /* A download of this trigger began before a restart: when the eUICC
  * installed the profile, its ProfileInstallationResult is still among the
  * pending notifications (SGP.22 3.5) unless it was delivered and removed.
  * That PIR becomes the trigger's result (the eUICC would refuse a second
- * installation of the profile). AW_ERR_NOT_FOUND: none pending. */
-static aw_err recover_installation(download_context *ctx, ipa *session,
+ * installation of the profile); the poll cycle then sends it to its
+ * receiver like any pending notification (ipa_notifications_hook) and
+ * removes it once accepted. AW_ERR_NOT_FOUND: none pending. */
+static aw_err recover_installation(ipa *session,
                                    const sgp32_profile_download_trigger_request *trigger,
                                    uint8_t **result, size_t *result_len)
 {
@@ -212,10 +188,6 @@ static aw_err recover_installation(download_context *ctx, ipa *session,
     }
     if (err == AW_OK)
         err = ipa_download_trigger_result(trigger, &found, result, result_len);
-    if (err == AW_OK)
-        send_installation_result(ctx, session,
-                                 (aw_slice){found.installation_result,
-                                            found.installation_result_len});
     ipa_download_result_clear(&found);
     return err;
 }
@@ -256,7 +228,7 @@ static aw_err download_hook(void *userdata, ipa *session,
     }
     aw_err err;
     if (file_names_trigger(ctx->started, false, trigger, &started, &started_len) &&
-        recover_installation(ctx, session, trigger, result, result_len) == AW_OK) {
+        recover_installation(session, trigger, result, result_len) == AW_OK) {
         ctx->counts->replayed++;
         err = AW_OK;
     } else {
@@ -293,8 +265,13 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
     char journal[DEVSIM_PATH_MAX];
     devsim_device device;
     ipa_poller *poller = NULL;
-    download_context ctx = {.config = &config->download, .esipa = esipa, .counts = counts,
+    download_context ctx = {.config = &config->download, .counts = counts,
                             .kill_at = config->kill_at};
+    /* SGP.22 3.5: pending notifications, e.g. a PIR recovered after a
+     * restart, to the SM-DP+ directly or through the eIM as the device's
+     * downloads go */
+    ipa_notification_config notifications = {.mode = config->download.trigger_mode,
+                                             .download = &config->download, .esipa = esipa};
     *idle = false;
     if (!devsim_device_path(journal, sizeof(journal), config->dir, eid, "journal") ||
         !devsim_device_path(ctx.record, sizeof(ctx.record), config->dir, eid, "download.der") ||
@@ -310,6 +287,7 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
         .esipa = esipa,
         .journal_path = journal,
         .download = {download_hook, &ctx, ipa_download_features(&config->download)},
+        .notifications = {ipa_notifications_hook, &notifications},
         .checkpoint = config->kill_at != DEVSIM_KILL_NONE ? on_checkpoint : NULL,
         .checkpoint_userdata = (void *)config,
     };

@@ -24,6 +24,8 @@ static void usage(FILE *out)
             "       airwrite-eim results --db URL EID\n"
             "       airwrite-eim set-version --db URL EID 1.0|1.1|1.2\n"
             "       airwrite-eim push --db URL --pki DIR --url https://HOST[:PORT] EID\n"
+            "       airwrite-eim notifications --db URL [dead|pending|forwarded]\n"
+            "       airwrite-eim notification-replay --db URL ID\n"
             "\n"
             "serve     ESipa (GetEimPackage, ProvideEimPackageResult) on https://IP:N/gsma/rsp2/asn1\n"
             "          and /gsma/rsp2/esipa/..., with dptls.pem; results verified against the CI\n"
@@ -54,6 +56,10 @@ static void usage(FILE *out)
             "          eIM's identity, the IPA's certificate verified with DIR/ci.pem); the\n"
             "          answer verified and recorded as ProvideEimPackageResult's, the\n"
             "          acknowledgements pushed back\n"
+            "notifications  list the notifications held for forwarding to their receivers\n"
+            "          (SGP.32 6.3.2.4) in that state (default dead: attempts used up): id,\n"
+            "          eUICC, seqNumber, notificationAddress, attempts, last error\n"
+            "notification-replay  give dead notification ID to the forwarder again\n"
             "\n"
             "Exit status: 0 on success, 1 on error, 2 on usage.\n");
 }
@@ -540,6 +546,73 @@ static int command_push(const options *o)
     return status;
 }
 
+/* The held notifications in one state (eim_notification_list), all pages. */
+static int command_notifications(const options *o)
+{
+    eim_notification_status status = EIM_NOTIFICATION_DEAD;
+    if (o->db == NULL || o->arg_count > 1)
+        return 2;
+    if (o->arg_count == 1) {
+        if (strcmp(o->args[0], "pending") == 0)
+            status = EIM_NOTIFICATION_PENDING;
+        else if (strcmp(o->args[0], "forwarded") == 0)
+            status = EIM_NOTIFICATION_FORWARDED;
+        else if (strcmp(o->args[0], "dead") != 0)
+            return 2;
+    }
+    db_connection *db = NULL;
+    int status_code = open_db(o->db, &db);
+    if (status_code != 0)
+        return status_code;
+    int64_t after = 0;
+    size_t count = 0, total = 0;
+    aw_err err;
+    do {
+        eim_notification_record *records = NULL;
+        err = eim_notification_list(db, status, after, EIM_NOTIFICATION_LIST_MAX, &records,
+                                    &count);
+        for (size_t i = 0; err == AW_OK && i < count; i++) {
+            const eim_notification_record *r = &records[i];
+            printf("notification %lld %s eUICC %s seqNumber %lld to %s attempts %lld",
+                   (long long)r->id, eim_notification_status_name(r->status), r->identity,
+                   (long long)r->seq_number, r->address, (long long)r->attempts);
+            if (r->last_error != 0)
+                printf(" last error %s", aw_err_name((aw_err)r->last_error));
+            printf("\n");
+            after = r->id;
+        }
+        total += count;
+        free(records);
+    } while (err == AW_OK && count == EIM_NOTIFICATION_LIST_MAX);
+    db_close(db);
+    if (err != AW_OK)
+        return fail("notifications", err);
+    printf("%zu %s\n", total, eim_notification_status_name(status));
+    return 0;
+}
+
+/* A dead notification back to the forwarder (eim_notification_replay). */
+static int command_notification_replay(const options *o)
+{
+    char *end = NULL;
+    if (o->db == NULL || o->arg_count != 1)
+        return 2;
+    errno = 0;
+    long long id = strtoll(o->args[0], &end, 10);
+    if (errno != 0 || *end != '\0' || id <= 0)
+        return 2;
+    db_connection *db = NULL;
+    int status = open_db(o->db, &db);
+    if (status != 0)
+        return status;
+    aw_err err = eim_notification_replay(db, id, db_clock_ms());
+    db_close(db);
+    if (err != AW_OK)
+        return fail("notification-replay", err);
+    printf("notification %lld queued again\n", id);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     /* a peer closing its TLS connection must not kill the daemon */
@@ -568,6 +641,10 @@ int main(int argc, char **argv)
             status = command_set_version(&o);
         else if (strcmp(command, "push") == 0)
             status = command_push(&o);
+        else if (strcmp(command, "notifications") == 0)
+            status = command_notifications(&o);
+        else if (strcmp(command, "notification-replay") == 0)
+            status = command_notification_replay(&o);
         else
             status = 2;
     }

@@ -23,6 +23,7 @@
 
 #include "core/hex.h"
 #include "ipa/ipa.h"
+#include "ipa/notification.h"
 
 #include "airwrite_ipa_download.h"
 #include "airwrite_ipa_listen.h"
@@ -57,7 +58,8 @@ static void usage(FILE *f)
             "  notifications         pending notifications (ES10b.ListNotification)\n"
             "  poll                  run the eIM's packages (ESipa GetEimPackage, then\n"
             "                        LoadEuiccPackage / IpaEuiccDataRequest,\n"
-            "                        ProvideEimPackageResult), with:\n"
+            "                        ProvideEimPackageResult; then the notifications\n"
+            "                        left pending on the eUICC, SGP.22 3.5), with:\n"
             "    --eim https://HOST[:PORT]  the eIM (default: eimFqdn of the eUICC's eIM)\n"
             "    --ca FILE           CA certificates (PEM) of the eIM's TLS (required)\n"
             "    --once              stop when no package is left\n"
@@ -362,6 +364,10 @@ static void poll_cycle(void *userdata, aw_err err, const ipa_poll_report *r)
                (long long)r->provide_error);
     if (r->acknowledged > 0)
         printf(", %zu acknowledged", r->acknowledged);
+    if (r->notifications_sent > 0)
+        printf(", %zu notifications sent", r->notifications_sent);
+    if (r->notifications_kept > 0)
+        printf(", %zu notifications kept", r->notifications_kept);
     putchar('\n');
     fflush(stdout);
 }
@@ -391,10 +397,15 @@ static int command_poll(ipa *session, const ipa_transport *transport, const poll
     ipa_esipa *esipa = NULL;
     if ((err = ipa_esipa_new(&ec, &esipa)) != AW_OK)
         return fail("--eim", err, NULL, NULL);
+    /* SGP.22 3.5: notifications left pending on the eUICC (a failed
+     * delivery, a restart mid-download) go out after every cycle, the way
+     * the downloads go */
+    ipa_notification_config nc = {.mode = dc.trigger_mode, .download = &dc, .esipa = esipa};
     ipa_poll_config pc = {.session = session, .esipa = esipa, .journal_path = o->journal,
                           .interval_ms = (unsigned)(o->interval_s * 1000u),
                           .download = {download_trigger_hook, &dc,
-                                       ipa_download_features(&dc)}};
+                                       ipa_download_features(&dc)},
+                          .notifications = {ipa_notifications_hook, &nc}};
     ipa_poller *poller = NULL;
     if ((err = ipa_poller_new(&pc, &poller)) != AW_OK) {
         ipa_esipa_free(esipa);

@@ -19,14 +19,16 @@
 #include "core/log.h"
 #include "platform/platform.h"
 #include "cli/airwrite_platform_inventory.h"
+#include "cli/airwrite_platform_rbac.h"
 
 static void usage(FILE *out)
 {
     fprintf(out,
             "usage: airwrite-platform serve --db URL --keys PATH --cert FILE --key FILE\n"
             "                          [--address IP] [--port N] [--callback-ca FILE]\n"
+            "                          [--audit-key FILE [--audit-interval N]]\n"
             "       airwrite-platform app-create --db URL --keys PATH --tenant NAME\n"
-            "                          [--rate N] [--burst N] [--quota N]\n"
+            "                          [--rate N] [--burst N] [--quota N] [--role ROLE]\n"
             "       airwrite-platform app-show --db URL APPID\n"
             "       airwrite-platform app-enable --db URL APPID\n"
             "       airwrite-platform app-disable --db URL APPID\n"
@@ -39,6 +41,9 @@ static void usage(FILE *out)
             "  --callback-ca FILE  deliver callback events (docs/api-callbacks.md) on a\n"
             "                worker thread to receivers whose certificates chain to the\n"
             "                CA certificates in FILE (PEM); without it events stay queued\n"
+            "  --audit-key FILE  sign an audit log checkpoint every N entries (default\n"
+            "                1000) with this private key (PEM; P-256: international\n"
+            "                suite, SM2: domestic); without it no automatic checkpoints\n"
             "app-create   create an app of tenant NAME ([A-Za-z0-9._-], 1..64) and print its\n"
             "             appId and appSecret; the secret is shown only this once\n"
             "  --keys [ID:]PATH  storage key sealing app secrets (32 bytes, mode 0600; the\n"
@@ -49,14 +54,17 @@ static void usage(FILE *out)
             "  --rate N      calls per minute refilling the app's bucket (default %d)\n"
             "  --burst N     bucket size (default %d)\n"
             "  --quota N     calls per day, 0: unlimited (default %d)\n"
+            "  --role ROLE   the app's role (docs/rbac.md; default tenant_user)\n"
             "app-show     print an app (never its secret)\n"
             "app-enable, app-disable   allow or refuse the app's calls\n"
             "app-limits   set the app's call limits\n"
-            "rekey        re-seal every app secret under the highest key id (the last\n"
+            "rekey        re-seal every app and callback secret under the highest key id\n"
+            "             (airwritectl keys rotate does the same for key directories; the last\n"
             "             --keys is created when absent); the older keys can then go\n",
             PLATFORM_DEFAULT_RATE_PER_MINUTE, PLATFORM_DEFAULT_BURST,
             PLATFORM_DEFAULT_DAILY_QUOTA);
     platform_inventory_usage(out);
+    platform_rbac_usage(out);
 }
 
 static int fail(const char *what, aw_err err)
@@ -85,6 +93,9 @@ typedef struct options {
     const char *key;
     const char *address;
     const char *callback_ca;
+    const char *role;
+    const char *audit_key;
+    int64_t audit_interval;
     long port;
     platform_app_limits limits;
     bool rate, burst, quota;
@@ -99,6 +110,9 @@ static int parse_options(int argc, char **argv, options *o)
         {"cert", required_argument, NULL, 'c'},  {"key", required_argument, NULL, 'K'},
         {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
         {"callback-ca", required_argument, NULL, 'C'},
+        {"role", required_argument, NULL, 'R'},
+        {"audit-key", required_argument, NULL, 'A'},
+        {"audit-interval", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
@@ -118,6 +132,12 @@ static int parse_options(int argc, char **argv, options *o)
         case 'K': o->key = optarg; break;
         case 'a': o->address = optarg; break;
         case 'C': o->callback_ca = optarg; break;
+        case 'R': o->role = optarg; break;
+        case 'A': o->audit_key = optarg; break;
+        case 'I':
+            if (!parse_limit(optarg, &o->audit_interval) || o->audit_interval == 0)
+                return -1;
+            break;
         case 'p': {
             char *end = NULL;
             errno = 0;
@@ -173,7 +193,9 @@ static platform_key_ring *load_ring(const options *o, bool create_last)
 
 static int app_create(db_connection *db, const options *o)
 {
-    if (o->key_count == 0 || o->tenant == NULL) {
+    platform_role role = o->role != NULL ? platform_role_from_name(o->role)
+                                         : PLATFORM_ROLE_TENANT_USER;
+    if (o->key_count == 0 || o->tenant == NULL || role == 0) {
         usage(stderr);
         return 2;
     }
@@ -184,9 +206,18 @@ static int app_create(db_connection *db, const options *o)
     char secret[PLATFORM_APP_SECRET_LENGTH + 1];
     aw_err err = platform_app_create(db, ring, o->tenant, &o->limits, db_clock_ms(), &app, secret);
     platform_key_ring_free(ring);
-    if (err != AW_OK)
+    if (err == AW_OK && role != PLATFORM_ROLE_TENANT_USER)
+        err = platform_app_role_set(db, app.app_id, role, db_clock_ms());
+    char details[64];
+    snprintf(details, sizeof(details), "{\"role\":\"%s\"}", platform_role_name(role));
+    if (err == AW_OK) /* docs/rbac.md "Audit"; never the secret */
+        err = platform_rbac_audit_command(db, "app.create", app.tenant, app.app_id, details);
+    if (err != AW_OK) {
+        OPENSSL_cleanse(secret, sizeof(secret));
         return fail("app-create", err);
+    }
     print_app(&app);
+    printf("role: %s\n", platform_role_name(role));
     printf("appSecret: %s\n", secret); /* shown once, by design */
     OPENSSL_cleanse(secret, sizeof(secret));
     return 0;
@@ -201,9 +232,14 @@ static int rekey(db_connection *db, const options *o)
     platform_key_ring *ring = load_ring(o, true);
     if (ring == NULL)
         return 1;
-    int64_t resealed = 0;
-    aw_err err = platform_app_reseal(db, ring, db_clock_ms(), &resealed);
+    /* every sealed table (app and callback secrets), chunk by chunk */
+    key_ring_rotation stats = {0};
+    aw_err err = platform_keys_rotate(db, ring, KEY_RING_TABLE_CHUNK_DEFAULT, 0, db_clock_ms(),
+                                      NULL, NULL, &stats);
+    int64_t resealed = stats.rotated;
     platform_key_ring_free(ring);
+    if (err == AW_OK) /* key rotation */
+        err = platform_rbac_audit_command(db, "app.rekey", NULL, NULL, NULL);
     if (err != AW_OK)
         return fail("rekey", err);
     printf("resealed: %lld\n", (long long)resealed);
@@ -234,10 +270,22 @@ static int serve(const options *o)
     aw_err err = base != NULL ? AW_OK : AW_ERR_NOMEM;
     if (err == AW_OK)
         err = log_new_fd(STDERR_FILENO, LOG_LEVEL_INFO, &log);
+    /* the audit log's checkpoint key (docs/rbac.md "Audit") */
+    audit_options audit;
+    crypto_suite_key *audit_key = NULL;
+    if (err == AW_OK && o->audit_key != NULL &&
+        (err = platform_audit_key_load(o->audit_key,
+                                       o->audit_interval != 0 ? (uint32_t)o->audit_interval
+                                                              : 1000,
+                                       &audit, &audit_key)) != AW_OK) {
+        fail(o->audit_key, err);
+        goto cleanup;
+    }
     platform_server_config config = {.database_url = o->db, .keys = ring,
                                      .address = o->address, .port = (uint16_t)o->port,
                                      .certificate_file = o->cert, .key_file = o->key,
-                                     .callback_ca_file = o->callback_ca, .log = log};
+                                     .callback_ca_file = o->callback_ca, .log = log,
+                                     .audit = audit_key != NULL ? &audit : NULL};
     if (err == AW_OK)
         err = platform_server_new(base, &config, &server);
     if (err != AW_OK) {
@@ -266,6 +314,7 @@ cleanup:
     if (interrupt != NULL)
         event_free(interrupt);
     platform_server_free(server);
+    crypto_suite_key_free(audit_key); /* after the server that borrowed it */
     if (base != NULL)
         event_base_free(base);
     log_free(log);
@@ -283,6 +332,9 @@ int main(int argc, char **argv)
     int inventory = platform_inventory_main(argc, argv); /* pools, numbers, scopes */
     if (inventory >= 0)
         return inventory;
+    int rbac = platform_rbac_main(argc, argv); /* roles, console users */
+    if (rbac >= 0)
+        return rbac;
     const char *command = argv[1];
     options o;
     if (parse_options(argc - 1, argv + 1, &o) != 0) {
@@ -320,12 +372,17 @@ int main(int argc, char **argv)
     } else if (strcmp(command, "app-enable") == 0 || strcmp(command, "app-disable") == 0) {
         err = platform_app_set_enabled(db, app_id, strcmp(command, "app-enable") == 0,
                                        db_clock_ms());
+        if (err == AW_OK && (err = platform_app_get(db, app_id, &app)) == AW_OK)
+            err = platform_rbac_audit_command(db, app.enabled ? "app.enable" : "app.disable",
+                                              app.tenant, app_id, NULL);
     } else if (strcmp(command, "app-limits") == 0) {
         if (!o.rate || !o.burst || !o.quota) {
             usage(stderr);
             status = 2;
         } else {
             err = platform_app_set_limits(db, app_id, &o.limits, db_clock_ms());
+            if (err == AW_OK && (err = platform_app_get(db, app_id, &app)) == AW_OK)
+                err = platform_rbac_audit_command(db, "app.limits", app.tenant, app_id, NULL);
         }
     } else {
         usage(stderr);

@@ -39,7 +39,7 @@ static void usage(FILE *out)
             "                          [--port N] [--smdp-address FQDN]\n"
             "                          [--es2p-ca FILE [--es2p-port N]\n"
             "                           [--es2p-allow SUBJECT]...]\n"
-            "                          [--order-lifetime SECONDS]\n"
+            "                          [--order-lifetime SECONDS] [--session-lifetime SECONDS]\n"
             "                          [--notify-ca FILE --operator [SUBJECT|]ID=URL...\n"
             "                           [--requester-id ID] [--notify-attempts N]]\n"
             "                          [--metrics-port N [--metrics-address IP]]\n"
@@ -65,6 +65,10 @@ static void usage(FILE *out)
             "                        repeat for several; default: any verified certificate\n"
             "  --order-lifetime SECONDS  ES2+ orders not downloaded within this time expire\n"
             "                        (ES9+ then answers 8.8.5/4.10); default: never\n"
+            "  --session-lifetime SECONDS  a download session waits this long after its\n"
+            "                        bound package for the eUICC's installation result or\n"
+            "                        cancel, kept in the database across restarts;\n"
+            "                        default: a week\n"
             "  --notify-ca FILE      send ES2+.HandleDownloadProgressInfo to the operators\n"
             "                        over mutual TLS (dptls.pem as client certificate);\n"
             "                        FILE: the CA certificates their servers chain to\n"
@@ -118,7 +122,7 @@ typedef struct options {
     const char *es2p_allow[SMDP_CLI_SUBJECTS_MAX];
     size_t es2p_allow_count;
     const char *notify_ca, *requester_id;
-    unsigned long order_lifetime_s, notify_attempts;
+    unsigned long order_lifetime_s, session_lifetime_s, notify_attempts;
     /* --operator: endpoints pointing into operator_text, which outlives the server */
     smdp_operator_endpoint operators[SMDP_CLI_OPERATORS_MAX];
     char operator_text[SMDP_CLI_OPERATORS_MAX][1024];
@@ -190,6 +194,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"metrics-on-es9p", no_argument, NULL, 'O'},
         {"log-file", required_argument, NULL, 'L'}, {"log-level", required_argument, NULL, 'V'},
         {"order-lifetime", required_argument, NULL, 'l'},
+        {"session-lifetime", required_argument, NULL, 'W'},
         {"notify-ca", required_argument, NULL, 'T'},
         {"operator", required_argument, NULL, 'o'},
         {"requester-id", required_argument, NULL, 'R'},
@@ -239,6 +244,10 @@ static int parse_options(int argc, char **argv, options *o)
         case 'l':
             /* a year at most: the lifetime is kept in milliseconds */
             if (!parse_count(optarg, 366UL * 24 * 3600, &o->order_lifetime_s))
+                return 2;
+            break;
+        case 'W':
+            if (!parse_count(optarg, 366UL * 24 * 3600, &o->session_lifetime_s))
                 return 2;
             break;
         case 'T': o->notify_ca = optarg; break;
@@ -352,6 +361,7 @@ static int command_serve(const options *o)
                           .metrics_port = (uint16_t)o->metrics_port,
                           .metrics_on_es9p = o->metrics_on_es9p,
                           .es2p_order_lifetime_ms = (int64_t)o->order_lifetime_s * 1000,
+                          .bound_session_lifetime_ms = (int64_t)o->session_lifetime_s * 1000,
                           .es2p_operator_ca_file = o->notify_ca,
                           .es2p_operators = o->operator_count != 0 ? o->operators : NULL,
                           .es2p_operator_count = o->operator_count,

@@ -86,7 +86,8 @@ static const command commands[] = {
      "             --events TYPE[,TYPE...] [--platform-url URL] [--app-secret-file FILE]",
      "register a callback URL for the app's events (order.accepted,\n"
      "  order.finished, item.written, item.failed, lifecycle.changed,\n"
-     "  exception.raised), signed with a secret of 64 of [A-Za-z0-9_-] read from\n"
+     "  exception.raised, card.operation.finished, exception.escalated), signed\n"
+     "  with a secret of 64 of [A-Za-z0-9_-] read from\n"
      "  FILE (mode 0600), or made there (32 random bytes in hex) by\n"
      "  --generate-secret; print the callback id. Here --url and --secret-file are\n"
      "  the callback's: the platform's are --platform-url, --app-secret-file."},
@@ -103,6 +104,51 @@ static const command commands[] = {
      "the card's lifecycle history (from, to, cause, actor, time)."},
     {"cards", "find", ctl_cards_find_command, "(--iccid N | --imsi N | --msisdn N)",
      "the cards holding a profile with that ICCID, IMSI or MSISDN."},
+    /* card operations as eIM PSMOs (airwritectl_card_ops.c, docs/lifecycle.md) */
+    {"cards", "enable", ctl_cards_enable_command,
+     "EID ICCID [--wait] [--interval S] [--timeout S] [--idempotency-key K]",
+     "enable the profile (the eUICC disables the enabled one); --wait shows the\n"
+     "  outcome (exit 11 when it failed: its W code and the eUICC's result)."},
+    {"cards", "disable", ctl_cards_disable_command, "EID ICCID [--wait] [...as enable]",
+     "disable the enabled profile."},
+    {"cards", "delete", ctl_cards_delete_command, "EID ICCID [--wait] [...as enable]",
+     "delete a disabled (or never enabled) profile."},
+    {"cards", "switch", ctl_cards_switch_command, "EID ICCID TO_ICCID [--wait] [...as enable]",
+     "enable TO_ICCID in place of the enabled ICCID."},
+    /* graded exceptions and review reports (airwritectl_exceptions.c, docs/exceptions.md) */
+    {"exceptions", "list", ctl_exceptions_list_command,
+     "[--class C] [--grade G] [--status S]",
+     "the tenant's exceptions, newest first (all pages): id, class, code, grade,\n"
+     "  state, signals, escalations, first seen, cause. C: application, write,\n"
+     "  interface, terminal; G: general, significant, serious, critical; S: open,\n"
+     "  acknowledged, handling, resolved, closed."},
+    {"exceptions", "show", ctl_exceptions_show_command, "EXCEPTION_ID",
+     "one exception, its history and report."},
+    {"exceptions", "ack", ctl_exceptions_ack_command, "EXCEPTION_ID [--note TEXT]",
+     "acknowledge an open exception."},
+    {"exceptions", "handle", ctl_exceptions_handle_command, "EXCEPTION_ID [--note TEXT]",
+     "start handling an acknowledged exception (or reopen a resolved one)."},
+    {"exceptions", "resolve", ctl_exceptions_resolve_command, "EXCEPTION_ID [--note TEXT]",
+     "mark an exception in handling resolved."},
+    {"exceptions", "report", ctl_exceptions_report_command,
+     "EXCEPTION_ID --text-file FILE [--attach FILE]",
+     "submit the exception's report (text up to 8000 bytes; one attachment up to\n"
+     "  160 KiB); serious and critical exceptions need one before closing."},
+    {"exceptions", "close", ctl_exceptions_close_command, "EXCEPTION_ID [--note TEXT]",
+     "close (reviewed) a resolved exception."},
+    {"review", "", ctl_review_command,
+     "[--period weekly|monthly | --from MS --to MS] [--format text|json|html]",
+     "the review (复盘) report of the tenant's exceptions first seen in the period\n"
+     "  (default weekly): counts by class, grade, state, time to handle, overdue,\n"
+     "  top causes; --format html writes the HTML page to stdout."},
+    /* key rotation of the secrets sealed at rest (airwritectl_keys.c, docs/keys.md) */
+    {"keys", "generate", ctl_keys_generate_command, "--key-dir DIR",
+     "create the next storage key DIR/<id>.key (then reload the daemons: SIGHUP)."},
+    {"keys", "rotate", ctl_keys_rotate_command,
+     "--key-dir DIR --db URL [--db URL ...] [--generate] [--chunk N] [--max-chunks N]",
+     "re-encrypt every sealed secret under the newest key of DIR, chunk by chunk."},
+    {"keys", "status", ctl_keys_status_command, "--key-dir DIR [--db URL ...]",
+     "the key ring's ids and each sealed table's rows per key id."},
 };
 static const size_t command_count = sizeof(commands) / sizeof(commands[0]);
 
@@ -119,7 +165,8 @@ static void usage(FILE *f)
                 commands[i].name, commands[i].help);
     fprintf(f,
             "\nAudit: the database URL is sqlite:PATH, PATH or postgresql://...\n"
-            "\nAPI commands (token, order, callbacks, dead-letters, cards) also take:\n"
+            "\nAPI commands (token, order, callbacks, dead-letters, cards, exceptions,\n"
+            "review) also take:\n"
             "  --url https://HOST:PORT  the platform (or AIRWRITE_URL)\n"
             "  --ca FILE           CA certificates (PEM) of its TLS certificate (or\n"
             "                      AIRWRITE_CA_FILE)\n"
@@ -163,7 +210,7 @@ static int fail_db(const char *what, aw_err err, const db_connection *db)
 /* Open an existing database: a mistyped SQLite path must not create an
  * empty file that then "verifies". Failures are printed with the URL
  * redacted (no PostgreSQL password). */
-static int open_existing(const char *url, db_connection **db)
+int ctl_open_existing_database(const char *url, db_connection **db)
 {
     *db = NULL;
     db_url parsed;
@@ -305,7 +352,7 @@ static int audit_verify_command(int argc, char **argv)
         }
         suite_name = crypto_suite_name(suite); /* every key of the first key's suite */
     }
-    if ((status = open_existing(o.db, &db)) != 0)
+    if ((status = ctl_open_existing_database(o.db, &db)) != 0)
         goto cleanup;
     audit_report report;
     aw_err err = audit_verify(db, suite, (const crypto_suite_key *const *)keys,
@@ -392,7 +439,7 @@ static int audit_list_command(int argc, char **argv)
         return EXIT_USAGE;
     }
     db_connection *db = NULL;
-    if (open_existing(o.db, &db) != 0)
+    if (ctl_open_existing_database(o.db, &db) != 0)
         return EXIT_USAGE;
     aw_err err = AW_OK;
     audit_entry *entries = malloc(LIST_PAGE * sizeof(*entries));
@@ -436,7 +483,7 @@ static int audit_checkpoint_command(int argc, char **argv)
     db_connection *db = NULL;
     int status = 0;
     audit_checkpoint_info cp;
-    if (open_existing(o.db, &db) != 0) {
+    if (ctl_open_existing_database(o.db, &db) != 0) {
         status = EXIT_USAGE;
     } else if ((err = audit_migrate(db)) != AW_OK ||
                (err = audit_checkpoint(db, suite, key, db_clock_ms(), &cp)) != AW_OK) {

@@ -35,6 +35,16 @@ typedef struct ctl_args {
     const char *iccid;
     const char *imsi;
     const char *msisdn;
+    /* exceptions and review (airwritectl_exceptions.c) */
+    const char *error_class;
+    const char *grade;
+    const char *note;
+    const char *text_file;
+    const char *attach;
+    const char *period;
+    const char *from;
+    const char *to;
+    const char *format;
     bool json;
     bool show;
     bool renew;
@@ -113,8 +123,29 @@ int ctl_dead_letters_replay_command(int argc, char **argv);
 int ctl_cards_get_command(int argc, char **argv);
 int ctl_cards_history_command(int argc, char **argv);
 int ctl_cards_find_command(int argc, char **argv);
+/* airwritectl_card_ops.c: enable, disable, delete, switch (helper cardops) */
+int ctl_cards_enable_command(int argc, char **argv);
+int ctl_cards_disable_command(int argc, char **argv);
+int ctl_cards_delete_command(int argc, char **argv);
+int ctl_cards_switch_command(int argc, char **argv);
 int ctl_callbacks_register_command(int argc, char **argv);
 int ctl_callbacks_list_command(int argc, char **argv);
 int ctl_callbacks_delete_command(int argc, char **argv);
+int ctl_exceptions_list_command(int argc, char **argv);
+int ctl_exceptions_show_command(int argc, char **argv);
+int ctl_exceptions_ack_command(int argc, char **argv);
+int ctl_exceptions_handle_command(int argc, char **argv);
+int ctl_exceptions_resolve_command(int argc, char **argv);
+int ctl_exceptions_close_command(int argc, char **argv);
+int ctl_exceptions_report_command(int argc, char **argv);
+int ctl_review_command(int argc, char **argv);
+int ctl_keys_generate_command(int argc, char **argv);
+int ctl_keys_rotate_command(int argc, char **argv);
+int ctl_keys_status_command(int argc, char **argv);
+
+struct db_connection;
+/* Open an existing database (a mistyped SQLite path is not created);
+ * failures printed with the URL redacted. 0 or CTL_EXIT_USAGE. */
+int ctl_open_existing_database(const char *url, struct db_connection **db);
 
 #endif

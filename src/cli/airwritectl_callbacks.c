@@ -151,7 +151,7 @@ static json_t *parse_events(const char *text)
         if (why != NULL) {
             fprintf(stderr, "airwritectl: callbacks register: %s: '%s' (known: order.accepted, "
                             "order.finished, item.written, item.failed, lifecycle.changed, "
-                            "exception.raised)\n",
+                            "exception.raised, card.operation.finished, exception.escalated)\n",
                     why, start);
             json_decref(events);
             return NULL;

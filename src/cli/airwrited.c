@@ -45,8 +45,11 @@ typedef struct airwrited {
     aw_log *log;
     int log_fd;                   /* -1: stderr */
     platform_key_ring *platform_keys;
+    crypto_suite_key *audit_key;  /* the platform's audit checkpoints; NULL: none */
+    audit_options audit;
     platform_server *platform;
     platform_executor *executor;
+    eim_key_ring *card_op_keys;   /* the executor's: signs card operations' PSMOs */
     http_server *notifications;   /* the executor's ES2+ notification listener */
     char es2p_url[TEXT_MAX];
     eim_server *eim;
@@ -265,12 +268,23 @@ static aw_err start_platform(airwrited *d, char *message, size_t cap)
     aw_err err = airwrited_platform_keys(s, true, &d->platform_keys, message, cap);
     if (err != AW_OK)
         return err;
+    if (s->platform.audit_key != NULL &&
+        (err = platform_audit_key_load(s->platform.audit_key,
+                                       s->platform.audit_checkpoint_interval, &d->audit,
+                                       &d->audit_key)) != AW_OK) {
+        snprintf(message, cap, "platform audit key %s: %s (%s)", s->platform.audit_key,
+                 aw_err_message(err), aw_err_name(err));
+        return err;
+    }
     platform_server_config config = {.database_url = s->platform.database,
+                                      .audit = d->audit_key != NULL ? &d->audit : NULL,
                                       .keys = d->platform_keys, .address = s->platform.address,
                                       .port = s->platform.port,
                                       .certificate_file = s->platform.certificate,
                                       .key_file = s->platform.key,
-                                      .callback_ca_file = s->platform.callback_ca, .log = d->log};
+                                      .callback_ca_file = s->platform.callback_ca, .log = d->log,
+                                      .exceptions = &s->exceptions,
+                                      .indicators = &s->indicators};
     err = platform_server_new(d->base, &config, &d->platform);
     if (err == AW_OK)
         log_listening(d, "platform", "api", s->platform.address,
@@ -298,7 +312,19 @@ static aw_err start_executor(airwrited *d)
         .smdp_subjects = subjects->count != 0 ? subjects->values : NULL,
         .smdp_subject_count = subjects->count, .workers = s->executor.workers,
         .result_timeout_ms = (int64_t)s->executor.result_timeout_s * 1000,
-        .max_attempts = (int64_t)s->executor.max_attempts, .worker_name = COMPONENT};
+        .max_attempts = (int64_t)s->executor.max_attempts,
+        .lease_ms = (int64_t)s->executor.lease_s * 1000, .worker_name = COMPONENT,
+        .exceptions = &s->exceptions};
+    /* card operations: their PSMOs signed with the eIM's key ("eim") */
+    if (s->executor.eim_signing_key != NULL) {
+        aw_err key_err = eim_key_ring_new(&d->card_op_keys);
+        if (key_err == AW_OK)
+            key_err = eim_key_ring_add_file(d->card_op_keys, "eim", s->executor.eim_signing_key);
+        if (key_err != AW_OK)
+            return key_err;
+        config.eim_keys = d->card_op_keys;
+        config.card_op_timeout_ms = (int64_t)s->executor.card_op_timeout_s * 1000;
+    }
     http_server_config http = {.address = s->executor.notify_address,
                                .port = s->executor.notify_port,
                                .certificate_file = s->platform.certificate,
@@ -318,9 +344,25 @@ static aw_err start_executor(airwrited *d)
     log_listening(d, "platform", "es2p_notifications", s->executor.notify_address,
                   http_server_port(d->notifications));
     log_field fields[] = {LOG_TEXT("smdp_es2p_url", url),
-                          LOG_TEXT("smdp_address", s->executor.smdp_address)};
-    log_event(d->log, LOG_LEVEL_INFO, COMPONENT, "executor_started", fields, 2);
+                          LOG_TEXT("smdp_address", s->executor.smdp_address),
+                          LOG_UINT("lease_s", s->executor.lease_s)};
+    log_event(d->log, LOG_LEVEL_INFO, COMPONENT, "executor_started", fields, 3);
     return AW_OK;
+}
+
+/* What this process's executor did (its workers joined): with several
+ * processes on one database, each one's share of the work. */
+static void log_executor_stopped(airwrited *d)
+{
+    if (d->executor == NULL)
+        return;
+    platform_executor_stats stats;
+    platform_executor_get_stats(d->executor, &stats);
+    log_field fields[] = {LOG_INT("started", stats.started),   LOG_INT("failed", stats.failed),
+                          LOG_INT("retried", stats.retried),   LOG_INT("skipped", stats.skipped),
+                          LOG_INT("cancelled", stats.cancelled),
+                          LOG_INT("retriggered", stats.retriggered)};
+    log_event(d->log, LOG_LEVEL_INFO, COMPONENT, "executor_stopped", fields, 6);
 }
 
 /* Stop accepting everywhere (the workers of the components stop when
@@ -402,9 +444,11 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 }
 
 /* SIGHUP: reopen the log file (after logrotate moved it: the new file
- * takes the old descriptor's number) and reload the SM-DP+ key ring
- * (after airwrite-smdp add-key; the old ring stays if the new one cannot
- * serve every row). The platform's storage keys are read at start only. */
+ * takes the old descriptor's number), reload the SM-DP+ key ring (after
+ * airwrite-smdp add-key; the old ring stays if the new one cannot serve
+ * every row) and add new platform storage keys to the live ring (after
+ * airwritectl keys generate: the daemon must hold a key before rows are
+ * re-encrypted under it; docs/keys.md). */
 static void on_reload(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
@@ -419,12 +463,25 @@ static void on_reload(evutil_socket_t fd, short what, void *arg)
             close(reopened);
     }
     aw_err keys = d->smdp != NULL ? smdp_server_reload_key_ring(d->smdp) : AW_OK;
+    size_t added = 0;
+    char message[512] = "";
+    aw_err platform = d->platform_keys != NULL
+                          ? airwrited_platform_keys_reload(&d->settings, d->platform_keys, &added,
+                                                           message, sizeof(message))
+                          : AW_OK;
     log_field fields[] = {LOG_BOOL("log_reopened", d->log_fd >= 0 && log_ok),
                           LOG_TEXT("smdp_key_ring", d->smdp == NULL ? "none"
                                                     : keys == AW_OK ? "reloaded"
-                                                                    : aw_err_name(keys))};
-    log_event(d->log, keys == AW_OK && log_ok ? LOG_LEVEL_INFO : LOG_LEVEL_WARNING, COMPONENT,
-              "reloaded", fields, 2);
+                                                                    : aw_err_name(keys)),
+                          LOG_TEXT("platform_keys", d->platform_keys == NULL ? "none"
+                                                    : platform == AW_OK ? "reloaded"
+                                                                        : aw_err_name(platform)),
+                          LOG_UINT("platform_keys_added", added),
+                          LOG_UINT("platform_current_key",
+                                   platform_key_ring_current_id(d->platform_keys))};
+    log_event(d->log, keys == AW_OK && platform == AW_OK && log_ok ? LOG_LEVEL_INFO
+                                                                  : LOG_LEVEL_WARNING,
+              COMPONENT, "reloaded", fields, 5);
 }
 
 static aw_err add_signals(airwrited *d)
@@ -494,9 +551,12 @@ cleanup:
     if (d->executor_stopping)
         pthread_join(d->executor_stopper, NULL);
     platform_executor_stop(d->executor);
+    log_executor_stopped(d);
     http_server_free(d->notifications); /* before the executor its handler uses */
     platform_executor_free(d->executor);
+    eim_key_ring_free(d->card_op_keys); /* after the executor that borrowed it */
     platform_server_free(d->platform);
+    crypto_suite_key_free(d->audit_key); /* after the server that borrowed it */
     eim_server_free(d->eim);
     smdp_server_free(d->smdp);
     platform_key_ring_free(d->platform_keys);

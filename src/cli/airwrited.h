@@ -14,6 +14,7 @@
 #include "core/config.h"
 #include "core/error.h"
 #include "core/log.h"
+#include "platform/platform.h" /* platform_exception_policy */
 
 #define AIRWRITED_ROLE_PLATFORM 1u
 #define AIRWRITED_ROLE_EIM 2u
@@ -49,6 +50,8 @@ typedef struct airwrited_settings {
         const char *address, *database, *certificate, *key, *callback_ca;
         uint16_t port;
         airwrited_list storage_keys; /* [ID:]PATH; the last created when absent */
+        const char *audit_key;       /* checkpoint signing key (PEM); NULL: none */
+        uint32_t audit_checkpoint_interval; /* entries per checkpoint (default 1000) */
     } platform;
 
     struct {
@@ -78,9 +81,19 @@ typedef struct airwrited_settings {
             *eim_database, *notify_address, *notify_ca;
         uint16_t notify_port;
         unsigned workers;
-        uint64_t result_timeout_s, max_attempts;
+        uint64_t result_timeout_s, max_attempts, lease_s;
         airwrited_list smdp_subjects; /* RFC 2253 subjects allowed to notify */
+        const char *eim_signing_key;  /* PEM; NULL: card operations run elsewhere */
+        uint64_t card_op_timeout_s;
     } executor;
+
+    /* [exceptions]: graded exceptions' time limits per class and grade,
+     * detection thresholds, the sweep interval (docs/exceptions.md) */
+    platform_exception_policy exceptions;
+
+    /* [indicators]: quality indicators' thresholds, window, evaluation
+     * interval, /metrics on the API listener (docs/indicators.md) */
+    platform_indicator_settings indicators;
 
     /* what the strings above point into, freed with the settings */
     aw_config *config;
@@ -117,14 +130,21 @@ aw_err airwrited_check(const airwrited_settings *settings, FILE *out, char *mess
 aw_err airwrited_prepare(const airwrited_settings *settings, aw_log *log, char *message,
                          size_t cap);
 
-/* The platform's storage key ring ([ID:]PATH files; create: the last one
- * written when absent, else an absent last one is skipped) and the SM-DP+
- * key ring (create: its directory and first key when absent). */
-struct platform_key_ring;
-struct smdp_key_ring;
+/* The platform's storage key ring ([ID:]PATH files, or key ring
+ * directories of "<id>.key" files (core/key_ring.h); create: the last one
+ * written when absent (a directory without keys gets key 1), else an absent
+ * last one is skipped) and the SM-DP+ key ring (create: its directory and
+ * first key when absent). Both are core key rings (struct key_ring). */
+struct key_ring;
 aw_err airwrited_platform_keys(const airwrited_settings *settings, bool create,
-                               struct platform_key_ring **out, char *message, size_t cap);
+                               struct key_ring **out, char *message, size_t cap);
 aw_err airwrited_smdp_keys(const airwrited_settings *settings, bool create,
-                           struct smdp_key_ring **out, char *message, size_t cap);
+                           struct key_ring **out, char *message, size_t cap);
+/* SIGHUP: add to the live platform ring the keys its storage_key entries
+ * now hold (key_ring_merge: a new key of a directory is picked up; a key id
+ * whose bytes changed refuses the reload, leaving the ring as it was).
+ * added receives how many keys were added. */
+aw_err airwrited_platform_keys_reload(const airwrited_settings *settings, struct key_ring *live,
+                                      size_t *added, char *message, size_t cap);
 
 #endif

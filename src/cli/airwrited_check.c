@@ -194,7 +194,19 @@ aw_err airwrited_platform_keys(const airwrited_settings *s, bool create, platfor
         bool last = i + 1 == keys->count;
         if (!create && last && !exists(value))
             continue; /* --check-config: created at start */
-        err = platform_key_ring_add_file(*out, id, value, create && last);
+        struct stat st;
+        if (value == keys->values[i] && stat(value, &st) == 0 && S_ISDIR(st.st_mode)) {
+            /* a key ring directory (no ID: prefix): its highest key seals */
+            err = platform_key_ring_load(*out, value);
+            uint32_t first = 0;
+            if (err == AW_ERR_NOT_FOUND && create && last &&
+                (err = key_ring_generate_next(value, &first)) == AW_OK)
+                err = platform_key_ring_load(*out, value);
+            else if (err == AW_ERR_NOT_FOUND && !create && last)
+                err = AW_OK; /* --check-config: key 1 is made at start */
+        } else {
+            err = platform_key_ring_add_file(*out, id, value, create && last);
+        }
         if (err != AW_OK)
             snprintf(message, cap, "platform storage key %s: %s (%s)", value,
                      aw_err_message(err), aw_err_name(err));
@@ -203,6 +215,20 @@ aw_err airwrited_platform_keys(const airwrited_settings *s, bool create, platfor
         platform_key_ring_free(*out);
         *out = NULL;
     }
+    return err;
+}
+
+aw_err airwrited_platform_keys_reload(const airwrited_settings *s, struct key_ring *live,
+                                      size_t *added, char *message, size_t cap)
+{
+    if (added != NULL)
+        *added = 0;
+    platform_key_ring *fresh = NULL;
+    aw_err err = airwrited_platform_keys(s, false, &fresh, message, cap);
+    if (err == AW_OK && (err = key_ring_merge(live, fresh, added)) != AW_OK)
+        snprintf(message, cap, "platform storage keys: %s (%s)", aw_err_message(err),
+                 aw_err_name(err));
+    platform_key_ring_free(fresh);
     return err;
 }
 
@@ -221,6 +247,18 @@ static aw_err check_platform(checker *k, const airwrited_settings *s)
     if (err != AW_OK)
         return err;
     fprintf(k->out, "ok   platform storage keys (%zu)\n", s->platform.storage_keys.count);
+    if (s->platform.audit_key != NULL) {
+        audit_options audit;
+        crypto_suite_key *key = NULL;
+        err = platform_audit_key_load(s->platform.audit_key,
+                                      s->platform.audit_checkpoint_interval, &audit, &key);
+        crypto_suite_key_free(key);
+        if (err != AW_OK)
+            return failed(k, "platform audit key", s->platform.audit_key, err);
+        fprintf(k->out, "ok   platform audit key %s (%s, a checkpoint every %u entries)\n",
+                s->platform.audit_key, crypto_suite_name(audit.suite),
+                (unsigned)s->platform.audit_checkpoint_interval);
+    }
     err = check_optional_ca(k, "platform callback CA", s->platform.callback_ca);
     if (err == AW_OK)
         err = check_database(k, s, "platform", s->platform.database, platform_migrate, NULL);

@@ -31,6 +31,8 @@ static const config_key schema[] = {
     {"platform", "key", 0},
     {"platform", "storage_key", CONFIG_REPEATABLE},
     {"platform", "callback_ca", 0},
+    {"platform", "audit_key", 0},
+    {"platform", "audit_checkpoint_interval", 0},
     {"eim", "address", 0},
     {"eim", "port", 0},
     {"eim", "database", 0},
@@ -72,6 +74,42 @@ static const config_key schema[] = {
     {"executor", "workers", 0},
     {"executor", "result_timeout", 0},
     {"executor", "max_attempts", 0},
+    {"executor", "eim_signing_key", 0}, /* card operations' PSMOs (helper cardops) */
+    {"executor", "card_op_timeout", 0},
+    {"executor", "lease", 0},
+    /* [exceptions] (docs/exceptions.md): <class>_<grade> time limits and the rest */
+    {"exceptions", "application_general", 0},
+    {"exceptions", "application_significant", 0},
+    {"exceptions", "application_serious", 0},
+    {"exceptions", "application_critical", 0},
+    {"exceptions", "write_general", 0},
+    {"exceptions", "write_significant", 0},
+    {"exceptions", "write_serious", 0},
+    {"exceptions", "write_critical", 0},
+    {"exceptions", "interface_general", 0},
+    {"exceptions", "interface_significant", 0},
+    {"exceptions", "interface_serious", 0},
+    {"exceptions", "interface_critical", 0},
+    {"exceptions", "terminal_general", 0},
+    {"exceptions", "terminal_significant", 0},
+    {"exceptions", "terminal_serious", 0},
+    {"exceptions", "terminal_critical", 0},
+    {"exceptions", "silence", 0},
+    {"exceptions", "api_window", 0},
+    {"exceptions", "api_error_threshold", 0},
+    {"exceptions", "sweep_interval", 0},
+    /* [indicators] (docs/indicators.md): thresholds, window, /metrics */
+    {"indicators", "write_success_min", 0},
+    {"indicators", "first_attempt_min", 0},
+    {"indicators", "write_time_average_max", 0},
+    {"indicators", "write_time_p95_max", 0},
+    {"indicators", "api_success_min", 0},
+    {"indicators", "callback_success_min", 0},
+    {"indicators", "exception_closure_min", 0},
+    {"indicators", "window", 0},
+    {"indicators", "interval", 0},
+    {"indicators", "min_samples", 0},
+    {"indicators", "metrics_on_api", 0},
 };
 #define SCHEMA_COUNT (sizeof(schema) / sizeof(schema[0]))
 
@@ -314,6 +352,14 @@ static aw_err load_platform(loader *l, const char *common_address)
         s->platform.storage_keys.values[0] = storage;
         s->platform.storage_keys.count = 1;
     }
+    /* the audit log's checkpoints (docs/rbac.md "Audit") */
+    if (err == AW_OK)
+        err = path(l, "platform", "audit_key", NULL, &s->platform.audit_key);
+    uint64_t interval = 1000;
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "platform", "audit_checkpoint_interval", 1, 1000000,
+                              &interval, &l->where);
+    s->platform.audit_checkpoint_interval = (uint32_t)interval;
     return err;
 }
 
@@ -369,8 +415,8 @@ static bool valid_operator(const char *value)
 static aw_err load_smdp(loader *l, const char *common_address)
 {
     airwrited_settings *s = l->s;
-    const char *key_ring = join(s, s->state_directory, "smdp-keys");
-    if (key_ring == NULL)
+    const char *ring_directory = join(s, s->state_directory, "smdp-keys");
+    if (ring_directory == NULL)
         return AW_ERR_NOMEM;
     aw_err err = address(l, "smdp", "address", common_address, &s->smdp.address);
     if (err == AW_OK)
@@ -380,7 +426,7 @@ static aw_err load_smdp(loader *l, const char *common_address)
     if (err == AW_OK)
         err = path(l, "smdp", "pki_directory", s->pki_directory, &s->smdp.pki_directory);
     if (err == AW_OK)
-        err = path(l, "smdp", "key_ring", key_ring, &s->smdp.key_ring);
+        err = path(l, "smdp", "key_ring", ring_directory, &s->smdp.key_ring);
     /* SGP.22 4.1: an Activation Code names an FQDN, which IPAs check (two
      * labels or more); names under .localhost are loopback (RFC 6761 6.3) */
     s->smdp.smdp_address = text(l, "smdp", "smdp_address", "smdp.localhost");
@@ -484,6 +530,21 @@ static aw_err load_executor(loader *l)
         err = config_get_uint(l->c, "executor", "max_attempts", 1,
                               PLATFORM_EXECUTOR_ATTEMPTS_CEILING, &s->executor.max_attempts,
                               &l->where);
+    /* how long a claimed job stays its worker's (db_queue.h; renewed before
+     * each step): after a crash the dead process's jobs wait this long
+     * before another worker runs them */
+    s->executor.lease_s = PLATFORM_EXECUTOR_DEFAULT_LEASE_MS / 1000;
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "executor", "lease", 1, 24u * 3600, &s->executor.lease_s,
+                              &l->where);
+    /* card operations (platform.h "Card operations"): the eIM's signing key
+     * (PEM, key reference "eim") lets the workers sign their PSMOs */
+    if (err == AW_OK)
+        err = path(l, "executor", "eim_signing_key", NULL, &s->executor.eim_signing_key);
+    s->executor.card_op_timeout_s = PLATFORM_CARD_OPS_DEFAULT_RESULT_TIMEOUT_MS / 1000;
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "executor", "card_op_timeout", 1, 30u * 24 * 3600,
+                              &s->executor.card_op_timeout_s, &l->where);
     if (err != AW_OK || !s->executor.enabled || !s->executor.local_smdp)
         return err;
     /* the SM-DP+ of this process: its ES2+ on, its notifications to us */
@@ -495,6 +556,65 @@ static aw_err load_executor(loader *l)
         s->smdp.notify_ca = ci;
     }
     return AW_OK;
+}
+
+/* [indicators]: each key present parsed over the defaults (no thresholds),
+ * then the whole checked (the interval within the window: the conflict is
+ * reported at "interval"). */
+static aw_err load_indicators(loader *l)
+{
+    platform_indicator_settings *settings = &l->s->indicators;
+    platform_indicator_settings_default(settings);
+    for (size_t i = 0; i < SCHEMA_COUNT; i++) {
+        if (strcmp(schema[i].section, "indicators") != 0)
+            continue;
+        const char *value = text(l, "indicators", schema[i].key, NULL);
+        aw_err err = value != NULL ? platform_indicator_settings_set(settings, schema[i].key, value)
+                                   : AW_OK;
+        if (err != AW_OK)
+            return fail_at(l, "indicators", schema[i].key, 0, err);
+    }
+    aw_err err = platform_indicator_settings_check(settings);
+    return err != AW_OK ? fail_at(l, "indicators", "interval", 0, err) : AW_OK;
+}
+
+/* [exceptions]: each key present parsed over the defaults, then the whole
+ * policy checked (a graver grade never waits longer than a lighter one of
+ * its class: the conflict is reported at the first key of that class). */
+static aw_err load_exceptions(loader *l)
+{
+    platform_exception_policy *policy = &l->s->exceptions;
+    platform_exception_policy_default(policy);
+    const char *first = NULL;
+    for (size_t i = 0; i < SCHEMA_COUNT; i++) {
+        if (strcmp(schema[i].section, "exceptions") != 0)
+            continue;
+        const char *value = text(l, "exceptions", schema[i].key, NULL);
+        if (value == NULL)
+            continue;
+        if (first == NULL)
+            first = schema[i].key;
+        aw_err err = platform_exception_policy_set(policy, schema[i].key, value);
+        if (err != AW_OK)
+            return fail_at(l, "exceptions", schema[i].key, 0, err);
+    }
+    aw_err err = platform_exception_policy_check(policy);
+    for (size_t c = 0; err == AW_ERR_CONFIG_CONFLICT && c < 4; c++)
+        for (size_t g = 1; g < 4; g++)
+            if (policy->time_limit_ms[c][g] > policy->time_limit_ms[c][g - 1]) {
+                char key[32];
+                snprintf(key, sizeof(key), "%s_%s",
+                         platform_error_class_name((platform_error_class)(c + 1)),
+                         platform_exception_grade_name((platform_exception_grade)(g + 1)));
+                /* the graver grade's key when given, else the lighter one's */
+                const char *value = NULL;
+                if (config_get_text(l->c, "exceptions", key, 0, &value, NULL) != AW_OK)
+                    snprintf(key, sizeof(key), "%s_%s",
+                             platform_error_class_name((platform_error_class)(c + 1)),
+                             platform_exception_grade_name((platform_exception_grade)g));
+                return fail_at(l, "exceptions", key, 0, err);
+            }
+    return err != AW_OK ? fail_at(l, "exceptions", first != NULL ? first : "", 0, err) : AW_OK;
 }
 
 /* Two listeners of the running roles on one fixed port. */
@@ -568,6 +688,10 @@ aw_err airwrited_settings_load(const airwrited_flags *flags, airwrited_settings 
     }
     if (err == AW_OK)
         err = load_executor(&l);
+    if (err == AW_OK)
+        err = load_exceptions(&l);
+    if (err == AW_OK)
+        err = load_indicators(&l);
     /* the executor's SM-DP+ is this process's: the smdp role must run */
     if (err == AW_OK && settings->executor.enabled && settings->executor.local_smdp &&
         (settings->roles & AIRWRITED_ROLE_PLATFORM) && !(settings->roles & AIRWRITED_ROLE_SMDP))

@@ -230,6 +230,9 @@ static const struct err_entry err_table[AW_ERR__COUNT] = {
     E(AW_ERR_EIM_PUSH_RESPONSE, "eIM push: the IPA's answer is not a TransferEimPackageResponse"),
     E(AW_ERR_EIM_SGP32_VERSION, "eIM: message form of an SGP.32 version other than the eUICC's registered one"),
     E(AW_ERR_SGP32_COMPACT_CONTEXT, "ESipa compact form: what it leaves out is not held by the eIM"),
+    E(AW_ERR_PLATFORM_EXCEPTION_UNKNOWN, "platform: no such exception in the tenant"),
+    E(AW_ERR_PLATFORM_EXCEPTION_REPORT, "platform: a serious or critical exception needs a report before closing"),
+    E(AW_ERR_PLATFORM_REPORT_LIMIT, "platform: exception report or attachments over their bounds"),
     E(AW_ERR_CONFIG_SYNTAX, "configuration: malformed line (not [section], key = value or comment)"),
     E(AW_ERR_CONFIG_SECTION, "configuration: unknown section"),
     E(AW_ERR_CONFIG_KEY, "configuration: unknown key"),
@@ -239,6 +242,15 @@ static const struct err_entry err_table[AW_ERR__COUNT] = {
     E(AW_ERR_CTL_API, "airwritectl: the API answered an error"),
     E(AW_ERR_CTL_RESPONSE, "airwritectl: the API's answer is not the expected JSON"),
     E(AW_ERR_CTL_TOKEN_CACHE, "airwritectl: token cache not private, malformed, or of another app"),
+    E(AW_ERR_EIM_NOTIFICATION_HELD, "eIM: the notification is already held for forwarding to its receiver"),
+    E(AW_ERR_PLATFORM_PROFILE_UNKNOWN, "platform: no such profile on the card in the tenant"),
+    E(AW_ERR_PLATFORM_PROFILE_STATE, "platform: the profile's lifecycle state does not allow the card operation"),
+    E(AW_ERR_PLATFORM_CARD_OP_BUSY, "platform: another operation of the card is in progress"),
+    E(AW_ERR_PLATFORM_CARD_OP_UNKNOWN, "platform: no such card operation"),
+    E(AW_ERR_KEY_RING_FILE, "key ring: key file of wrong size or mode, not a regular file, or key id invalid, repeated or changed"),
+    E(AW_ERR_KEY_RING_EMPTY, "key ring: no key to seal with"),
+    E(AW_ERR_KEY_RING_KEY_UNKNOWN, "key ring: sealed under a key id the key ring does not hold"),
+    E(AW_ERR_KEY_RING_AUTHENTICATION, "key ring: sealed data does not authenticate"),
 };
 
 #undef E

@@ -293,6 +293,26 @@ typedef enum aw_err {
     /* minimizeEsipaBytes compact forms (SGP.32 6.3.2.1-6.3.2.5; core sgp32_compact, eIM relay; helper minimize) */
     AW_ERR_SGP32_COMPACT_CONTEXT, /* a compact form needs what the eIM does not hold (session, euiccInfo, certificates) */
 
+    /* graded exceptions (src/platform/exceptions*.c, docs/exceptions.md; helper exceptions) */
+    AW_ERR_PLATFORM_EXCEPTION_UNKNOWN, /* no such exception in the tenant */
+    AW_ERR_PLATFORM_EXCEPTION_REPORT, /* a serious or critical exception closed without a submitted report */
+    AW_ERR_PLATFORM_REPORT_LIMIT, /* an exception report or its attachments over their bounds */
+
+    /* eIM notification forwarding queue (src/eim notification_queue.c; SGP.32 6.3.2.4; helper notify) */
+    AW_ERR_EIM_NOTIFICATION_HELD, /* the notification is already held by the eIM for forwarding to its receiver */
+
+    /* card operations as eIM PSMOs (src/platform card_ops*.c; SGP.32 2.11.1.1; helper cardops) */
+    AW_ERR_PLATFORM_PROFILE_UNKNOWN, /* no profile with that ICCID on the card in the tenant */
+    AW_ERR_PLATFORM_PROFILE_STATE, /* the profile's lifecycle state does not allow the card operation */
+    AW_ERR_PLATFORM_CARD_OP_BUSY, /* another operation of the card is still in progress */
+    AW_ERR_PLATFORM_CARD_OP_UNKNOWN, /* no such card operation for the card in the tenant */
+
+    /* storage key ring: encryption at rest and key rotation (core/key_ring.h, key_ring_table.h; helper keys) */
+    AW_ERR_KEY_RING_FILE,       /* storage key file: wrong size or mode, not a regular file, or key id invalid/repeated/changed */
+    AW_ERR_KEY_RING_EMPTY,      /* the key ring holds no key to seal with */
+    AW_ERR_KEY_RING_KEY_UNKNOWN, /* sealed under a key id the key ring does not hold */
+    AW_ERR_KEY_RING_AUTHENTICATION, /* sealed data does not authenticate (tampered, other row, other key) */
+
     AW_ERR__COUNT
 } aw_err;
 

@@ -26,7 +26,9 @@
  *   recorded through ProvideEimPackageResult's path.
  * - Indirect download relay (relay.c, relay_notify.c): the ESipa download
  *   functions (6.3.2.1-6.3.2.5) relayed to the SM-DP+ over ES9+
- *   (core/es9p_client.h) on worker threads, notifications forwarded once.
+ *   (core/es9p_client.h) on worker threads, notifications forwarded once;
+ *   one that cannot be forwarded at once is held and forwarded later
+ *   (notification_queue.c, notification_forward.c).
  *
  * One db_connection per thread, as core/db.h requires.
  */
@@ -371,6 +373,34 @@ aw_err eim_package_list(db_connection *db, const char *eid, eim_package_record *
                         size_t *count);
 void eim_package_records_free(eim_package_record *records, size_t count);
 
+/* What became of one eUICC Package (package_status.c; the platform's card
+ * operations watch their PSMOs with it). */
+typedef enum eim_package_outcome {
+    EIM_PACKAGE_OUTCOME_WAITING = 1,   /* queued or sent, no result yet */
+    EIM_PACKAGE_OUTCOME_EXECUTED,      /* signed EuiccPackageResult: per-operation results */
+    EIM_PACKAGE_OUTCOME_REFUSED,       /* signed EuiccPackageError: error_code */
+    EIM_PACKAGE_OUTCOME_UNSIGNED_ERROR, /* EuiccPackageErrorUnsigned (a signed answer may
+                                        * still replace it, result.c) */
+    EIM_PACKAGE_OUTCOME_IPA_ERROR,     /* the IPA could not process it: error_code */
+} eim_package_outcome;
+
+typedef struct eim_package_status {
+    eim_package_outcome outcome;
+    int64_t error_code;                /* REFUSED, UNSIGNED_ERROR, IPA_ERROR */
+    int64_t result_ms;                 /* when the result was recorded; 0 while waiting */
+    size_t result_count;               /* EXECUTED: EuiccResultData in order */
+    struct {
+        sgp32_euicc_result_kind kind;  /* SGP32_EUICC_RESULT_ENABLE, ... */
+        int64_t code;                  /* its INTEGER result (SGP32_RESULT_*), 0 for data */
+    } results[EIM_MAX_OPERATIONS];
+} eim_package_status;
+
+/* The eUICC Package package_id queued for eid and its recorded (verified)
+ * result. AW_ERR_NOT_FOUND: no such eUICC Package of eid; AW_ERR_DER_* or
+ * AW_ERR_EIM_PACKAGE for a stored result that does not decode. */
+aw_err eim_package_result_status(db_connection *db, const char *eid, int64_t package_id,
+                                 eim_package_status *out);
+
 /* ---- IPA eUICC data (SGP.32 2.11.2) ------------------------------------ */
 
 /* The IpaEuiccData items this eIM asks for by default: euiccPackageResultList
@@ -530,6 +560,11 @@ typedef struct eim_relay_config {
     const eim_smdp_route *routes;     /* borrowed, must outlive the relay */
     size_t route_count;
     unsigned timeout_ms;              /* per ES9+ exchange; 0: the HTTP client's default */
+    /* notifications held after a failed forwarding: forwarder attempts
+     * (0: EIM_NOTIFICATION_DEFAULT_ATTEMPTS) and first retry delay (0:
+     * EIM_NOTIFICATION_DEFAULT_RETRY_MS) */
+    unsigned notification_attempts;
+    unsigned notification_retry_ms;
 } eim_relay_config;
 
 /* Progress of a relayed download (eim_downloads.state). */
@@ -564,12 +599,78 @@ aw_err eim_download_get(db_connection *db, const uint8_t *transaction_id,
 aw_err eim_notification_forwarded(db_connection *db, const char *identity, int64_t seq_number,
                                   bool *forwarded);
 
+/* ---- Notifications held for forwarding (notification_queue.c,
+ * notification_forward.c; SGP.32 6.3.2.4) ----------------------------------
+ * A notification whose forwarding failed is held before the IPA is
+ * answered (so the IPA removes it from the eUICC only once the eIM holds
+ * it, SGP.22 3.5): a row of eim_notification_queue with the exact bytes,
+ * and a core db_queue job (queue EIM_NOTIFICATION_QUEUE) that the eIM
+ * server's forwarder retries with exponential backoff until the receiver
+ * accepts it, or until its attempts are used up: then it is dead, kept for
+ * an operator to list and replay (airwrite-eim notifications). */
+
+#define EIM_NOTIFICATION_QUEUE "eim.notification"
+#define EIM_NOTIFICATION_DEFAULT_ATTEMPTS 10
+#define EIM_NOTIFICATION_DEFAULT_RETRY_MS 30000 /* first retry; doubled each time */
+#define EIM_NOTIFICATION_IDENTITY_MAX 48        /* an EID, or "transaction:" + 32 hex */
+#define EIM_NOTIFICATION_LIST_MAX 1000u
+
+typedef enum eim_notification_status {
+    EIM_NOTIFICATION_PENDING = 1, /* waiting for the forwarder */
+    EIM_NOTIFICATION_FORWARDED,   /* the receiver accepted it */
+    EIM_NOTIFICATION_DEAD,        /* attempts used up: an operator replays it */
+} eim_notification_status;
+
+/* "pending", "forwarded", "dead" (NULL for another value). */
+const char *eim_notification_status_name(eim_notification_status status);
+
+/* One held notification (its bytes stay in the database). */
+typedef struct eim_notification_record {
+    int64_t id;
+    char identity[EIM_NOTIFICATION_IDENTITY_MAX + 1];
+    int64_t seq_number;
+    char address[256];                /* its notificationAddress */
+    eim_notification_status status;
+    int64_t attempts;                 /* forwarder attempts, all replays included */
+    int64_t last_error;               /* aw_err of the last failed attempt, 0 if none */
+    int64_t replays;
+    int64_t created_ms;
+    int64_t updated_ms;
+} eim_notification_record;
+
+/* The held notifications in status with id > after_id, oldest first, at
+ * most limit (1..EIM_NOTIFICATION_LIST_MAX). *out malloc'd (free()), NULL
+ * when *count is 0. AW_ERR_ARGUMENT, AW_ERR_DB_*. */
+aw_err eim_notification_list(db_connection *db, eim_notification_status status, int64_t after_id,
+                             size_t limit, eim_notification_record **out, size_t *count);
+
+/* Give a dead notification to the forwarder again (a fresh job with the
+ * attempts and backoff given when it was held). AW_ERR_NOT_FOUND when id
+ * is no dead notification. */
+aw_err eim_notification_replay(db_connection *db, int64_t id, int64_t now_ms);
+
+typedef struct eim_notification_stats {
+    size_t forwarded;                 /* accepted by their receivers */
+    size_t retrying;                  /* failed, tried again later */
+    size_t dead;                      /* failed for the last time */
+} eim_notification_stats;
+
 /* A relay: one HTTPS client to the SM-DP+s. Not thread-safe: one per
  * worker thread, each with its own eim_context (database connection). */
 typedef struct eim_relay eim_relay;
 
 aw_err eim_relay_new(const eim_relay_config *config, eim_relay **out);
 void eim_relay_free(eim_relay *relay);
+
+/* The forwarder (notification_forward.c): claim up to limit
+ * (1..DB_QUEUE_CLAIM_MAX) due jobs of EIM_NOTIFICATION_QUEUE for worker,
+ * forward each by ES9+.HandleNotification to its notificationAddress,
+ * and record the outcome: forwarded (also in eim_notification_forwarded),
+ * retried later, or dead. stats (may be NULL) are added to. BLOCKING (ES9+):
+ * worker threads only. Errors: the database's (a lost lease is not one). */
+aw_err eim_notification_forward_due(eim_relay *relay, const eim_context *context,
+                                    const char *worker, size_t limit, int64_t now_ms,
+                                    eim_notification_stats *stats);
 
 /* Serve one ESipa message of the ASN.1 binding: GetEimPackage and
  * ProvideEimPackageResult as eim_esipa_handle does (the notifications of
@@ -584,8 +685,12 @@ void eim_relay_free(eim_relay *relay);
  *  - HandleNotification (6.3.2.4): the pendingNotification goes to its
  *    notificationAddress by ES9+.HandleNotification, once per (EID,
  *    seqNumber); a ProfileInstallationResult is verified (euiccSignPIR)
- *    and recorded against the trigger of its download. Answered with no
- *    content: AW_OK with *out NULL (HTTP 204).
+ *    and recorded against the trigger of its download. One that cannot
+ *    be forwarded now is held for the forwarder (eim_notification_forward_due)
+ *    and not forwarded again on arrival (verdict AW_ERR_EIM_NOTIFICATION_HELD).
+ *    Answered with no content: AW_OK with *out NULL (HTTP 204); the
+ *    eIM's failure to record or hold it is an error (HTTP 500), so the
+ *    IPA keeps the notification on the eUICC (SGP.22 3.5).
  *  - minimizeEsipaBytes (SGP.32 IpaCapabilities; src/eim/relay_compact.h):
  *    an InitiateAuthentication without euiccInfo1 gets the one held for
  *    the trigger's eUICC (IpaEuiccData, eim_registry_set_euicc_info); the
@@ -602,7 +707,8 @@ void eim_relay_free(eim_relay *relay);
  * reached or answers out of the binding undefinedError(127). verdict
  * receives why a request was refused or failed (AW_ERR_EIM_RELAY_*,
  * AW_ERR_HTTP_*, AW_ERR_ES9P_CLIENT_*, AW_ERR_EIM_RESULT_REPLAY for a
- * notification forwarded before, AW_ERR_EIM_* of eim_esipa_handle).
+ * notification forwarded before, AW_ERR_EIM_NOTIFICATION_HELD for one
+ * held, AW_ERR_EIM_* of eim_esipa_handle).
  * BLOCKING (ES9+ exchanges): call it from worker threads. Errors as
  * eim_esipa_handle. */
 aw_err eim_relay_serve(eim_relay *relay, const eim_context *context, const uint8_t *request,
@@ -668,6 +774,12 @@ typedef struct eim_config {
      * them every contact_flush_ms (0: EIM_CONTACT_FLUSH_MS) and when the
      * server is freed: a crash loses at most that interval of them. */
     unsigned contact_flush_ms;
+    /* Notifications whose forwarding failed are held and forwarded by one
+     * more thread, which looks for due ones every notification_poll_ms (0:
+     * 1000); attempts and first retry delay as in eim_relay_config. */
+    unsigned notification_poll_ms;
+    unsigned notification_attempts;
+    unsigned notification_retry_ms;
 } eim_config;
 
 typedef struct eim_server eim_server;

@@ -2,6 +2,7 @@
 #ifndef AIRWRITE_EIM_EIM_INTERNAL_H
 #define AIRWRITE_EIM_EIM_INTERNAL_H
 
+#include "core/db_queue.h"
 #include "core/http_client.h"
 #include "eim/eim.h"
 
@@ -93,6 +94,8 @@ struct eim_relay {
     struct http_client *client;
     const eim_smdp_route *routes;
     size_t route_count;
+    int64_t notification_attempts;    /* held notifications (notification_queue.c) */
+    int64_t notification_retry_ms;
 };
 
 /* The base URL of an SM-DP+ address: its route, else "https://address". */
@@ -101,11 +104,54 @@ aw_err eim_relay_base_url(const eim_relay *relay, aw_slice address, char *out, s
 /* SGP.32 6.3.2.4: forward one PendingNotification TLV (BF37 or 30) to its
  * notificationAddress, once per (eUICC, seqNumber); a
  * ProfileInstallationResult of a relayed download is verified and recorded
- * against its trigger first. verdict: AW_ERR_EIM_RESULT_REPLAY when it was
- * forwarded before, the failure to decode, verify or forward otherwise.
- * Returns only the eIM's own failures (storage, memory). */
+ * against its trigger first (one transaction with the notification's row).
+ * One whose forwarding fails is held for the forwarder (notification_queue.c).
+ * verdict: AW_ERR_EIM_RESULT_REPLAY when it was forwarded before,
+ * AW_ERR_EIM_NOTIFICATION_HELD when it is held, the failure to decode,
+ * verify or forward otherwise. Returns only the eIM's own failures
+ * (storage, memory: also a hold that failed, so the IPA keeps it). */
 aw_err eim_relay_forward_notification(eim_relay *relay, const eim_context *context,
                                       aw_slice pending, int64_t now_ms, aw_err *verdict);
+
+/* ES9+.HandleNotification (SGP.22 5.6.4) of one PendingNotification TLV
+ * to the SM-DP+ of address (its notificationAddress). verdict: AW_OK when
+ * the receiver accepted it, else why not (AW_ERR_EIM_RELAY_ADDRESS,
+ * AW_ERR_HTTP_*, AW_ERR_ES9P_CLIENT_*). Returns only AW_ERR_NOMEM. */
+aw_err eim_relay_send_notification(eim_relay *relay, aw_slice address, aw_slice pending,
+                                   aw_err *verdict);
+
+/* ---- held notifications (notification_queue.c) ---- */
+
+/* Create or upgrade eim_notification_queue (component
+ * "eim_notification_queue") and the core job queue. */
+aw_err eim_notification_queue_migrate(db_connection *db);
+
+/* Hold a notification (exact bytes) of identity and seq_number for the
+ * forwarder: its row and its first job, due now_ms + retry_ms, in one
+ * transaction (the caller's, when one is open). attempts and retry_ms as
+ * in eim_relay_config (> 0). Held before: AW_OK, nothing added. */
+aw_err eim_notification_hold(db_connection *db, const char *identity, int64_t seq_number,
+                             aw_slice address, aw_slice pending, int64_t attempts,
+                             int64_t retry_ms, int64_t now_ms);
+
+/* Whether identity's seq_number is held (pending or dead). */
+aw_err eim_notification_is_held(db_connection *db, const char *identity, int64_t seq_number,
+                                bool *held);
+
+/* The held notification a forwarder's job names, with its bytes
+ * (*pending malloc'd). AW_ERR_DB_TYPE for a payload naming no row id,
+ * AW_ERR_DB_NOT_FOUND for a row that is gone. */
+aw_err eim_notification_load(db_connection *db, const db_job *job, eim_notification_record *out,
+                             uint8_t **pending, size_t *pending_len);
+
+/* Record one forwarding attempt of job (leased to worker): verdict AW_OK
+ * completes it (the notification forwarded, eim_notifications too),
+ * otherwise the job fails to be retried or dies; the row follows. *state:
+ * DB_JOB_DONE, _READY or _DEAD. AW_ERR_DB_NOT_FOUND when the lease was
+ * lost. */
+aw_err eim_notification_finish(db_connection *db, const db_job *job, const char *worker,
+                               const eim_notification_record *record, aw_err verdict,
+                               int64_t now_ms, db_job_state *state);
 
 /* euiccSignPIR of a ProfileInstallationResult (BF37 as received) verified
  * with the key of eid's certificate chain (SGP.22 5.7.6); installed and

@@ -105,7 +105,10 @@ aw_err eim_migrate(db_connection *db)
     aw_err err = db_migrate(db, "eim", migrations, sizeof(migrations) / sizeof(migrations[0]),
                             NULL);
     /* minimizeEsipaBytes: what the relay keeps (relay_compact.h) */
-    return err == AW_OK ? eim_compact_migrate(db) : err;
+    if (err == AW_OK)
+        err = eim_compact_migrate(db);
+    /* notifications held for forwarding (notification_queue.c) */
+    return err == AW_OK ? eim_notification_queue_migrate(db) : err;
 }
 
 /* ---- small helpers ------------------------------------------------------------ */

@@ -54,6 +54,12 @@ aw_err eim_relay_new(const eim_relay_config *config, eim_relay **out)
     }
     relay->routes = config->routes;
     relay->route_count = config->route_count;
+    relay->notification_attempts = config->notification_attempts != 0
+                                       ? config->notification_attempts
+                                       : EIM_NOTIFICATION_DEFAULT_ATTEMPTS;
+    relay->notification_retry_ms = config->notification_retry_ms != 0
+                                       ? config->notification_retry_ms
+                                       : EIM_NOTIFICATION_DEFAULT_RETRY_MS;
     *out = relay;
     return AW_OK;
 }

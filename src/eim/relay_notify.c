@@ -11,7 +11,12 @@
  * certificate of an OtherSignedNotification. An IPA that sends it again
  * (its answer was lost, or the notification came both alone and beside a
  * result) gets the same empty answer, and nothing reaches the SM-DP+
- * twice; one whose forwarding failed is forwarded on its next arrival.
+ * twice. One whose forwarding fails is held (notification_queue.c) before
+ * the IPA is answered, and the eIM server's forwarder
+ * (notification_forward.c) forwards it until its receiver accepts it: the
+ * IPA removes a notification from the eUICC once answered (SGP.22 3.5),
+ * so the eIM answers with an error (and the IPA keeps it) when it can
+ * neither forward nor hold it.
  *
  * A ProfileInstallationResult of a download relayed for an eIM trigger is
  * verified (euiccSignPIR with the key of the eUICC's certificate chain,
@@ -108,28 +113,6 @@ static aw_err key_of_installation(const eim_context *c, aw_slice pir, notificati
     return err;
 }
 
-/* Insert the notification's row; *fresh false when it was seen before,
- * *forwarded then tells whether it reached its receiver. */
-static aw_err claim(db_connection *db, const notification_key *key, int64_t now_ms, bool *fresh,
-                    bool *forwarded)
-{
-    char address[256];
-    size_t n = key->address.len < sizeof(address) ? key->address.len : sizeof(address) - 1;
-    memcpy(address, key->address.ptr, n);
-    address[n] = '\0';
-    db_param p[] = {DB_PARAM_TEXT(key->identity), DB_PARAM_INT64(key->seq_number),
-                    DB_PARAM_TEXT(address), DB_PARAM_INT64(now_ms)};
-    aw_err err = db_execute(db,
-                            "INSERT INTO eim_notifications (identity, seq_number, "
-                            "notification_address, received_ms) VALUES (?, ?, ?, ?)",
-                            p, 4, NULL);
-    *fresh = err == AW_OK;
-    *forwarded = false;
-    if (err == AW_ERR_DB_UNIQUE)
-        err = eim_notification_forwarded(db, key->identity, key->seq_number, forwarded);
-    return err;
-}
-
 aw_err eim_notification_forwarded(db_connection *db, const char *identity, int64_t seq_number,
                                   bool *forwarded)
 {
@@ -147,16 +130,17 @@ aw_err eim_notification_forwarded(db_connection *db, const char *identity, int64
     return err;
 }
 
-/* ES9+.HandleNotification (SGP.22 5.6.4: BF3D { [0] PendingNotification }). */
-static aw_err forward(eim_relay *relay, const eim_context *c, const notification_key *key,
-                      aw_slice pending, int64_t now_ms, aw_err *verdict)
+aw_err eim_relay_send_notification(eim_relay *relay, aw_slice address, aw_slice pending,
+                                   aw_err *verdict)
 {
     char base_url[ES9P_CLIENT_ADDRESS_MAX + 64];
-    if (key->address.len == 0 ||
-        eim_relay_base_url(relay, key->address, base_url, sizeof(base_url)) != AW_OK) {
+    *verdict = AW_OK;
+    if (address.len == 0 ||
+        eim_relay_base_url(relay, address, base_url, sizeof(base_url)) != AW_OK) {
         *verdict = AW_ERR_EIM_RELAY_ADDRESS;
         return AW_OK;
     }
+    /* ES9+.HandleNotification (SGP.22 5.6.4: BF3D { [0] PendingNotification }) */
     der_builder b;
     uint8_t *request = NULL;
     size_t request_len = 0;
@@ -168,11 +152,32 @@ static aw_err forward(eim_relay *relay, const eim_context *c, const notification
     der_builder_end(&b);
     aw_err err = der_builder_finish(&b, &request, &request_len);
     es9p_client_result result;
+    memset(&result, 0, sizeof(result));
     if (err == AW_OK)
         err = es9p_client_call(relay->client, base_url, ES9P_CLIENT_HANDLE_NOTIFICATION, request,
                                request_len, &result);
     free(request);
-    if (err == AW_OK && result.status.outcome == ES9P_CLIENT_EXECUTED_SUCCESS) {
+    if (err == AW_OK && result.status.outcome != ES9P_CLIENT_EXECUTED_SUCCESS)
+        err = AW_ERR_ES9P_CLIENT_RESPONSE;
+    es9p_client_result_clear(&result);
+    if (err == AW_ERR_NOMEM)
+        return err;
+    *verdict = err;
+    return AW_OK;
+}
+
+/* The first attempt, while the IPA waits: forwarded, or else held for the
+ * forwarder (notification_queue.c) before the IPA is answered, since the
+ * IPA then removes the notification from the eUICC (SGP.22 3.5). A hold
+ * that fails is the eIM's failure: the IPA gets an error and keeps it. */
+static aw_err forward(eim_relay *relay, const eim_context *c, const notification_key *key,
+                      aw_slice pending, int64_t now_ms, aw_err *verdict)
+{
+    aw_err sent = AW_OK;
+    aw_err err = eim_relay_send_notification(relay, key->address, pending, &sent);
+    if (err != AW_OK)
+        return err;
+    if (sent == AW_OK) {
         db_param p[] = {DB_PARAM_INT64(now_ms), DB_PARAM_TEXT(key->identity),
                         DB_PARAM_INT64(key->seq_number)};
         return db_execute(c->db,
@@ -180,12 +185,85 @@ static aw_err forward(eim_relay *relay, const eim_context *c, const notification
                           "seq_number = ?",
                           p, 3, NULL);
     }
-    if (err == AW_ERR_NOMEM)
+    *verdict = sent;
+    return eim_notification_hold(c->db, key->identity, key->seq_number, key->address, pending,
+                                 relay->notification_attempts, relay->notification_retry_ms,
+                                 now_ms);
+}
+
+/* What the arrival of a notification leads to. */
+typedef struct arrival {
+    const eim_context *context;
+    const notification_key *key;
+    const sgp22_pending_notification *decoded;
+    int64_t now_ms;
+    aw_err verdict;   /* out: a replay, a hold, a result that did not verify */
+    bool forward;     /* out: to be forwarded now */
+} arrival;
+
+/* A relayed download's ProfileInstallationResult, recorded against its
+ * download and trigger the first time it arrives. */
+static aw_err record_arrival(const arrival *a, aw_err *verdict)
+{
+    eim_download_record download;
+    aw_slice raw = a->decoded->profile_installation_result;
+    sgp22_profile_installation_result *pir = calloc(1, sizeof(*pir));
+    aw_err err = pir == NULL ? AW_ERR_NOMEM
+                             : sgp22_decode_profile_installation_result(raw.ptr, raw.len, pir);
+    if (err == AW_OK)
+        err = eim_download_get(a->context->db, pir->data.transaction_id.ptr,
+                               pir->data.transaction_id.len, &download);
+    if (err == AW_OK)
+        err = record_installation(a->context, &download, raw, a->now_ms, verdict);
+    free(pir);
+    return err;
+}
+
+/* One transaction: the notification's row (once per identity and
+ * seqNumber) and its recording, so a failure leaves neither and the IPA's
+ * next attempt does both. Checked before inserting: a failed statement
+ * would end a PostgreSQL transaction. */
+static aw_err arrive_in(db_connection *db, void *arg)
+{
+    arrival *a = arg;
+    const notification_key *key = a->key;
+    a->verdict = AW_OK;
+    a->forward = false;
+    int64_t seen = 0;
+    bool forwarded = false, held = false;
+    db_param p[] = {DB_PARAM_TEXT(key->identity), DB_PARAM_INT64(key->seq_number)};
+    aw_err err = db_query_int64(db,
+                                "SELECT COUNT(*) FROM eim_notifications WHERE identity = ? AND "
+                                "seq_number = ?",
+                                p, 2, &seen);
+    if (err == AW_OK && seen > 0) {
+        err = eim_notification_forwarded(db, key->identity, key->seq_number, &forwarded);
+        if (err == AW_OK && !forwarded)
+            err = eim_notification_is_held(db, key->identity, key->seq_number, &held);
+        /* forwarded, or held for the forwarder: processed once already;
+         * neither: the last arrival could not hold it, forward it now */
+        a->verdict = forwarded ? AW_ERR_EIM_RESULT_REPLAY
+                     : held    ? AW_ERR_EIM_NOTIFICATION_HELD
+                               : AW_OK;
+        a->forward = !forwarded && !held;
         return err;
-    /* left unforwarded: the next arrival tries again */
-    *verdict = err != AW_OK ? err : AW_ERR_ES9P_CLIENT_RESPONSE;
-    es9p_client_result_clear(&result);
-    return AW_OK;
+    }
+    char address[256];
+    size_t n = key->address.len < sizeof(address) ? key->address.len : sizeof(address) - 1;
+    memcpy(address, key->address.ptr, n);
+    address[n] = '\0';
+    db_param row[] = {DB_PARAM_TEXT(key->identity), DB_PARAM_INT64(key->seq_number),
+                      DB_PARAM_TEXT(address), DB_PARAM_INT64(a->now_ms)};
+    if (err == AW_OK)
+        err = db_execute(db,
+                         "INSERT INTO eim_notifications (identity, seq_number, "
+                         "notification_address, received_ms) VALUES (?, ?, ?, ?)",
+                         row, 4, NULL);
+    if (err == AW_OK && a->decoded->kind == SGP22_PENDING_PROFILE_INSTALLATION_RESULT &&
+        strncmp(key->identity, "transaction:", 12) != 0)
+        err = record_arrival(a, &a->verdict);
+    a->forward = err == AW_OK;
+    return err;
 }
 
 aw_err eim_relay_forward_notification(eim_relay *relay, const eim_context *context,
@@ -220,31 +298,14 @@ aw_err eim_relay_forward_notification(eim_relay *relay, const eim_context *conte
             err = pki_certificate_get_eid(certificate, key.identity);
         pki_certificate_free(certificate);
     }
-    bool fresh = false, forwarded = false;
+    arrival a = {.context = context, .key = &key, .decoded = decoded, .now_ms = now_ms};
     if (err == AW_OK)
-        err = claim(context->db, &key, now_ms, &fresh, &forwarded);
-    if (err == AW_OK && !fresh && forwarded) {
-        *verdict = AW_ERR_EIM_RESULT_REPLAY; /* processed once already */
-    } else if (err == AW_OK) {
-        if (fresh && decoded->kind == SGP22_PENDING_PROFILE_INSTALLATION_RESULT &&
-            strncmp(key.identity, "transaction:", 12) != 0) {
-            eim_download_record download;
-            aw_slice tid;
-            sgp22_profile_installation_result *pir = calloc(1, sizeof(*pir));
-            err = pir == NULL ? AW_ERR_NOMEM
-                              : sgp22_decode_profile_installation_result(
-                                    decoded->profile_installation_result.ptr,
-                                    decoded->profile_installation_result.len, pir);
-            if (err == AW_OK) {
-                tid = pir->data.transaction_id;
-                err = eim_download_get(context->db, tid.ptr, tid.len, &download);
-            }
-            if (err == AW_OK)
-                err = record_installation(context, &download,
-                                          decoded->profile_installation_result, now_ms, verdict);
-            free(pir);
-        }
-        if (err == AW_OK)
+        err = db_in_transaction(context->db) ? arrive_in(context->db, &a)
+                                              : db_transaction_run(context->db, arrive_in, &a,
+                                                                   NULL);
+    if (err == AW_OK) {
+        *verdict = a.verdict;
+        if (a.forward)
             err = forward(relay, context, &key, pending, now_ms, verdict);
     } else if (!eim_internal_failure(err)) {
         *verdict = err; /* not a notification this eIM can place or verify */

@@ -12,7 +12,9 @@
  * database connection and HTTPS client, serve the queue and hand the
  * answers back to the loop: a byte written to a pipe wakes the loop's read
  * event (the one thread-safe way into any event_base, thread-aware or not),
- * and the deferred replies complete there. */
+ * and the deferred replies complete there. One more thread, with its own
+ * connection and relay, forwards the notifications held after a failed
+ * forwarding when they fall due (notification_forward.c). */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -80,6 +82,12 @@ struct eim_server {
     eim_worker *workers;
     size_t worker_count;
     unsigned contact_flush_ms;
+    /* the forwarder of held notifications (notification_forward.c): its
+     * own thread, database connection and relay, woken every
+     * notification_poll_ms or to stop */
+    eim_worker forwarder;
+    pthread_cond_t forward_wake;
+    unsigned notification_poll_ms;
 };
 
 static aw_err eim_path(char *out, size_t cap, const char *directory, const char *name)
@@ -218,6 +226,32 @@ static void *worker_main(void *arg)
         ssize_t written = write(s->wake_pipe[1], "", 1);
         (void)written;
         flush_contacts(w, false);
+    }
+}
+
+/* SGP.32 6.3.2.4: the notifications held after a failed forwarding go to
+ * their receivers from here, at their due times, until accepted or dead. */
+static void *forwarder_main(void *arg)
+{
+    eim_worker *w = arg;
+    eim_server *s = w->server;
+    char name[64];
+    /* unique among the processes sharing the database (db_queue leases) */
+    snprintf(name, sizeof(name), "eim-forwarder-%ld-%p", (long)getpid(), (void *)s);
+    for (;;) {
+        pthread_mutex_lock(&s->lock);
+        if (!s->stopping) {
+            int64_t due = monotonic_ms() + s->notification_poll_ms;
+            struct timespec deadline = {.tv_sec = (time_t)(due / 1000),
+                                        .tv_nsec = (long)(due % 1000) * 1000000};
+            (void)pthread_cond_timedwait(&s->forward_wake, &s->lock, &deadline);
+        }
+        bool stopping = s->stopping;
+        pthread_mutex_unlock(&s->lock);
+        if (stopping)
+            return NULL;
+        /* a failure (the database away) is tried again next interval */
+        (void)eim_notification_forward_due(w->relay, &w->context, name, 16, db_clock_ms(), NULL);
     }
 }
 
@@ -375,7 +409,9 @@ static aw_err eim_workers_new(eim_server *s, const eim_config *config)
     s->worker_count = count;
     eim_relay_config relay = {.ca_file = ca, .routes = config->smdp_routes,
                               .route_count = config->smdp_route_count,
-                              .timeout_ms = config->smdp_timeout_ms};
+                              .timeout_ms = config->smdp_timeout_ms,
+                              .notification_attempts = config->notification_attempts,
+                              .notification_retry_ms = config->notification_retry_ms};
     for (size_t i = 0; err == AW_OK && i < s->worker_count; i++) {
         eim_worker *w = &s->workers[i];
         w->server = s;
@@ -388,6 +424,13 @@ static aw_err eim_workers_new(eim_server *s, const eim_config *config)
             err = eim_contact_cache_new(&w->contacts);
         w->context = (eim_context){.db = w->db, .trust = s->trust, .contacts = w->contacts};
     }
+    eim_worker *f = &s->forwarder;
+    f->server = s;
+    if (err == AW_OK)
+        err = db_open(config->database_url, NULL, &f->db);
+    if (err == AW_OK)
+        err = eim_relay_new(&relay, &f->relay);
+    f->context = (eim_context){.db = f->db, .trust = s->trust};
     return err;
 }
 
@@ -404,6 +447,9 @@ static aw_err eim_workers_start(eim_server *s, struct event_base *base)
             return AW_ERR_NOMEM;
         w->started = true;
     }
+    if (pthread_create(&s->forwarder.thread, NULL, forwarder_main, &s->forwarder) != 0)
+        return AW_ERR_NOMEM;
+    s->forwarder.started = true;
     return AW_OK;
 }
 
@@ -427,6 +473,10 @@ aw_err eim_server_new(struct event_base *base, const eim_config *config, eim_ser
     if (cond_ready) {
         cond_ready = pthread_condattr_setclock(&attr, CLOCK_MONOTONIC) == 0 &&
                      pthread_cond_init(&s->wake, &attr) == 0;
+        if (cond_ready && pthread_cond_init(&s->forward_wake, &attr) != 0) {
+            pthread_cond_destroy(&s->wake);
+            cond_ready = false;
+        }
         pthread_condattr_destroy(&attr);
     }
     if (!cond_ready) {
@@ -436,6 +486,8 @@ aw_err eim_server_new(struct event_base *base, const eim_config *config, eim_ser
     }
     s->contact_flush_ms =
         config->contact_flush_ms != 0 ? config->contact_flush_ms : EIM_CONTACT_FLUSH_MS;
+    s->notification_poll_ms = config->notification_poll_ms != 0 ? config->notification_poll_ms
+                                                                 : 1000u;
     s->lock_ready = true;
     s->wake_pipe[0] = s->wake_pipe[1] = -1;
     aw_err err = eim_load_trust(s, config->pki_directory);
@@ -484,12 +536,17 @@ void eim_server_free(eim_server *server)
         pthread_mutex_lock(&server->lock);
         server->stopping = true;
         pthread_cond_broadcast(&server->wake);
+        pthread_cond_broadcast(&server->forward_wake);
         pthread_mutex_unlock(&server->lock);
     }
     for (size_t i = 0; i < server->worker_count; i++) {
         if (server->workers[i].started)
             pthread_join(server->workers[i].thread, NULL);
     }
+    if (server->forwarder.started)
+        pthread_join(server->forwarder.thread, NULL);
+    eim_relay_free(server->forwarder.relay);
+    db_close(server->forwarder.db);
     http_server_free(server->http);
     if (server->done_event != NULL)
         event_free(server->done_event);
@@ -508,6 +565,7 @@ void eim_server_free(eim_server *server)
     free(server->workers);
     if (server->lock_ready) {
         pthread_cond_destroy(&server->wake);
+        pthread_cond_destroy(&server->forward_wake);
         pthread_mutex_destroy(&server->lock);
     }
     pki_trust_store_free(server->trust);

@@ -158,22 +158,37 @@ static aw_err es9p_cancel_session(void *server, const download_initiated *sessio
     return err;
 }
 
-/* SGP.22 5.6.4 ES9+.HandleNotification: pendingNotification is [0]
- * EXPLICIT around the PendingNotification CHOICE. */
-static aw_err es9p_handle_notification(void *server, aw_slice pending_notification)
+aw_err download_es9p_notify(http_client *http, const char *base_url, aw_slice pending)
 {
-    es9p_server *s = server;
-    ipa_download_result ignored = {0};
+    /* SGP.22 5.6.4 ES9+.HandleNotification: pendingNotification is [0]
+     * EXPLICIT around the PendingNotification CHOICE */
     der_builder b;
+    uint8_t *request = NULL;
+    size_t len = 0;
+    es9p_client_result answer;
+    memset(&answer, 0, sizeof(answer));
     der_builder_init(&b);
     der_builder_begin(&b, SGP22_TAG_HANDLE_NOTIFICATION);
     der_builder_begin(&b, DER_CTX_CONS(0));
-    der_put_raw(&b, pending_notification.ptr, pending_notification.len);
+    der_put_raw(&b, pending.ptr, pending.len);
     der_builder_end(&b);
     der_builder_end(&b);
-    aw_err err = es9p_call(s, ES9P_CLIENT_HANDLE_NOTIFICATION, &b, &ignored);
-    ipa_download_result_clear(&ignored);
+    aw_err err = der_builder_finish(&b, &request, &len);
+    if (err == AW_OK)
+        err = es9p_client_call(http, base_url, ES9P_CLIENT_HANDLE_NOTIFICATION, request, len,
+                               &answer);
+    free(request);
+    if (err == AW_OK && (answer.status.outcome == ES9P_CLIENT_FAILED ||
+                         answer.status.outcome == ES9P_CLIENT_EXPIRED))
+        err = AW_ERR_IPA_DOWNLOAD_REJECTED;
+    es9p_client_result_clear(&answer);
     return err;
+}
+
+static aw_err es9p_handle_notification(void *server, aw_slice pending_notification)
+{
+    es9p_server *s = server;
+    return download_es9p_notify(s->http, s->base_url, pending_notification);
 }
 
 static const download_server_ops es9p_ops = {
@@ -213,10 +228,8 @@ static aw_err default_address(ipa *session, const ipa_download_config *config, c
     return AW_OK;
 }
 
-/* The SM-DP+'s base URL: a configured route, else https://<address>
- * (SGP.22 6.1). */
-static aw_err base_url(const ipa_download_config *config, const char *address, char *out,
-                       size_t cap)
+aw_err download_base_url(const ipa_download_config *config, const char *address, char *out,
+                         size_t cap)
 {
     for (size_t i = 0; i < config->smdp_route_count; i++) {
         const ipa_smdp_route *route = &config->smdp_routes[i];
@@ -249,7 +262,7 @@ aw_err ipa_download_direct(ipa *session, const ipa_download_config *config,
         result->stage = IPA_DOWNLOAD_STAGE_ADDRESS;
         return err;
     }
-    err = base_url(config, address, s.base_url, sizeof(s.base_url));
+    err = download_base_url(config, address, s.base_url, sizeof(s.base_url));
     if (err == AW_OK)
         err = download_http_client(config, config->smdp_ca_file, ES9P_CLIENT_RESPONSE_MAX,
                                    &s.http);

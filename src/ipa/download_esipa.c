@@ -155,25 +155,30 @@ static aw_err esipa_cancel_session(void *server, const download_initiated *sessi
     return err;
 }
 
-/* SGP.32 6.3.2.4 HandleNotificationEsipa pendingNotification ([0]
- * EXPLICIT): the eIM answers 204 No Content (6.1). */
-static aw_err esipa_handle_notification(void *server, aw_slice pending_notification)
+aw_err download_esipa_notify(ipa_esipa *client, aw_slice pending)
 {
-    esipa_server *s = server;
+    /* SGP.32 6.3.2.4 HandleNotificationEsipa pendingNotification ([0]
+     * EXPLICIT): the eIM answers 204 No Content (6.1) */
     der_builder b;
     der_builder_init(&b);
     der_builder_begin(&b, SGP22_TAG_HANDLE_NOTIFICATION);
     der_builder_begin(&b, DER_CTX_CONS(0));
-    der_put_raw(&b, pending_notification.ptr, pending_notification.len);
+    der_put_raw(&b, pending.ptr, pending.len);
     der_builder_end(&b);
     der_builder_end(&b);
     uint8_t *body = NULL;
     size_t len = 0;
     aw_err err = der_builder_finish(&b, &body, &len);
     if (err == AW_OK)
-        err = ipa_esipa_notify(s->client, body, len);
+        err = ipa_esipa_notify(client, body, len);
     free(body);
     return err;
+}
+
+static aw_err esipa_handle_notification(void *server, aw_slice pending_notification)
+{
+    esipa_server *s = server;
+    return download_esipa_notify(s->client, pending_notification);
 }
 
 static const download_server_ops esipa_ops = {

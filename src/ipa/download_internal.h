@@ -58,6 +58,22 @@ aw_err download_run(ipa *session, const ipa_download_config *config,
 aw_err download_keep_error_response(ipa_download_result *result, const uint8_t *bytes,
                                     size_t len);
 
+/* The SM-DP+'s base URL: a route of config, else https://<address>
+ * (SGP.22 6.1). AW_ERR_ARGUMENT for a route not https:// or too long. */
+aw_err download_base_url(const ipa_download_config *config, const char *address, char *out,
+                         size_t cap);
+
+/* ES9+.HandleNotification (SGP.22 5.6.4) of one PendingNotification TLV to
+ * the SM-DP+ at base_url: AW_OK once it accepted it,
+ * AW_ERR_IPA_DOWNLOAD_REJECTED for a Failed (or Expired) status, the errors
+ * of es9p_client_call otherwise. */
+aw_err download_es9p_notify(http_client *http, const char *base_url, aw_slice pending);
+
+/* ESipa.HandleNotification (SGP.32 6.3.2.4) of one PendingNotification TLV
+ * to the eIM, which relays it: AW_OK once the eIM answered 204, the errors
+ * of ipa_esipa_notify otherwise. */
+aw_err download_esipa_notify(ipa_esipa *client, aw_slice pending);
+
 /* An HTTP client for one server from config and its CA file. */
 aw_err download_http_client(const ipa_download_config *config, const char *ca_file,
                             size_t max_response, http_client **out);

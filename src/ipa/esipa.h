@@ -213,6 +213,17 @@ typedef struct ipa_download_hook {
     uint32_t features;
 } ipa_download_hook;
 
+/* The notifications left pending on the eUICC (SGP.22 3.5), sent to their
+ * receivers and removed once accepted, at the end of every poll cycle:
+ * what a failed delivery or a restart left there goes out then (e.g.
+ * ipa_notifications_hook of ipa/notification.h). send reports how many
+ * were accepted and how many were kept; an error of send ends the cycle
+ * with it (the card); send NULL: none are sent. */
+typedef struct ipa_notification_hook {
+    aw_err (*send)(void *userdata, ipa *session, size_t *sent, size_t *kept);
+    void *userdata;
+} ipa_notification_hook;
+
 /* Points where an observer is told what is durable (tests kill the
  * process there to prove nothing is lost). */
 typedef enum ipa_poll_checkpoint {
@@ -231,6 +242,7 @@ typedef struct ipa_poll_config {
     ipa_esipa *esipa;            /* borrowed: the eIM */
     const char *journal_path;    /* NULL: in memory only (lost with the process) */
     ipa_download_hook download;  /* run NULL: triggers answered profileDownloadError 127 */
+    ipa_notification_hook notifications; /* send NULL: pending notifications not sent */
     unsigned interval_ms;        /* wait when no package is available; 0: default */
     unsigned retry_base_ms;      /* first wait after a network failure; 0: default */
     unsigned retry_max_ms;       /* cap of the wait; 0: default */
@@ -269,12 +281,16 @@ typedef struct ipa_poll_report {
     size_t refused;              /* of them answered provideEimPackageResultError */
     int64_t provide_error;       /* the last such error */
     size_t acknowledged;         /* seqNumbers passed to the eUICC */
+    size_t notifications_sent;   /* pending notifications their receivers accepted */
+    size_t notifications_kept;   /* pending notifications not accepted: left pending */
 } ipa_poll_report;
 
 /* One cycle (SGP.32 3.4-3.6 on the IPA's side): first what the journal
  * holds (a result to deliver, acknowledgements to pass on, or a package
  * whose result must be fetched from the eUICC), then GetEimPackage and
- * the package it returns. A network failure keeps what is in flight for
+ * the package it returns, then the pending notifications (the
+ * notification hook; also after a network failure of the cycle, whose
+ * error is returned). A network failure keeps what is in flight for
  * the next cycle. Errors: AW_ERR_HTTP_*, AW_ERR_LIMIT,
  * AW_ERR_IPA_ESIPA_*, the ES10 session's, AW_ERR_IO (journal). */
 aw_err ipa_poll_once(ipa_poller *poller, ipa_poll_report *report);

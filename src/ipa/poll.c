@@ -126,9 +126,28 @@ void ipa_poller_note_state_change(ipa_poller *poller, int64_t cause)
     poller->state_change_cause = cause;
 }
 
+static aw_err poll_cycle(ipa_poller *poller, ipa_poll_report *report);
+
 aw_err ipa_poll_once(ipa_poller *poller, ipa_poll_report *report)
 {
     memset(report, 0, sizeof(*report));
+    aw_err err = poll_cycle(poller, report);
+    /* SGP.22 3.5: what is still pending on the eUICC (a PIR whose delivery
+     * failed, or was cut by a restart) goes after the cycle's own work, so
+     * a download hook recovering a PIR after a restart finds it first */
+    const ipa_notification_hook *hook = &poller->config.notifications;
+    if (hook->send != NULL && (err == AW_OK || ipa_poll_error_is_transient(err))) {
+        aw_err sent = hook->send(hook->userdata, poller->config.session,
+                                 &report->notifications_sent, &report->notifications_kept);
+        if (err == AW_OK)
+            err = sent;
+    }
+    return err;
+}
+
+/* ipa_poll_once without the notifications. */
+static aw_err poll_cycle(ipa_poller *poller, ipa_poll_report *report)
+{
     /* what a crash or a network failure left in flight goes first */
     aw_err err = poll_finish_in_flight(poller, report);
     if (err != AW_OK)

@@ -15,6 +15,7 @@
 #include <openssl/crypto.h>
 
 #include "platform/inventory_internal.h" /* the query routes */
+#include "platform/card_ops_internal.h" /* the card operation routes */
 
 #define PURGE_INTERVAL_MS (60 * 1000)
 /* Token pairs are deleted a week after their refresh token expired, so a
@@ -27,6 +28,7 @@
 
 void platform_api_reply_text(api_call *call, int status, const char *json, size_t len)
 {
+    platform_api_count_answer(call, status); /* api_indicators.c */
     http_request_set_status(call->request, status);
     /* header values here are constants or generated: they cannot fail on
      * CR/LF; a failed allocation leaves the header out, the status stands */
@@ -45,6 +47,7 @@ void platform_api_reply_error_details(api_call *call, platform_api_error error,
                                       int64_t retry_after_s, json_t *errors)
 {
     const platform_api_error_info *info = platform_api_error_get(error);
+    platform_api_exception_note(call, info); /* api_exceptions.c */
     char *json = NULL;
     size_t len = 0;
     aw_err err = platform_api_error_body(error, call->request_id, &json, &len);
@@ -134,6 +137,7 @@ static bool begin_call(platform_api *api, http_request *request, api_call *call)
         api->last_purge_ms = call->now_ms;
         (void)platform_nonce_purge(api->config.db, call->now_ms, NULL);
         (void)platform_token_purge(api->config.db, call->now_ms - TOKEN_KEEP_MS, NULL);
+        (void)platform_user_session_purge(api->config.db, call->now_ms - TOKEN_KEEP_MS, NULL);
     }
     return true;
 }
@@ -255,6 +259,8 @@ static bool authenticate_bearer(api_call *call)
                                        call->now_ms, app_id, &call->token_expires_at_ms);
     if (err == AW_OK && strcmp(app_id, call->app.app_id) != 0)
         err = AW_ERR_PLATFORM_TOKEN_INVALID; /* a token only works for its own app */
+    if (err == AW_OK) /* a console session acts as its user (api_rbac.c) */
+        err = platform_api_session_user(call, value + sizeof(scheme) - 1);
     if (err != AW_OK) {
         platform_api_reply_err(call, err);
         return false;
@@ -265,8 +271,9 @@ static bool authenticate_bearer(api_call *call)
 bool platform_api_run_chain(platform_api *api, http_request *request, api_call *call,
                            platform_api_body body, bool bearer)
 {
+    /* last, the route's permission against the caller's role (api_rbac.c) */
     return begin_call(api, request, call) && check_body(call, body) && authenticate(call) &&
-           (!bearer || authenticate_bearer(call));
+           (!bearer || authenticate_bearer(call)) && platform_api_authorize(call);
 }
 
 static bool run_chain(platform_api *api, http_request *request, api_call *call, bool has_body,
@@ -308,10 +315,21 @@ static void handle_token(http_request *request, void *userdata)
         err = AW_ERR_PLATFORM_CREDENTIALS;
     OPENSSL_cleanse(secret, sizeof(secret));
     OPENSSL_cleanse(&body, sizeof(body));
+    if (err == AW_ERR_PLATFORM_CREDENTIALS) /* recorded, refused whatever the record did */
+        (void)platform_api_audit(&call, "token.issue", NULL, AUDIT_OUTCOME_FAILURE, NULL);
     platform_token_pair pair;
     if (err == AW_OK)
         err = platform_token_issue(api->config.db, call.app.app_id, api->config.access_ttl_s * 1000,
                                    api->config.refresh_ttl_s * 1000, call.now_ms, &pair);
+    /* a pair is handed out only once its issue is recorded */
+    if (err == AW_OK &&
+        (err = platform_api_audit(&call, "token.issue", NULL, AUDIT_OUTCOME_SUCCESS, NULL)) !=
+            AW_OK) {
+        bool revoked = false;
+        (void)platform_token_revoke(api->config.db, call.app.app_id, pair.access_token,
+                                    call.now_ms, &revoked);
+        OPENSSL_cleanse(&pair, sizeof(pair));
+    }
     if (err != AW_OK) {
         platform_api_reply_err(&call, err);
         return;
@@ -329,12 +347,27 @@ static void handle_refresh(http_request *request, void *userdata)
         return;
     char token[PLATFORM_TOKEN_LENGTH + 1];
     aw_err err = platform_json_parse_token_member(call.body, call.body_len, "refreshToken", token);
+    /* a console session is not refreshed (its pair would lose its user):
+     * the console logs in again */
+    bool is_session = false;
+    if (err == AW_OK)
+        err = platform_user_session_is_refresh(api->config.db, token, &is_session);
+    if (err == AW_OK && is_session)
+        err = AW_ERR_PLATFORM_TOKEN_INVALID;
     platform_token_pair pair;
     if (err == AW_OK)
         err = platform_token_refresh(api->config.db, call.app.app_id, token,
                                      api->config.access_ttl_s * 1000,
                                      api->config.refresh_ttl_s * 1000, call.now_ms, &pair);
     OPENSSL_cleanse(token, sizeof(token));
+    if (err == AW_OK &&
+        (err = platform_api_audit(&call, "token.refresh", NULL, AUDIT_OUTCOME_SUCCESS, NULL)) !=
+            AW_OK) {
+        bool revoked = false;
+        (void)platform_token_revoke(api->config.db, call.app.app_id, pair.access_token,
+                                    call.now_ms, &revoked);
+        OPENSSL_cleanse(&pair, sizeof(pair));
+    }
     if (err != AW_OK) {
         platform_api_reply_err(&call, err);
         return;
@@ -356,6 +389,8 @@ static void handle_revoke(http_request *request, void *userdata)
     if (err == AW_OK)
         err = platform_token_revoke(api->config.db, call.app.app_id, token, call.now_ms, &revoked);
     OPENSSL_cleanse(token, sizeof(token));
+    if (err == AW_OK && revoked)
+        err = platform_api_audit(&call, "token.revoke", NULL, AUDIT_OUTCOME_SUCCESS, NULL);
     if (err != AW_OK) {
         platform_api_reply_err(&call, err);
         return;
@@ -363,17 +398,25 @@ static void handle_revoke(http_request *request, void *userdata)
     platform_api_reply_json(&call, json_pack("{s:b}", "revoked", revoked));
 }
 
-/* GET /api/v1/ping: who the platform thinks is calling. */
+/* GET /api/v1/ping: who the platform thinks is calling (app, tenant acted
+ * on, role; a console session's user). */
 static void handle_ping(http_request *request, void *userdata)
 {
     platform_api *api = userdata;
     api_call call;
     if (!run_chain(api, request, &call, false, true))
         return;
-    platform_api_reply_json(&call, json_pack("{s:s, s:s, s:I, s:I}", "appId", call.app.app_id, "tenant",
-                                call.app.tenant, "tokenExpiresAt",
-                                (json_int_t)call.token_expires_at_ms, "serverTime",
-                                (json_int_t)call.now_ms));
+    json_t *root = json_pack("{s:s, s:s, s:s, s:I, s:I}", "appId", call.app.app_id, "tenant",
+                             call.app.tenant, "role", platform_role_name(call.role),
+                             "tokenExpiresAt", (json_int_t)call.token_expires_at_ms,
+                             "serverTime", (json_int_t)call.now_ms);
+    /* a console session names its user (api_rbac.c) */
+    if (root != NULL && call.username[0] != '\0' &&
+        json_object_set_new(root, "username", json_string(call.username)) != 0) {
+        json_decref(root);
+        root = NULL;
+    }
+    platform_api_reply_json(&call, root);
 }
 
 /* What no route takes (core's fallback): a path the API does not have, I1006
@@ -383,7 +426,10 @@ static void handle_unrouted(http_request *request, void *userdata)
 {
     platform_api *api = userdata;
     if (platform_api_orders_dispatch(api, request) ||
-        platform_api_callbacks_dispatch(api, request) || platform_api_query_dispatch(api, request))
+        platform_api_callbacks_dispatch(api, request) || platform_api_query_dispatch(api, request) ||
+        platform_api_exceptions_dispatch(api, request) ||
+        platform_api_card_ops_dispatch(api, request) ||
+        platform_api_indicators_dispatch(api, request)) /* api_indicators.c */
         return;
     api_call call;
     if (!begin_call(api, request, &call))
@@ -414,6 +460,8 @@ static const struct {
     {"/api/v1/auth/token", AW_HTTP_METHOD_POST, handle_token},
     {"/api/v1/auth/refresh", AW_HTTP_METHOD_POST, handle_refresh},
     {"/api/v1/auth/revoke", AW_HTTP_METHOD_POST, handle_revoke},
+    {"/api/v1/auth/login", AW_HTTP_METHOD_POST, platform_api_handle_login}, /* api_rbac.c */
+    {"/api/v1/audit", AW_HTTP_METHOD_GET, platform_api_handle_audit}, /* api_audit.c */
     {"/api/v1/ping", AW_HTTP_METHOD_GET, handle_ping},
     {"/api/v1/orders", AW_HTTP_METHOD_POST, platform_api_handle_order_create},
     {"/api/v1/callbacks", AW_HTTP_METHOD_POST, platform_api_handle_callback_register},
@@ -453,6 +501,8 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         api->config.refresh_ttl_s = PLATFORM_DEFAULT_REFRESH_TTL_S;
     api->last_purge_ms = api->config.clock(api->config.clock_userdata);
     aw_err err = platform_rate_limiter_new(&api->limiter);
+    if (err == AW_OK) /* answers counted for the indicators (indicators_calls.c) */
+        err = platform_call_counts_new(&api->call_counts);
     for (size_t i = 0; err == AW_OK && i < ROUTE_COUNT; i++)
         err = http_server_route(server, routes[i].method, routes[i].path, routes[i].handler, api);
     if (err == AW_OK)
@@ -472,5 +522,8 @@ void platform_api_free(platform_api *api)
     if (api == NULL)
         return;
     platform_rate_limiter_free(api->limiter);
+    if (api->call_counts != NULL) /* what is held goes to the database first */
+        (void)platform_call_counts_flush(api->call_counts, api->config.db);
+    platform_call_counts_free(api->call_counts);
     free(api);
 }

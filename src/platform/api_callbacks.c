@@ -82,6 +82,10 @@ void platform_api_handle_callback_register(http_request *request, void *userdata
         err = platform_callback_register(api->config.db, api->config.keys, &call.app, url, secret,
                                          events, call.now_ms, &cb);
     OPENSSL_cleanse(secret, sizeof(secret));
+    /* a callback carries a signing secret: recorded (never the secret) */
+    if (err == AW_OK)
+        (void)platform_api_audit(&call, "callback.register", cb.callback_id,
+                                 AUDIT_OUTCOME_SUCCESS, NULL);
     if (err == AW_ERR_STATE) {
         platform_api_reply_error_details(&call, PLATFORM_API_CALLBACK_EXISTS, 0, NULL);
         return;
@@ -225,6 +229,9 @@ bool platform_api_callbacks_dispatch(platform_api *api, http_request *request)
     aw_err err = replay ? platform_dead_letter_replay(api->config.db, call.app.tenant, id,
                                                       call.now_ms)
                         : platform_callback_delete(api->config.db, call.app.app_id, id);
+    if (err == AW_OK) /* api_rbac.c */
+        (void)platform_api_audit(&call, replay ? "dead_letter.replay" : "callback.delete", id,
+                                 AUDIT_OUTCOME_SUCCESS, NULL);
     if (err == AW_ERR_NOT_FOUND) {
         platform_api_reply_error_details(
             &call, replay ? PLATFORM_API_DEAD_LETTER_UNKNOWN : PLATFORM_API_CALLBACK_UNKNOWN, 0,

@@ -40,6 +40,10 @@ static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
     [PLATFORM_API_TOKEN_INVALID] = INTERFACE("I2102", 401, "token invalid"),
     [PLATFORM_API_TOKEN_EXPIRED] = INTERFACE("I2103", 401, "token expired"),
     [PLATFORM_API_TOKEN_REVOKED] = INTERFACE("I2104", 401, "token revoked"),
+    /* I22xx: authorization and console logins (docs/rbac.md) */
+    [PLATFORM_API_PERMISSION_DENIED] = INTERFACE("I2201", 403, "the caller's role does not permit this operation"),
+    [PLATFORM_API_LOGIN_FAILED] = INTERFACE("I2202", 401, "username or password wrong"),
+    [PLATFORM_API_LOGIN_LOCKED] = INTERFACE("I2203", 429, "too many failed logins: retry later"),
     /* I3xxx: call limits */
     [PLATFORM_API_RATE_LIMITED] = INTERFACE("I3001", 429, "call rate limit reached"),
     [PLATFORM_API_QUOTA_EXHAUSTED] = INTERFACE("I3002", 429, "daily call quota used up"),
@@ -67,6 +71,16 @@ static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
     /* A5xxx: information queries */
     [PLATFORM_API_CARD_UNKNOWN] = APPLICATION("A5001", 404, "no such card"),
     [PLATFORM_API_POOL_NOT_FOUND] = APPLICATION("A5002", 404, "no such number pool"),
+    /* A6xxx: card operations (enable, disable, delete, switch as eIM PSMOs) */
+    [PLATFORM_API_PROFILE_UNKNOWN] = APPLICATION("A6001", 404, "no such profile on the card"),
+    [PLATFORM_API_PROFILE_STATE] = APPLICATION("A6002", 409, "operation not allowed in the profile's state"),
+    [PLATFORM_API_CARD_OP_BUSY] = APPLICATION("A6003", 409, "another operation of the card is in progress"),
+    [PLATFORM_API_CARD_OP_UNKNOWN] = APPLICATION("A6004", 404, "no such card operation"),
+    /* A7xxx: graded exceptions (docs/exceptions.md) */
+    [PLATFORM_API_EXCEPTION_UNKNOWN] = APPLICATION("A7001", 404, "no such exception"),
+    [PLATFORM_API_EXCEPTION_STATE] = APPLICATION("A7002", 409, "transition not allowed from the exception's state"),
+    [PLATFORM_API_EXCEPTION_REPORT_REQUIRED] = APPLICATION("A7003", 409, "a serious or critical exception needs its report before closing"),
+    [PLATFORM_API_EXCEPTION_REPORT_LIMIT] = APPLICATION("A7004", 413, "report text or attachments over their limits"),
     /* I9xxx: the platform itself */
     [PLATFORM_API_INTERNAL] = INTERFACE("I9001", 500, "internal error"),
     [PLATFORM_API_UNAVAILABLE] = INTERFACE("I9002", 503, "service temporarily unavailable"),
@@ -117,6 +131,13 @@ platform_api_error platform_api_error_from_err(aw_err err)
     case AW_ERR_PLATFORM_POOL_UNKNOWN: return PLATFORM_API_POOL_UNKNOWN;
     case AW_ERR_PLATFORM_POOL_EXHAUSTED: return PLATFORM_API_POOL_EXHAUSTED;
     case AW_ERR_PLATFORM_CARD_UNKNOWN: return PLATFORM_API_CARD_UNKNOWN;
+    case AW_ERR_PLATFORM_EXCEPTION_UNKNOWN: return PLATFORM_API_EXCEPTION_UNKNOWN;
+    case AW_ERR_PLATFORM_EXCEPTION_REPORT: return PLATFORM_API_EXCEPTION_REPORT_REQUIRED;
+    case AW_ERR_PLATFORM_REPORT_LIMIT: return PLATFORM_API_EXCEPTION_REPORT_LIMIT;
+    case AW_ERR_PLATFORM_PROFILE_UNKNOWN: return PLATFORM_API_PROFILE_UNKNOWN;
+    case AW_ERR_PLATFORM_PROFILE_STATE: return PLATFORM_API_PROFILE_STATE;
+    case AW_ERR_PLATFORM_CARD_OP_BUSY: return PLATFORM_API_CARD_OP_BUSY;
+    case AW_ERR_PLATFORM_CARD_OP_UNKNOWN: return PLATFORM_API_CARD_OP_UNKNOWN;
     case AW_ERR_LIMIT: return PLATFORM_API_INVALID_FIELD; /* path or query over its bounds */
     case AW_ERR_DB_BUSY:
     case AW_ERR_DB_CONNECTION: return PLATFORM_API_UNAVAILABLE;

@@ -209,6 +209,10 @@ static aw_err outcome_in(db_connection *db, void *arg)
                          "UPDATE platform_callback_deliveries SET status = ?, attempts = ?, "
                          "last_status = ?, updated_at = ? WHERE delivery_id = ?",
                          params, 5, NULL);
+    /* a dead letter of a live callback is an interface exception
+     * (exception_detect.c, docs/exceptions.md) */
+    if (err == AW_OK && o->state == DB_JOB_DEAD && o->retry)
+        err = platform_exception_on_dead_letter(db, NULL, o->delivery_id, o->status, o->now_ms);
     return err;
 }
 

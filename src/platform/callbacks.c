@@ -19,7 +19,8 @@
 
 static const char *const event_names[] = {"order.accepted",   "order.finished",
                                           "item.written",     "item.failed",
-                                          "lifecycle.changed", "exception.raised"};
+                                          "lifecycle.changed", "exception.raised",
+                                          "card.operation.finished", "exception.escalated"};
 #define EVENT_COUNT (sizeof(event_names) / sizeof(event_names[0]))
 
 const char *platform_event_type_name(platform_event_type type)

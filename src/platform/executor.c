@@ -58,7 +58,8 @@ static bool config_ok(const platform_executor_config *c)
            c->lease_ms >= 0 && c->max_attempts >= 0 &&
            c->max_attempts <= PLATFORM_EXECUTOR_ATTEMPTS_CEILING && c->watch_ms >= 0 &&
            c->download_attempts >= 0 &&
-           c->download_attempts <= PLATFORM_EXECUTOR_ATTEMPTS_CEILING;
+           c->download_attempts <= PLATFORM_EXECUTOR_ATTEMPTS_CEILING &&
+           c->card_op_timeout_ms >= 0;
 }
 
 static aw_err worker_open(platform_executor *x, unsigned index)
@@ -208,7 +209,8 @@ static void *worker_main(void *arg)
         size_t claimed = 0;
         aw_err err = worker_pass(w, executor_now(x), EXECUTOR_CLAIM_BATCH, &pass, &claimed);
         executor_count(x, &pass);
-        if (err == AW_OK && claimed > 0)
+        int64_t card_ops = executor_card_ops_pass(w, executor_now(x)); /* card_ops_run.c */
+        if (err == AW_OK && (claimed > 0 || card_ops > 0))
             continue; /* more may be due */
         pthread_mutex_lock(&x->lock);
         if (!x->stopping && !x->woken) {
@@ -242,6 +244,12 @@ aw_err platform_executor_start(platform_executor *executor)
     executor->running = true;
     executor->stopping = false;
     pthread_mutex_unlock(&executor->lock);
+    /* the first exception sweep (executor_exceptions.c); later ones queue
+     * their successor. A failure here leaves it to the next start. */
+    if (executor->config.exceptions != NULL)
+        (void)executor_exception_sweep_schedule(executor->workers[0].db,
+                                                executor->config.exceptions->sweep_interval_ms,
+                                                executor_now(executor));
     for (unsigned i = 0; i < executor->worker_count; i++) {
         if (pthread_create(&executor->workers[i].thread, NULL, worker_main,
                            &executor->workers[i]) != 0) {

@@ -15,6 +15,7 @@ struct http_client;
 #define EXECUTOR_JOB_ITEM "item"       /* run the item's next steps */
 #define EXECUTOR_JOB_TIMEOUT "timeout" /* fail the item of a round without result */
 #define EXECUTOR_JOB_WATCH "watch"     /* look at the eIM's record of the round's triggers */
+#define EXECUTOR_JOB_EXCEPTIONS "exceptions" /* the exception sweep (executor_exceptions.c) */
 #define EXECUTOR_PAYLOAD_MAX 96u
 #define EXECUTOR_WORKERS_MAX 64u
 #define EXECUTOR_CLAIM_BATCH 8u
@@ -96,6 +97,17 @@ typedef enum executor_outcome {
     EXECUTOR_JOB_RETRY,              /* transport failure: run it again later */
     EXECUTOR_JOB_LEASE_LOST,         /* another worker owns it now: leave it */
 } executor_outcome;
+
+/* One round of card operation steps on the worker's connections when the
+ * executor holds the eIM's keys (card_ops_run.c): how many steps made
+ * progress (0 also without keys or on a database failure). */
+int64_t executor_card_ops_pass(executor_worker *worker, int64_t now_ms);
+
+/* The exception sweep (executor_exceptions.c, docs/exceptions.md): queue
+ * the job of the next time slot of interval_ms (one per slot, whoever
+ * queues it), and run one: escalation, silent devices, the next job. */
+aw_err executor_exception_sweep_schedule(db_connection *db, int64_t interval_ms, int64_t now_ms);
+aw_err executor_exception_sweep(executor_worker *worker, int64_t now_ms);
 
 /* Run one claimed job (executor_item.c). */
 aw_err executor_run_job(executor_worker *worker, const db_job *job, int64_t now_ms,

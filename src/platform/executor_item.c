@@ -234,13 +234,16 @@ static aw_err save_row(item_job *j)
     return platform_executor_item_write(j->worker->db, j->order_id, j->eid, &j->row, j->now_ms);
 }
 
-/* The lease is renewed before each blocking step; a lease another worker
- * took over means this job must not go on. */
+/* The lease is renewed before each blocking step, counted from now: the
+ * steps before it (an ES2+ exchange may take http_timeout_ms) may have
+ * outlasted a lease counted from the job's start, which would leave the
+ * job to another worker while it runs on. A lease another worker took over
+ * means this job must not go on. */
 static bool lease_kept(item_job *j)
 {
     platform_executor *x = j->worker->executor;
     return db_queue_extend_lease(j->worker->db, j->job->id, j->worker->name, x->config.lease_ms,
-                                 j->now_ms) == AW_OK;
+                                 executor_now(x)) == AW_OK;
 }
 
 /* An ES2+ refusal as the item's failure code. */
@@ -605,8 +608,13 @@ static aw_err run_watch(item_job *j)
                                                        j->now_ms, NULL);
             if (err == AW_ERR_NOMEM)
                 return err;
-            if (err == AW_OK)
+            if (err == AW_OK) {
                 j->stats->retriggered++;
+                /* no first-attempt write any more (indicators.c); a failure
+                 * loses only that mark, never the trigger's flow */
+                (void)platform_indicators_record_retrigger(j->worker->db, j->order_id, j->eid,
+                                                           j->now_ms);
+            }
             return watch_again(j, err == AW_OK);
         } else {
             fail_args f = {.job = j,
@@ -626,6 +634,8 @@ aw_err executor_run_job(executor_worker *worker, const db_job *job, int64_t now_
                         executor_outcome *outcome, platform_executor_stats *stats)
 {
     *outcome = EXECUTOR_JOB_COMPLETE;
+    if (strcmp(job->kind, EXECUTOR_JOB_EXCEPTIONS) == 0) /* executor_exceptions.c */
+        return executor_exception_sweep(worker, now_ms);
     item_job j = {.worker = worker, .job = job, .now_ms = now_ms, .stats = stats};
     if (!platform_executor_parse_payload(job->payload, job->payload_len, j.order_id, j.eid,
                                          &j.round)) {

@@ -1,176 +1,97 @@
-/* airwrite platform: storage key ring and AES-256-GCM sealing of app
- * secrets at rest (NIST SP 800-38D), with a key id beside each ciphertext
- * so keys rotate. The secret is encrypted, not hashed: the server needs it
- * back as the HMAC key of the app's request signatures. */
+/* airwrite platform: the storage key ring (core/key_ring.h) with the
+ * platform's error codes, the sealing of app and callback secrets at rest
+ * (AES-256-GCM, NIST SP 800-38D, key id beside each ciphertext) and the
+ * key rotation of every sealed platform table (core/key_ring_table.h). The
+ * secret is encrypted, not hashed: the server needs it back as the HMAC key
+ * of the app's request signatures and of the callbacks it signs. */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include "core/crypto.h"
-#include "core/file.h"
 #include "platform/platform_internal.h"
 
-struct platform_key_ring {
-    size_t count;
-    struct {
-        uint32_t id;
-        uint8_t key[PLATFORM_STORAGE_KEY_SIZE];
-    } keys[PLATFORM_KEY_RING_MAX];
-};
-
-/* Domain separation: these ciphertexts are app secrets, of this app. */
+/* Domain separation: these ciphertexts are platform secrets (app secrets
+ * and, under the same label since the first release, callback secrets),
+ * each bound to its row id. The label's NUL is part of the AAD. */
 static const char aad_label[] = "airwrite.platform.app-secret";
+#define AAD_MAX (sizeof(aad_label) + 128u)
+
+/* The core ring's errors in the platform's terms. */
+static aw_err platform_error(aw_err err)
+{
+    switch (err) {
+    case AW_ERR_KEY_RING_FILE:
+    case AW_ERR_KEY_RING_EMPTY:
+        return AW_ERR_PLATFORM_KEY_FILE;
+    case AW_ERR_KEY_RING_KEY_UNKNOWN:
+    case AW_ERR_KEY_RING_AUTHENTICATION:
+        return AW_ERR_PLATFORM_DECRYPT;
+    default:
+        return err;
+    }
+}
 
 aw_err platform_key_ring_new(platform_key_ring **out)
 {
-    if (out == NULL)
-        return AW_ERR_ARGUMENT;
-    *out = calloc(1, sizeof(**out));
-    return *out == NULL ? AW_ERR_NOMEM : AW_OK;
+    return key_ring_new(out);
 }
 
 void platform_key_ring_free(platform_key_ring *ring)
 {
-    if (ring == NULL)
-        return;
-    OPENSSL_cleanse(ring, sizeof(*ring));
-    free(ring);
+    key_ring_free(ring);
 }
 
 uint32_t platform_key_ring_current_id(const platform_key_ring *ring)
 {
-    uint32_t best = 0;
-    for (size_t i = 0; ring != NULL && i < ring->count; i++)
-        if (ring->keys[i].id > best)
-            best = ring->keys[i].id;
-    return best;
-}
-
-static const uint8_t *ring_find(const platform_key_ring *ring, uint32_t id)
-{
-    for (size_t i = 0; i < ring->count; i++)
-        if (ring->keys[i].id == id)
-            return ring->keys[i].key;
-    return NULL;
+    return key_ring_current_id(ring);
 }
 
 aw_err platform_key_ring_add(platform_key_ring *ring, uint32_t key_id,
                              const uint8_t key[PLATFORM_STORAGE_KEY_SIZE])
 {
-    if (ring == NULL || key == NULL)
-        return AW_ERR_ARGUMENT;
-    if (key_id == 0 || key_id > INT32_MAX || ring_find(ring, key_id) != NULL)
-        return AW_ERR_PLATFORM_KEY_FILE;
-    if (ring->count == PLATFORM_KEY_RING_MAX)
-        return AW_ERR_LIMIT;
-    ring->keys[ring->count].id = key_id;
-    memcpy(ring->keys[ring->count].key, key, PLATFORM_STORAGE_KEY_SIZE);
-    ring->count++;
-    return AW_OK;
-}
-
-/* Exactly one key from a regular file without group/other access. */
-static aw_err read_key_file(const char *path, uint8_t key[PLATFORM_STORAGE_KEY_SIZE])
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-    if (fd < 0)
-        return errno == ENOENT ? AW_ERR_NOT_FOUND : AW_ERR_IO;
-    aw_err err = AW_ERR_PLATFORM_KEY_FILE;
-    struct stat st;
-    if (fstat(fd, &st) != 0) {
-        err = AW_ERR_IO;
-        goto cleanup;
-    }
-    if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
-        st.st_size != (off_t)PLATFORM_STORAGE_KEY_SIZE)
-        goto cleanup;
-    size_t got = 0;
-    while (got < PLATFORM_STORAGE_KEY_SIZE) {
-        ssize_t n = read(fd, key + got, PLATFORM_STORAGE_KEY_SIZE - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0) {
-            err = n == 0 ? AW_ERR_PLATFORM_KEY_FILE : AW_ERR_IO;
-            goto cleanup;
-        }
-        got += (size_t)n;
-    }
-    err = AW_OK;
-
-cleanup:
-    close(fd);
-    if (err != AW_OK)
-        OPENSSL_cleanse(key, PLATFORM_STORAGE_KEY_SIZE);
-    return err;
+    return platform_error(key_ring_add(ring, key_id, key));
 }
 
 aw_err platform_key_ring_add_file(platform_key_ring *ring, uint32_t key_id, const char *path,
                                   bool create)
 {
-    if (ring == NULL || path == NULL)
-        return AW_ERR_ARGUMENT;
-    uint8_t key[PLATFORM_STORAGE_KEY_SIZE];
-    aw_err err = read_key_file(path, key);
-    if (err == AW_ERR_NOT_FOUND && create) {
-        err = crypto_random_bytes(key, sizeof(key));
-        if (err == AW_OK)
-            err = aw_file_write_atomic(path, key, sizeof(key), 0600);
-        OPENSSL_cleanse(key, sizeof(key));
-        /* read back what is on disk: another process may have won the race */
-        if (err == AW_OK)
-            err = read_key_file(path, key);
-    }
-    if (err == AW_OK)
-        err = platform_key_ring_add(ring, key_id, key);
-    OPENSSL_cleanse(key, sizeof(key));
-    return err;
+    return platform_error(key_ring_add_file(ring, key_id, path, create));
 }
 
-/* AAD: label, zero byte, appId. */
-static bool add_aad(EVP_CIPHER_CTX *ctx, const char *app_id)
+aw_err platform_key_ring_load(platform_key_ring *ring, const char *path)
 {
-    int n;
-    return EVP_CipherUpdate(ctx, NULL, &n, (const uint8_t *)aad_label, (int)sizeof(aad_label)) ==
-               1 &&
-           EVP_CipherUpdate(ctx, NULL, &n, (const uint8_t *)app_id, (int)strlen(app_id)) == 1;
+    return platform_error(key_ring_load(ring, path));
+}
+
+/* AAD: label, zero byte, row id (appId or callback id). */
+static aw_err secret_aad(const char *row_id, size_t column, uint8_t *ad, size_t cap,
+                         size_t *ad_len)
+{
+    (void)column;
+    size_t id_len = strlen(row_id);
+    *ad_len = 0;
+    if (cap < sizeof(aad_label) + id_len)
+        return AW_ERR_ARGUMENT;
+    memcpy(ad, aad_label, sizeof(aad_label));
+    memcpy(ad + sizeof(aad_label), row_id, id_len);
+    *ad_len = sizeof(aad_label) + id_len;
+    return AW_OK;
 }
 
 aw_err platform_key_ring_seal(const platform_key_ring *ring, const char *app_id,
                               const char secret[PLATFORM_APP_SECRET_LENGTH + 1],
                               uint8_t sealed[PLATFORM_SEALED_SECRET_SIZE], uint32_t *key_id)
 {
-    *key_id = platform_key_ring_current_id(ring);
-    const uint8_t *key = *key_id == 0 ? NULL : ring_find(ring, *key_id);
-    if (key == NULL)
-        return AW_ERR_PLATFORM_KEY_FILE;
-    aw_err err = crypto_random_bytes(sealed, PLATFORM_GCM_NONCE_SIZE);
-    if (err != AW_OK)
-        return err;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL)
-        return AW_ERR_NOMEM;
-    uint8_t *cipher = sealed + PLATFORM_GCM_NONCE_SIZE;
-    int n = 0, final_len = 0;
-    err = AW_ERR_CRYPTO;
-    if (EVP_EncryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, sealed) != 1 || !add_aad(ctx, app_id) ||
-        EVP_EncryptUpdate(ctx, cipher, &n, (const uint8_t *)secret,
-                          (int)PLATFORM_APP_SECRET_LENGTH) != 1 ||
-        EVP_EncryptFinal_ex(ctx, cipher + n, &final_len) != 1 ||
-        (size_t)(n + final_len) != PLATFORM_APP_SECRET_LENGTH ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_GET_TAG, (int)PLATFORM_GCM_TAG_SIZE,
-                            cipher + PLATFORM_APP_SECRET_LENGTH) != 1)
-        goto cleanup;
-    err = AW_OK;
-
-cleanup:
-    EVP_CIPHER_CTX_free(ctx);
-    return err;
+    uint8_t ad[AAD_MAX];
+    size_t ad_len = 0, sealed_len = 0;
+    *key_id = 0;
+    aw_err err = secret_aad(app_id, 0, ad, sizeof(ad), &ad_len);
+    if (err == AW_OK)
+        err = key_ring_seal(ring, ad, ad_len, (const uint8_t *)secret, PLATFORM_APP_SECRET_LENGTH,
+                            sealed, PLATFORM_SEALED_SECRET_SIZE, &sealed_len, key_id);
+    return platform_error(err);
 }
 
 aw_err platform_key_ring_open(const platform_key_ring *ring, uint32_t key_id, const char *app_id,
@@ -178,31 +99,99 @@ aw_err platform_key_ring_open(const platform_key_ring *ring, uint32_t key_id, co
                               char secret[PLATFORM_APP_SECRET_LENGTH + 1])
 {
     memset(secret, 0, PLATFORM_APP_SECRET_LENGTH + 1);
-    const uint8_t *key = ring_find(ring, key_id);
-    if (key == NULL || sealed_len != PLATFORM_SEALED_SECRET_SIZE)
+    uint8_t ad[AAD_MAX];
+    size_t ad_len = 0, len = 0;
+    if (sealed_len != PLATFORM_SEALED_SECRET_SIZE)
         return AW_ERR_PLATFORM_DECRYPT;
-    EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
-    if (ctx == NULL)
-        return AW_ERR_NOMEM;
-    uint8_t tag[PLATFORM_GCM_TAG_SIZE];
-    memcpy(tag, sealed + PLATFORM_GCM_NONCE_SIZE + PLATFORM_APP_SECRET_LENGTH, sizeof(tag));
-    int n = 0, final_len = 0;
-    aw_err err = AW_ERR_PLATFORM_DECRYPT;
-    if (EVP_DecryptInit_ex(ctx, EVP_aes_256_gcm(), NULL, key, sealed) != 1 || !add_aad(ctx, app_id) ||
-        EVP_DecryptUpdate(ctx, (uint8_t *)secret, &n, sealed + PLATFORM_GCM_NONCE_SIZE,
-                          (int)PLATFORM_APP_SECRET_LENGTH) != 1 ||
-        EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_GCM_SET_TAG, (int)sizeof(tag), tag) != 1 ||
-        EVP_DecryptFinal_ex(ctx, (uint8_t *)secret + n, &final_len) != 1 ||
-        (size_t)(n + final_len) != PLATFORM_APP_SECRET_LENGTH) {
+    aw_err err = secret_aad(app_id, 0, ad, sizeof(ad), &ad_len);
+    if (err == AW_OK)
+        err = key_ring_open(ring, key_id, ad, ad_len, sealed, sealed_len, (uint8_t *)secret,
+                            PLATFORM_APP_SECRET_LENGTH, &len);
+    if (err != AW_OK)
         OPENSSL_cleanse(secret, PLATFORM_APP_SECRET_LENGTH + 1);
-        goto cleanup;
-    }
-    secret[PLATFORM_APP_SECRET_LENGTH] = '\0';
-    err = AW_OK;
+    return platform_error(err);
+}
 
-cleanup:
-    EVP_CIPHER_CTX_free(ctx);
-    return err;
+/* ---- Key rotation ---------------------------------------------------------- */
+
+static const key_ring_table sealed_tables[] = {
+    {.table = "platform_apps", .id_column = "app_id", .key_id_column = "key_id",
+     .columns = {"secret_encrypted"}, .column_count = 1, .updated_column = "updated_at",
+     .plain_max = PLATFORM_APP_SECRET_LENGTH, .aad = secret_aad},
+    {.table = "platform_callbacks", .id_column = "callback_id", .key_id_column = "key_id",
+     .columns = {"secret_encrypted"}, .column_count = 1, .updated_column = NULL,
+     .plain_max = PLATFORM_CALLBACK_SECRET_LENGTH, .aad = secret_aad},
+};
+
+const key_ring_table *platform_sealed_tables(size_t *count)
+{
+    if (count != NULL)
+        *count = sizeof(sealed_tables) / sizeof(sealed_tables[0]);
+    return sealed_tables;
+}
+
+aw_err platform_app_reseal(db_connection *db, const platform_key_ring *ring, int64_t now_ms,
+                           int64_t *resealed)
+{
+    if (resealed != NULL)
+        *resealed = 0;
+    if (db == NULL || ring == NULL)
+        return AW_ERR_ARGUMENT;
+    key_ring_rotation stats = {0};
+    aw_err err = key_ring_table_rotate(db, ring, &sealed_tables[0], KEY_RING_TABLE_CHUNK_DEFAULT,
+                                       0, now_ms, NULL, NULL, &stats);
+    if (resealed != NULL)
+        *resealed = stats.rotated;
+    return platform_error(err);
+}
+
+aw_err platform_keys_rotate(db_connection *db, const platform_key_ring *ring, size_t chunk,
+                            size_t max_chunks, int64_t now_ms, key_ring_progress_fn progress,
+                            void *progress_arg, key_ring_rotation *stats)
+{
+    if (db == NULL || ring == NULL || stats == NULL)
+        return AW_ERR_ARGUMENT;
+    aw_err err = AW_OK;
+    for (size_t i = 0; err == AW_OK && i < sizeof(sealed_tables) / sizeof(sealed_tables[0]); i++) {
+        /* max_chunks bounds the whole run, not each table */
+        int64_t before = stats->chunks;
+        err = key_ring_table_rotate(db, ring, &sealed_tables[i], chunk, max_chunks, now_ms,
+                                    progress, progress_arg, stats);
+        if (max_chunks != 0) {
+            size_t used = (size_t)(stats->chunks - before);
+            if (used >= max_chunks)
+                break;
+            max_chunks -= used;
+        }
+    }
+    return platform_error(err);
+}
+
+aw_err platform_keys_count_stale(db_connection *db, const platform_key_ring *ring,
+                                 int64_t *count)
+{
+    if (count != NULL)
+        *count = 0;
+    if (count == NULL)
+        return AW_ERR_ARGUMENT;
+    aw_err err = AW_OK;
+    for (size_t i = 0; err == AW_OK && i < sizeof(sealed_tables) / sizeof(sealed_tables[0]); i++) {
+        int64_t n = 0;
+        err = key_ring_table_count_stale(db, ring, &sealed_tables[i], &n);
+        *count += n;
+    }
+    if (err != AW_OK)
+        *count = 0;
+    return platform_error(err);
+}
+
+aw_err platform_keys_check_ids(db_connection *db, const platform_key_ring *ring,
+                               uint32_t *missing_key_id)
+{
+    aw_err err = AW_OK;
+    for (size_t i = 0; err == AW_OK && i < sizeof(sealed_tables) / sizeof(sealed_tables[0]); i++)
+        err = key_ring_table_check_ids(db, ring, &sealed_tables[i], missing_key_id);
+    return platform_error(err);
 }
 
 aw_err platform_key_argument_parse(const char *argument, size_t position, uint32_t *id,

@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "core/db.h"
+#include "core/key_ring_table.h"
 #include "core/error.h"
 #include "core/http_server.h"
 
@@ -42,12 +43,14 @@ aw_err platform_migrate(db_connection *db);
 
 /* ---- Storage key ring (keys.c) ------------------------------------------ */
 
-#define PLATFORM_STORAGE_KEY_SIZE 32u /* AES-256 */
-#define PLATFORM_KEY_RING_MAX 16u
+#define PLATFORM_STORAGE_KEY_SIZE KEY_RING_KEY_SIZE /* AES-256 */
+#define PLATFORM_KEY_RING_MAX KEY_RING_MAX
 
-/* Keys that seal app secrets. The newest (highest id) seals; any key in the
- * ring opens what it sealed, so keys rotate without re-encrypting at once. */
-typedef struct platform_key_ring platform_key_ring;
+/* Keys that seal app and callback secrets: the core key ring
+ * (core/key_ring.h) with the platform's error codes. The newest (highest
+ * id) seals; any key in the ring opens what it sealed, so keys rotate
+ * without re-encrypting at once. */
+typedef struct key_ring platform_key_ring;
 
 aw_err platform_key_ring_new(platform_key_ring **out);
 /* Erases the keys. NULL-safe. */
@@ -62,6 +65,10 @@ aw_err platform_key_ring_add(platform_key_ring *ring, uint32_t key_id,
  * and !create. */
 aw_err platform_key_ring_add_file(platform_key_ring *ring, uint32_t key_id, const char *path,
                                   bool create);
+/* Add a key ring directory ("<id>.key" files, key_ring_load) or a single
+ * key file as key id 1. AW_ERR_NOT_FOUND, AW_ERR_IO, AW_ERR_LIMIT,
+ * AW_ERR_PLATFORM_KEY_FILE. */
+aw_err platform_key_ring_load(platform_key_ring *ring, const char *path);
 /* Id of the sealing key (the highest); 0 for an empty ring. */
 uint32_t platform_key_ring_current_id(const platform_key_ring *ring);
 /* A storage key argument "[ID:]PATH" (airwrite-platform --keys, airwrited
@@ -69,6 +76,31 @@ uint32_t platform_key_ring_current_id(const platform_key_ring *ring);
  * argument. AW_ERR_PLATFORM_KEY_FILE: ID 0, over INT32_MAX or not decimal. */
 aw_err platform_key_argument_parse(const char *argument, size_t position, uint32_t *id,
                                    const char **path);
+
+/* ---- Key rotation of every sealed secret of the platform (keys.c) ------- */
+
+/* The platform's tables with sealed columns: platform_apps (app secrets)
+ * and platform_callbacks (callback secrets), *count of them. A table that
+ * gains a sealed column is added here, so rotation and status cover it. */
+const key_ring_table *platform_sealed_tables(size_t *count);
+
+/* key_ring_table_rotate (core/key_ring_table.h: chunked, resumable,
+ * compare-and-swap per row) over every sealed table, stats added to.
+ * AW_ERR_PLATFORM_KEY_FILE: empty ring; AW_ERR_PLATFORM_DECRYPT: a secret
+ * under a key the ring lacks, or one that does not authenticate. */
+aw_err platform_keys_rotate(db_connection *db, const platform_key_ring *ring, size_t chunk,
+                            size_t max_chunks, int64_t now_ms, key_ring_progress_fn progress,
+                            void *progress_arg, key_ring_rotation *stats);
+
+/* Secrets under another key than the ring's current one, every table.
+ * AW_ERR_PLATFORM_KEY_FILE: empty ring. */
+aw_err platform_keys_count_stale(db_connection *db, const platform_key_ring *ring,
+                                 int64_t *count);
+
+/* Every key id the platform's secrets use is in ring, else
+ * AW_ERR_PLATFORM_DECRYPT with the lowest missing one in *missing_key_id. */
+aw_err platform_keys_check_ids(db_connection *db, const platform_key_ring *ring,
+                               uint32_t *missing_key_id);
 
 /* ---- Apps (apps.c) ------------------------------------------------------ */
 
@@ -129,10 +161,11 @@ aw_err platform_app_load_secret(db_connection *db, const platform_key_ring *ring
                                 const char *app_id, platform_app *app,
                                 char secret[PLATFORM_APP_SECRET_LENGTH + 1]);
 
-/* Key rotation: re-seal under the ring's current key every app secret
- * sealed under another (then the old key can leave the ring). All or
- * nothing, in one transaction: AW_ERR_PLATFORM_DECRYPT when one cannot be
- * opened (its key is not in the ring); AW_ERR_PLATFORM_KEY_FILE: empty
+/* Key rotation of the apps table alone (platform_keys_rotate does every
+ * sealed table): re-seal under the ring's current key every app secret
+ * sealed under another (then the old key can leave the ring), chunk by
+ * chunk, each chunk all or nothing: AW_ERR_PLATFORM_DECRYPT when one cannot
+ * be opened (its key is not in the ring); AW_ERR_PLATFORM_KEY_FILE: empty
  * ring. resealed (may be NULL) receives how many were re-sealed. */
 aw_err platform_app_reseal(db_connection *db, const platform_key_ring *ring, int64_t now_ms,
                            int64_t *resealed);
@@ -355,6 +388,20 @@ typedef enum platform_api_error {
     PLATFORM_API_POOL_EXHAUSTED,
     PLATFORM_API_CARD_UNKNOWN,
     PLATFORM_API_POOL_NOT_FOUND,
+    /* card operations (helper cardops) */
+    PLATFORM_API_PROFILE_UNKNOWN,
+    PLATFORM_API_PROFILE_STATE,
+    PLATFORM_API_CARD_OP_BUSY,
+    PLATFORM_API_CARD_OP_UNKNOWN,
+    /* roles, permissions and console logins (helper rbac, docs/rbac.md) */
+    PLATFORM_API_PERMISSION_DENIED,
+    PLATFORM_API_LOGIN_FAILED,
+    PLATFORM_API_LOGIN_LOCKED,
+    /* graded exceptions (helper exceptions, docs/exceptions.md) */
+    PLATFORM_API_EXCEPTION_UNKNOWN,
+    PLATFORM_API_EXCEPTION_STATE,
+    PLATFORM_API_EXCEPTION_REPORT_REQUIRED,
+    PLATFORM_API_EXCEPTION_REPORT_LIMIT,
     PLATFORM_API_INTERNAL,
     PLATFORM_API_UNAVAILABLE,
     PLATFORM_API_ERROR__COUNT
@@ -540,7 +587,8 @@ typedef struct platform_order {
     char target[PLATFORM_TARGET_MAX + 1];
     char status[PLATFORM_STATE_MAX + 1];
     int64_t item_count;
-    /* items per status: pending, in_progress, written, failed, cancelled */
+    /* items per status: pending, in_progress, written, failed, cancelled
+     * (counters kept with the items, order_progress.c) */
     int64_t progress[5];
     int64_t created_at_ms;
     int64_t updated_at_ms;
@@ -577,6 +625,8 @@ typedef struct platform_order_item {
     char status[PLATFORM_STATE_MAX + 1];
     char error_code[8];                 /* "" unless failed */
     int64_t updated_at_ms;
+    int64_t started_at_ms;              /* first claimed by the executor; 0: not yet */
+    int64_t finished_at_ms;             /* written, failed or cancelled; 0: not yet */
 } platform_order_item;
 
 /* Items of tenant's order after item id after_id (0: from the start),
@@ -640,8 +690,12 @@ typedef enum platform_event_type {
     PLATFORM_EVENT_LIFECYCLE_CHANGED = 1 << 4, /* "lifecycle.changed": card, profile, number */
     PLATFORM_EVENT_EXCEPTION_RAISED = 1 << 5, /* "exception.raised": a failure with its
                                                * A/W/I/T code (the standard's exceptions) */
+    PLATFORM_EVENT_CARD_OPERATION_FINISHED = 1 << 6, /* "card.operation.finished": enable,
+                                               * disable, delete, switch succeeded or failed */
+    PLATFORM_EVENT_EXCEPTION_ESCALATED = 1 << 7, /* "exception.escalated": a graded exception
+                                               * passed its time limit (docs/exceptions.md) */
 } platform_event_type;
-#define PLATFORM_EVENT_ALL 0x3f
+#define PLATFORM_EVENT_ALL 0xff
 
 /* "order.accepted", ...; NULL for anything but one bit of the set. */
 const char *platform_event_type_name(platform_event_type type);
@@ -743,6 +797,20 @@ typedef struct platform_api_config {
     int64_t refresh_ttl_s;          /* 0: PLATFORM_DEFAULT_REFRESH_TTL_S */
     int quota_utc_offset_minutes;   /* start of the quota day, e.g. 480 for UTC+8;
                                      * -840..840 */
+    /* the security audit log (core/audit.h, docs/rbac.md "Audit"): suite and
+     * checkpoint key, borrowed; NULL: international suite, no automatic
+     * checkpoints */
+    const struct audit_options *audit;
+    /* console logins (POST /api/v1/auth/login): NULL: defaults */
+    const struct throttle_policy *login_throttle;
+    const struct password_parameters *password_parameters;
+    /* graded exceptions (platform_exceptions.h): time limits and detection
+     * thresholds, borrowed; NULL: the documented defaults */
+    const struct platform_exception_policy *exceptions;
+    /* quality indicators (platform_indicators.h): the periodic evaluation
+     * whose text GET /metrics serves when its settings say so; borrowed,
+     * NULL: no /metrics */
+    struct platform_indicator_monitor *indicators;
 } platform_api_config;
 
 typedef struct platform_api platform_api;
@@ -778,6 +846,13 @@ typedef struct platform_server_config {
     const char *key_file;           /* required: its key (PEM) */
     const char *callback_ca_file;   /* CAs of the receivers; NULL: events stay queued */
     struct aw_log *log;             /* borrowed; NULL: none. Worker events and errors */
+    const struct audit_options *audit; /* borrowed; NULL: as platform_api_config.audit */
+    /* graded exceptions' thresholds for the router's signals (borrowed;
+     * NULL: defaults; platform_exceptions.h) */
+    const struct platform_exception_policy *exceptions;
+    /* quality indicators' thresholds, window, /metrics (borrowed; NULL: no
+     * periodic evaluation; platform_indicators.h) */
+    const struct platform_indicator_settings *indicators;
 } platform_server_config;
 
 typedef struct platform_server platform_server;
@@ -800,5 +875,9 @@ void platform_server_free(platform_server *server);
 /* The sections of the public interface kept in their own files (sizes). */
 #include "platform/platform_inventory.h"
 #include "platform/platform_executor.h"
+#include "platform/platform_card_ops.h"
+#include "platform/platform_rbac.h"
+#include "platform/platform_exceptions.h"
+#include "platform/platform_indicators.h"
 
 #endif

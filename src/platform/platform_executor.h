@@ -136,6 +136,16 @@ typedef struct platform_executor_config {
     int64_t (*clock)(void *userdata); /* ms since the Unix epoch; NULL: db_clock_ms */
     void *clock_userdata;
     const char *worker_name;        /* lease owner prefix; NULL: "executor" */
+    /* Card operations (platform.h "Card operations", card_ops_run.c): with
+     * the eIM's signing keys (borrowed for the executor's life) the workers
+     * also run their steps; NULL: they are left to another process. */
+    const struct eim_key_ring *eim_keys;
+    int64_t card_op_timeout_ms;     /* 0: PLATFORM_CARD_OPS_DEFAULT_RESULT_TIMEOUT_MS */
+    /* Graded exceptions (platform_exceptions.h): with a policy (borrowed)
+     * the workers run the sweep job every policy->sweep_interval_ms
+     * (escalation past the time limits, devices silent at the eIM); NULL:
+     * left to another process. */
+    const struct platform_exception_policy *exceptions;
 } platform_executor_config;
 
 typedef struct platform_executor platform_executor;

@@ -6,10 +6,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/audit.h"
 #include "platform/platform.h"
 
-#define PLATFORM_GCM_NONCE_SIZE 12u
-#define PLATFORM_GCM_TAG_SIZE 16u
+#define PLATFORM_GCM_NONCE_SIZE KEY_RING_NONCE_SIZE
+#define PLATFORM_GCM_TAG_SIZE KEY_RING_TAG_SIZE
 #define PLATFORM_SEALED_SECRET_SIZE                                                            \
     (PLATFORM_GCM_NONCE_SIZE + PLATFORM_APP_SECRET_LENGTH + PLATFORM_GCM_TAG_SIZE)
 
@@ -69,6 +70,7 @@ struct platform_api {
     platform_api_config config;     /* defaults filled in */
     platform_rate_limiter *limiter;
     int64_t last_purge_ms;
+    platform_call_counts *call_counts; /* every answer, for the indicators */
 };
 
 /* One call in flight: what the chain established. */
@@ -82,6 +84,12 @@ typedef struct api_call {
     size_t body_len;
     bool body_is_csv;               /* order bodies: text/csv, else JSON */
     int64_t token_expires_at_ms;
+    /* who calls (api_rbac.c): the app's role, or a console session's user;
+     * app.tenant is the tenant the call acts on (the caller's own, or the
+     * `tenant` parameter of a cross-tenant role), home_tenant the caller's */
+    platform_role role;
+    char username[PLATFORM_USERNAME_MAX + 1]; /* "" for an app's own token */
+    char home_tenant[PLATFORM_TENANT_MAX + 1];
 } api_call;
 
 typedef enum platform_api_body {
@@ -101,6 +109,22 @@ void platform_api_reply_err(api_call *call, aw_err err);
 void platform_api_reply_error_details(api_call *call, platform_api_error error,
                                       int64_t retry_after_s, struct json_t *errors);
 
+/* api_rbac.c: the route's permission against the caller's role, and the
+ * tenant the call acts on; false when a 403 answer is set (and audited). */
+bool platform_api_authorize(api_call *call);
+/* A console session's user takes the call's role and tenant (after the
+ * bearer token verified); an app's own token changes nothing. */
+aw_err platform_api_session_user(api_call *call, const char *access_token);
+/* Append the call's security-relevant action to the audit log: actor (the
+ * app or user, its role), tenant acted on, target, outcome; details one JSON
+ * object or NULL. Never secrets. */
+aw_err platform_api_audit(api_call *call, const char *action, const char *target,
+                          audit_outcome outcome, const char *details);
+/* POST /api/v1/auth/login */
+void platform_api_handle_login(http_request *request, void *userdata);
+/* api_audit.c: GET /api/v1/audit */
+void platform_api_handle_audit(http_request *request, void *userdata);
+
 /* I1005 405 with "Allow: allow", for paths the dispatcher routes. */
 void platform_api_reply_method_not_allowed(platform_api *api, http_request *request,
                                            const char *allow);
@@ -119,6 +143,18 @@ void platform_api_handle_callback_register(http_request *request, void *userdata
 void platform_api_handle_callback_list(http_request *request, void *userdata);
 void platform_api_handle_dead_letters(http_request *request, void *userdata);
 bool platform_api_callbacks_dispatch(platform_api *api, http_request *request);
+
+/* api_exceptions.c: GET /api/v1/exceptions, /exceptions/{id}, POST
+ * /exceptions/{id}/transition and /report, GET /api/v1/reviews (all by
+ * the dispatcher); and the note every error answer makes of itself (order
+ * refusals, 5xx answers, refusal spikes: docs/exceptions.md "Signals"). */
+bool platform_api_exceptions_dispatch(platform_api *api, http_request *request);
+void platform_api_exception_note(api_call *call, const platform_api_error_info *info);
+
+/* api_indicators.c: GET /api/v1/indicators and GET /metrics (by the
+ * dispatcher); and the count of every answer (platform_api_reply_text). */
+bool platform_api_indicators_dispatch(platform_api *api, http_request *request);
+void platform_api_count_answer(api_call *call, int status);
 
 #define PLATFORM_ACCESS_TOKEN_PREFIX "awat_"
 #define PLATFORM_REFRESH_TOKEN_PREFIX "awrt_"

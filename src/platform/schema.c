@@ -4,6 +4,7 @@
  * through core's per-component migrations (db.h). */
 #include "core/db_queue.h"
 #include "platform/inventory_internal.h"
+#include "platform/order_progress.h"
 
 #define APPS_TABLE(BLOB)                                                                       \
     "CREATE TABLE platform_apps (\n"                                                          \
@@ -157,8 +158,18 @@ aw_err platform_migrate(db_connection *db)
         return err;
     err = db_migrate(db, "platform", migrations, sizeof(migrations) / sizeof(migrations[0]),
                      NULL);
+    if (err == AW_OK) /* order progress counters, item times (order_progress.c) */
+        err = platform_order_progress_migrate(db);
     if (err == AW_OK) /* the executor's rows (executor_store.c), own component */
         err = platform_executor_migrate(db);
+    if (err == AW_OK) /* card operations as eIM PSMOs (card_ops.c), own component */
+        err = platform_card_ops_migrate(db);
+    if (err == AW_OK) /* graded exceptions (exceptions.c), own component */
+        err = platform_exceptions_migrate(db);
+    if (err == AW_OK) /* roles, users, sessions; core's audit and throttle (rbac.c) */
+        err = platform_rbac_migrate(db);
+    if (err == AW_OK) /* quality indicators (indicators.c), own component, after exceptions */
+        err = platform_indicators_migrate(db);
     if (err != AW_OK)
         return err;
     /* number resources, business scope, cards, profiles (inventory.c) */

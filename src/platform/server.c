@@ -20,6 +20,7 @@ struct platform_server {
     db_connection *db;            /* the router's, used on the loop thread */
     http_server *http;
     platform_api *api;
+    platform_indicator_monitor *indicators; /* NULL without settings */
     aw_log *log;
     /* the delivery worker */
     const char *database_url;
@@ -151,7 +152,12 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
                                .key_file = config->key_file};
     if (err == AW_OK)
         err = http_server_new(base, &http, &s->http);
-    platform_api_config api = {.db = s->db, .keys = config->keys};
+    /* quality indicators evaluated on the loop (indicators_exposure.c) */
+    if (err == AW_OK && config->indicators != NULL)
+        err = platform_indicator_monitor_new(base, s->db, config->indicators,
+                                             config->exceptions, NULL, NULL, &s->indicators);
+    platform_api_config api = {.db = s->db, .keys = config->keys, .audit = config->audit,
+                               .exceptions = config->exceptions, .indicators = s->indicators};
     if (err == AW_OK)
         err = platform_api_new(s->http, &api, &s->api);
     if (err == AW_OK)
@@ -190,6 +196,7 @@ void platform_server_free(platform_server *server)
     delivery_stop(server);
     http_server_free(server->http); /* answers what is pending before the API goes */
     platform_api_free(server->api);
+    platform_indicator_monitor_free(server->indicators);
     db_close(server->db);
     free(server);
 }

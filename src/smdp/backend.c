@@ -73,6 +73,11 @@ static aw_err backend_defer(smdp_backend_changes *changes, const char *iccid,
     return AW_OK;
 }
 
+bool smdp_backend_changes_empty(const smdp_backend_changes *changes)
+{
+    return changes == NULL || (changes->count == 0 && changes->session_count == 0);
+}
+
 aw_err smdp_backend_changes_apply(db_connection *db, const smdp_backend_changes *changes)
 {
     if (db == NULL || changes == NULL)
@@ -84,6 +89,12 @@ aw_err smdp_backend_changes_apply(db_connection *db, const smdp_backend_changes 
                                                 c->cause, c->has_progress ? &c->progress : NULL,
                                                 c->now_ms);
     }
+    for (size_t i = 0; err == AW_OK && i < changes->session_count; i++) {
+        const smdp_session_change *c = &changes->sessions[i];
+        err = c->remove ? es9p_durable_remove(db, c->record.transaction_id,
+                                              ES9P_TRANSACTION_ID_SIZE)
+                        : es9p_durable_save(db, &c->record, c->record.created_ms);
+    }
     return err;
 }
 
@@ -94,6 +105,7 @@ void smdp_backend_changes_clear(smdp_backend_changes *changes)
     for (size_t i = 0; i < changes->count; i++)
         free(changes->items[i].result_data);
     changes->count = 0;
+    changes->session_count = 0;
 }
 
 /* Change the profile's state and queue the operator's notification in one

@@ -25,6 +25,7 @@
 #include "core/db.h"
 #include "smdp/es2p_notifier.h"
 #include "smdp/es2p_notify.h"
+#include "smdp/es9p_durable.h"
 #include "smdp/es9p_session.h"
 #include "smdp/inventory.h"
 
@@ -51,16 +52,33 @@ typedef struct smdp_backend_change {
     int64_t now_ms;
 } smdp_backend_change;
 
-/* The changes of one request, to be committed later (writer.h). */
+/* Writes of bound ES9+ sessions one request can make (es9p_durable.h):
+ * the record saved at GetBoundProfilePackage, removed at the end of the
+ * session (HandleNotification, CancelSession). */
+#define SMDP_BACKEND_SESSION_CHANGES_MAX 2u
+
+typedef struct smdp_session_change {
+    bool remove;                 /* else save */
+    es9p_durable_record record;  /* save: the record (now = created_ms); remove: its ID */
+} smdp_session_change;
+
+/* The changes of one request, to be committed later (writer.h): the state
+ * changes, then the session writes, in one transaction so that the
+ * session record holds exactly when the state change it goes with does. */
 typedef struct smdp_backend_changes {
     smdp_backend_change items[SMDP_BACKEND_CHANGES_MAX];
     size_t count;
+    smdp_session_change sessions[SMDP_BACKEND_SESSION_CHANGES_MAX];
+    size_t session_count;
 } smdp_backend_changes;
+
+/* True when changes holds nothing to commit (NULL too). */
+bool smdp_backend_changes_empty(const smdp_backend_changes *changes);
 
 /* Inside the caller's open transaction: make every change (in order);
  * the first error is returned and the caller rolls back. */
 aw_err smdp_backend_changes_apply(db_connection *db, const smdp_backend_changes *changes);
-/* Free the copies; count becomes 0. NULL-safe. */
+/* Free the copies; count and session_count become 0. NULL-safe. */
 void smdp_backend_changes_clear(smdp_backend_changes *changes);
 
 typedef struct smdp_backend {

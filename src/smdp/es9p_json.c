@@ -79,6 +79,7 @@ typedef struct es9p_json_request {
     json_t *root;
     es9p_status status;
     const char *element;
+    es9p_status notification; /* HandleNotification: what became of it */
 } es9p_json_request;
 
 static bool es9p_json_fail(es9p_json_request *req, es9p_status status, const char *element)
@@ -370,8 +371,8 @@ static aw_err es9p_json_handle_notification(const es9p_server *server, es9p_json
     aw_err err = AW_OK;
     if (!es9p_json_get_base64(req, "pendingNotification", &pending, &pending_len))
         goto cleanup;
-    es9p_status outcome;
-    err = es9p_handle_notification(server, (aw_slice){pending, pending_len}, now, &outcome);
+    err = es9p_handle_notification(server, (aw_slice){pending, pending_len}, now,
+                                   &req->notification);
     if (err == AW_OK)
         req->status = ES9P_STATUS_OK;
 cleanup:
@@ -571,7 +572,8 @@ aw_err es9p_json_handle(const es9p_server *server, const char *path, const char 
         response->http_status = 404;
         return AW_OK;
     }
-    es9p_json_request req = {.root = NULL, .status = ES9P_STATUS_OK, .element = NULL};
+    es9p_json_request req = {.root = NULL, .status = ES9P_STATUS_OK, .element = NULL,
+                             .notification = ES9P_STATUS_OK};
     json_t *out = json_object();
     if (out == NULL)
         return AW_ERR_NOMEM;
@@ -609,6 +611,7 @@ aw_err es9p_json_handle(const es9p_server *server, const char *path, const char 
         json_decref(out);
         json_decref(req.root);
         response->http_status = 204;
+        response->notification_status = req.notification;
         return AW_OK;
     }
 finish:

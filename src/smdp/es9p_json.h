@@ -62,6 +62,10 @@ typedef struct es9p_json_response {
     char *body;       /* NUL-terminated JSON, malloc'd; NULL when none */
     size_t body_len;
     es9p_json_outcome outcome; /* the status in body */
+    /* A handled notification (204): ES9P_STATUS_OK when it was verified and
+     * taken, else why it was dropped (es9p_handle_notification); the LPA
+     * sees 204 either way (SGP.22 5.6.4), the daemon logs it. */
+    es9p_status notification_status;
 } es9p_json_response;
 
 /* Handle one ES9+ request. admin_protocol is the X-Admin-Protocol header

@@ -121,6 +121,16 @@ size_t es9p_memory_store_count(const es9p_memory_store *store, time_t now)
     return n;
 }
 
+bool es9p_memory_store_contains(const es9p_memory_store *store, const uint8_t *transaction_id,
+                                size_t len)
+{
+    for (size_t i = 0; store != NULL && transaction_id != NULL && i < store->capacity; i++) {
+        if (es9p_slot_matches(&store->slots[i], transaction_id, len))
+            return true;
+    }
+    return false;
+}
+
 /* ---- parsed CERT.EUM cache ----------------------------------------------- */
 
 typedef struct es9p_cached_certificate {

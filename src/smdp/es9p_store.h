@@ -76,6 +76,10 @@ void es9p_memory_store_free(es9p_memory_store *store);
 es9p_session_store es9p_memory_store_interface(es9p_memory_store *store);
 /* Live (unexpired) sessions at now. */
 size_t es9p_memory_store_count(const es9p_memory_store *store, time_t now);
+/* Does the store hold a record of transaction_id, expired or not? (A store
+ * layered over it tells its own sessions from others' by this.) */
+bool es9p_memory_store_contains(const es9p_memory_store *store, const uint8_t *transaction_id,
+                                size_t len);
 
 /* Parsed CERT.EUM.ECDSA kept by their exact DER bytes: every
  * AuthenticateClient carries the certificate of one of a few EUMs, and

@@ -32,18 +32,20 @@
 
 #include "core/db.h"
 #include "core/error.h"
+#include "core/key_ring_table.h"
 #include "core/saip.h"
 #include "smdp/import.h"
 
-#define SMDP_STORAGE_KEY_SIZE 32u
-#define SMDP_KEY_RING_MAX 16u
+#define SMDP_STORAGE_KEY_SIZE KEY_RING_KEY_SIZE
+#define SMDP_KEY_RING_MAX KEY_RING_MAX
 #define SMDP_EID_TEXT 33u           /* 32 digits (SGP.29) + NUL */
 #define SMDP_MATCHING_ID_MAX 64u    /* characters, without the NUL */
 #define SMDP_NAME_MAX 64u           /* serviceProviderName, profileName (SGP.22 5.5.3: 0..64 octets) */
 
 /* ---- Key ring ----------------------------------------------------------- */
 
-typedef struct smdp_key_ring smdp_key_ring;
+/* The core key ring (core/key_ring.h) with the SM-DP+'s error codes. */
+typedef struct key_ring smdp_key_ring;
 
 aw_err smdp_key_ring_new(smdp_key_ring **out);
 void smdp_key_ring_free(smdp_key_ring *ring); /* erases the keys; NULL-safe */
@@ -144,10 +146,18 @@ aw_err smdp_inventory_get_profile(db_connection *db, const char *iccid, smdp_pro
 aw_err smdp_inventory_load_secrets(db_connection *db, const smdp_key_ring *ring,
                                    const char *iccid, saip_aka *out);
 
-/* Re-encrypt every row not under the ring's current key (key rotation);
- * *count receives the number of rows rewritten. */
+/* Re-encrypt every row not under the ring's current key (key rotation):
+ * key_ring_table_rotate over smdp_inventory_sealed_table, 64 rows per
+ * transaction, resumable, compare-and-swap per row. *count receives the
+ * number of rows rewritten. AW_ERR_SMDP_KEY_FILE: empty ring;
+ * AW_ERR_SMDP_DECRYPT: a row under a key the ring lacks or one that does
+ * not authenticate. */
 aw_err smdp_inventory_rekey(db_connection *db, const smdp_key_ring *ring, int64_t now_ms,
                             size_t *count);
+
+/* The profile table's sealed columns (ki_encrypted, opc_encrypted under
+ * key_id; AAD = ICCID || 0x00 || "ki"/"opc"), for key_ring_table.h. */
+const key_ring_table *smdp_inventory_sealed_table(void);
 
 /* Number of profiles of a type in a state (profile_type NULL: any type). */
 aw_err smdp_inventory_count(db_connection *db, const char *profile_type, smdp_state state,

@@ -19,6 +19,7 @@
 #include "smdp/es2p.h"
 #include "smdp/es2p_json.h"
 #include "smdp/es2p_notifier.h"
+#include "smdp/es9p_durable.h"
 #include "smdp/es9p_json.h"
 #include "smdp/inventory.h"
 #include "smdp/inventory_keys.h"
@@ -33,7 +34,8 @@
 #define SMDP_SESSION_LIFETIME 600
 #define SMDP_PEM_MAX (64u * 1024u)
 #define SMDP_OID_MAX 128u
-/* Session removals one ES9+ request makes (the end of its session). */
+/* Session removals one ES9+ request makes (the end of its session, or
+ * the move of a bound session to the database). */
 #define SMDP_REMOVALS_MAX 2u
 
 /* An ES9+ request whose state changes wait for the writer (writer.h): its
@@ -63,7 +65,10 @@ struct smdp_server {
     es9p_memory_store *sessions;
     es9p_certificate_cache *eum_cache;
     es9p_session_store memory_store; /* over sessions */
-    es9p_session_store store;        /* memory_store, removals held by current */
+    /* memory_store before the binding, es9p_durable.h after it; removals
+     * and the bound record held by current until its commit */
+    es9p_session_store store;
+    int64_t bound_session_lifetime_ms;
     smdp_pending *current;           /* the ES9+ request being handled */
     smdp_writer *writer;             /* commits ES9+ state changes (writer.h) */
     bool closing;                    /* in smdp_server_free: no more answers */
@@ -184,30 +189,76 @@ static void smdp_answer(smdp_server *s, http_request *request, smdp_interface in
     smdp_send_json(request, err, response);
 }
 
-/* The session store of es9p: the memory store, except that the end of a
- * session whose request changed state waits for the commit (smdp_pending). */
+/* The session store of es9p. Sessions before the binding live in memory
+ * (SMDP_SESSION_LIFETIME: an interrupted one is refused after a restart,
+ * 8.10.1 / 3.9, and the LPA starts again, SGP.22 5.6.2 / 5.6.3); a bound
+ * session (GetBoundProfilePackage, 5.6.2) moves to the database
+ * (es9p_durable.h), so that its ProfileInstallationResult (5.6.4) or
+ * CancelSession (5.6.5) is verified by whichever process on the database
+ * gets it, before or after a restart. What a request changes waits for its
+ * commit (smdp_pending): the record is written, and the end of a session
+ * takes effect, together with the request's state change. */
 static aw_err smdp_store_put(void *userdata, const es9p_session *session, time_t now)
 {
     smdp_server *s = userdata;
-    return s->memory_store.put(s->memory_store.userdata, session, now);
+    if (session->state != ES9P_SESSION_BOUND)
+        return s->memory_store.put(s->memory_store.userdata, session, now);
+    int64_t now_ms = (int64_t)now * 1000;
+    smdp_session_change change = {.remove = false};
+    aw_err err = es9p_durable_record_from_session(session, now_ms,
+                                                  now_ms + s->bound_session_lifetime_ms,
+                                                  &change.record);
+    if (err != AW_OK)
+        return err;
+    smdp_pending *p = s->current;
+    if (p == NULL)
+        return AW_ERR_STATE; /* es9p uses the store only inside smdp_handle_es9p */
+    if (p->changes.session_count == SMDP_BACKEND_SESSION_CHANGES_MAX ||
+        p->removal_count == SMDP_REMOVALS_MAX)
+        return AW_ERR_LIMIT;
+    /* at the commit: the record saved, the unbound copy dropped; if the
+     * commit fails the session stays unbound and the LPA may retry */
+    p->changes.sessions[p->changes.session_count++] = change;
+    memcpy(p->removals[p->removal_count++], session->transaction_id, ES9P_TRANSACTION_ID_SIZE);
+    return AW_OK;
 }
 
 static aw_err smdp_store_get(void *userdata, const uint8_t *transaction_id, size_t len,
                              time_t now, es9p_session *session)
 {
     smdp_server *s = userdata;
-    return s->memory_store.get(s->memory_store.userdata, transaction_id, len, now, session);
+    aw_err err = s->memory_store.get(s->memory_store.userdata, transaction_id, len, now, session);
+    if (err != AW_ERR_NOT_FOUND)
+        return err;
+    es9p_durable_record record;
+    err = es9p_durable_load(s->db, transaction_id, len, (int64_t)now * 1000, &record);
+    if (err == AW_OK)
+        es9p_durable_record_to_session(&record, session);
+    return err;
 }
 
 static aw_err smdp_store_remove(void *userdata, const uint8_t *transaction_id, size_t len)
 {
     smdp_server *s = userdata;
     smdp_pending *p = s->current;
-    if (p == NULL || p->changes.count == 0)
-        return s->memory_store.remove(s->memory_store.userdata, transaction_id, len);
-    if (len != ES9P_TRANSACTION_ID_SIZE || p->removal_count == SMDP_REMOVALS_MAX)
+    if (es9p_memory_store_contains(s->sessions, transaction_id, len)) {
+        if (p == NULL || smdp_backend_changes_empty(&p->changes))
+            return s->memory_store.remove(s->memory_store.userdata, transaction_id, len);
+        if (len != ES9P_TRANSACTION_ID_SIZE || p->removal_count == SMDP_REMOVALS_MAX)
+            return AW_ERR_LIMIT;
+        memcpy(p->removals[p->removal_count++], transaction_id, len);
+        return AW_OK;
+    }
+    /* a bound session: its record ends with the request's commit */
+    if (p == NULL)
+        return AW_ERR_STATE; /* es9p uses the store only inside smdp_handle_es9p */
+    if (len != ES9P_TRANSACTION_ID_SIZE ||
+        p->changes.session_count == SMDP_BACKEND_SESSION_CHANGES_MAX)
         return AW_ERR_LIMIT;
-    memcpy(p->removals[p->removal_count++], transaction_id, len);
+    smdp_session_change *change = &p->changes.sessions[p->changes.session_count++];
+    memset(change, 0, sizeof(*change));
+    change->remove = true;
+    memcpy(change->record.transaction_id, transaction_id, len);
     return AW_OK;
 }
 
@@ -253,6 +304,20 @@ static void smdp_es9p_committed(void *userdata, aw_err result)
     smdp_pending_free(p);
 }
 
+/* SGP.22 5.6.4: a notification the LPA got 204 for but that was not taken
+ * (unknown or expired transaction, signature that does not verify, ...):
+ * nothing changes for it, so operations must at least see why. */
+static void smdp_log_dropped_notification(smdp_server *s, es9p_status status)
+{
+    const char *subject = es9p_status_subject_code(status);
+    const char *reason = es9p_status_reason_code(status);
+    log_field fields[] = {LOG_TEXT("subject_code", subject != NULL ? subject : ""),
+                          LOG_TEXT("reason_code", reason != NULL ? reason : ""),
+                          LOG_TEXT("message", es9p_status_message(status))};
+    log_event(s->ops.log, LOG_LEVEL_WARNING, SMDP_OPS_COMPONENT, "es9p_notification_dropped",
+              fields, 3);
+}
+
 /* One ES9+ POST (SGP.22 6.5.1): the JSON binding does the rest; what it
  * changed is committed by the writer before the answer goes out. */
 static void smdp_handle_es9p(http_request *request, void *userdata)
@@ -276,7 +341,10 @@ static void smdp_handle_es9p(http_request *request, void *userdata)
                                   body_len, time(NULL), &p->response);
     s->backend_state.deferred = NULL;
     s->current = NULL;
-    if (err != AW_OK || p->changes.count == 0) {
+    if (err == AW_OK && p->response.http_status == 204 &&
+        p->response.notification_status != ES9P_STATUS_OK)
+        smdp_log_dropped_notification(s, p->response.notification_status);
+    if (err != AW_OK || smdp_backend_changes_empty(&p->changes)) {
         smdp_answer(s, request, SMDP_INTERFACE_ES9P, p->started, err, &p->response);
         smdp_pending_free(p);
         return;
@@ -366,6 +434,8 @@ static aw_err smdp_open_inventory(smdp_server *s, const smdp_config *config)
         err = smdp_inventory_migrate(s->db);
     if (err == AW_OK)
         err = smdp_es2p_migrate(s->db);
+    if (err == AW_OK)
+        err = es9p_durable_migrate(s->db);
     if (err == AW_OK) {
         s->key_ring_path = strdup(config->key_ring_file);
         err = s->key_ring_path == NULL ? AW_ERR_NOMEM : smdp_load_key_ring(s, &s->key_ring);
@@ -532,6 +602,9 @@ aw_err smdp_server_new(struct event_base *base, const smdp_config *config, smdp_
     s->es2p_allowed_subjects = config->es2p_allowed_subjects;
     s->es2p_allowed_subject_count = config->es2p_allowed_subject_count;
     s->es2p_order_lifetime_ms = config->es2p_order_lifetime_ms;
+    s->bound_session_lifetime_ms = config->bound_session_lifetime_ms > 0
+                                       ? config->bound_session_lifetime_ms
+                                       : SMDP_BOUND_SESSION_LIFETIME_MS;
     err = smdp_start_notifier(s, config);
     if (err == AW_OK)
         err = smdp_listen(s, base, config);

@@ -14,6 +14,11 @@ struct event_base;
 struct aw_log; /* core/log.h */
 struct smdp_operator_endpoint; /* es2p_notifier.h */
 
+/* Default smdp_config.bound_session_lifetime_ms: a week. The eUICC keeps
+ * its ProfileInstallationResult until the SM-DP+ acknowledged it (SGP.22
+ * 3.5), so a device out of coverage for days still gets it counted. */
+#define SMDP_BOUND_SESSION_LIFETIME_MS (7 * 24 * 3600 * 1000LL)
+
 typedef struct smdp_config {
     const char *pki_directory;   /* dpauth/dppb/dptls(.key).pem and ci.pem (airwrite-pki init) */
     const char *database_url;    /* db_open URL, e.g. sqlite:///var/lib/airwrite/smdp.db */
@@ -42,6 +47,11 @@ typedef struct smdp_config {
     /* ES2+ orders expire this long after DownloadOrder unless installed
      * (es2p.h); 0: never. */
     int64_t es2p_order_lifetime_ms;
+    /* How long after GetBoundProfilePackage (SGP.22 5.6.2) the session
+     * stays in the database for its ProfileInstallationResult (5.6.4) or
+     * CancelSession (5.6.5), across restarts and for every SM-DP+ process
+     * on the database (es9p_durable.h). 0: SMDP_BOUND_SESSION_LIFETIME_MS. */
+    int64_t bound_session_lifetime_ms;
     /* ES2+.HandleDownloadProgressInfo to the operators (SGP.22 5.3.5,
      * es2p_notifier.h), sent only when es2p_operator_ca_file, the CA
      * certificates (PEM) the operators' HTTPS servers chain to, is set; the

@@ -228,7 +228,7 @@ fail:
 aw_err smdp_writer_submit(smdp_writer *writer, const smdp_backend_changes *changes,
                           smdp_writer_done done, void *userdata)
 {
-    if (writer == NULL || changes == NULL || changes->count == 0 || done == NULL)
+    if (writer == NULL || smdp_backend_changes_empty(changes) || done == NULL)
         return AW_ERR_ARGUMENT;
     smdp_write *write = calloc(1, sizeof(*write));
     if (write == NULL)
