@@ -14,7 +14,9 @@
  * tenant's), A6001, A6002, A6003, A6004, I4001 and the idempotent repeat,
  * I1005; every failure code of the worker: W4001 (the eUICC's
  * profileNotInDisabledState), W4002, W4003, W4004 (the device never
- * polls), W4005, W4006. Responses are recorded for the OpenAPI check. */
+ * polls), W4005, W4006. A worker stopping between the eIM's commit and the
+ * platform's queues no second package. Responses are recorded for the
+ * OpenAPI check. */
 /* the HTTPS fixture's PEM writer and the eUICC fixture's share a name:
  * the first is renamed here, both stay private to their headers */
 #define test_write_pem https_test_write_pem
@@ -561,6 +563,71 @@ static void test_eim_failures(void **state)
     expect_op(id, "failed", "W4006", NULL);
 }
 
+/* Make the platform's update of an operation to sent fail (on = true), as
+ * a worker that stops between the eIM's commit and the platform's would. */
+static void crash_before_sent(bool on)
+{
+    static const char *const sqlite[][2] = {
+        {"CREATE TRIGGER crash_before_sent BEFORE UPDATE ON platform_card_operations "
+         "WHEN NEW.status = 'sent' BEGIN SELECT RAISE(ABORT, 'worker stopped'); END"},
+        {"DROP TRIGGER crash_before_sent"}};
+    static const char *const postgresql[][2] = {
+        {"CREATE OR REPLACE FUNCTION crash_before_sent() RETURNS trigger LANGUAGE plpgsql AS "
+         "$$ BEGIN RAISE EXCEPTION 'worker stopped'; END $$",
+         "CREATE TRIGGER crash_before_sent BEFORE UPDATE ON platform_card_operations "
+         "FOR EACH ROW WHEN (NEW.status = 'sent') EXECUTE FUNCTION crash_before_sent()"},
+        {"DROP TRIGGER crash_before_sent ON platform_card_operations"}};
+    const char *const *sql = (pg_url != NULL ? postgresql : sqlite)[on ? 0 : 1];
+    for (size_t i = 0; i < 2 && sql[i] != NULL; i++)
+        assert_int_equal(db_execute(fx.admin, sql[i], NULL, 0, NULL), AW_OK);
+}
+
+static int64_t eim_packages(void)
+{
+    int64_t n = -1;
+    assert_int_equal(
+        db_query_int64(device.eim_db, "SELECT COUNT(*) FROM eim_packages", NULL, 0, &n), AW_OK);
+    return n;
+}
+
+/* The crash window: the package is queued at the eIM, the platform's
+ * commit of sent fails, the eUICC runs the package meanwhile. The step
+ * runs again and gets the package it queued (eim_package_enqueue_once under
+ * the operation's id): no second enable reaches the eUICC (it would answer
+ * profileNotInDisabledState, W4001), and the operation succeeds. */
+static void test_crash_window(void **state)
+{
+    (void)state;
+    char id[PLATFORM_CARD_OP_ID_LENGTH + 1];
+    accepted("{\"operation\":\"enable\",\"iccid\":\"" PSMO_ICCID1 "\"}", id);
+    crash_before_sent(true);
+    assert_int_equal(run_worker(device.eim_db, 0).retried, 1);
+    crash_before_sent(false);
+    expect_op(id, "accepted", NULL, NULL);
+    assert_int_equal(eim_packages(), 1);
+    assert_true(psmo_fixture_poll(&device)); /* the eUICC enables the profile */
+    /* the retry (first backoff: DB_QUEUE_DEFAULT_BACKOFF_MS) */
+    platform_card_ops_stats s = run_worker(device.eim_db, DB_QUEUE_DEFAULT_BACKOFF_MS);
+    assert_int_equal(s.sent, 1);
+    assert_int_equal(s.retried, 0);
+    expect_op(id, "sent", NULL, NULL);
+    assert_int_equal(eim_packages(), 1);
+    assert_false(psmo_fixture_poll(&device)); /* nothing more for the eUICC */
+    int64_t package_id = 0, queued = 0;
+    db_param p = DB_PARAM_TEXT(id);
+    assert_int_equal(db_query_int64(fx.admin,
+                                    "SELECT package_id FROM platform_card_operations "
+                                    "WHERE operation_id = ?",
+                                    &p, 1, &package_id),
+                     AW_OK);
+    assert_int_equal(
+        db_query_int64(device.eim_db, "SELECT id FROM eim_packages", NULL, 0, &queued), AW_OK);
+    assert_int_equal(package_id, queued);
+    assert_int_equal(run_worker(device.eim_db, WATCH_MS).succeeded, 1);
+    expect_op(id, "succeeded", NULL, "ok");
+    assert_string_equal(profile_state(PSMO_ICCID1), "enabled");
+}
+
 /* The executor's workers run the steps when they hold the eIM's keys
  * (platform_executor_config.eim_keys): an operation goes through without
  * any call of the test's own. */
@@ -665,6 +732,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_package_failures, setup_ops, teardown_ops),
         cmocka_unit_test_setup_teardown(test_eim_failures, setup_ops, teardown_ops),
         cmocka_unit_test_setup_teardown(test_executor_runs_operations, setup_ops, teardown_ops),
+        cmocka_unit_test_setup_teardown(test_crash_window, setup_ops, teardown_ops),
         cmocka_unit_test_setup_teardown(test_names_and_arguments, setup_ops, teardown_ops),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -277,6 +277,28 @@ aw_err eim_package_enqueue(db_connection *db, const eim_key_ring *keys, const ch
                            const eim_operation *operations, size_t count, int64_t now_ms,
                            int64_t *package_id, int64_t *counter);
 
+/* Longest caller reference of eim_package_enqueue_once (a platform
+ * operation id is 28 characters). */
+#define EIM_CLIENT_REFERENCE_MAX 64u
+
+/* eim_package_enqueue at most once per (eid, client_reference)
+ * (package_once.c): client_reference is the caller's own name for the
+ * package, e.g. the id of the operation it carries out, 1 to
+ * EIM_CLIENT_REFERENCE_MAX printable ASCII characters without space
+ * (AW_ERR_ARGUMENT otherwise). The first call queues and signs as
+ * eim_package_enqueue and keeps the reference with the package. A repeat
+ * (a caller that crashed before it recorded the first call's outcome, or
+ * two workers racing) signs and queues nothing and spends no counterValue:
+ * package_id and counter receive the package already queued under the
+ * reference, in whatever state it is now; operations are not compared with
+ * its. A reference is unique per EID (UNIQUE (eid, client_reference)), so
+ * two racing calls queue one package on SQLite and on PostgreSQL. Errors
+ * as eim_package_enqueue. */
+aw_err eim_package_enqueue_once(db_connection *db, const eim_key_ring *keys, const char *eid,
+                                const eim_operation *operations, size_t count,
+                                const char *client_reference, int64_t now_ms,
+                                int64_t *package_id, int64_t *counter);
+
 /* The next eIM Package for an eUICC (the oldest not yet answered: eUICC
  * Packages thus go out in counterValue order, and one whose answer was
  * lost is sent again), marked sent; the eUICC's last contact becomes now_ms.

@@ -88,6 +88,15 @@ aw_err eim_package_finish(db_connection *db, int64_t id, bool failed, int64_t er
  * return the new value (AW_ERR_EIM_UNKNOWN_EUICC, _COUNTER_EXHAUSTED). */
 aw_err eim_counter_take(db_connection *db, const char *eid, int64_t *counter);
 
+/* Inside an open transaction: take the eUICC's next counterValue, build and
+ * sign the eUICC Package and insert it with client_reference (NULL: none;
+ * eim_package_enqueue_once), package.c. Errors as eim_package_enqueue;
+ * AW_ERR_DB_UNIQUE when eid has a package under client_reference. */
+aw_err eim_package_enqueue_locked(db_connection *db, const eim_key_ring *keys, const char *eid,
+                                  const eim_operation *operations, size_t count,
+                                  const char *client_reference, int64_t now_ms,
+                                  int64_t *package_id, int64_t *counter);
+
 /* ---- download relay (relay.c, relay_notify.c) ---- */
 
 struct eim_relay {

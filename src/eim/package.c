@@ -346,10 +346,11 @@ static bool in_sgp32_v1_0(eim_operation_kind kind)
            kind != EIM_OPERATION_SET_DEFAULT_DP_ADDRESS;
 }
 
-/* Inside the transaction: counter, signature, row. */
-static aw_err enqueue_locked(db_connection *db, const eim_key_ring *keys, const char *eid,
-                             const eim_operation *operations, size_t count, int64_t now_ms,
-                             int64_t *package_id, int64_t *counter)
+/* Inside the caller's transaction: counter, signature, row. */
+aw_err eim_package_enqueue_locked(db_connection *db, const eim_key_ring *keys, const char *eid,
+                                  const eim_operation *operations, size_t count,
+                                  const char *client_reference, int64_t now_ms,
+                                  int64_t *package_id, int64_t *counter)
 {
     eim_euicc euicc;
     uint8_t transaction_id[EIM_TRANSACTION_ID_SIZE];
@@ -384,12 +385,14 @@ static aw_err enqueue_locked(db_connection *db, const eim_key_ring *keys, const 
                         DB_PARAM_INT64(*counter),
                         DB_PARAM_BLOB(transaction_id, sizeof(transaction_id)),
                         DB_PARAM_BLOB(request, request_len), DB_PARAM_INT64(EIM_PACKAGE_QUEUED),
-                        DB_PARAM_INT64(now_ms)};
+                        DB_PARAM_INT64(now_ms),
+                        client_reference != NULL ? DB_PARAM_TEXT(client_reference)
+                                                 : DB_PARAM_NULL};
         err = db_query_int64(db,
                              "INSERT INTO eim_packages (eid, kind, counter_value, transaction_id, "
-                             "request, state, created_ms) VALUES (?, ?, ?, ?, ?, ?, ?) "
-                             "RETURNING id",
-                             p, 7, package_id);
+                             "request, state, created_ms, client_reference) "
+                             "VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                             p, 8, package_id);
     }
     free(request);
     eim_euicc_clear(&euicc);
@@ -410,7 +413,7 @@ aw_err eim_package_enqueue(db_connection *db, const eim_key_ring *keys, const ch
     aw_err err = db_begin(db);
     if (err != AW_OK)
         return err;
-    err = enqueue_locked(db, keys, eid, operations, count, now_ms, &id, &value);
+    err = eim_package_enqueue_locked(db, keys, eid, operations, count, NULL, now_ms, &id, &value);
     /* the counterValue is committed with the package or not spent at all */
     if (err == AW_OK)
         err = db_commit(db);

@@ -72,6 +72,14 @@
 #define SGP32_VERSION_COLUMN                                                                \
     "ALTER TABLE eim_euiccs ADD COLUMN sgp32_version INTEGER NOT NULL DEFAULT 102;\n"
 
+/* eim_package_enqueue_once: the caller's reference of a package, once per
+ * eUICC (NULL for packages queued without one, and for every row queued
+ * before this version: NULLs are distinct and left out of the index). */
+#define CLIENT_REFERENCE_COLUMN                                                             \
+    "ALTER TABLE eim_packages ADD COLUMN client_reference TEXT;\n"                          \
+    "CREATE UNIQUE INDEX eim_packages_client_reference ON eim_packages\n"                   \
+    "  (eid, client_reference) WHERE client_reference IS NOT NULL;\n"
+
 static const db_migration migrations[] = {
     {
         .version = 1,
@@ -95,6 +103,13 @@ static const db_migration migrations[] = {
         .description = "SGP.32 version of each eUICC",
         .sqlite_sql = SGP32_VERSION_COLUMN,
         .postgresql_sql = SGP32_VERSION_COLUMN,
+    },
+    {
+        /* a platform card operation queues its package once, crash or not */
+        .version = 4,
+        .description = "caller reference of each eUICC Package",
+        .sqlite_sql = CLIENT_REFERENCE_COLUMN,
+        .postgresql_sql = CLIENT_REFERENCE_COLUMN,
     },
 };
 

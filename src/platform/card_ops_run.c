@@ -9,13 +9,15 @@
  * watch_ms.
  *
  * The package is queued on the eIM's database and the operation marked
- * sent on the platform's, two commits: a crash between them leaves the
- * operation accepted and its step runs again, queueing a second package
- * with the same PSMO; the operation then watches the second one, which
- * the eUICC answers after the first (counterValue order), so a second
- * enable or disable answers profileNot{Disabled,Enabled}State and the
- * operation fails W4001 although the profile moved: GET /cards/{eid} after
- * the next successful operation, or listProfileInfo, tells the truth. */
+ * sent on the platform's: two commits, and a crash between them leaves the
+ * operation accepted, its step to run again. That step queues with
+ * eim_package_enqueue_once under the operation's id, which the eIM keeps
+ * with the package (UNIQUE per EID): the repeat gets the package queued the
+ * first time (its id and counterValue, whatever became of it since) and
+ * queues no second one. A second package with the same PSMO would be
+ * answered after the first (counterValue order), a second enable or
+ * disable with profileNot{Disabled,Enabled}State, and the operation would
+ * fail W4001 although the profile moved. */
 #include <stdio.h>
 #include <string.h>
 
@@ -123,8 +125,9 @@ static aw_err send_package(step *s, step_outcome *outcome)
     }
     int64_t package_id = 0;
     aw_err err = s->config->eim_keys != NULL
-                     ? eim_package_enqueue(s->config->eim_db, s->config->eim_keys, op->eid,
-                                           &psmo, 1, s->now_ms, &package_id, NULL)
+                     ? eim_package_enqueue_once(s->config->eim_db, s->config->eim_keys,
+                                                op->eid, &psmo, 1, op->operation_id, s->now_ms,
+                                                &package_id, NULL)
                      : AW_ERR_EIM_SIGNING_KEY;
     if (eim_refusal(err)) {
         s->stats->failed++;
