@@ -495,6 +495,59 @@ static void test_statement_reuse(void **state)
     db_close(db);
 }
 
+/* Whether this process holds an open SQLite temporary file (unlinked on
+ * open: "/var/tmp/etilqs_... (deleted)" or in SQLITE_TMPDIR/TMPDIR). */
+static bool sqlite_temp_file_open(void)
+{
+    bool found = false;
+    for (int fd = 0; fd < 1024 && !found; fd++) {
+        char link[64], target[512];
+        snprintf(link, sizeof(link), "/proc/self/fd/%d", fd);
+        ssize_t n = readlink(link, target, sizeof(target) - 1);
+        if (n <= 0)
+            continue;
+        target[n] = '\0';
+        found = strstr(target, "etilqs_") != NULL;
+    }
+    return found;
+}
+
+/* A savepoint's journal (and a statement's) stays in memory (temp_store=
+ * MEMORY, db_sqlite.c): past SQLite's 64 KiB spill size it used to become a
+ * file created and deleted by every such transaction, with copies of the
+ * rows in it. Rolling back to the savepoint still works from memory. */
+static void test_sqlite_journals_in_memory(void **state)
+{
+    (void)state;
+    if (use_postgresql)
+        skip(); /* SQLite's own files */
+    db_connection *db = db_test_open();
+    assert_int_equal(db_execute(db, "CREATE TABLE pages (data BLOB NOT NULL)", NULL, 0, NULL),
+                     AW_OK);
+    for (int i = 0; i < 200; i++) /* about 50 pages of 4 KiB */
+        assert_int_equal(db_execute(db, "INSERT INTO pages (data) VALUES (randomblob(1000))",
+                                    NULL, 0, NULL),
+                         AW_OK);
+    int64_t temp_store = 0;
+    assert_int_equal(db_query_int64(db, "PRAGMA temp_store", NULL, 0, &temp_store), AW_OK);
+    assert_int_equal(temp_store, 2); /* MEMORY */
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_execute(db, "SAVEPOINT s", NULL, 0, NULL), AW_OK);
+    /* every page changed inside the savepoint: ~200 KiB of journal */
+    assert_int_equal(db_execute(db, "UPDATE pages SET data = zeroblob(1000)", NULL, 0, NULL),
+                     AW_OK);
+    assert_false(sqlite_temp_file_open());
+    assert_int_equal(db_execute(db, "ROLLBACK TO SAVEPOINT s", NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_execute(db, "RELEASE SAVEPOINT s", NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_commit(db), AW_OK);
+    int64_t zeroed = -1;
+    assert_int_equal(db_query_int64(db, "SELECT COUNT(*) FROM pages WHERE data = zeroblob(1000)",
+                                    NULL, 0, &zeroed),
+                     AW_OK);
+    assert_int_equal(zeroed, 0);
+    db_close(db);
+}
+
 /* --- Errors --------------------------------------------------------------- */
 
 /* Kept statements hold no read snapshot between uses: what another
@@ -659,6 +712,7 @@ int db_test_run_basic(void)
         cmocka_unit_test_setup(test_placeholders, db_test_setup),
         cmocka_unit_test_setup(test_statement_reuse, db_test_setup),
         cmocka_unit_test_setup(test_reuse_sees_other_writers, db_test_setup),
+        cmocka_unit_test_setup(test_sqlite_journals_in_memory, db_test_setup),
         cmocka_unit_test_setup(test_constraint_errors, db_test_setup),
         cmocka_unit_test_setup(test_schema_errors, db_test_setup),
         cmocka_unit_test_setup(test_postgresql_reconnect, db_test_setup),

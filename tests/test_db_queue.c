@@ -1,7 +1,8 @@
 /* Tests of the database job queue (src/core/db_queue.h) in one process:
  * enqueue and dedupe, claim, complete, fail with retry and backoff, dead
- * jobs, leases (extend, expiry, reclaim) and argument errors, on SQLite and
- * PostgreSQL (see test_db.c). Times are given explicitly, so nothing sleeps. */
+ * jobs, leases (extend, expiry, reclaim), batch enqueue (all or nothing) and
+ * argument errors, on SQLite and PostgreSQL (see test_db.c). Times are given
+ * explicitly, so nothing sleeps. */
 #include "core/db_queue.h"
 #include "db_testutil.h"
 
@@ -362,6 +363,154 @@ static void test_queue_arguments(void **state)
     db_close(db);
 }
 
+/* Jobs of db_queue_enqueue_batch: payload "job-<i>", run_after T0 + i % 3. */
+static void batch_specs(db_job_spec *specs, char (*payloads)[32], size_t count)
+{
+    for (size_t i = 0; i < count; i++) {
+        snprintf(payloads[i], sizeof(payloads[i]), "job-%zu", i);
+        specs[i] = (db_job_spec){.queue = "test", .kind = i % 2 ? "odd" : "even",
+                                 .payload = payloads[i], .payload_len = strlen(payloads[i]),
+                                 .run_after_ms = T0 + (int64_t)(i % 3)};
+    }
+}
+
+static int64_t ready_jobs(db_connection *db)
+{
+    int64_t count = -1;
+    assert_int_equal(db_queue_count(db, "test", DB_JOB_READY, &count), AW_OK);
+    return count;
+}
+
+static void test_enqueue_batch(void **state)
+{
+    (void)state;
+    db_connection *db = open_queue();
+    /* three statements' worth: two full, one part */
+    enum { COUNT = 2 * DB_QUEUE_BATCH_ROWS + 3 };
+    db_job_spec specs[COUNT];
+    char payloads[COUNT][32];
+    batch_specs(specs, payloads, COUNT);
+    /* an empty payload and the defaults in one of them */
+    specs[5] = (db_job_spec){.queue = "test", .kind = "empty"};
+    assert_int_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_OK);
+    assert_int_equal(ready_jobs(db), COUNT);
+    db_job *jobs = NULL;
+    assert_int_equal(claim(db, "w", DB_QUEUE_CLAIM_MAX, 1000, T0 + 5, &jobs), COUNT);
+    /* claimed by id, which follows specs' order */
+    for (size_t i = 0; i < COUNT; i++) {
+        const char *expected = i == 5 ? "" : payloads[i];
+        assert_int_equal(jobs[i].payload_len, strlen(expected));
+        assert_memory_equal(jobs[i].payload, expected, jobs[i].payload_len);
+        assert_string_equal(jobs[i].kind, i == 5 ? "empty" : i % 2 ? "odd" : "even");
+        assert_null(jobs[i].dedupe_key);
+        assert_int_equal(jobs[i].attempt, 1);
+        assert_int_equal(jobs[i].max_attempts, DB_QUEUE_DEFAULT_MAX_ATTEMPTS);
+        if (i > 0)
+            assert_true(jobs[i].id > jobs[i - 1].id);
+    }
+    db_job_info info = job_info(db, jobs[5].id);
+    assert_true(info.run_after_ms == T0); /* 0: now */
+    info = job_info(db, jobs[4].id);
+    assert_true(info.run_after_ms == T0 + 1);
+    /* the default backoff: the first retry waits DB_QUEUE_DEFAULT_BACKOFF_MS */
+    assert_int_equal(db_queue_fail(db, jobs[5].id, "w", T0 + 10, 1, true, NULL), AW_OK);
+    info = job_info(db, jobs[5].id);
+    assert_true(info.run_after_ms == T0 + 10 + DB_QUEUE_DEFAULT_BACKOFF_MS);
+    db_jobs_free(jobs, COUNT);
+    db_close(db);
+}
+
+static void test_enqueue_batch_arguments(void **state)
+{
+    (void)state;
+    db_connection *db = open_queue();
+    enum { COUNT = DB_QUEUE_BATCH_ROWS + 2 };
+    db_job_spec specs[COUNT];
+    char payloads[COUNT][32];
+    batch_specs(specs, payloads, COUNT);
+    assert_int_equal(db_queue_enqueue_batch(NULL, specs, COUNT, T0), AW_ERR_ARGUMENT);
+    assert_int_equal(db_queue_enqueue_batch(db, NULL, COUNT, T0), AW_ERR_ARGUMENT);
+    assert_int_equal(db_queue_enqueue_batch(db, specs, 0, T0), AW_ERR_ARGUMENT);
+    assert_int_equal(db_queue_enqueue_batch(db, specs, DB_QUEUE_BATCH_MAX + 1, T0),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(db_queue_enqueue_batch(db, specs, COUNT, -1), AW_ERR_ARGUMENT);
+    /* one bad spec, after a statement's worth of good ones: nothing added */
+    const db_job_spec bad[] = {
+        {.queue = NULL, .kind = "k"},
+        {.queue = "test", .kind = ""},
+        {.queue = "test", .kind = "k", .payload = NULL, .payload_len = 1},
+        {.queue = "test", .kind = "k", .max_attempts = -1},
+        {.queue = "test", .kind = "k", .backoff_ms = -1},
+        {.queue = "test", .kind = "k", .run_after_ms = -1},
+        /* a key could already be there: refused, not half-added */
+        {.queue = "test", .kind = "k", .dedupe_key = "key"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        db_job_spec saved = specs[COUNT - 1];
+        specs[COUNT - 1] = bad[i];
+        assert_int_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_ERR_ARGUMENT);
+        specs[COUNT - 1] = saved;
+    }
+    specs[COUNT - 1].payload_len = DB_QUEUE_PAYLOAD_MAX + 1;
+    assert_int_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_ERR_LIMIT);
+    assert_int_equal(ready_jobs(db), 0);
+    db_close(db);
+}
+
+/* A row the database refuses in the second statement: the first one's
+ * rows are taken back too. */
+static void test_enqueue_batch_all_or_nothing(void **state)
+{
+    (void)state;
+    db_connection *db = open_queue();
+    if (db_test_is_postgresql()) {
+        assert_int_equal(db_execute(db,
+                                    "CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                                    "IF NEW.kind = 'boom' THEN RAISE EXCEPTION 'boom'; END IF; "
+                                    "RETURN NEW; END $$ LANGUAGE plpgsql",
+                                    NULL, 0, NULL),
+                         AW_OK);
+        assert_int_equal(db_execute(db,
+                                    "CREATE TRIGGER refuse_boom BEFORE INSERT ON job_queue FOR "
+                                    "EACH ROW EXECUTE FUNCTION refuse_boom()",
+                                    NULL, 0, NULL),
+                         AW_OK);
+    } else {
+        assert_int_equal(db_execute(db,
+                                    "CREATE TRIGGER refuse_boom BEFORE INSERT ON job_queue "
+                                    "WHEN NEW.kind = 'boom' BEGIN SELECT RAISE(ABORT, 'boom'); "
+                                    "END",
+                                    NULL, 0, NULL),
+                         AW_OK);
+    }
+    enum { COUNT = DB_QUEUE_BATCH_ROWS + 2 };
+    db_job_spec specs[COUNT];
+    char payloads[COUNT][32];
+    batch_specs(specs, payloads, COUNT);
+    specs[COUNT - 1].kind = "boom";
+    /* in its own transaction: rolled back, the connection usable */
+    assert_int_not_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_OK);
+    assert_false(db_in_transaction(db));
+    assert_int_equal(ready_jobs(db), 0);
+    /* in the caller's: left open for the caller to roll back */
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_not_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_OK);
+    assert_true(db_in_transaction(db));
+    assert_int_equal(db_rollback(db), AW_OK);
+    assert_int_equal(ready_jobs(db), 0);
+    /* committed with the caller's transaction, or not at all */
+    specs[COUNT - 1].kind = "fine";
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_OK);
+    assert_int_equal(db_rollback(db), AW_OK);
+    assert_int_equal(ready_jobs(db), 0);
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_queue_enqueue_batch(db, specs, COUNT, T0), AW_OK);
+    assert_int_equal(db_commit(db), AW_OK);
+    assert_int_equal(ready_jobs(db), COUNT);
+    db_close(db);
+}
+
 int db_test_run_queue(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +522,9 @@ int db_test_run_queue(void)
         cmocka_unit_test_setup(test_backoff_cap, db_test_setup),
         cmocka_unit_test_setup(test_lease_extend_and_expiry, db_test_setup),
         cmocka_unit_test_setup(test_queue_arguments, db_test_setup),
+        cmocka_unit_test_setup(test_enqueue_batch, db_test_setup),
+        cmocka_unit_test_setup(test_enqueue_batch_arguments, db_test_setup),
+        cmocka_unit_test_setup(test_enqueue_batch_all_or_nothing, db_test_setup),
     };
     return cmocka_run_group_tests_name(db_test_is_postgresql() ? "db queue (postgresql)"
                                                                : "db queue (sqlite)",

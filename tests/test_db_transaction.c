@@ -323,6 +323,69 @@ static void test_migrate_arguments(void **state)
     db_close(db);
 }
 
+/* Kept statements (SQLite's compiled ones, PostgreSQL's prepared ones)
+ * across transactions, a failed statement, other parameter types for the
+ * same text, a table made again, and more texts than a connection keeps. */
+static void test_kept_statements(void **state)
+{
+    (void)state;
+    db_connection *db = db_test_open();
+    create_counter(db);
+    static const char *const bump = "UPDATE counter SET v = v + ? WHERE id = 1";
+    db_param one = DB_PARAM_INT64(1);
+    for (int i = 0; i < 3; i++) {
+        assert_int_equal(db_begin(db), AW_OK);
+        assert_int_equal(db_execute(db, bump, &one, 1, NULL), AW_OK);
+        assert_int_equal(i == 1 ? db_rollback(db) : db_commit(db), AW_OK);
+    }
+    assert_int_equal(counter_value(db), 2);
+    /* a failed statement aborts the transaction; the kept one works after it */
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_execute(db, "INSERT INTO counter (id, v) VALUES (?, 0)", &one, 1, NULL),
+                     AW_ERR_DB_UNIQUE);
+    assert_int_equal(db_rollback(db), AW_OK);
+    assert_int_equal(db_execute(db, bump, &one, 1, NULL), AW_OK);
+    assert_int_equal(counter_value(db), 3);
+    /* kept by the rolled-back transaction, still there after it */
+    db_param two = DB_PARAM_INT64(2);
+    assert_int_equal(db_execute(db, "INSERT INTO counter (id, v) VALUES (?, 0)", &two, 1, NULL),
+                     AW_OK);
+    /* one text, a blob then a text: each run as its own type (PostgreSQL
+     * casts bytea to its hex text; a text parameter run through the bytea
+     * statement would come back in hex too) */
+    const db_param values[] = {DB_PARAM_BLOB("abc", 3), DB_PARAM_TEXT("abc"),
+                               DB_PARAM_BLOB("abc", 3)};
+    const char *const expected[] = {db_test_sql("abc", "\\x616263"), "abc",
+                                    db_test_sql("abc", "\\x616263")};
+    for (size_t i = 0; i < 3; i++) {
+        db_rows *rows = NULL;
+        bool has_row = false;
+        const char *text = NULL;
+        assert_int_equal(db_query(db, "SELECT CAST(? AS TEXT)", &values[i], 1, &rows), AW_OK);
+        assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+        assert_true(has_row);
+        assert_int_equal(db_rows_get_text(rows, 0, &text), AW_OK);
+        assert_string_equal(text, expected[i]);
+        db_rows_free(rows);
+    }
+    /* the table made again under the kept statements */
+    assert_int_equal(db_execute(db, "DROP TABLE counter", NULL, 0, NULL), AW_OK);
+    create_counter(db);
+    assert_int_equal(db_execute(db, bump, &one, 1, NULL), AW_OK);
+    assert_int_equal(counter_value(db), 1);
+    /* more distinct texts than either backend keeps (64, 256) */
+    for (int k = 0; k < 300; k++) {
+        char sql[64];
+        snprintf(sql, sizeof(sql), "SELECT v + %d FROM counter WHERE id = ?", k);
+        int64_t v = -1;
+        assert_int_equal(db_query_int64(db, sql, &one, 1, &v), AW_OK);
+        assert_int_equal(v, 1 + k);
+    }
+    assert_int_equal(db_execute(db, bump, &one, 1, NULL), AW_OK);
+    assert_int_equal(counter_value(db), 2);
+    db_close(db);
+}
+
 int db_test_run_transactions(void)
 {
     const struct CMUnitTest tests[] = {
@@ -335,6 +398,7 @@ int db_test_run_transactions(void)
         cmocka_unit_test_setup(test_migrate_newer_schema_refused, db_test_setup),
         cmocka_unit_test_setup(test_migrate_failure_rolls_back, db_test_setup),
         cmocka_unit_test_setup(test_migrate_arguments, db_test_setup),
+        cmocka_unit_test_setup(test_kept_statements, db_test_setup),
     };
     return cmocka_run_group_tests_name(db_test_is_postgresql()
                                            ? "db transactions and migrations (postgresql)"

@@ -2,7 +2,8 @@
  * HTTPS on loopback: token issue, refresh, revoke and expiry; signatures
  * (valid, wrong secret, wrong body, tampered query, timestamp too old/new,
  * replayed nonce also after a restart, missing or malformed headers);
- * unknown and disabled apps; rate limit and quota (429 + Retry-After);
+ * unknown and disabled apps; rate limit and quota (429 + Retry-After; the
+ * quota and the nonce in one commit);
  * and on every answer the error body shape and the X-Request-Id header.
  * The server's clock is the test's, so expiry needs no sleeping. SQLite by
  * default; PostgreSQL with the argument "postgresql" under pg-harness.sh.
@@ -349,6 +350,66 @@ static void test_quota(void **state)
     expect_ok(&ping);
 }
 
+static int64_t admin_count(const char *sql, const char *text)
+{
+    db_param p = DB_PARAM_TEXT(text);
+    int64_t n = -1;
+    assert_int_equal(db_query_int64(fx.admin, sql, &p, 1, &n), AW_OK);
+    return n;
+}
+
+/* The nonce and the quota commit together (api.c authenticate): a call
+ * the quota refuses still spends its nonce; when their commit fails the
+ * call is refused and neither is recorded, so the nonce can come again. */
+static void test_quota_nonce_one_commit(void **state)
+{
+    (void)state;
+    platform_app_limits limits = {.rate_per_minute = 6000, .burst = 100, .daily_quota = 2};
+    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
+    platform_app app = new_app(&limits, secret);
+    platform_token_pair pair = issue(&app, secret); /* the first call of the quota */
+    call_spec ping = ping_spec(pair.access_token);
+    ping.app_id = app.app_id;
+    ping.secret = secret;
+    ping.nonce = "quota-nonce-000001";
+    expect_ok(&ping);
+    ping.nonce = "quota-nonce-000002";
+    expect_error(&ping, "I3002");
+    expect_error(&ping, "I2006"); /* refused, yet its nonce is spent */
+    assert_int_equal(admin_count("SELECT used FROM platform_quota_usage WHERE app_id = ?",
+                                 app.app_id),
+                     2);
+
+    /* a commit that fails (a deferred foreign key, checked at COMMIT) */
+    limits.daily_quota = 100;
+    assert_int_equal(platform_app_set_limits(fx.admin, app.app_id, &limits, NOW), AW_OK);
+    static const char *const schema[] = {
+        "DROP TABLE platform_quota_usage",
+        "CREATE TABLE quota_days (day BIGINT PRIMARY KEY)",
+        "CREATE TABLE platform_quota_usage (app_id TEXT NOT NULL, day BIGINT NOT NULL, used "
+        "BIGINT NOT NULL, PRIMARY KEY (app_id, day), FOREIGN KEY (day) REFERENCES quota_days "
+        "(day) DEFERRABLE INITIALLY DEFERRED)",
+    };
+    for (size_t i = 0; i < sizeof(schema) / sizeof(schema[0]); i++)
+        assert_int_equal(db_execute(fx.admin, schema[i], NULL, 0, NULL), AW_OK);
+    ping.nonce = "quota-nonce-000003";
+    expect_error(&ping, "I9001");
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?",
+                                 ping.nonce),
+                     0);
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_quota_usage WHERE app_id = ?",
+                                 app.app_id),
+                     0);
+    /* the same nonce passes once the commit can */
+    db_param day = DB_PARAM_INT64(NOW / 86400000);
+    assert_int_equal(db_execute(fx.admin, "INSERT INTO quota_days (day) VALUES (?)", &day, 1, NULL),
+                     AW_OK);
+    expect_ok(&ping);
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?",
+                                 ping.nonce),
+                     1);
+}
+
 /* ---- Routing -------------------------------------------------------------------- */
 
 static void test_routing(void **state)
@@ -437,6 +498,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_replay, setup, teardown),
         cmocka_unit_test_setup_teardown(test_rate_limit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_quota_nonce_one_commit, setup, teardown),
         cmocka_unit_test_setup_teardown(test_routing, setup, teardown),
         cmocka_unit_test_setup_teardown(test_api_new_errors, setup, teardown),
     };

@@ -7,7 +7,8 @@
  *     another worker looking for expired leases after ConfirmOrder finds
  *     none; the job goes on to the trigger, one ES2+ order;
  *   - the probe itself: a job whose worker died after claiming it is the
- *     other worker's once its lease ran out, not before. */
+ *     other worker's once its lease ran out, not before;
+ *   - an order's item jobs, queued several per statement. */
 #include "platform_executor_testutil.h"
 
 /* one device (a variable: a constant 1 lets GCC clone exec_open into a
@@ -110,6 +111,59 @@ static void test_expired_lease_taken_over(void **state)
     assert_int_equal(other_worker_claims(now + h.config.lease_ms + 1), 1); /* ran out */
 }
 
+static int64_t ready_item_jobs(void)
+{
+    int64_t n = -1;
+    assert_int_equal(db_queue_count(h.db, PLATFORM_EXECUTOR_QUEUE, DB_JOB_READY, &n), AW_OK);
+    return n;
+}
+
+/* An order's item jobs go in several per statement (executor_store.c,
+ * db_queue_enqueue_batch), in more than one batch for a large order; each
+ * job is the item's, round 0. Refused arguments queue nothing. */
+static void test_enqueue_items(void **state)
+{
+    (void)state;
+    enum { COUNT = 70 }; /* over one batch of 64 */
+    static char eids[COUNT][PLATFORM_EID_DIGITS + 1];
+    for (size_t i = 0; i < COUNT; i++)
+        snprintf(eids[i], sizeof(eids[i]), "8904903200000000000000000000%04zu", i);
+    static const char order_id[] = "ord_00112233445566778899aabb";
+    int64_t before = ready_item_jobs();
+    int64_t now = exec_clock(NULL);
+    assert_int_equal(platform_executor_enqueue_items(NULL, order_id, eids, COUNT, now),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(platform_executor_enqueue_items(h.db, NULL, eids, COUNT, now),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(platform_executor_enqueue_items(h.db, order_id, NULL, COUNT, now),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(platform_executor_enqueue_items(h.db, order_id, eids, 0, now),
+                     AW_ERR_ARGUMENT);
+    char long_id[128]; /* a payload over its bound */
+    memset(long_id, 'o', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    assert_int_equal(platform_executor_enqueue_items(h.db, long_id, eids, COUNT, now),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(ready_item_jobs(), before);
+    assert_int_equal(platform_executor_enqueue_items(h.db, order_id, eids, COUNT, now), AW_OK);
+    assert_int_equal(ready_item_jobs(), before + COUNT);
+    db_job *jobs = NULL;
+    size_t count = 0;
+    assert_int_equal(db_queue_claim(h.db, PLATFORM_EXECUTOR_QUEUE, "w", 100, 60000, now, &jobs,
+                                    &count),
+                     AW_OK);
+    assert_int_equal(count, before + COUNT);
+    for (size_t i = 0; i < COUNT; i++) {
+        const db_job *job = &jobs[count - COUNT + i]; /* by id: after the fixture's */
+        char expected[128];
+        snprintf(expected, sizeof(expected), "%s:%.32s:0", order_id, eids[i]);
+        assert_string_equal(job->kind, "item");
+        assert_int_equal(job->payload_len, strlen(expected));
+        assert_memory_equal(job->payload, expected, job->payload_len);
+    }
+    db_jobs_free(jobs, count);
+}
+
 int main(int argc, char **argv)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -120,6 +174,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_renewed_from_now, setup, teardown),
         cmocka_unit_test_setup_teardown(test_expired_lease_taken_over, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_enqueue_items, setup, teardown),
     };
     status = cmocka_run_group_tests(tests, NULL, NULL);
     eim_test_db_cleanup();

@@ -75,6 +75,7 @@ stop() { # stop VARIABLE: SIGTERM the pid it holds, a bounded wait, SIGKILL
 cleanup() {
     stop devsim_pid
     [ -z "$second_pid" ] || kill -CONT "$second_pid" 2>/dev/null # paused in part 1
+    [ -z "$daemon_pid" ] || kill -CONT "$daemon_pid" 2>/dev/null # paused in part 1
     stop second_pid
     stop daemon_pid
     rm -rf "$dir"
@@ -220,14 +221,18 @@ start_second
 start_devices
 
 # ---- 1. one order, both processes ---------------------------------------------
+# A (and with it the SM-DP+ both use) is paused while the order goes in
+# through B: B's workers claim item jobs and hold them, blocked on ES2+.
+# Then B is paused and A continued until A's workers took every other item
+# job (at most 5 s, under the lease), so however fast or loaded the
+# machine, each process gets items of the order and none is started twice.
+kill -STOP "$daemon_pid"
 submit "$dir/first.csv" pg-pair-1
 first_order=$order_id
-# B, woken by the order, claims first; it is paused once it holds jobs
-# until A's workers took every other item job (at most 5 s), so however
-# fast the machine, each process gets items of the order
 held_by "$second_pid"
 held_first=$held
 kill -STOP "$second_pid"
+kill -CONT "$daemon_pid"
 for _ in $(seq 1 100); do
     ready=$(sql "SELECT count(*) FROM job_queue WHERE queue = 'platform.executor'
                  AND kind = 'item' AND state = 0")

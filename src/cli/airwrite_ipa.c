@@ -26,6 +26,7 @@
 #include "ipa/notification.h"
 
 #include "airwrite_ipa_download.h"
+#include "airwrite_ipa_firmware.h"
 #include "airwrite_ipa_listen.h"
 
 #define EXIT_FAILED 1
@@ -36,6 +37,7 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: airwrite-ipa TRANSPORT [--timeout MS] [--segment N] COMMAND [ARG]\n"
+            "       airwrite-ipa firmware-update --state DIR --trust PEM ... (see its --help)\n"
             "       airwrite-ipa --help\n"
             "\n"
             "TRANSPORT is one of:\n"
@@ -546,6 +548,9 @@ int main(int argc, char **argv)
     bool poll_option = false, eim_option = false, tls12 = false;
     download_options download;
     download_options_init(&download);
+    /* no card transport: secure-module firmware (helper firmware) */
+    if (argc >= 2 && strcmp(argv[1], "firmware-update") == 0)
+        return firmware_update_main(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = i + 1 < argc;

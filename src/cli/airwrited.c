@@ -33,6 +33,7 @@
 #include "core/http_server.h"
 #include "eim/eim.h"
 #include "platform/platform.h"
+#include "platform/platform_terminal.h" /* helper firmware */
 #include "smdp/es2p_notifier.h"
 #include "smdp/smdp.h"
 
@@ -51,6 +52,9 @@ typedef struct airwrited {
     platform_executor *executor;
     eim_key_ring *card_op_keys;   /* the executor's: signs card operations' PSMOs */
     http_server *notifications;   /* the executor's ES2+ notification listener */
+    http_server *terminal;        /* devices' terminal reports (helper firmware) */
+    db_connection *terminal_db;   /* its connection, used on the loop thread */
+    platform_terminal_endpoint terminal_endpoint;
     char es2p_url[TEXT_MAX];
     eim_server *eim;
     smdp_server *smdp;
@@ -284,11 +288,43 @@ static aw_err start_platform(airwrited *d, char *message, size_t cap)
                                       .key_file = s->platform.key,
                                       .callback_ca_file = s->platform.callback_ca, .log = d->log,
                                       .exceptions = &s->exceptions,
-                                      .indicators = &s->indicators};
+                                      .indicators = &s->indicators,
+                                      .console_app_id = s->platform.console_app,
+                                      .console_dir = s->platform.console_app != NULL
+                                                         ? s->platform.console_dir
+                                                         : NULL};
     err = platform_server_new(d->base, &config, &d->platform);
     if (err == AW_OK)
         log_listening(d, "platform", "api", s->platform.address,
                       platform_server_port(d->platform));
+    return err;
+}
+
+/* The devices' terminal reports (docs/firmware-update.md): an HTTPS
+ * listener of its own with the platform's certificate that asks for a
+ * device certificate under [terminal] device_ca. */
+static aw_err start_terminal(airwrited *d)
+{
+    const airwrited_settings *s = &d->settings;
+    http_server_config http = {.address = s->terminal.address, .port = s->terminal.port,
+                               .certificate_file = s->platform.certificate,
+                               .key_file = s->platform.key,
+                               .client_ca_file = s->terminal.device_ca,
+                               .max_body_size = PLATFORM_TERMINAL_REPORT_BODY_MAX};
+    aw_err err = db_open(s->platform.database, NULL, &d->terminal_db);
+    if (err == AW_OK)
+        err = platform_terminal_reports_migrate(d->terminal_db);
+    d->terminal_endpoint = (platform_terminal_endpoint){.db = d->terminal_db,
+                                                        .policy = &s->exceptions};
+    if (err == AW_OK)
+        err = http_server_new(d->base, &http, &d->terminal);
+    if (err == AW_OK)
+        err = platform_terminal_register(d->terminal, &d->terminal_endpoint);
+    if (err == AW_OK)
+        err = http_server_start(d->terminal);
+    if (err == AW_OK)
+        log_listening(d, "platform", "terminal_reports", s->terminal.address,
+                      http_server_port(d->terminal));
     return err;
 }
 
@@ -370,6 +406,7 @@ static void log_executor_stopped(airwrited *d)
 static void stop_listeners(airwrited *d)
 {
     http_server_stop(d->notifications);
+    http_server_stop(d->terminal);
     platform_server_stop(d->platform);
     eim_server_stop(d->eim);
     smdp_server_stop(d->smdp);
@@ -530,6 +567,9 @@ static int run(airwrited *d)
     if (err == AW_OK && (s->roles & AIRWRITED_ROLE_PLATFORM) && s->executor.enabled &&
         (err = start_executor(d)) != AW_OK)
         snprintf(message, sizeof(message), "platform executor");
+    if (err == AW_OK && (s->roles & AIRWRITED_ROLE_PLATFORM) && s->terminal.device_ca != NULL &&
+        (err = start_terminal(d)) != AW_OK)
+        snprintf(message, sizeof(message), "platform terminal reports");
     if (err != AW_OK) {
         log_error(d, "start_failed", message, err);
         fprintf(stderr, "airwrited: %s: %s (%s)\n", message, aw_err_message(err),
@@ -553,6 +593,8 @@ cleanup:
     platform_executor_stop(d->executor);
     log_executor_stopped(d);
     http_server_free(d->notifications); /* before the executor its handler uses */
+    http_server_free(d->terminal);      /* before the connection its handler uses */
+    db_close(d->terminal_db);
     platform_executor_free(d->executor);
     eim_key_ring_free(d->card_op_keys); /* after the executor that borrowed it */
     platform_server_free(d->platform);

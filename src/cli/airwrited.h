@@ -27,6 +27,7 @@
 #define AIRWRITED_DEFAULT_EIM_PORT 8444
 #define AIRWRITED_DEFAULT_SMDP_PORT 8445
 #define AIRWRITED_DEFAULT_NOTIFY_PORT 8446
+#define AIRWRITED_DEFAULT_TERMINAL_PORT 8447 /* [terminal] (helper firmware) */
 #define AIRWRITED_LIST_MAX 64 /* values of one repeatable key */
 
 /* A repeatable key's values with their lines. */
@@ -52,6 +53,8 @@ typedef struct airwrited_settings {
         airwrited_list storage_keys; /* [ID:]PATH; the last created when absent */
         const char *audit_key;       /* checkpoint signing key (PEM); NULL: none */
         uint32_t audit_checkpoint_interval; /* entries per checkpoint (default 1000) */
+        const char *console_app;     /* the web console's app; NULL: no console */
+        const char *console_dir;     /* its files (default AIRWRITED_CONSOLE_DIR) */
     } platform;
 
     struct {
@@ -86,6 +89,14 @@ typedef struct airwrited_settings {
         const char *eim_signing_key;  /* PEM; NULL: card operations run elsewhere */
         uint64_t card_op_timeout_s;
     } executor;
+
+    /* [terminal] (helper firmware, docs/firmware-update.md): the devices'
+     * terminal reports on an HTTPS listener of the platform role that asks
+     * for device certificates under device_ca; no device_ca: no listener */
+    struct {
+        const char *device_ca, *address;
+        uint16_t port;
+    } terminal;
 
     /* [exceptions]: graded exceptions' time limits per class and grade,
      * detection thresholds, the sweep interval (docs/exceptions.md) */

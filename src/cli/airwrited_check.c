@@ -23,6 +23,7 @@
 #include "core/pki.h"
 #include "eim/eim.h"
 #include "platform/platform.h"
+#include "platform/platform_terminal.h" /* helper firmware */
 #include "smdp/es2p.h"
 #include "smdp/inventory.h"
 #include "smdp/inventory_keys.h"
@@ -260,6 +261,19 @@ static aw_err check_platform(checker *k, const airwrited_settings *s)
                 (unsigned)s->platform.audit_checkpoint_interval);
     }
     err = check_optional_ca(k, "platform callback CA", s->platform.callback_ca);
+    if (err == AW_OK && s->platform.console_app != NULL) {
+        /* the console's page must be there to be served (docs/console.md) */
+        char *page = NULL;
+        size_t len = 0;
+        const char *type = NULL;
+        err = platform_console_file_read(s->platform.console_dir, "index.html", &page, &len,
+                                         &type);
+        free(page);
+        if (err != AW_OK)
+            return failed(k, "platform console index.html in", s->platform.console_dir, err);
+        fprintf(k->out, "ok   platform console %s (app %s)\n", s->platform.console_dir,
+                s->platform.console_app);
+    }
     if (err == AW_OK)
         err = check_database(k, s, "platform", s->platform.database, platform_migrate, NULL);
     return err;
@@ -309,6 +323,20 @@ static aw_err check_executor(checker *k, const airwrited_settings *s)
     fprintf(k->out, "ok   executor SM-DP+ %s\n",
             s->executor.local_smdp ? "(this process's smdp role)" : s->executor.es2p_url);
     return check_database(k, s, "executor eim", s->executor.eim_database, eim_migrate, NULL);
+}
+
+/* The terminal report listener (helper firmware): the device CA, as the
+ * listener loads it with the platform's certificate; the reports' table. */
+static aw_err check_terminal(checker *k, const airwrited_settings *s)
+{
+    aw_err err = check_ca(s->terminal.device_ca);
+    if (err == AW_OK && !pending(k, s->platform.certificate))
+        err = check_listener(s->platform.certificate, s->platform.key, s->terminal.device_ca);
+    if (err != AW_OK)
+        return failed(k, "terminal device CA", s->terminal.device_ca, err);
+    fprintf(k->out, "ok   terminal report listener (device CA %s)\n", s->terminal.device_ca);
+    return check_database(k, s, "terminal", s->platform.database,
+                          platform_terminal_reports_migrate, NULL);
 }
 
 /* The SM-DP+ key ring; create: make the directory and its first key when
@@ -422,6 +450,8 @@ aw_err airwrited_check(const airwrited_settings *s, FILE *out, char *message, si
         err = check_platform(&k, s);
     if (err == AW_OK && (s->roles & AIRWRITED_ROLE_PLATFORM) && s->executor.enabled)
         err = check_executor(&k, s);
+    if (err == AW_OK && (s->roles & AIRWRITED_ROLE_PLATFORM) && s->terminal.device_ca != NULL)
+        err = check_terminal(&k, s);
     if (err == AW_OK && (s->roles & AIRWRITED_ROLE_EIM))
         err = check_eim(&k, s);
     if (err == AW_OK && (s->roles & AIRWRITED_ROLE_SMDP))

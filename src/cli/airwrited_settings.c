@@ -33,6 +33,8 @@ static const config_key schema[] = {
     {"platform", "callback_ca", 0},
     {"platform", "audit_key", 0},
     {"platform", "audit_checkpoint_interval", 0},
+    {"platform", "console_app", 0},
+    {"platform", "console_dir", 0},
     {"eim", "address", 0},
     {"eim", "port", 0},
     {"eim", "database", 0},
@@ -77,6 +79,10 @@ static const config_key schema[] = {
     {"executor", "eim_signing_key", 0}, /* card operations' PSMOs (helper cardops) */
     {"executor", "card_op_timeout", 0},
     {"executor", "lease", 0},
+    /* [terminal]: devices' terminal reports (helper firmware) */
+    {"terminal", "device_ca", 0},
+    {"terminal", "address", 0},
+    {"terminal", "port", 0},
     /* [exceptions] (docs/exceptions.md): <class>_<grade> time limits and the rest */
     {"exceptions", "application_general", 0},
     {"exceptions", "application_significant", 0},
@@ -360,6 +366,16 @@ static aw_err load_platform(loader *l, const char *common_address)
         err = config_get_uint(l->c, "platform", "audit_checkpoint_interval", 1, 1000000,
                               &interval, &l->where);
     s->platform.audit_checkpoint_interval = (uint32_t)interval;
+    /* the web console (docs/console.md): on with its app; its files from
+     * the installed share directory unless console_dir says otherwise */
+    if (err == AW_OK)
+        s->platform.console_app = text(l, "platform", "console_app", NULL);
+    if (err == AW_OK && s->platform.console_app != NULL &&
+        (s->platform.console_app[0] == '\0' ||
+         strlen(s->platform.console_app) > PLATFORM_APP_ID_MAX))
+        err = fail_at(l, "platform", "console_app", 0, AW_ERR_CONFIG_VALUE);
+    if (err == AW_OK)
+        err = path(l, "platform", "console_dir", AIRWRITED_CONSOLE_DIR, &s->platform.console_dir);
     return err;
 }
 
@@ -558,6 +574,19 @@ static aw_err load_executor(loader *l)
     return AW_OK;
 }
 
+/* [terminal] (docs/firmware-update.md): device_ca turns the listener on;
+ * address and port default to the platform's address and 8447. */
+static aw_err load_terminal(loader *l)
+{
+    airwrited_settings *s = l->s;
+    aw_err err = path(l, "terminal", "device_ca", NULL, &s->terminal.device_ca);
+    if (err == AW_OK)
+        err = address(l, "terminal", "address", s->platform.address, &s->terminal.address);
+    if (err == AW_OK)
+        err = port(l, "terminal", "port", AIRWRITED_DEFAULT_TERMINAL_PORT, &s->terminal.port);
+    return err;
+}
+
 /* [indicators]: each key present parsed over the defaults (no thresholds),
  * then the whole checked (the interval within the window: the conflict is
  * reported at "interval"). */
@@ -634,6 +663,8 @@ static aw_err check_ports(loader *l)
          s->smdp.metrics_listen ? s->smdp.metrics_port : 0},
         {AIRWRITED_ROLE_PLATFORM, "executor", "notify_port",
          s->executor.enabled ? s->executor.notify_port : 0},
+        {AIRWRITED_ROLE_PLATFORM, "terminal", "port",
+         s->terminal.device_ca != NULL ? s->terminal.port : 0},
     };
     size_t n = sizeof(ports) / sizeof(ports[0]);
     for (size_t i = 0; i < n; i++)
@@ -688,6 +719,8 @@ aw_err airwrited_settings_load(const airwrited_flags *flags, airwrited_settings 
     }
     if (err == AW_OK)
         err = load_executor(&l);
+    if (err == AW_OK)
+        err = load_terminal(&l);
     if (err == AW_OK)
         err = load_exceptions(&l);
     if (err == AW_OK)

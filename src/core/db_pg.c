@@ -5,7 +5,11 @@
  * call, values never inside the SQL text), after the portable '?'
  * placeholders are rewritten to $1..$n (PostgreSQL 15 docs, 4.2.2 Positional
  * Parameters). Results are asked for in binary format so that bytea arrives
- * as raw bytes and integers need no text parsing.
+ * as raw bytes and integers need no text parsing. SELECT, INSERT, UPDATE,
+ * DELETE and WITH statements are prepared once per connection (PQprepare,
+ * 34.3.1) and then run by name (PQexecPrepared): the server parses and
+ * analyses each text once instead of at every call, as the SQLite backend
+ * keeps its compiled statements (an order runs the same ~20 statements).
  *
  * A lost connection (server restart, terminated backend) fails the current
  * call with AW_ERR_DB_CONNECTION; the next call reconnects (PQreset) unless a
@@ -13,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libpq-fe.h>
 
@@ -32,10 +37,27 @@
 
 #define PG_MIN_SERVER_VERSION 90500
 
+/* Prepared statements kept per connection (named "aw<index>"), found by
+ * SQL text and parameter types (a text parameter's type is left to the
+ * server, so the same text with other types is another statement). They
+ * live as long as the session: a reconnect forgets them all. Past the
+ * limit, further texts run unprepared; none is ever deallocated (which an
+ * aborted transaction would refuse). The server re-plans a kept statement
+ * after a schema change of its tables (PostgreSQL 15 docs, PREPARE). */
+#define PG_STATEMENT_CACHE 256
+
+typedef struct pg_prepared {
+    char *sql;                              /* as given, before the $n rewrite */
+    char types[DB_MAX_PARAMS + 1];          /* one letter per parameter */
+    uint64_t hash;
+} pg_prepared;
+
 typedef struct pg_connection {
     struct db_connection base;
     PGconn *conn;
     unsigned busy_timeout_ms;
+    pg_prepared prepared[PG_STATEMENT_CACHE];
+    size_t prepared_count;
 } pg_connection;
 
 typedef struct pg_rows {
@@ -102,6 +124,13 @@ static aw_err apply_session_settings(pg_connection *c)
     return err;
 }
 
+static void prepared_forget(pg_connection *c)
+{
+    for (size_t i = 0; i < c->prepared_count; i++)
+        free(c->prepared[i].sql);
+    c->prepared_count = 0;
+}
+
 /* Reconnect a broken connection before a call; not inside a transaction. */
 static aw_err ensure_connected(pg_connection *c)
 {
@@ -112,6 +141,7 @@ static aw_err ensure_connected(pg_connection *c)
         return AW_ERR_DB_CONNECTION;
     }
     PQreset(c->conn);
+    prepared_forget(c); /* the old session's statements are gone */
     if (PQstatus(c->conn) != CONNECTION_OK) {
         db_set_error(&c->base, "postgresql: reconnect failed");
         return AW_ERR_DB_CONNECTION;
@@ -211,6 +241,48 @@ static aw_err rewrite_placeholders(const char *sql, char **out, size_t *count)
     return AW_OK;
 }
 
+/* FNV-1a of the SQL text and the parameter types. */
+static uint64_t statement_hash(const char *sql, const char *types)
+{
+    uint64_t h = 0xcbf29ce484222325u;
+    for (; *sql != '\0'; sql++)
+        h = (h ^ (uint8_t)*sql) * 0x100000001b3u;
+    h = (h ^ 0xFFu) * 0x100000001b3u;
+    for (; *types != '\0'; types++)
+        h = (h ^ (uint8_t)*types) * 0x100000001b3u;
+    return h;
+}
+
+/* Index of the kept statement for sql and types, -1 when there is none. */
+static int prepared_find(const pg_connection *c, const char *sql, const char *types,
+                         uint64_t hash)
+{
+    for (size_t i = 0; i < c->prepared_count; i++)
+        if (c->prepared[i].hash == hash && strcmp(c->prepared[i].types, types) == 0 &&
+            strcmp(c->prepared[i].sql, sql) == 0)
+            return (int)i;
+    return -1;
+}
+
+/* Statements worth keeping: the ones a service repeats. Transaction
+ * control and DDL run unprepared. */
+static bool preparable(const char *sql)
+{
+    static const char *const verbs[] = {"SELECT", "INSERT", "UPDATE", "DELETE", "WITH"};
+    sql += strspn(sql, " \t\r\n");
+    for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+        size_t n = strlen(verbs[i]);
+        if (strncasecmp(sql, verbs[i], n) == 0 && !is_identifier_char(sql[n]))
+            return true;
+    }
+    return false;
+}
+
+static void statement_name(size_t index, char name[16])
+{
+    snprintf(name, 16, "aw%zu", index);
+}
+
 /* Run one parameterised statement; *result is the successful result. */
 static aw_err run(pg_connection *c, const char *sql, const db_param *params, size_t count,
                   PGresult **result)
@@ -222,16 +294,8 @@ static aw_err run(pg_connection *c, const char *sql, const db_param *params, siz
     aw_err err = ensure_connected(c);
     if (err != AW_OK)
         return err;
-    err = rewrite_placeholders(sql, &rewritten, &placeholders);
-    if (err != AW_OK)
-        goto cleanup;
-    if (placeholders != count) {
-        db_set_error(&c->base, "postgresql: %zu placeholders for %zu parameters", placeholders,
-                     count);
-        err = AW_ERR_ARGUMENT;
-        goto cleanup;
-    }
     Oid types[DB_MAX_PARAMS];
+    char type_letters[DB_MAX_PARAMS + 1];
     const char *values[DB_MAX_PARAMS];
     int lengths[DB_MAX_PARAMS];
     int formats[DB_MAX_PARAMS];
@@ -265,8 +329,51 @@ static aw_err run(pg_connection *c, const char *sql, const db_param *params, siz
         default:
             break;
         }
+        type_letters[i] = "nitbo"[params[i].type <= DB_TYPE_OTHER ? params[i].type : DB_TYPE_OTHER];
     }
-    res = PQexecParams(c->conn, rewritten, (int)count, types, values, lengths, formats, 1);
+    type_letters[count] = '\0';
+    uint64_t hash = statement_hash(sql, type_letters);
+    int kept = prepared_find(c, sql, type_letters, hash);
+    char name[16];
+    if (kept < 0) { /* its placeholders were counted when it was kept */
+        err = rewrite_placeholders(sql, &rewritten, &placeholders);
+        if (err != AW_OK)
+            goto cleanup;
+        if (placeholders != count) {
+            db_set_error(&c->base, "postgresql: %zu placeholders for %zu parameters",
+                         placeholders, count);
+            err = AW_ERR_ARGUMENT;
+            goto cleanup;
+        }
+    }
+    if (kept < 0 && c->prepared_count < PG_STATEMENT_CACHE && preparable(sql)) {
+        pg_prepared *slot = &c->prepared[c->prepared_count];
+        slot->sql = strdup(sql);
+        if (slot->sql == NULL) {
+            err = AW_ERR_NOMEM;
+            goto cleanup;
+        }
+        statement_name(c->prepared_count, name);
+        res = PQprepare(c->conn, name, rewritten, (int)count, types);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            err = res == NULL ? AW_ERR_NOMEM : map_result_error(c, res);
+            if (res == NULL && PQstatus(c->conn) == CONNECTION_BAD)
+                err = AW_ERR_DB_CONNECTION;
+            free(slot->sql);
+            slot->sql = NULL;
+            goto cleanup;
+        }
+        PQclear(res);
+        memcpy(slot->types, type_letters, count + 1);
+        slot->hash = hash;
+        kept = (int)c->prepared_count++;
+    }
+    if (kept >= 0) {
+        statement_name((size_t)kept, name);
+        res = PQexecPrepared(c->conn, name, (int)count, values, lengths, formats, 1);
+    } else {
+        res = PQexecParams(c->conn, rewritten, (int)count, types, values, lengths, formats, 1);
+    }
     ExecStatusType status = PQresultStatus(res);
     if (status != PGRES_COMMAND_OK && status != PGRES_TUPLES_OK) {
         err = res == NULL ? AW_ERR_NOMEM : map_result_error(c, res);
@@ -411,6 +518,7 @@ static void pg_close(db_connection *db)
 {
     /* The server rolls back an open transaction when the session ends. */
     PQfinish(connection_of(db)->conn);
+    prepared_forget(connection_of(db));
     free(db);
 }
 

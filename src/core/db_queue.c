@@ -89,6 +89,14 @@ static bool name_valid(const char *name, size_t max, bool allow_null)
     return len > 0 && len <= max;
 }
 
+static bool spec_valid(const db_job_spec *spec)
+{
+    return name_valid(spec->queue, DB_QUEUE_NAME_MAX, false) &&
+           name_valid(spec->kind, DB_QUEUE_NAME_MAX, false) &&
+           !(spec->payload == NULL && spec->payload_len > 0) && spec->max_attempts >= 0 &&
+           spec->backoff_ms >= 0 && spec->run_after_ms >= 0;
+}
+
 aw_err db_queue_enqueue(db_connection *db, const db_job_spec *spec, int64_t now_ms,
                         int64_t *job_id, bool *created)
 {
@@ -96,12 +104,8 @@ aw_err db_queue_enqueue(db_connection *db, const db_job_spec *spec, int64_t now_
         *job_id = 0;
     if (created != NULL)
         *created = false;
-    if (db == NULL || spec == NULL || job_id == NULL || now_ms < 0 ||
-        !name_valid(spec->queue, DB_QUEUE_NAME_MAX, false) ||
-        !name_valid(spec->kind, DB_QUEUE_NAME_MAX, false) ||
-        !name_valid(spec->dedupe_key, DB_QUEUE_DEDUPE_MAX, true) ||
-        (spec->payload == NULL && spec->payload_len > 0) || spec->max_attempts < 0 ||
-        spec->backoff_ms < 0 || spec->run_after_ms < 0)
+    if (db == NULL || spec == NULL || job_id == NULL || now_ms < 0 || !spec_valid(spec) ||
+        !name_valid(spec->dedupe_key, DB_QUEUE_DEDUPE_MAX, true))
         return AW_ERR_ARGUMENT;
     if (spec->payload_len > DB_QUEUE_PAYLOAD_MAX)
         return AW_ERR_LIMIT;
@@ -139,6 +143,70 @@ aw_err db_queue_enqueue(db_connection *db, const db_job_spec *spec, int64_t now_
     err = db_query_int64(db, "SELECT id FROM job_queue WHERE queue = ? AND dedupe_key = ?", key,
                          2, job_id);
     return err == AW_ERR_DB_NOT_FOUND ? AW_ERR_DB_BUSY : err;
+}
+
+/* One multi-row INSERT of specs[0..n) (n <= DB_QUEUE_BATCH_ROWS). */
+static aw_err insert_rows(db_connection *db, const db_job_spec *specs, size_t n, int64_t now_ms)
+{
+    static const char head[] = "INSERT INTO job_queue (queue, kind, payload, dedupe_key, state,"
+                               " run_after, max_attempts, backoff_ms, created_at, updated_at)"
+                               " VALUES ";
+    static const char row[] = "(?, ?, ?, NULL, 0, ?, ?, ?, ?, ?)";
+    char sql[sizeof(head) + DB_QUEUE_BATCH_ROWS * sizeof(row)];
+    db_param params[DB_QUEUE_BATCH_ROWS * 8];
+    size_t len = sizeof(head) - 1;
+    memcpy(sql, head, len);
+    for (size_t i = 0; i < n; i++) {
+        const db_job_spec *spec = &specs[i];
+        if (i > 0)
+            sql[len++] = ',';
+        memcpy(sql + len, row, sizeof(row) - 1);
+        len += sizeof(row) - 1;
+        db_param *p = &params[i * 8];
+        p[0] = DB_PARAM_TEXT(spec->queue);
+        p[1] = DB_PARAM_TEXT(spec->kind);
+        p[2] = DB_PARAM_BLOB(spec->payload, spec->payload_len);
+        p[3] = DB_PARAM_INT64(spec->run_after_ms ? spec->run_after_ms : now_ms);
+        p[4] = DB_PARAM_INT64(spec->max_attempts ? spec->max_attempts
+                                                 : DB_QUEUE_DEFAULT_MAX_ATTEMPTS);
+        p[5] = DB_PARAM_INT64(spec->backoff_ms ? spec->backoff_ms : DB_QUEUE_DEFAULT_BACKOFF_MS);
+        p[6] = DB_PARAM_INT64(now_ms);
+        p[7] = DB_PARAM_INT64(now_ms);
+    }
+    sql[len] = '\0';
+    int64_t inserted = 0;
+    aw_err err = db_execute(db, sql, params, n * 8, &inserted);
+    /* no conflict target: every row goes in or the statement fails */
+    if (err == AW_OK && inserted != (int64_t)n)
+        err = AW_ERR_DB_FAILED;
+    return err;
+}
+
+aw_err db_queue_enqueue_batch(db_connection *db, const db_job_spec *specs, size_t count,
+                              int64_t now_ms)
+{
+    if (db == NULL || specs == NULL || count == 0 || count > DB_QUEUE_BATCH_MAX || now_ms < 0)
+        return AW_ERR_ARGUMENT;
+    /* every spec before any row: a refused one adds nothing */
+    for (size_t i = 0; i < count; i++) {
+        if (!spec_valid(&specs[i]) || specs[i].dedupe_key != NULL)
+            return AW_ERR_ARGUMENT;
+        if (specs[i].payload_len > DB_QUEUE_PAYLOAD_MAX)
+            return AW_ERR_LIMIT;
+    }
+    bool own_transaction = !db_in_transaction(db);
+    aw_err err = own_transaction ? db_begin(db) : AW_OK;
+    for (size_t start = 0; err == AW_OK && start < count; start += DB_QUEUE_BATCH_ROWS) {
+        size_t n = count - start < DB_QUEUE_BATCH_ROWS ? count - start : DB_QUEUE_BATCH_ROWS;
+        err = insert_rows(db, specs + start, n, now_ms);
+    }
+    if (own_transaction && db_in_transaction(db)) {
+        if (err == AW_OK)
+            err = db_commit(db);
+        else
+            (void)db_rollback(db);
+    }
+    return err;
 }
 
 void db_jobs_free(db_job *jobs, size_t count)

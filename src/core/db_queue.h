@@ -71,6 +71,21 @@ typedef struct db_job_spec {
 aw_err db_queue_enqueue(db_connection *db, const db_job_spec *spec, int64_t now_ms,
                         int64_t *job_id, bool *created);
 
+/* Add count jobs (1..DB_QUEUE_BATCH_MAX) with multi-row INSERTs of
+ * DB_QUEUE_BATCH_ROWS rows each, instead of one statement (and, on
+ * PostgreSQL, one round trip) per job: a 100-EID order's jobs in 13
+ * statements instead of 100. Each spec is checked as by db_queue_enqueue
+ * and must have no dedupe key (AW_ERR_ARGUMENT): a key already present
+ * would leave a job out without saying which. Nothing is added when any
+ * spec is refused. All or nothing: in its own transaction, or in the
+ * caller's, which a failure leaves to the caller to roll back. The jobs'
+ * ids are not returned (RETURNING rows of a multi-row INSERT come in no
+ * defined order); otherwise the jobs are as if enqueued one by one. */
+#define DB_QUEUE_BATCH_MAX 100000u
+#define DB_QUEUE_BATCH_ROWS (DB_MAX_PARAMS / 8u) /* 8 parameters per job */
+aw_err db_queue_enqueue_batch(db_connection *db, const db_job_spec *specs, size_t count,
+                              int64_t now_ms);
+
 typedef struct db_job {
     int64_t id;
     char *kind;

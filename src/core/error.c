@@ -251,6 +251,8 @@ static const struct err_entry err_table[AW_ERR__COUNT] = {
     E(AW_ERR_KEY_RING_EMPTY, "key ring: no key to seal with"),
     E(AW_ERR_KEY_RING_KEY_UNKNOWN, "key ring: sealed under a key id the key ring does not hold"),
     E(AW_ERR_KEY_RING_AUTHENTICATION, "key ring: sealed data does not authenticate"),
+    E(AW_ERR_FIRMWARE_STATE, "firmware: installed-firmware record unreadable or malformed"),
+    E(AW_ERR_TERMINAL_REPORT, "terminal report: not the documented JSON object within bounds"),
 };
 
 #undef E

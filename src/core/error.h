@@ -313,6 +313,11 @@ typedef enum aw_err {
     AW_ERR_KEY_RING_KEY_UNKNOWN, /* sealed under a key id the key ring does not hold */
     AW_ERR_KEY_RING_AUTHENTICATION, /* sealed data does not authenticate (tampered, other row, other key) */
 
+    /* firmware updates applied by the IPA and their terminal reports
+     * (src/ipa/firmware_update.c, src/platform/terminal_reports.c; helper firmware) */
+    AW_ERR_FIRMWARE_STATE,      /* the IPA's installed-firmware record is unreadable or malformed */
+    AW_ERR_TERMINAL_REPORT,     /* terminal report is not the documented JSON object within bounds */
+
     AW_ERR__COUNT
 } aw_err;
 

@@ -148,5 +148,6 @@ aw_err ipa_es10b_eim_acknowledgements(ipa *session, const sgp32_eim_acknowledgem
 
 #include "ipa/esipa.h"
 #include "ipa/push.h"
+#include "ipa/firmware_update.h" /* secure-module firmware updates (helper firmware) */
 
 #endif

@@ -223,6 +223,15 @@ static bool authenticate(api_call *call)
         err = platform_signature_verify(&signed_request, secret, headers.signature);
     }
     OPENSSL_cleanse(secret, sizeof(secret));
+    /* With a daily quota, the nonce and the quota commit together, once
+     * (one WAL sync on SQLite, one commit on PostgreSQL, instead of two),
+     * before any answer: a refused call still spends its nonce. Inside a
+     * caller's transaction (api_orders.c) they commit with it; without the
+     * lock (BEGIN failed) each commits alone. Without a quota the nonce is
+     * the only write and commits alone anyway. */
+    db_connection *db = api->config.db;
+    bool own = err == AW_OK && call->app.limits.daily_quota > 0 && !db_in_transaction(db) &&
+               db_begin(db) == AW_OK;
     /* remembered until no request with this timestamp can pass the window */
     if (err == AW_OK)
         err = platform_nonce_record(
@@ -238,6 +247,9 @@ static bool authenticate(api_call *call)
         err = platform_quota_take(api->config.db, call->app.app_id, &call->app.limits,
                                   api->config.quota_utc_offset_minutes, call->now_ms,
                                   &retry_after_s);
+    aw_err committed = own ? db_commit(db) : AW_OK;
+    if (err == AW_OK) /* a refusal stands whatever the commit does */
+        err = committed;
     if (err != AW_OK) {
         reply_error(call, platform_api_error_from_err(err), retry_after_s);
         return false;
@@ -272,8 +284,11 @@ bool platform_api_run_chain(platform_api *api, http_request *request, api_call *
                            platform_api_body body, bool bearer)
 {
     /* last, the route's permission against the caller's role (api_rbac.c) */
-    return begin_call(api, request, call) && check_body(call, body) && authenticate(call) &&
-           (!bearer || authenticate_bearer(call)) && platform_api_authorize(call);
+    return begin_call(api, request, call) && check_body(call, body) &&
+           (platform_api_console_call(call) /* the browser console's, api_console.c */
+                ? platform_api_console_authenticate(call, bearer)
+                : authenticate(call) && (!bearer || authenticate_bearer(call))) &&
+           platform_api_authorize(call);
 }
 
 static bool run_chain(platform_api *api, http_request *request, api_call *call, bool has_body,
@@ -429,7 +444,8 @@ static void handle_unrouted(http_request *request, void *userdata)
         platform_api_callbacks_dispatch(api, request) || platform_api_query_dispatch(api, request) ||
         platform_api_exceptions_dispatch(api, request) ||
         platform_api_card_ops_dispatch(api, request) ||
-        platform_api_indicators_dispatch(api, request)) /* api_indicators.c */
+        platform_api_indicators_dispatch(api, request) || /* api_indicators.c */
+        platform_api_console_dispatch(api, request)) /* api_console.c */
         return;
     api_call call;
     if (!begin_call(api, request, &call))

@@ -103,6 +103,7 @@ static const struct {
     {"W3003", PLATFORM_GRADE_GENERAL},     {"I5001", PLATFORM_GRADE_SIGNIFICANT},
     {"I5002", PLATFORM_GRADE_SERIOUS},     {"I5003", PLATFORM_GRADE_GENERAL},
     {"T1001", PLATFORM_GRADE_GENERAL},     {"T1002", PLATFORM_GRADE_SIGNIFICANT},
+    {"T2001", PLATFORM_GRADE_SERIOUS},     {"T2002", PLATFORM_GRADE_SIGNIFICANT}, /* helper firmware */
 };
 
 static platform_exception_grade cause_grade(const char *code)

@@ -63,15 +63,38 @@ aw_err platform_executor_enqueue_job(db_connection *db, const char *kind, const 
     return db_queue_enqueue(db, &spec, now_ms, &job_id, NULL);
 }
 
-aw_err platform_executor_enqueue_item(db_connection *db, const char *order_id, const char *eid,
-                                      int64_t now_ms)
+/* item jobs per db_queue_enqueue_batch call: their payloads on the stack */
+#define ITEM_JOBS_PER_BATCH (DB_QUEUE_BATCH_ROWS * 8u)
+
+aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
+                                       const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
+                                       int64_t now_ms)
 {
-    if (db == NULL || order_id == NULL || eid == NULL)
+    if (db == NULL || order_id == NULL || eids == NULL || count == 0)
         return AW_ERR_ARGUMENT;
-    /* the worker applies its configured attempts (executor_item.c); the
-     * round is read from the item row then */
-    return platform_executor_enqueue_job(db, EXECUTOR_JOB_ITEM, order_id, eid, 0, now_ms,
-                                         now_ms);
+    char payloads[ITEM_JOBS_PER_BATCH][EXECUTOR_PAYLOAD_MAX];
+    db_job_spec specs[ITEM_JOBS_PER_BATCH];
+    aw_err err = AW_OK;
+    for (size_t start = 0; err == AW_OK && start < count; start += ITEM_JOBS_PER_BATCH) {
+        size_t n = count - start < ITEM_JOBS_PER_BATCH ? count - start : ITEM_JOBS_PER_BATCH;
+        for (size_t i = 0; err == AW_OK && i < n; i++) {
+            /* round 0: the worker reads the item's round and applies its
+             * configured attempts (executor_item.c) */
+            int len = snprintf(payloads[i], sizeof(payloads[i]), "%s:%s:0", order_id,
+                               eids[start + i]);
+            if (len < 0 || (size_t)len >= sizeof(payloads[i]))
+                err = AW_ERR_ARGUMENT;
+            specs[i] = (db_job_spec){.queue = PLATFORM_EXECUTOR_QUEUE,
+                                     .kind = EXECUTOR_JOB_ITEM,
+                                     .payload = payloads[i],
+                                     .payload_len = len > 0 ? (size_t)len : 0,
+                                     .max_attempts = PLATFORM_EXECUTOR_ATTEMPTS_CEILING,
+                                     .backoff_ms = PLATFORM_EXECUTOR_BACKOFF_MS};
+        }
+        if (err == AW_OK)
+            err = db_queue_enqueue_batch(db, specs, n, now_ms);
+    }
+    return err;
 }
 
 bool platform_executor_parse_payload(const uint8_t *payload, size_t len,

@@ -289,8 +289,10 @@ static aw_err create_in(db_connection *db, void *arg)
                      params, 12, NULL);
     if (err == AW_OK)
         err = insert_items(db, o->order_id, a->batch, a->now_ms);
-    for (size_t i = 0; err == AW_OK && i < a->batch->count; i++)
-        err = platform_executor_enqueue_item(db, o->order_id, a->batch->eids[i], a->now_ms);
+    const char(*eids)[PLATFORM_EID_DIGITS + 1] = (const char(*)[PLATFORM_EID_DIGITS + 1])
+                                                     a->batch->eids;
+    if (err == AW_OK) /* several jobs per statement (db_queue_enqueue_batch) */
+        err = platform_executor_enqueue_items(db, o->order_id, eids, a->batch->count, a->now_ms);
     if (err == AW_OK)
         err = platform_lifecycle_record(db, PLATFORM_LIFECYCLE_ORDER, o->tenant, o->order_id, NULL,
                                         o->status, "order accepted", o->app_id, a->now_ms);
@@ -551,8 +553,10 @@ static aw_err enqueue_failed(db_connection *db, const char *order_id, int64_t no
         count++;
     }
     db_rows_free(rows); /* before the next statement on this connection */
-    for (size_t i = 0; err == AW_OK && i < count; i++)
-        err = platform_executor_enqueue_item(db, order_id, eids[i], now_ms);
+    if (err == AW_OK && count > 0)
+        err = platform_executor_enqueue_items(db, order_id,
+                                              (const char(*)[PLATFORM_EID_DIGITS + 1])eids, count,
+                                              now_ms);
     free(eids);
     return err;
 }

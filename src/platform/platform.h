@@ -691,7 +691,24 @@ typedef struct platform_api_config {
      * whose text GET /metrics serves when its settings say so; borrowed,
      * NULL: no /metrics */
     struct platform_indicator_monitor *indicators;
+    /* the web console (api_console.c, docs/console.md): console_dir, its
+     * static files served at /console/ (NULL: no console); console_app_id,
+     * the app whose unsigned login and console sessions the browser uses
+     * (NULL: every call is signed) */
+    const char *console_dir;
+    const char *console_app_id;
 } platform_api_config;
+
+/* The web console's largest file (api_console.c). */
+#define PLATFORM_CONSOLE_FILE_MAX (1024u * 1024u)
+/* Read name (a relative path under directory) for the console: its bytes
+ * (malloc'd, *len of them) and Content-Type. AW_ERR_NOT_FOUND: a name with
+ * a character outside [A-Za-z0-9._-/], an empty or dot-led segment, an
+ * unknown extension, no such regular file, or one resolving (symlinks) out
+ * of directory; AW_ERR_LIMIT: over PLATFORM_CONSOLE_FILE_MAX; AW_ERR_IO:
+ * directory unusable or the read failed. */
+aw_err platform_console_file_read(const char *directory, const char *name, char **data,
+                                  size_t *len, const char **type);
 
 typedef struct platform_api platform_api;
 
@@ -733,6 +750,8 @@ typedef struct platform_server_config {
     /* quality indicators' thresholds, window, /metrics (borrowed; NULL: no
      * periodic evaluation; platform_indicators.h) */
     const struct platform_indicator_settings *indicators;
+    const char *console_dir;        /* as platform_api_config (borrowed) */
+    const char *console_app_id;
 } platform_server_config;
 
 typedef struct platform_server platform_server;

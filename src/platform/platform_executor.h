@@ -52,10 +52,12 @@
  * "platform_executor"); platform_migrate calls it. */
 aw_err platform_executor_migrate(db_connection *db);
 
-/* Queue the job of one item (order creation and retry call it inside
- * their transaction). */
-aw_err platform_executor_enqueue_item(db_connection *db, const char *order_id, const char *eid,
-                                      int64_t now_ms);
+/* Queue the jobs of count items of order_id (order creation and retry
+ * call it inside their transaction), several per statement
+ * (db_queue_enqueue_batch). AW_ERR_ARGUMENT for a NULL argument or count 0. */
+aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
+                                       const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
+                                       int64_t now_ms);
 
 /* What the executor recorded for an item. */
 typedef struct platform_executor_item {

@@ -120,6 +120,13 @@ aw_err platform_api_session_user(api_call *call, const char *access_token);
  * object or NULL. Never secrets. */
 aw_err platform_api_audit(api_call *call, const char *action, const char *target,
                           audit_outcome outcome, const char *details);
+/* api_console.c: the web console's static files under /console (false:
+ * not one of its paths, or no console); whether a call is the console's
+ * unsigned one, and its chain step in place of the signature and bearer
+ * steps (false when an error answer is set). */
+bool platform_api_console_dispatch(platform_api *api, http_request *request);
+bool platform_api_console_call(const api_call *call);
+bool platform_api_console_authenticate(api_call *call, bool bearer);
 /* POST /api/v1/auth/login */
 void platform_api_handle_login(http_request *request, void *userdata);
 /* api_audit.c: GET /api/v1/audit */

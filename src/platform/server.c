@@ -157,7 +157,9 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
         err = platform_indicator_monitor_new(base, s->db, config->indicators,
                                              config->exceptions, NULL, NULL, &s->indicators);
     platform_api_config api = {.db = s->db, .keys = config->keys, .audit = config->audit,
-                               .exceptions = config->exceptions, .indicators = s->indicators};
+                               .exceptions = config->exceptions, .indicators = s->indicators,
+                               .console_dir = config->console_dir,
+                               .console_app_id = config->console_app_id};
     if (err == AW_OK)
         err = platform_api_new(s->http, &api, &s->api);
     if (err == AW_OK)
