@@ -6,6 +6,7 @@
 'use strict';
 (function () {
   var $ = function (id) { return document.getElementById(id); };
+  var ORDER_PAGE = 50; // the newest orders shown (GET /api/v1/orders?limit=)
   var PAGES = ['login', 'dashboard', 'orders', 'cards', 'exceptions', 'audit', 'users'];
   /* docs/rbac.md: who may move an exception and who reads the audit log */
   var HANDLERS = ['platform_admin', 'operator'];
@@ -147,12 +148,14 @@
     ids.unshift(id);
     sessionStorage.setItem('aw.orders', JSON.stringify(ids.slice(0, 20)));
   }
-  function renderOrder(order) {
+  // first: a new order goes on top (the list is newest first)
+  function renderOrder(order, first) {
     var box = document.querySelector('[data-order-id="' + order.orderId + '"]');
     if (!box) {
       box = node('div', 'card order');
       box.setAttribute('data-order-id', order.orderId);
-      $('order-list').appendChild(box);
+      if (first) $('order-list').insertBefore(box, $('order-list').firstChild);
+      else $('order-list').appendChild(box);
     }
     clear(box);
     var p = order.progress || {};
@@ -172,13 +175,24 @@
     box.appendChild(text);
     return done >= order.itemCount;
   }
+  // The tenant's newest orders (GET /api/v1/orders, one page), then the
+  // orders tracked by id that are not on it; again every second while one
+  // of them is not finished.
   function pollOrders() {
     clearTimeout(pollTimer);
-    var ids = trackedOrders();
-    Promise.all(ids.map(function (id) {
-      return api('GET', '/api/v1/orders/' + encodeURIComponent(id)).then(renderOrder)
-        .catch(function (e) { showError('order-error', e); return true; });
-    })).then(function (finished) {
+    api('GET', '/api/v1/orders?limit=' + ORDER_PAGE).then(function (page) {
+      var listed = {};
+      var finished = (page.orders || []).map(function (order) {
+        listed[order.orderId] = true;
+        return renderOrder(order, false);
+      });
+      return Promise.all(trackedOrders().filter(function (id) { return !listed[id]; })
+        .map(function (id) {
+          return api('GET', '/api/v1/orders/' + encodeURIComponent(id))
+            .then(function (order) { return renderOrder(order, false); })
+            .catch(function (e) { showError('order-error', e); return true; });
+        })).then(function (more) { return finished.concat(more); });
+    }).catch(function (e) { showError('order-error', e); return [true]; }).then(function (finished) {
       if (current() === 'orders' && finished.some(function (f) { return !f; }))
         pollTimer = setTimeout(pollOrders, 1000);
     });
@@ -341,8 +355,12 @@
       showError('order-error', null);
       var eids = $('order-eids').value.split(/[\s,;]+/).filter(function (x) { return x !== '' && x !== 'eid'; });
       api('POST', '/api/v1/orders', {eids: eids, profileType: $('order-profile-type').value.trim()})
-        .then(function (order) { track(order.orderId); renderOrder(order); pollOrders(); })
+        .then(function (order) { track(order.orderId); renderOrder(order, true); pollOrders(); })
         .catch(function (e) { showError('order-error', e); });
+    });
+    $('order-refresh').addEventListener('click', function () {
+      showError('order-error', null);
+      loadOrders();
     });
     $('order-lookup').addEventListener('submit', function (ev) {
       ev.preventDefault();

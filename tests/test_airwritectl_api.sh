@@ -228,6 +228,13 @@ expect 12 "I1002" "$ctl" order items "$order" --status bogus
 expect 0 "" "$ctl" order items "$order" --json
 [ "$(json_get 'len(j["items"])' <"$work/out")" = 3 ] || fail "items --json"
 
+# order list: the newest first, --limit, the platform's and the local checks
+expect 0 "1 order" "$ctl" order list --limit 1
+expect 0 "" "$ctl" order list --status accepted --json
+json_get 'j["orders"][-1]["orderId"]' <"$work/out" | grep -qx "$order" || fail "list --json"
+expect 12 "I1002" "$ctl" order list --status bogus
+expect 2 "--limit is 1..200" "$ctl" order list --limit 201
+
 # watch: never finishing (4), then finished by a cancel (3)
 expect 4 "not finished after 1 s" "$ctl" order watch "$order" --interval 0.3 --timeout 1
 grep -q "s accepted: 0/3 done, written 0, failed 0, pending 3" "$work/out" ||

@@ -284,6 +284,33 @@ static void test_watch_timeout(void **state)
     free(err);
 }
 
+/* order list: newest first, --status (--limit, --json and refusals:
+ * test_airwritectl_api.sh). */
+static void test_order_list(void **state)
+{
+    (void)state;
+    char eids[2][PLATFORM_EID_DIGITS + 1], first[PLATFORM_ORDER_ID_LENGTH + 1],
+        second[PLATFORM_ORDER_ID_LENGTH + 1];
+    submit(2, eids, first);
+    const char *cancel[] = {"order", "cancel", first, NULL};
+    assert_int_equal(finish(start("cancel", cancel)), 0);
+    submit(1, eids, second);
+    const char *all[] = {"order", "list", NULL};
+    assert_int_equal(finish(start("list", all)), 0);
+    char *out = output("list", "out");
+    const char *newest = strstr(out, second), *oldest = strstr(out, first);
+    assert_true(newest != NULL && oldest != NULL && newest < oldest);
+    assert_non_null(strstr(oldest, " cancelled profileType=iot-data items 2 "));
+    assert_non_null(strstr(out, "\n2 orders\n"));
+    free(out);
+    const char *cancelled[] = {"order", "list", "--status", "cancelled", NULL};
+    assert_int_equal(finish(start("list", cancelled)), 0);
+    out = output("list", "out");
+    assert_true(strstr(out, second) == NULL && strstr(out, first) != NULL);
+    assert_non_null(strstr(out, "\n1 order\n"));
+    free(out);
+}
+
 /* A callback deleted before its delivery: the worker's round makes the
  * event a dead letter, which the commands list and replay. */
 static void test_dead_letters(void **state)
@@ -763,6 +790,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_watch_all_written, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_partially_completed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_watch_timeout, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_order_list, setup, teardown),
         cmocka_unit_test_setup_teardown(test_dead_letters, setup, teardown),
         cmocka_unit_test_setup_teardown(test_cards, setup, teardown),
         cmocka_unit_test_setup_teardown(test_callbacks, setup, teardown),

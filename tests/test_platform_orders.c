@@ -5,7 +5,8 @@
  * cursor and status filter, cancel, retry of failed items, tenant scoping
  * (another tenant's order is A2001 404 for every route), one transaction
  * per order call (a refused order keeps its nonce spent and leaves no row),
- * and every error answer of these routes. SQLite by default; PostgreSQL with the argument
+ * and every error answer of these routes; the order list (GET
+ * /api/v1/orders): newest first, paging, filters, tenants. SQLite by default; PostgreSQL with the argument
  * "postgresql" under pg-harness.sh. Responses are recorded for the OpenAPI
  * check like test_platform_api's. */
 #include "platform_api_testutil.h"
@@ -386,10 +387,12 @@ static void test_order_errors(void **state)
     expect_error(&unknown, "I1006");
     unknown = action_spec(AW_HTTP_METHOD_GET, "", "", path, sizeof(path));
     expect_error(&unknown, "I1006");
-    call_spec list = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/orders",
+    /* GET and POST are its methods (the list: test_order_list) */
+    call_spec list = {.method = AW_HTTP_METHOD_DELETE, .path = "/api/v1/orders",
                       .bearer = token.access_token};
     r = call(&list);
     assert_int_equal(r.status, 405);
+    assert_string_equal(r.header[REPLY_ALLOW], "GET, POST");
     reply_free(&r);
 }
 
@@ -486,6 +489,174 @@ static void test_tenant_scoping(void **state)
     assert_string_equal(order.status, "accepted");
 }
 
+/* ---- GET /api/v1/orders (src/platform/api_order_list.c) ---------------------- */
+
+static call_spec list_spec(const char *query)
+{
+    return (call_spec){.method = AW_HTTP_METHOD_GET, .path = "/api/v1/orders", .query = query,
+                       .bearer = token.access_token};
+}
+
+/* List with query, expect 200 with exactly the orders ids (newest first);
+ * copies nextCursor into next ("" when null). */
+static void expect_list(const call_spec *spec, const char *const *ids, size_t n, char *next,
+                        size_t next_size)
+{
+    reply r = call(spec);
+    if (r.status != 200)
+        print_error("list %s: %d %s\n", spec->query != NULL ? spec->query : "", r.status,
+                    json_string_value(json_object_get(r.body, "code")));
+    assert_int_equal(r.status, 200);
+    assert_int_equal(json_object_size(r.body), 2);
+    json_t *orders = json_object_get(r.body, "orders");
+    assert_int_equal(json_array_size(orders), n);
+    for (size_t i = 0; i < n; i++) {
+        json_t *order = json_array_get(orders, i);
+        assert_string_equal(json_string_value(json_object_get(order, "orderId")), ids[i]);
+        /* the summary of GET /orders/{id}: progress counters included */
+        assert_int_equal(json_integer_value(json_object_get(order, "itemCount")), 1);
+        assert_true(json_is_object(json_object_get(order, "progress")));
+    }
+    json_t *cursor = json_object_get(r.body, "nextCursor");
+    assert_true(json_is_string(cursor) || json_is_null(cursor));
+    if (next != NULL)
+        snprintf(next, next_size, "%s", json_is_string(cursor) ? json_string_value(cursor) : "");
+    else
+        assert_true(json_is_null(cursor));
+    reply_free(&r);
+}
+
+/* One order of eid number and profile type at clock time at_ms. */
+static void order_at(int64_t at_ms, unsigned long long eid_number, const char *profile_type,
+                     const platform_app *app, const char *secret, const char *bearer,
+                     char order_id[PLATFORM_ORDER_ID_LENGTH + 1])
+{
+    char body[128], eid[33];
+    platform_test_eid(eid_number, eid);
+    snprintf(body, sizeof(body), "{\"eids\":[\"%s\"],\"profileType\":\"%s\"}", eid, profile_type);
+    atomic_store(&clock_ms, at_ms);
+    call_spec spec = order_spec(body);
+    if (app != NULL) {
+        spec.app_id = app->app_id;
+        spec.secret = secret;
+        spec.bearer = bearer;
+    }
+    create_order(&spec, order_id);
+}
+
+static void test_order_list(void **state)
+{
+    (void)state;
+    char secret_b[PLATFORM_APP_SECRET_LENGTH + 1];
+    platform_app app_b;
+    assert_int_equal(platform_app_create(fx.admin, fx.ring, "tenant-b", NULL, NOW, &app_b,
+                                         secret_b),
+                     AW_OK);
+    platform_token_pair token_b = issue(&app_b, secret_b);
+    char a1[PLATFORM_ORDER_ID_LENGTH + 1], a2[PLATFORM_ORDER_ID_LENGTH + 1],
+        a3[PLATFORM_ORDER_ID_LENGTH + 1], b1[PLATFORM_ORDER_ID_LENGTH + 1];
+    order_at(NOW, 1, "iot-basic", NULL, NULL, NULL, a1);
+    order_at(NOW + 1000, 2, "iot-basic", NULL, NULL, NULL, a2);
+    order_at(NOW + 1500, 3, "iot-basic", &app_b, secret_b, token_b.access_token, b1);
+    order_at(NOW + 2000, 4, "p", NULL, NULL, NULL, a3);
+    char path[128];
+    call_spec cancel = action_spec(AW_HTTP_METHOD_POST, a3, "/cancel", path, sizeof(path));
+    expect_ok(&cancel);
+
+    /* own tenant only, newest first, one page */
+    const char *const all[] = {a3, a2, a1};
+    call_spec spec = list_spec(NULL);
+    expect_list(&spec, all, 3, NULL, 0);
+    /* limit 1 walks every order once and stops */
+    char cursor[PLATFORM_ORDER_CURSOR_SIZE] = "", query[160];
+    for (size_t page = 0; page < 3; page++) {
+        if (page == 0)
+            snprintf(query, sizeof(query), "limit=1");
+        else
+            snprintf(query, sizeof(query), "limit=1&cursor=%s", cursor);
+        spec = list_spec(query);
+        expect_list(&spec, &all[page], 1, cursor, sizeof(cursor));
+        assert_int_equal(cursor[0] != '\0', page < 2);
+    }
+    /* a cursor with a filter: the rest after A3 among accepted orders */
+    snprintf(query, sizeof(query), "limit=2&status=accepted");
+    spec = list_spec(query);
+    expect_list(&spec, &all[1], 2, NULL, 0);
+    spec = list_spec("status=cancelled");
+    expect_list(&spec, all, 1, NULL, 0);
+    spec = list_spec("status=completed");
+    expect_list(&spec, NULL, 0, NULL, 0);
+    /* createdFrom included, createdTo excluded */
+    snprintf(query, sizeof(query), "createdFrom=%lld", (long long)(NOW + 1000));
+    spec = list_spec(query);
+    expect_list(&spec, all, 2, NULL, 0);
+    snprintf(query, sizeof(query), "createdTo=%lld", (long long)(NOW + 1000));
+    spec = list_spec(query);
+    expect_list(&spec, &all[2], 1, NULL, 0);
+    snprintf(query, sizeof(query), "createdFrom=%lld&createdTo=%lld", (long long)(NOW + 1000),
+             (long long)(NOW + 2000));
+    spec = list_spec(query);
+    expect_list(&spec, &all[1], 1, NULL, 0);
+    spec = list_spec("profileType=p");
+    expect_list(&spec, all, 1, NULL, 0);
+    spec = list_spec("numberPool=p");
+    expect_list(&spec, NULL, 0, NULL, 0);
+
+    /* every malformed parameter is I1002 */
+    static const char *const bad[] = {
+        "limit=0", "limit=201", "limit=01", "limit=x", "limit=",
+        "cursor=12", "cursor=abc", "cursor=1_ord_00", "cursor=01_ord_000000000000000000000000",
+        "status=bogus", "status=pending", "createdFrom=-1", "createdFrom=x",
+        "createdTo=0", "createdTo=1000000000000000000", "profileType=a%20b",
+        "profileType=p&numberPool=q", "state=accepted", "limit=1&&cursor=1"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        spec = list_spec(bad[i]);
+        expect_error(&spec, "I1002");
+    }
+
+    /* tenant B sees its own order only, and may not name tenant A */
+    spec = list_spec(NULL);
+    spec.app_id = app_b.app_id;
+    spec.secret = secret_b;
+    spec.bearer = token_b.access_token;
+    expect_list(&spec, (const char *const[]){b1}, 1, NULL, 0);
+    spec.query = "tenant=tenant-a";
+    expect_error(&spec, "I2201");
+    /* a cross-tenant role of tenant B reads A's list with ?tenant= */
+    assert_int_equal(platform_app_role_set(fx.admin, app_b.app_id, PLATFORM_ROLE_OPERATOR, NOW),
+                     AW_OK);
+    expect_list(&spec, all, 3, NULL, 0);
+    spec.query = "tenant=tenant-a&status=accepted&limit=1";
+    char next[PLATFORM_ORDER_CURSOR_SIZE];
+    expect_list(&spec, &all[1], 1, next, sizeof(next));
+    assert_true(next[0] != '\0');
+
+    /* the store's own checks */
+    platform_order *orders = NULL;
+    size_t count = 1;
+    assert_int_equal(platform_order_list(fx.admin, "tenant-a", NULL, NULL, 0, &orders, &count,
+                                         next),
+                     AW_ERR_PLATFORM_FIELD);
+    assert_null(orders);
+    assert_int_equal(count, 0);
+    assert_int_equal(platform_order_list(NULL, "tenant-a", NULL, NULL, 1, &orders, &count, next),
+                     AW_ERR_ARGUMENT);
+    platform_order_filter filter = {.created_from_ms = -1};
+    assert_int_equal(platform_order_list(fx.admin, "tenant-a", &filter, NULL, 1, &orders, &count,
+                                         next),
+                     AW_ERR_PLATFORM_FIELD);
+    filter = (platform_order_filter){.target = "p"};
+    assert_int_equal(platform_order_list(fx.admin, "tenant-a", &filter, NULL, 1, &orders, &count,
+                                         next),
+                     AW_ERR_PLATFORM_FIELD); /* a target without its kind */
+    assert_int_equal(platform_order_list(fx.admin, "tenant-c", NULL, NULL, 1, &orders, &count,
+                                         next),
+                     AW_OK);
+    assert_null(orders);
+    assert_int_equal(count, 0);
+    assert_string_equal(next, "");
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "postgresql") == 0) {
@@ -505,6 +676,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_order_errors, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_order_one_transaction, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_tenant_scoping, setup_orders, teardown),
+        cmocka_unit_test_setup_teardown(test_order_list, setup_orders, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     test_pki_remove(&pki);

@@ -66,6 +66,10 @@ static const command commands[] = {
      "create a write order from a CSV file (one EID per line, optional header\n"
      "  \"eid\"); print the order id. A refused batch lists its bad lines."},
     {"order", "get", ctl_order_get_command, "ORDER_ID", "the order and its items per status."},
+    {"order", "list", ctl_order_list_command, "[--status S] [--limit N]",
+     "the tenant's orders, newest first (every page; with --limit only the N\n"
+     "  newest, 1..200): id, status, target, items per status, creation time;\n"
+     "  S: accepted, processing, completed, partially_completed, failed, cancelled."},
     {"order", "items", ctl_order_items_command, "ORDER_ID [--status S]",
      "every item (all pages): EID, status, error code; S: pending, in_progress,\n"
      "  written, failed, cancelled."},

@@ -31,6 +31,7 @@ typedef struct ctl_args {
     const char *number_pool;
     const char *idempotency_key;
     const char *status;
+    const char *limit;     /* order list: at most this many, newest first */
     const char *interval;
     const char *iccid;
     const char *imsi;
@@ -115,6 +116,7 @@ int ctl_token_command(int argc, char **argv);
 int ctl_order_submit_command(int argc, char **argv);
 int ctl_order_get_command(int argc, char **argv);
 int ctl_order_items_command(int argc, char **argv);
+int ctl_order_list_command(int argc, char **argv);
 int ctl_order_watch_command(int argc, char **argv);
 int ctl_order_cancel_command(int argc, char **argv);
 int ctl_order_retry_command(int argc, char **argv);

@@ -44,6 +44,7 @@ static const option_slot slots[] = {
     {"--number-pool", offsetof(ctl_args, number_pool), false},
     {"--idempotency-key", offsetof(ctl_args, idempotency_key), false},
     {"--status", offsetof(ctl_args, status), false},
+    {"--limit", offsetof(ctl_args, limit), false},
     {"--interval", offsetof(ctl_args, interval), false},
     {"--iccid", offsetof(ctl_args, iccid), false},
     {"--imsi", offsetof(ctl_args, imsi), false},

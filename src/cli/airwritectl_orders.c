@@ -1,4 +1,4 @@
-/* airwritectl order submit / get / items / watch / cancel / retry: the
+/* airwritectl order submit / get / list / items / watch / cancel / retry: the
  * write orders of the northbound API (docs/openapi.yaml /api/v1/orders,
  * 《物联网 eSIM 空中写卡技术应用服务规范》 写卡申请 and 进度查询). submit sends
  * a CSV batch (one EID per line) with its target in the query; watch polls
@@ -221,6 +221,92 @@ int ctl_order_items_command(int argc, char **argv)
                    (long long)member_integer(item, "line"));
         }
         printf("%zu item%s\n", json_array_size(all), json_array_size(all) == 1 ? "" : "s");
+    }
+    json_decref(all);
+    ctl_session_close(&session);
+    return status;
+}
+
+/* ---- list -------------------------------------------------------------------- */
+
+#define LIST_PAGE PLATFORM_ORDER_PAGE_MAX
+
+/* --limit: 1..LIST_PAGE without a leading zero. */
+static bool parse_list_limit(const char *text, unsigned *out)
+{
+    size_t len = strlen(text);
+    if (len == 0 || len > 3 || strspn(text, "0123456789") != len || text[0] == '0')
+        return false;
+    *out = (unsigned)strtoul(text, NULL, 10);
+    return *out <= LIST_PAGE;
+}
+
+int ctl_order_list_command(int argc, char **argv)
+{
+    static const char *const options[] = {"--status", "--limit", NULL};
+    ctl_args args;
+    char query[80] = ""; /* status=, the encoded state */
+    unsigned limit = 0;
+    if (!ctl_args_parse(argc, argv, options, NULL, 0, &args))
+        return CTL_EXIT_USAGE;
+    if (args.limit != NULL && !parse_list_limit(args.limit, &limit)) {
+        fprintf(stderr, "airwritectl: order list: --limit is 1..%u\n", LIST_PAGE);
+        return CTL_EXIT_USAGE;
+    }
+    if (args.status != NULL) {
+        char encoded[64];
+        if (ctl_encode_component(args.status, encoded, sizeof(encoded)) != AW_OK) {
+            fprintf(stderr, "airwritectl: order list: --status is an order state\n");
+            return CTL_EXIT_USAGE;
+        }
+        snprintf(query, sizeof(query), "status=%s", encoded);
+    }
+    ctl_session session;
+    int status = ctl_session_open(&args, "order list", &session);
+    if (status != CTL_EXIT_OK)
+        return status;
+    json_t *all = NULL;
+    if (limit == 0) {
+        status = ctl_session_fetch_all(&session, "/api/v1/orders", query, "orders", LIST_PAGE,
+                                       &all);
+    } else { /* one page: the newest */
+        char page_query[QUERY_LIMIT];
+        snprintf(page_query, sizeof(page_query), "%s%slimit=%u", query, *query ? "&" : "",
+                 limit);
+        ctl_request request = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/orders",
+                               .query = page_query};
+        ctl_response response = {0};
+        status = ctl_session_call(&session, &request, &response);
+        if (status == CTL_EXIT_OK) {
+            all = json_incref(json_object_get(response.json, "orders"));
+            if (!json_is_array(all))
+                status = ctl_fail_answer(&session);
+        }
+        ctl_response_clear(&response);
+    }
+    if (status == CTL_EXIT_OK && args.json) {
+        json_t *out = json_pack("{s:O}", "orders", all);
+        if (out == NULL || !ctl_print_json(out))
+            status = ctl_fail_local("order list", "output", AW_ERR_NOMEM);
+        json_decref(out);
+    } else if (status == CTL_EXIT_OK) {
+        size_t i;
+        json_t *order;
+        json_array_foreach(all, i, order)
+        {
+            ctl_progress_counts c = {0};
+            (void)ctl_progress_counts_from_order(order, &c);
+            char created[40];
+            ctl_format_time(member_integer(order, "createdAt"), created, sizeof(created));
+            bool profile = json_object_get(order, "profileType") != NULL;
+            printf("%s %s %s=%s items %lld (written %lld, failed %lld, pending %lld) %s\n",
+                   member_string(order, "orderId"), member_string(order, "status"),
+                   profile ? "profileType" : "numberPool",
+                   member_string(order, profile ? "profileType" : "numberPool"),
+                   (long long)c.total, (long long)c.written, (long long)c.failed,
+                   (long long)c.pending, created);
+        }
+        printf("%zu order%s\n", json_array_size(all), json_array_size(all) == 1 ? "" : "s");
     }
     json_decref(all);
     ctl_session_close(&session);

@@ -480,6 +480,7 @@ static const struct {
     {"/api/v1/audit", AW_HTTP_METHOD_GET, platform_api_handle_audit}, /* api_audit.c */
     {"/api/v1/ping", AW_HTTP_METHOD_GET, handle_ping},
     {"/api/v1/orders", AW_HTTP_METHOD_POST, platform_api_handle_order_create},
+    {"/api/v1/orders", AW_HTTP_METHOD_GET, platform_api_handle_order_list}, /* api_order_list.c */
     {"/api/v1/callbacks", AW_HTTP_METHOD_POST, platform_api_handle_callback_register},
     {"/api/v1/callbacks", AW_HTTP_METHOD_GET, platform_api_handle_callback_list},
     {"/api/v1/callbacks/dead-letters", AW_HTTP_METHOD_GET, platform_api_handle_dead_letters},

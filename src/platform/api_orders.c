@@ -5,6 +5,7 @@
  *   GET  /api/v1/orders/{id}/items      items, paged (limit, cursor, status)
  *   POST /api/v1/orders/{id}/cancel
  *   POST /api/v1/orders/{id}/retry      failed items back to pending
+ * (GET /api/v1/orders, the list, is api_order_list.c.)
  * Every route runs the whole chain of api.c (signature, limits, bearer
  * token) and sees only the calling app's tenant: another tenant's order is
  * A2001 404, as one that does not exist. docs/openapi.yaml is exact. */
@@ -20,7 +21,7 @@
 #define ORDERS_PREFIX "/api/v1/orders/"
 #define CURSOR_DIGITS_MAX 18u
 
-static json_t *order_json(const platform_order *order)
+json_t *platform_api_order_json(const platform_order *order)
 {
     json_t *progress = json_object();
     static const char *const names[5] = {"pending", "inProgress", "written", "failed",
@@ -227,7 +228,7 @@ void platform_api_handle_order_create(http_request *request, void *userdata)
      * Idempotent-Replayed convention, draft-ietf-httpapi-idempotency-key-header) */
     if (!created)
         (void)http_request_add_header(request, "Idempotent-Replayed", "true");
-    platform_api_reply_json(&call, order_json(&order));
+    platform_api_reply_json(&call, platform_api_order_json(&order));
 }
 
 /* ---- /api/v1/orders/{id}... ---------------------------------------------- */
@@ -358,7 +359,7 @@ static void handle_action(api_call *call, order_action action, const char *order
         platform_api_reply_err(call, err);
         return;
     }
-    json_t *root = order_json(&order);
+    json_t *root = platform_api_order_json(&order);
     if (root != NULL && action == ACTION_RETRY &&
         json_object_set_new(root, "retried", json_integer(retried)) != 0) {
         json_decref(root);

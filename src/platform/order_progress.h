@@ -24,6 +24,11 @@ int platform_order_progress_index(const char *status);
     "progress_pending, progress_in_progress, progress_written, progress_failed, "            \
     "progress_cancelled"
 
+/* The SELECT list of a whole order, as platform_order_read_row reads it. */
+#define PLATFORM_ORDER_COLUMNS                                                                 \
+    "order_id, tenant, app_id, idempotency_key, target_kind, target, status, item_count, "    \
+    "created_at, updated_at, " PLATFORM_ORDER_PROGRESS_COLUMNS
+
 /* count items of order_id went from status from to status to (both item
  * statuses): the two counters move in the caller's transaction, the one
  * that moved the items, so the counters never disagree with the rows.

@@ -22,9 +22,7 @@ const char *const platform_item_statuses[5] = {"pending", "in_progress", "writte
                                                "cancelled"};
 
 #define ITEM_MACHINE "orderItem"
-#define ORDER_COLUMNS                                                                          \
-    "order_id, tenant, app_id, idempotency_key, target_kind, target, status, item_count, "    \
-    "created_at, updated_at, " PLATFORM_ORDER_PROGRESS_COLUMNS
+#define ORDER_COLUMNS PLATFORM_ORDER_COLUMNS
 /* rows per multi-row INSERT of items: 4 parameters each, DB_MAX_PARAMS in all */
 #define ITEMS_PER_INSERT (DB_MAX_PARAMS / 4u)
 
@@ -71,7 +69,7 @@ static aw_err copy_column(db_rows *rows, size_t column, char *out, size_t size)
     return err;
 }
 
-static aw_err order_read_row(db_rows *rows, platform_order *order)
+aw_err platform_order_read_row(db_rows *rows, platform_order *order)
 {
     char kind[16];
     aw_err err = copy_column(rows, 0, order->order_id, sizeof(order->order_id));
@@ -119,7 +117,7 @@ static aw_err order_load(db_connection *db, const char *tenant, const char *orde
     if (err == AW_OK && !has_row)
         err = AW_ERR_PLATFORM_ORDER_UNKNOWN;
     if (err == AW_OK)
-        err = order_read_row(rows, order);
+        err = platform_order_read_row(rows, order);
     db_rows_free(rows);
     return err;
 }

@@ -618,6 +618,31 @@ aw_err platform_order_create(db_connection *db, const platform_app *app,
 aw_err platform_order_get(db_connection *db, const char *tenant, const char *order_id,
                           platform_order *order);
 
+/* ---- Order list (order_list.c) ---- */
+
+#define PLATFORM_ORDER_PAGE_MAX 200u     /* as the query routes' pages */
+#define PLATFORM_ORDER_PAGE_DEFAULT 50u
+/* cursor: "<createdAt ms>_<orderId>" of the last order of a page */
+#define PLATFORM_ORDER_CURSOR_SIZE (18u + 1u + PLATFORM_ORDER_ID_LENGTH + 1u)
+
+typedef struct platform_order_filter {
+    const char *status;               /* NULL: any; else an order state (docs/lifecycle.md) */
+    platform_target_kind target_kind; /* with target */
+    const char *target;               /* NULL: any target */
+    int64_t created_from_ms;          /* created at or after; 0: no bound */
+    int64_t created_to_ms;            /* created before; 0: no bound */
+} platform_order_filter;
+
+/* Tenant's orders matching filter (NULL: all), newest first (createdAt,
+ * then orderId, both descending), after cursor (NULL: from the newest; else
+ * a next_cursor of an earlier page), at most limit (1..PLATFORM_ORDER_PAGE_MAX).
+ * orders malloc'd (NULL when count is 0); next_cursor "" on the last page.
+ * AW_ERR_PLATFORM_FIELD: bad status, target, time bound, cursor or limit. */
+aw_err platform_order_list(db_connection *db, const char *tenant,
+                           const platform_order_filter *filter, const char *cursor, size_t limit,
+                           platform_order **orders, size_t *count,
+                           char next_cursor[PLATFORM_ORDER_CURSOR_SIZE]);
+
 typedef struct platform_order_item {
     int64_t id;                         /* the cursor of the next page starts after it */
     char eid[PLATFORM_EID_DIGITS + 1];

@@ -141,6 +141,12 @@ void platform_api_reply_method_not_allowed(platform_api *api, http_request *requ
  * every request to the dispatcher first; false when the path is not one
  * of them. */
 void platform_api_handle_order_create(http_request *request, void *userdata);
+/* api_orders.c: the JSON of an order and its progress (schema Order) */
+struct json_t *platform_api_order_json(const platform_order *order);
+/* api_order_list.c: GET /api/v1/orders */
+void platform_api_handle_order_list(http_request *request, void *userdata);
+/* orders.c: one row of PLATFORM_ORDER_COLUMNS (order_progress.h). */
+aw_err platform_order_read_row(db_rows *rows, platform_order *order);
 bool platform_api_orders_dispatch(platform_api *api, http_request *request);
 
 /* api_callbacks.c: POST and GET /api/v1/callbacks, GET

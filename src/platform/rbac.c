@@ -133,6 +133,7 @@ static const platform_route_permission routes[] = {
     ROUTE(GET, "/api/v1/ping", SESSION),
     ROUTE(GET, "/api/v1/audit", AUDIT_READ),
     ROUTE(POST, "/api/v1/orders", ORDERS_WRITE),
+    ROUTE(GET, "/api/v1/orders", ORDERS_READ),
     ROUTE(GET, "/api/v1/orders/{orderId}", ORDERS_READ),
     ROUTE(GET, "/api/v1/orders/{orderId}/items", ORDERS_READ),
     ROUTE(POST, "/api/v1/orders/{orderId}/cancel", ORDERS_WRITE),

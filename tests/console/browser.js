@@ -161,6 +161,16 @@ async function main() {
     console.log(`order ${orderId}: ${progress}; ${status}; percentages seen ${[...seen].join(',')} ` +
       `(${Date.now() - submitted} ms)`);
 
+    // the tab forgets its tracked orders: the list (GET /api/v1/orders) still shows it, finished
+    await page.evaluate(() => sessionStorage.removeItem('aw.orders'));
+    await page.click('#order-refresh');
+    await page.waitForFunction((id) => {
+      const box = document.querySelector(`.order[data-order-id="${id}"] .progress-text`);
+      return box && box.getAttribute('data-percent') === '100';
+    }, {timeout: 15000}, orderId).catch(async () => fail('order list without ' + orderId + ': ' +
+      await textOf(page, '#order-list')));
+    console.log(`order list shows ${await page.$$eval('.order', (e) => e.length)} order(s)`);
+
     // the first card: written, with its profile and lifecycle history
     await page.click('a[href="#cards"]');
     await page.waitForSelector('#card-form', {visible: true});
