@@ -9,8 +9,8 @@
  *     HTTPS ceiling of one loop thread) with the same request bytes;
  *   - commits: one-row transactions per second on the same database (one
  *     connection, no HTTP): the storage's ceiling for a call that commits
- *     once, as an order does (its chain's nonce and quota writes commit
- *     with the order, api_orders.c);
+ *     alone (an order shares its commit with the orders waiting beside it:
+ *     src/platform/order_commit.c; the calls per commit are printed);
  *   - ping: GET /api/v1/ping, the whole signed chain with nothing after it
  *     (what every call pays before its handler: two commits);
  *   - single-device orders (one EID each), then batch orders (100 EIDs):
@@ -279,7 +279,19 @@ typedef struct wrk_result {
     double rate;         /* answers per second */
     double p50_ms, p99_ms;
     long requests, non2xx, socket_errors;
+    double loop_cpu_us;  /* CPU time of the server's loop thread per answer */
 } wrk_result;
+
+/* CPU seconds the server's loop thread has used: per answer, a figure the
+ * other sessions on a shared machine barely move, unlike the rates. */
+static double loop_cpu_seconds(const platform_fixture *f)
+{
+    clockid_t clock;
+    struct timespec ts;
+    if (pthread_getcpuclockid(f->thread, &clock) != 0 || clock_gettime(clock, &ts) != 0)
+        return 0;
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
 
 static int run_wrk(const platform_fixture *f, const char *requests, int seconds,
                    int connections, wrk_result *out)
@@ -312,8 +324,8 @@ static int run_wrk(const platform_fixture *f, const char *requests, int seconds,
 
 static void print_result(const char *what, const wrk_result *r)
 {
-    printf("  %-44s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms\n", what, r->rate, r->p50_ms,
-           r->p99_ms);
+    printf("  %-44s: %8.0f req/s  p50 %6.2f ms  p99 %6.2f ms  loop CPU %6.1f us/answer\n",
+           what, r->rate, r->p50_ms, r->p99_ms, r->loop_cpu_us);
 }
 
 /* Write count requests of kind and run wrk on them; -1 on any failure or
@@ -326,10 +338,13 @@ static int measure(const platform_fixture *f, request_kind kind, size_t count, s
     int rc = write_requests(f, path, kind, count, eids);
     if (rc != 0)
         fprintf(stderr, "bench_api_orders: cannot write %s\n", path);
+    double cpu_before = loop_cpu_seconds(f);
     if (rc == 0 && run_wrk(f, path, seconds, connections, r) != 0) {
         fprintf(stderr, "bench_api_orders: wrk failed (is Debian's wrk installed?)\n");
         rc = -1;
     }
+    if (rc == 0 && r->requests > 0)
+        r->loop_cpu_us = (loop_cpu_seconds(f) - cpu_before) * 1e6 / (double)r->requests;
     if (rc == 0 && (r->non2xx > 0 || r->socket_errors > 0)) {
         fprintf(stderr, "bench_api_orders: %s: %ld answers not 2xx, %ld socket errors of %ld%s\n",
                 f->name, r->non2xx, r->socket_errors, r->requests,
@@ -431,6 +446,20 @@ static double commit_rate(const platform_fixture *f, double seconds)
     return (double)n / elapsed;
 }
 
+/* Calls per shared transaction of the group commit (order_commit.c) since
+ * before. */
+static void print_group_commit(const platform_fixture *f, const platform_order_commit_stats *before)
+{
+    platform_order_commit_stats now;
+    platform_api_order_commit_stats(f->api, &now);
+    uint64_t batches = now.batches - before->batches;
+    uint64_t calls = now.submissions - before->submissions;
+    printf("  %-44s: %llu calls in %llu commits (%.2f per commit, largest so far %llu)\n",
+           "  group commit", (unsigned long long)calls, (unsigned long long)batches,
+           batches > 0 ? (double)calls / (double)batches : 0.0,
+           (unsigned long long)now.largest_batch);
+}
+
 /* ---- One database ---------------------------------------------------------- */
 
 static int bench_database(platform_fixture *f, int seconds, int connections, size_t batch_eids)
@@ -445,6 +474,7 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
                             : "loopback, pg-harness.sh: fsync off, synchronous_commit off",
            connections, seconds);
     wrk_result empty, ping, single, batch;
+    platform_order_commit_stats commits_batch = {0};
     int rc = measure(f, REQUEST_EMPTY, EMPTY_REQUESTS, 1, seconds, connections, &empty);
     /* never more answers than the empty route gives: that many fresh nonces */
     size_t count = (size_t)(empty.rate * seconds * 1.2) + 1000;
@@ -464,22 +494,27 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
     if (rc == 0) {
         print_result("signed chain only (GET /api/v1/ping)", &ping);
         int64_t before = stored_orders(f);
+        platform_order_commit_stats commits_before;
+        platform_api_order_commit_stats(f->api, &commits_before);
         rc = measure(f, REQUEST_ORDER, count, 1, seconds, connections, &single);
         int64_t stored = stored_orders(f) - before;
         if (rc == 0) {
             print_result("POST /api/v1/orders, 1 EID", &single);
             printf("  %-44s: %lld stored for %ld answers\n", "  orders in the database",
                    (long long)stored, single.requests);
+            print_group_commit(f, &commits_before);
         }
     }
     if (rc == 0) {
         size_t batch_count = (size_t)(single.rate * seconds * 1.5) + 200;
+        platform_api_order_commit_stats(f->api, &commits_batch);
         rc = measure(f, REQUEST_ORDER, batch_count, batch_eids, seconds, connections, &batch);
     }
     if (rc == 0) {
         char what[64];
         snprintf(what, sizeof(what), "POST /api/v1/orders, %zu EIDs", batch_eids);
         print_result(what, &batch);
+        print_group_commit(f, &commits_batch);
         printf("  %-44s: %8.0f EIDs/s\n", "  items accepted", batch.rate * (double)batch_eids);
         double share = single.rate / empty.rate;
         bool met = share >= ORDER_GOAL_SHARE && single.p99_ms < ORDER_GOAL_P99_MS;
@@ -487,6 +522,11 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
                "p99 %.2f ms: %s\n",
                ORDER_GOAL_SHARE * 100, ORDER_GOAL_P99_MS, share * 100, single.p99_ms,
                met ? "met" : "MISSED");
+        /* the share the loop thread's CPU allows, whatever the machine's load */
+        printf("  %-44s: %.1f%% (%.0f us per empty answer / %.0f us per order)\n",
+               "  CPU-bound share (loop thread)",
+               single.loop_cpu_us > 0 ? 100.0 * empty.loop_cpu_us / single.loop_cpu_us : 0.0,
+               empty.loop_cpu_us, single.loop_cpu_us);
     }
     double small = 0, large = 0, counting = 0;
     if (rc == 0 && (transition_cost(f, 100, 100, &small, NULL) != 0 ||

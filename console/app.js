@@ -10,6 +10,15 @@
   var PAGES = ['login', 'dashboard', 'orders', 'cards', 'exceptions', 'audit', 'users'];
   /* docs/rbac.md: who may move an exception and who reads the audit log */
   var HANDLERS = ['platform_admin', 'operator'];
+  /* docs/rbac.md: who lists the console users (users.read) and who manages
+   * them (security.manage) */
+  var USER_READERS = ['platform_admin', 'security_officer'];
+  var USER_MANAGER = 'security_officer';
+  /* docs/rbac.md: the pages a role may use (the security officer reads no
+   * business data, only the auditor the audit log); the first is its start */
+  var BUSINESS = ['dashboard', 'orders', 'cards', 'exceptions', 'users'];
+  var ROLE_PAGES = {platform_admin: BUSINESS, operator: BUSINESS, tenant_user: BUSINESS,
+    auditor: BUSINESS.concat(['audit']), security_officer: ['users']};
   var NEXT = {open: ['acknowledged'], acknowledged: ['handling'], handling: ['resolved'],
     resolved: ['closed', 'handling']};
   var ROLES = {
@@ -229,22 +238,54 @@
       box.appendChild(node('p', null, d.cause));
       box.appendChild(node('p', 'muted', 'escalations: ' + d.escalations + ' · deadline: ' +
         time(d.deadline) + (d.hasReport ? ' · report' : '')));
+      box.setAttribute('data-exception-id', d.exceptionId);
+      box.setAttribute('data-state', d.state);
+      if (d.report) {
+        box.appendChild(node('h4', null, t('exceptions.report')));
+        box.appendChild(node('p', 'exception-report', d.report.text));
+      }
       var s = session();
+      var path = '/api/v1/exceptions/' + encodeURIComponent(d.exceptionId);
       if (s && HANDLERS.indexOf(s.role) >= 0) {
         (NEXT[d.state] || []).forEach(function (to) {
           var b = node('button', 'transition', t('exceptions.' + to));
           b.type = 'button';
+          b.setAttribute('data-to', to);
           b.addEventListener('click', function () {
-            api('POST', '/api/v1/exceptions/' + encodeURIComponent(d.exceptionId) + '/transition',
-              {to: to}).then(function () { loadExceptions(); loadException(d); })
+            showError('exceptions-error', null);
+            api('POST', path + '/transition', {to: to})
+              .then(function () { loadExceptions(); loadException(d); })
               .catch(function (e) { showError('exceptions-error', e); });
           });
           box.appendChild(b);
         });
+        /* the report (required before closing a serious or critical one) */
+        if (d.state !== 'closed') {
+          var form = node('form', 'report-form');
+          var text = node('textarea', 'report-text');
+          text.rows = 3;
+          text.maxLength = 8000;
+          text.setAttribute('aria-label', t('exceptions.report'));
+          var submit = node('button', 'report-submit', t('exceptions.submitReport'));
+          submit.type = 'submit';
+          form.appendChild(node('h4', null, t('exceptions.report')));
+          form.appendChild(text);
+          form.appendChild(submit);
+          form.addEventListener('submit', function (ev) {
+            ev.preventDefault();
+            showError('exceptions-error', null);
+            api('POST', path + '/report', {text: text.value})
+              .then(function () { loadExceptions(); loadException(d); })
+              .catch(function (e) { showError('exceptions-error', e); });
+          });
+          box.appendChild(form);
+        }
       }
       box.appendChild(node('h4', null, t('exceptions.history')));
       var h = d.history || [];
-      box.appendChild(table(h, Object.keys(h[0] || {at: ''})));
+      var history = table(h, Object.keys(h[0] || {at: ''}));
+      history.className = 'exception-history';
+      box.appendChild(history);
       out.appendChild(box);
     }).catch(function (e) { showError('exceptions-error', e); });
   }
@@ -293,15 +334,66 @@
     }).catch(function (e) { showError('audit-error', e); });
   }
 
+  function roleName(r) { return t('role.' + r); }
   function loadUsers() {
     var s = session();
     var self = clear($('users-self'));
     self.appendChild(node('p', null, t('users.you') + ': ' + s.username));
-    self.appendChild(node('p', null, t('users.role') + ': ' + s.role));
+    self.appendChild(node('p', null, t('users.role') + ': ' + roleName(s.role) + ' (' + s.role + ')'));
     self.appendChild(node('p', null, t('users.tenant') + ': ' + s.tenant));
     clear($('users-roles')).appendChild(table(Object.keys(ROLES).map(function (r) {
-      return {role: r, scope: ROLES[r]};
-    }), ['role', 'scope']));
+      return {role: r, name: roleName(r), scope: ROLES[r]};
+    }), ['role', 'name', 'scope']));
+    var reader = USER_READERS.indexOf(s.role) >= 0;
+    var manager = s.role === USER_MANAGER;
+    $('users-note').hidden = reader;
+    $('user-form').hidden = !manager;
+    showError('users-error', null);
+    var list = clear($('users-list'));
+    if (!reader) return;
+    /* GET /api/v1/users: the tenant's console users with their roles */
+    api('GET', '/api/v1/users?limit=200').then(function (page) {
+      var tbl = node('table', 'users');
+      var head = node('tr');
+      ['username', 'users.role', 'users.tenant', 'users.enabled', 'createdAt'].forEach(function (c) {
+        head.appendChild(node('th', null, c.indexOf('.') > 0 ? t(c) : c));
+      });
+      if (manager) head.appendChild(node('th', null, t('users.changeRole')));
+      tbl.appendChild(head);
+      (page.users || []).forEach(function (u) {
+        var tr = node('tr');
+        tr.setAttribute('data-username', u.username);
+        tr.appendChild(node('td', 'user-name', u.username));
+        var role = node('td', 'user-role', roleName(u.role));
+        role.setAttribute('data-role', u.role);
+        tr.appendChild(role);
+        tr.appendChild(node('td', null, u.tenant));
+        tr.appendChild(node('td', null, u.enabled ? t('users.yes') : t('users.no')));
+        tr.appendChild(node('td', null, time(u.createdAt)));
+        if (manager) {
+          var td = node('td', 'row');
+          var select = node('select', 'user-role-select');
+          Object.keys(ROLES).forEach(function (r) {
+            var o = node('option', null, roleName(r));
+            o.value = r;
+            o.selected = r === u.role;
+            select.appendChild(o);
+          });
+          var b = node('button', 'user-role-submit', t('users.changeRole'));
+          b.type = 'button';
+          b.addEventListener('click', function () {
+            showError('users-error', null);
+            api('POST', '/api/v1/users/' + encodeURIComponent(u.username) + '/role',
+              {role: select.value}).then(loadUsers).catch(function (e) { showError('users-error', e); });
+          });
+          td.appendChild(select);
+          td.appendChild(b);
+          tr.appendChild(td);
+        }
+        tbl.appendChild(tr);
+      });
+      list.appendChild(tbl);
+    }).catch(function (e) { showError('users-error', e); });
   }
 
   /* ---- routing ---- */
@@ -312,13 +404,15 @@
   function route() {
     clearTimeout(pollTimer);
     var s = session();
+    var allowed = s ? (ROLE_PAGES[s.role] || ['users']) : ['login'];
     var page = s ? current() : 'login';
+    if (allowed.indexOf(page) < 0) page = allowed[0];
     PAGES.forEach(function (p) { $('page-' + p).hidden = p !== page; });
     $('nav').hidden = !s;
     $('logout').hidden = !s;
     $('who').textContent = s ? s.username + ' (' + s.role + ', ' + s.tenant + ')' : '';
-    $('nav-audit').hidden = !s || s.role !== 'auditor';
     Array.prototype.forEach.call(document.querySelectorAll('#nav a'), function (a) {
+      a.hidden = allowed.indexOf(a.getAttribute('href').replace('#', '')) < 0;
       a.classList.toggle('active', a.getAttribute('href') === '#' + page);
     });
     var loaders = {dashboard: loadDashboard, orders: loadOrders,
@@ -346,7 +440,7 @@
         $('login-password').value = '';
         sessionStorage.setItem('aw.session', JSON.stringify({accessToken: r.accessToken,
           username: r.username, role: r.role, tenant: r.tenant}));
-        location.hash = '#dashboard';
+        location.hash = '#' + (ROLE_PAGES[r.role] || ['users'])[0];
         route();
       }).catch(function (e) { $('login-error').textContent = t('login.failed') + ': ' + e.message; });
     });
@@ -372,6 +466,16 @@
       loadCard($('card-field').value, $('card-value').value.trim());
     });
     $('audit-more').addEventListener('click', function () { loadAudit(true); });
+    $('user-form').addEventListener('submit', function (ev) {
+      ev.preventDefault();
+      showError('users-error', null);
+      api('POST', '/api/v1/users', {username: $('user-name').value.trim(), role: $('user-role').value,
+        password: $('user-password').value}).then(function () {
+        $('user-password').value = '';
+        $('user-name').value = '';
+        loadUsers();
+      }).catch(function (e) { showError('users-error', e); });
+    });
     window.addEventListener('hashchange', route);
     route();
   }

@@ -30,10 +30,17 @@ window.AW_I18N = {
     'exceptions.weekly': 'Exceptions first seen in the last 7 days',
     'exceptions.byClass': 'By class', 'exceptions.byGrade': 'By grade',
     'exceptions.byState': 'By state',
+    'exceptions.report': 'Report', 'exceptions.submitReport': 'Submit report',
     'audit.title': 'Audit log', 'audit.more': 'More',
     'users.title': 'Users and roles',
-    'users.none': 'The API has no route listing console users: users are managed with airwrite-platform user-create, user-passwd and user-disable (docs/rbac.md).',
+    'users.note': 'Your role does not list the console users: the platform administrator and the security officer do (docs/rbac.md).',
     'users.you': 'You', 'users.role': 'Role', 'users.tenant': 'Tenant',
+    'users.enabled': 'Enabled', 'users.yes': 'yes', 'users.no': 'no',
+    'users.changeRole': 'Change role', 'users.create': 'New user', 'users.createSubmit': 'Create user',
+    'users.roles': 'Roles',
+    'role.platform_admin': 'Platform administrator', 'role.operator': 'Operator',
+    'role.tenant_user': 'Tenant user', 'role.auditor': 'Auditor',
+    'role.security_officer': 'Security officer',
     'error.forbidden': 'Not permitted for your role'
   },
   'zh-CN': {
@@ -63,10 +70,17 @@ window.AW_I18N = {
     'exceptions.resolved': '解决', 'exceptions.closed': '关闭',
     'exceptions.weekly': '最近 7 天首次出现的异常', 'exceptions.byClass': '按类别',
     'exceptions.byGrade': '按等级', 'exceptions.byState': '按状态',
+    'exceptions.report': '报告', 'exceptions.submitReport': '提交报告',
     'audit.title': '审计日志', 'audit.more': '更多',
     'users.title': '用户与角色',
-    'users.none': '接口没有列出控制台用户的路由：用户由 airwrite-platform user-create、user-passwd、user-disable 管理 (docs/rbac.md)。',
+    'users.note': '当前角色不能查看控制台用户列表：平台管理员和安全管理员可以查看 (docs/rbac.md)。',
     'users.you': '当前用户', 'users.role': '角色', 'users.tenant': '租户',
+    'users.enabled': '启用', 'users.yes': '是', 'users.no': '否',
+    'users.changeRole': '修改角色', 'users.create': '新建用户', 'users.createSubmit': '创建用户',
+    'users.roles': '角色说明',
+    'role.platform_admin': '平台管理员', 'role.operator': '运维人员',
+    'role.tenant_user': '企业用户', 'role.auditor': '审计员',
+    'role.security_officer': '安全管理员',
     'error.forbidden': '当前角色无此权限'
   }
 };

@@ -80,6 +80,7 @@ port = 0
 
 [smdp]
 port = 0
+session_lifetime = 3600
 EOF
 if [ "$mode" = postgresql ]; then
     for section in platform eim smdp; do
@@ -299,6 +300,8 @@ bad partner '[smdp]\nes2p_port = 9001\n'
 expect_error partner "partner.conf:4: \[smdp\] es2p_port:.*AW_ERR_CONFIG_CONFLICT"
 bad route '[eim]\nroute = smdp.example.com=http://x\n'
 expect_error route "route.conf:4: \[eim\] route:.*AW_ERR_CONFIG_VALUE"
+bad session_lifetime '[smdp]\nsession_lifetime = 0\n'
+expect_error session_lifetime "session_lifetime.conf:4: \[smdp\] session_lifetime:.*AW_ERR_CONFIG_VALUE"
 bad operator '[smdp]\nnotify_ca = /x\noperator = platform\n'
 expect_error operator "operator.conf:5: \[smdp\] operator:.*AW_ERR_CONFIG_VALUE"
 expect_error missing_file "AW_ERR_NOT_FOUND" --config "$work/absent.conf"

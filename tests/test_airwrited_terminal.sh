@@ -4,12 +4,14 @@
 # no certificate, a bad address, port or key, and a port taken by another
 # listener. Then the platform role as a process: its terminal report listener
 # takes a device's report over mutual TLS (curl with a device certificate whose
-# subject serialNumber is the EID, made with the openssl CLI): 204 and the row
-# stored; 400 for malformed JSON; 403 for a report about another EID; a client
-# without a certificate refused in the handshake.
-#   test_airwrited_terminal.sh AIRWRITED
+# subject serialNumber is the EID, made with airwrite-pki device): 204 and the
+# row stored; 400 for malformed JSON; 403 for a report about another EID; a
+# client without a certificate, and one with a certificate of another CA,
+# refused in the handshake.
+#   test_airwrited_terminal.sh AIRWRITED AIRWRITE_PKI
 set -eu
 daemon=$1
+pki_tool=$2
 work=$(mktemp -d)
 pid=""
 cleanup() {
@@ -25,18 +27,18 @@ fail() {
 }
 
 eid=89049032000000000000000000000163
-# the device CA and one device certificate (P-256, clientAuth, serialNumber = EID)
-openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
-    -subj "/CN=Device CA" -keyout "$work/device-ca.key" -out "$work/device-ca.pem" \
-    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign" \
-    2>/dev/null || fail "openssl: device CA"
-openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
-    -subj "/CN=device/serialNumber=$eid" -keyout "$work/device.key" -out "$work/device.csr" \
-    2>/dev/null || fail "openssl: device request"
-printf 'basicConstraints=critical,CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$work/ext"
-openssl x509 -req -in "$work/device.csr" -CA "$work/device-ca.pem" -CAkey "$work/device-ca.key" \
-    -CAcreateserial -days 1 -extfile "$work/ext" -out "$work/device.pem" 2>/dev/null ||
-    fail "openssl: device certificate"
+# the device CA and one device certificate (P-256, clientAuth, serialNumber =
+# EID) from airwrite-pki; a second CA with a certificate for the same EID,
+# which the listener must refuse
+"$pki_tool" device-ca --out "$work" >/dev/null || fail "airwrite-pki device-ca"
+"$pki_tool" device --eid "$eid" --ca "$work/device-ca.pem" --out "$work" >/dev/null ||
+    fail "airwrite-pki device"
+cp "$work/device-$eid.pem" "$work/device.pem"
+cp "$work/device-$eid.key.pem" "$work/device.key"
+mkdir "$work/other"
+"$pki_tool" device-ca --out "$work/other" >/dev/null || fail "airwrite-pki device-ca (other)"
+"$pki_tool" device --eid "$eid" --ca "$work/other/device-ca.pem" --out "$work/other" \
+    >/dev/null || fail "airwrite-pki device (other CA)"
 printf 'not a certificate\n' >"$work/junk.pem"
 
 # conf NAME BODY: $work/NAME.conf with the state directory and [terminal] BODY.
@@ -110,6 +112,13 @@ if curl -sS --cacert "$work/state/pki/ci.pem" --data-binary "$report" -o /dev/nu
     2>/dev/null; then
     fail "a client without a certificate was served"
 fi
+# refused by the server in the handshake (not curl failing to load the files: 58)
+status=0
+curl -sS --cacert "$work/state/pki/ci.pem" --cert "$work/other/device-$eid.pem" \
+    --key "$work/other/device-$eid.key.pem" -H 'Content-Type: application/json' \
+    --data-binary "$report" -o /dev/null "$url" 2>/dev/null || status=$?
+[ "$status" -ne 0 ] && [ "$status" -ne 58 ] ||
+    fail "a certificate of another CA: curl exit $status"
 rows=$(sqlite3 "$work/state/platform.db" \
     "SELECT COUNT(*) FROM platform_terminal_reports WHERE eid = '$eid' AND code = 'AW_ERR_FIRMWARE_ROLLBACK'")
 [ "$rows" = 1 ] || fail "stored reports: $rows"

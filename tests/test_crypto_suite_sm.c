@@ -9,7 +9,7 @@
  * $AW_BUILD_ROOT/crypto-suite-node on first use and reused afterwards.
  * Without node, npm or the npm registry the test prints why and exits 77
  * (meson: skipped); scripts/setup-deps installs nodejs and npm. */
-#include "crypto_testutil.h"
+#include "sm_node_testutil.h"
 
 #include <sys/stat.h>
 
@@ -26,51 +26,17 @@ static char node_modules[1200];
 static char script[1200];
 
 /* Install the pinned packages unless the cache already holds exactly this
- * lock file's install. Returns NULL when ready, else why it cannot run. */
+ * lock file's install (sm_node_testutil.h). Returns NULL when ready, else
+ * why it cannot run. */
 static const char *prepare(void)
 {
-    const char *src = getenv("AW_SOURCE_ROOT");
-    const char *build = getenv("AW_BUILD_ROOT");
-    if (src == NULL || build == NULL)
-        return "AW_SOURCE_ROOT / AW_BUILD_ROOT not set (run through meson test)";
-    char *out = crosscheck_shell("node --version 2>/dev/null");
-    if (out == NULL)
-        return "node is not installed (scripts/setup-deps installs nodejs and npm)";
-    free(out);
-    snprintf(script, sizeof(script), "%s/tests/crosscheck_sm.js", src);
-    char cache[1024], cmd[16384];
-    snprintf(cache, sizeof(cache), "%s/crypto-suite-node", build);
-    snprintf(node_modules, sizeof(node_modules), "%s/node_modules", cache);
-    snprintf(cmd, sizeof(cmd),
-             "cmp -s '%s/tests/crypto_suite_node/package-lock.json' '%s/package-lock.json' && "
-             "test -f '%s/node_modules/sm-crypto/package.json' && "
-             "test -f '%s/node_modules/sm-crypto-v2/package.json' && echo cached",
-             src, cache, cache, cache);
-    out = crosscheck_shell(cmd);
-    bool cached = out != NULL;
-    free(out);
-    if (!cached) {
-        out = crosscheck_shell("npm --version 2>/dev/null");
-        if (out == NULL)
-            return "npm is not installed (scripts/setup-deps installs it)";
-        free(out);
-        snprintf(cmd, sizeof(cmd),
-                 "rm -rf '%s' && mkdir -p '%s' && "
-                 "cp '%s/tests/crypto_suite_node/package.json' "
-                 "'%s/tests/crypto_suite_node/package-lock.json' '%s/' && "
-                 "npm ci --prefix '%s' --no-audit --no-fund --ignore-scripts --loglevel=error "
-                 ">'%s.log' 2>&1",
-                 cache, cache, src, src, cache, cache, cache);
-        out = crosscheck_shell(cmd);
-        if (out == NULL) {
-            printf("crosscheck: npm ci failed, see %s.log\n", cache);
-            return "the npm packages sm-crypto / sm-crypto-v2 could not be installed "
-                   "(is the npm registry reachable?)";
-        }
-        free(out);
-    }
+    const char *why = sm_node_prepare("crosscheck_sm.js", node_modules, sizeof(node_modules),
+                                      script, sizeof(script));
+    if (why != NULL)
+        return why;
+    char cmd[4096];
     snprintf(cmd, sizeof(cmd), "NODE_PATH='%s' node '%s' selftest 2>&1", node_modules, script);
-    out = crosscheck_shell(cmd);
+    char *out = crosscheck_shell(cmd);
     if (out == NULL || strncmp(out, "ok ", 3) != 0) {
         free(out);
         return "the reference script tests/crosscheck_sm.js does not run";

@@ -5,7 +5,9 @@
  * headers, and the console's unsigned calls: login, a session's bearer
  * token, and each refusal (no token, the app's own token, token issue
  * unsigned, console app unknown, disabled or over its rate; no console
- * configured: every call signed as before). */
+ * configured: every call signed as before); the unsigned logins' own token
+ * bucket (a flood refused I3001 with Retry-After while the sessions' calls
+ * pass, and the other way round; its settings bounded). */
 #include "platform_rbac_testutil.h"
 
 #include <limits.h>
@@ -122,7 +124,10 @@ static void test_file_read(void **state)
 
 /* ---- over HTTPS -------------------------------------------------------------- */
 
-static void console_server_start(const char *app_id, const char *dir)
+/* The server with the console of app_id and dir, its unsigned logins'
+ * bucket of rate per minute and burst (0: the defaults). */
+static void console_server_start_limits(const char *app_id, const char *dir, int64_t rate,
+                                        int64_t burst)
 {
     server_stop();
     fx.server_db = platform_test_db_open(&fx.tdb);
@@ -132,9 +137,16 @@ static void console_server_start(const char *app_id, const char *dir)
     platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock,
                                       .audit = &audit_config,
                                       .password_parameters = &fast_scrypt,
-                                      .console_dir = dir, .console_app_id = app_id};
+                                      .console_dir = dir, .console_app_id = app_id,
+                                      .console_login_rate_per_minute = rate,
+                                      .console_login_burst = burst};
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
     test_server_run(&fx.ts);
+}
+
+static void console_server_start(const char *app_id, const char *dir)
+{
+    console_server_start_limits(app_id, dir, 0, 0);
 }
 
 static int console_setup(void **state)
@@ -334,6 +346,63 @@ static void test_console_app_refusals(void **state)
     expect_error(&ping, "I2001");
 }
 
+/* The unsigned logins have a token bucket of their own: a flood of them is
+ * refused 429 I3001 with Retry-After while the sessions' calls pass, and a
+ * console app out of calls still lets its users log in. */
+static void test_login_bucket(void **state)
+{
+    (void)state;
+    char access[PLATFORM_TOKEN_LENGTH + 1];
+    console_server_start_limits(fx.app.app_id, console_dir, 1, 2);
+    login(access);
+    call_spec wrong = unsigned_spec(AW_HTTP_METHOD_POST, "/api/v1/auth/login",
+                                    "{\"username\":\"dora\",\"password\":\"not the password\"}",
+                                    NULL);
+    expect_error(&wrong, "I2202"); /* a failed login takes from the bucket too */
+    call_spec again = unsigned_spec(AW_HTTP_METHOD_POST, "/api/v1/auth/login",
+                                    "{\"username\":\"dora\",\"password\":\"" GOOD_PASSWORD "\"}",
+                                    NULL);
+    reply r = call(&again);
+    assert_int_equal(r.status, 429);
+    assert_string_equal(json_string_value(json_object_get(r.body, "code")), "I3001");
+    /* one login a minute: a whole minute until the next */
+    assert_non_null(r.header[REPLY_RETRY_AFTER]);
+    assert_string_equal(r.header[REPLY_RETRY_AFTER], "60");
+    reply_free(&r);
+    /* the session's calls are the console app's, untouched by the logins */
+    call_spec ping = unsigned_spec(AW_HTTP_METHOD_GET, "/api/v1/ping", NULL, access);
+    for (int i = 0; i < 5; i++)
+        expect_ok(&ping);
+    /* a signed login is the app's call: its bucket, not the console's logins' */
+    call_spec signed_login = {.method = AW_HTTP_METHOD_POST, .path = "/api/v1/auth/login",
+                              .body = again.body};
+    expect_ok(&signed_login);
+    /* the other way: the console app out of calls, its users still log in */
+    platform_app_limits tight = {.rate_per_minute = 1, .burst = 1, .daily_quota = 0};
+    assert_int_equal(platform_app_set_limits(fx.admin, fx.app.app_id, &tight, NOW), AW_OK);
+    console_server_start(fx.app.app_id, console_dir);
+    expect_ok(&ping);
+    expect_error(&ping, "I3001");
+    for (int i = 0; i < 3; i++)
+        login(access);
+    /* the bucket's settings are bounded */
+    server_stop();
+    fx.server_db = platform_test_db_open(&fx.tdb);
+    http_server_config config = {.address = "127.0.0.1", .certificate_file = pki.tls_cert,
+                                 .key_file = pki.tls_key, .timeout_ms = 5000};
+    test_server_new(&fx.ts, &config);
+    platform_api_config bad = {.db = fx.server_db, .keys = fx.ring,
+                               .console_login_rate_per_minute = -1};
+    platform_api *api = (platform_api *)1;
+    assert_int_equal(platform_api_new(fx.ts.server, &bad, &api), AW_ERR_ARGUMENT);
+    assert_null(api);
+    bad.console_login_rate_per_minute = 0;
+    bad.console_login_burst = PLATFORM_LIMIT_MAX + 1LL;
+    assert_int_equal(platform_api_new(fx.ts.server, &bad, &api), AW_ERR_ARGUMENT);
+    assert_null(api);
+    test_server_run(&fx.ts);
+}
+
 int main(void)
 {
     signal(SIGPIPE, SIG_IGN);
@@ -345,6 +414,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_static_files, console_setup, teardown),
         cmocka_unit_test_setup_teardown(test_unsigned_session, console_setup, teardown),
         cmocka_unit_test_setup_teardown(test_console_app_refusals, console_setup, teardown),
+        cmocka_unit_test_setup_teardown(test_login_bucket, console_setup, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     console_dir_remove();

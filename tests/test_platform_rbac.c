@@ -59,10 +59,13 @@ static void test_separation_of_duties(void **state)
     for (size_t i = 0; i < sizeof(changes) / sizeof(changes[0]); i++)
         assert_false(platform_role_allows(PLATFORM_ROLE_AUDITOR, changes[i]));
     assert_true(platform_role_allows(PLATFORM_ROLE_AUDITOR, PLATFORM_PERMISSION_AUDIT_READ));
-    /* the security officer: credentials only, no business data */
+    /* the security officer: credentials, the users' list and the location
+     * policy (a security policy, docs/location.md) only, no business data */
     for (int p = 0; p < PLATFORM_PERMISSION__COUNT; p++)
         assert_int_equal(platform_role_allows(PLATFORM_ROLE_SECURITY_OFFICER, (platform_permission)p),
-                         p == PLATFORM_PERMISSION_SESSION || p == PLATFORM_PERMISSION_SECURITY_MANAGE);
+                         p == PLATFORM_PERMISSION_SESSION || p == PLATFORM_PERMISSION_SECURITY_MANAGE ||
+                             p == PLATFORM_PERMISSION_USERS_READ ||
+                             p == PLATFORM_PERMISSION_LOCATION_POLICY_MANAGE);
     /* only the auditor reads the audit log; only the officer manages credentials */
     for (size_t i = 0; i < PLATFORM_ROLE_COUNT; i++) {
         assert_int_equal(platform_role_allows(all_roles[i], PLATFORM_PERMISSION_AUDIT_READ),
@@ -239,7 +242,9 @@ static void test_every_role_every_route(void **state)
         for (size_t i = 0; i < count; i++) {
             char path[128];
             sample_path(table[i].pattern, path, sizeof(path));
-            bool post = table[i].method == AW_HTTP_METHOD_POST;
+            /* a body for the routes that take one (PUT: helper profilelimit) */
+            bool post = table[i].method == AW_HTTP_METHOD_POST ||
+                        table[i].method == AW_HTTP_METHOD_PUT;
             call_spec spec = role_spec(&a, table[i].method, path, NULL, post ? "{}" : NULL);
             char code[8];
             int status = call_code(&spec, code);

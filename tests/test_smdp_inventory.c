@@ -408,10 +408,10 @@ static void test_key_files(void **state)
     /* wrong size */
     char short_path[620];
     snprintf(short_path, sizeof(short_path), "%s.short", path);
-    static const uint8_t sixteen[16] = {1};
+    static const uint8_t wrong_size[24] = {1}; /* 16 would be an SM4 key */
     FILE *f = fopen(short_path, "wb");
     assert_non_null(f);
-    assert_int_equal(fwrite(sixteen, 1, sizeof(sixteen), f), sizeof(sixteen));
+    assert_int_equal(fwrite(wrong_size, 1, sizeof(wrong_size), f), sizeof(wrong_size));
     fclose(f);
     assert_int_equal(chmod(short_path, 0600), 0);
     assert_int_equal(smdp_key_ring_add_file(ring, 3, short_path, true), AW_ERR_SMDP_KEY_FILE);

@@ -20,6 +20,7 @@ static void usage(FILE *f)
             "usage: airwrite-devsim provision --pki DIR --count N --out DIR [OPTIONS]\n"
             "       airwrite-devsim run --dir DIR --eim URL --ca FILE [OPTIONS]\n"
             "       airwrite-devsim profiles --dir DIR\n"
+            "       airwrite-devsim profile-limit --dir DIR [--eid EID] LIMIT\n"
             "       airwrite-devsim COMMAND --help\n"
             "\n"
             "provision  N device identities (eUICC certificates under the PKI's EUM), each\n"
@@ -28,7 +29,8 @@ static void usage(FILE *f)
             "run        the devices poll the eIM (ESipa), run its packages and downloads,\n"
             "           return the results; progress and a summary on stderr\n"
             "profiles   each device's profiles: 'EID ICCID enabled|disabled' (not while a\n"
-            "           run uses DIR: opening an eUICC clears what its writer has in flight)\n");
+            "           run uses DIR: opening an eUICC clears what its writer has in flight)\n"
+            "profile-limit  the most profiles each device's eUICC takes (issue 8; 0: none)\n");
 }
 
 void devsim_read_memory(unsigned long *rss, unsigned long *peak)
@@ -128,6 +130,8 @@ int main(int argc, char **argv)
         return devsim_run(argc - 1, argv + 1);
     if (strcmp(command, "profiles") == 0)
         return command_profiles(argc - 1, argv + 1);
+    if (strcmp(command, "profile-limit") == 0) /* airwrite_devsim_profile_limit.c */
+        return devsim_profile_limit(argc - 1, argv + 1);
     fprintf(stderr, "airwrite-devsim: unknown command '%s'\n", command);
     usage(stderr);
     return DEVSIM_EXIT_USAGE;

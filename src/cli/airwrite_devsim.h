@@ -105,6 +105,8 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
 /* The commands (argv[0] is the command's name). */
 int devsim_provision(int argc, char **argv);
 int devsim_run(int argc, char **argv);
+/* airwrite_devsim_profile_limit.c: "profile-limit" (issue 8) */
+int devsim_profile_limit(int argc, char **argv);
 
 /* Parse a decimal in 1..max (or 0..max when zero_ok). */
 bool devsim_parse_unsigned(const char *text, unsigned long max, bool zero_ok,

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "core/crypto.h"
+#include "core/device_identity.h" /* --imei (helper devicelock) */
 
 #define THREADS_MAX 256u
 #define ERRORS_SHOWN 20u      /* device errors printed before the rest are only counted */
@@ -318,7 +319,7 @@ static void usage(FILE *f)
             "                           [--threads T] [--poll-interval MS]\n"
             "                           [--until-idle S | --duration S] [--progress S]\n"
             "                           [--download-mode indirect|direct] [--smdp-ca FILE]\n"
-            "                           [--route ADDRESS=URL]...\n"
+            "                           [--route ADDRESS=URL]... [--imei DIGITS]\n"
             "  --dir DIR          the devices of airwrite-devsim provision\n"
             "  --eim URL          the eIM every device polls (ESipa over HTTPS)\n"
             "  --ca FILE          CA certificates (PEM) of the eIM's TLS\n"
@@ -333,6 +334,8 @@ static void usage(FILE *f)
             "                     or direct to the SM-DP+ over ES9+ (needs --smdp-ca)\n"
             "  --smdp-ca FILE     CA certificates (PEM) of the SM-DP+'s TLS (direct)\n"
             "  --route A=URL      reach SM-DP+ address A at URL (direct)\n"
+            "  --imei DIGITS      the IMEI (15) or IMEISV (16) every device's DeviceInfo\n"
+            "                     reports (default none; docs/device-lock.md)\n"
             "Prints 'devices N contacted C installed I failed F errors E' at the end.\n");
 }
 
@@ -376,6 +379,11 @@ static int parse_options(int argc, char **argv, run_options *o)
             ok = ok && (strcmp(v, "indirect") == 0 || strcmp(v, "direct") == 0);
             o->visit.download.trigger_mode =
                 ok && v[0] == 'd' ? IPA_DOWNLOAD_DIRECT : IPA_DOWNLOAD_INDIRECT;
+        } else if (strcmp(a, "--imei") == 0) { /* DeviceInfo imei (card-device locking) */
+            ok = ok && (strlen(v) == 15 || strlen(v) == 16) &&
+                 device_identity_digits_to_octets(v, o->visit.download.device_info.imei,
+                                                  IPA_IMEI_SIZE);
+            o->visit.download.device_info.has_imei = ok;
         } else if (strcmp(a, "--route") == 0) {
             ipa_download_config *c = &o->visit.download;
             const char *equals = ok ? strchr(v, '=') : NULL;

@@ -18,7 +18,8 @@ static void usage(FILE *f)
 {
     fprintf(f,
             "usage: airwrite-euicc --state DIR --identity PKIDIR [identity files] [--root-ds FQDN]\n"
-            "                      [--t0|--t1] (--vpcd HOST:PORT | --listen ADDR:PORT)\n"
+            "                      [--t0|--t1] [--profile-limit N]\n"
+            "                      (--vpcd HOST:PORT | --listen ADDR:PORT)\n"
             "       airwrite-euicc --state DIR [--identity PKIDIR [identity files]] dump\n"
             "       airwrite-euicc --help\n"
             "\n"
@@ -34,6 +35,9 @@ static void usage(FILE *f)
             "                    is not needed\n"
             "  --root-ds FQDN    root SM-DS address of a new state (default %s)\n"
             "  --t0, --t1        transmission protocol the card prefers (default T=1)\n"
+            "  --profile-limit N the most profiles the card takes, kept in its state (0:\n"
+            "                    none, the card's capacity); a download beyond it fails with\n"
+            "                    installFailedDueToInsufficientMemoryForProfile (SGP.22 5.7.6)\n"
             "  --vpcd HOST:PORT  connect to pcscd's vpcd driver listening there (its default)\n"
             "  --listen ADDR:PORT  listen for vpcd in reverse mode and serve each connection\n"
             "dump  prints the state: EID (with an identity), addresses, profiles (ICCID,\n"
@@ -129,7 +133,7 @@ int main(int argc, char **argv)
 {
     euicc_identity_paths identity = {0};
     euicc_options options = {.protocol = EUICC_PROTOCOL_T1};
-    const char *state_dir = NULL, *vpcd = NULL, *listen_at = NULL;
+    const char *state_dir = NULL, *vpcd = NULL, *listen_at = NULL, *profile_limit = NULL;
     bool dump = false;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -161,6 +165,8 @@ int main(int argc, char **argv)
             value = &vpcd;
         } else if (strcmp(a, "--listen") == 0) {
             value = &listen_at;
+        } else if (strcmp(a, "--profile-limit") == 0) { /* issue 8 */
+            value = &profile_limit;
         } else {
             fprintf(stderr, "airwrite-euicc: unknown argument '%s' (see --help)\n", a);
             return 2;
@@ -194,10 +200,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "airwrite-euicc: give exactly one of --vpcd HOST:PORT, --listen ADDR:PORT\n");
         return 2;
     }
+    char *end = NULL;
+    unsigned long limit = profile_limit != NULL ? strtoul(profile_limit, &end, 10) : 0;
+    if (profile_limit != NULL && (profile_limit[0] < '0' || profile_limit[0] > '9' ||
+                                  *end != '\0' || limit > euicc_profile_capacity())) {
+        fprintf(stderr, "airwrite-euicc: --profile-limit is 0..%zu\n", euicc_profile_capacity());
+        return 2;
+    }
     euicc *card = NULL;
     aw_err err = euicc_open(&identity, state_dir, &options, time(NULL), &card);
     if (err != AW_OK) {
         print_error("opening the eUICC", err);
+        return 1;
+    }
+    if (profile_limit != NULL && (err = euicc_set_profile_limit(card, (size_t)limit)) != AW_OK) {
+        print_error("--profile-limit", err);
+        euicc_close(card);
         return 1;
     }
     int status;

@@ -27,6 +27,7 @@ static void usage(FILE *f)
             "usage: airwrite-firmware keygen --key KEY.pem --public PUBLIC.pem\n"
             "       airwrite-firmware sign --key KEY.pem --module ID --version N --image FILE\n"
             "                              --out PACKAGE [--detached]\n"
+            "                              [--suite international|domestic]\n"
             "       airwrite-firmware verify --trusted PUBLIC.pem [--trusted ...] --module ID\n"
             "                              --installed N [--reinstall] [--image FILE]\n"
             "                              [--extract FILE] PACKAGE\n"
@@ -35,7 +36,9 @@ static void usage(FILE *f)
             "keygen  makes a firmware signing key (ECDSA P-256): KEY.pem (PKCS#8, mode 0600,\n"
             "        never overwritten) and PUBLIC.pem (SubjectPublicKeyInfo), prints its key id.\n"
             "sign    writes a package for module ID, firmware version N, with the image inside\n"
-            "        (or beside it with --detached).\n"
+            "        (or beside it with --detached). --suite domestic: KEY.pem is an SM2 key and\n"
+            "        the package is signed SM2 with SM3 over an SM3 digest (issue 8);\n"
+            "        --suite international: a P-256 key, the package as without --suite.\n"
             "verify  checks a package as the IPA does before applying it: trusted signer and\n"
             "        signature, module, version above N (or equal with --reinstall), image\n"
             "        length and digest (--image for a detached package); --extract writes the\n"
@@ -131,7 +134,7 @@ static int command_keygen(int argc, char **argv)
 static int command_sign(int argc, char **argv)
 {
     const char *key_path = NULL, *module = NULL, *version_text = NULL, *image_path = NULL,
-               *out_path = NULL;
+               *out_path = NULL, *suite_name = NULL;
     bool detached = false;
     for (int i = 0; i < argc; i++) {
         const char *a = argv[i];
@@ -148,22 +151,33 @@ static int command_sign(int argc, char **argv)
             out_path = argv[++i];
         else if (strcmp(a, "--detached") == 0)
             detached = true;
+        else if (strcmp(a, "--suite") == 0 && has_value)
+            suite_name = argv[++i];
         else {
             usage(stderr);
             return 2;
         }
     }
     uint64_t version = 0;
+    crypto_suite suite = 0;
     if (key_path == NULL || module == NULL || image_path == NULL || out_path == NULL ||
-        !parse_version(version_text, &version)) {
+        !parse_version(version_text, &version) ||
+        (suite_name != NULL && crypto_suite_parse(suite_name, &suite) != AW_OK)) {
         usage(stderr);
         return 2;
     }
     crypto_key *key = NULL;
-    uint8_t *image = NULL, *package = NULL;
-    size_t image_len = 0, package_len = 0;
+    crypto_suite_key *suite_key = NULL;
+    uint8_t *image = NULL, *package = NULL, *pem = NULL;
+    size_t image_len = 0, package_len = 0, pem_len = 0;
     int rc = 1;
-    aw_err err = crypto_key_load_private_pem_file(key_path, &key);
+    aw_err err = AW_OK;
+    if (suite == 0) {
+        err = crypto_key_load_private_pem_file(key_path, &key);
+    } else if ((err = aw_file_read(key_path, 64u * 1024u, &pem, &pem_len)) == AW_OK) {
+        err = crypto_suite_key_load_private_pem(suite, (const char *)pem, pem_len, &suite_key);
+        OPENSSL_cleanse(pem, pem_len);
+    }
     if (err != AW_OK) {
         print_error(key_path, err);
         goto cleanup;
@@ -175,7 +189,9 @@ static int command_sign(int argc, char **argv)
     firmware_sign_params params = {.module_id = module, .firmware_version = version,
                                    .image = image, .image_len = image_len,
                                    .detached = detached};
-    if ((err = firmware_package_sign(&params, key, &package, &package_len)) != AW_OK) {
+    err = suite != 0 ? firmware_package_sign_suite(&params, suite_key, &package, &package_len)
+                     : firmware_package_sign(&params, key, &package, &package_len);
+    if (err != AW_OK) {
         print_error("sign", err);
         goto cleanup;
     }
@@ -193,7 +209,9 @@ static int command_sign(int argc, char **argv)
 cleanup:
     free(package);
     free(image);
+    free(pem);
     crypto_key_free(key);
+    crypto_suite_key_free(suite_key);
     return rc;
 }
 

@@ -25,8 +25,10 @@
 #include "ipa/ipa.h"
 #include "ipa/notification.h"
 
+#include "airwrite_ipa_device_binding.h" /* card-device locking (helper devicelock) */
 #include "airwrite_ipa_download.h"
 #include "airwrite_ipa_firmware.h"
+#include "airwrite_ipa_terminal_info.h" /* --info-*, terminal-info (helper terminfo) */
 #include "airwrite_ipa_listen.h"
 
 #define EXIT_FAILED 1
@@ -38,6 +40,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: airwrite-ipa TRANSPORT [--timeout MS] [--segment N] COMMAND [ARG]\n"
             "       airwrite-ipa firmware-update --state DIR --trust PEM ... (see its --help)\n"
+            "       airwrite-ipa terminal-info --eid EID --info-url URL ... (see its --help;\n"
+            "                    its --info-* options also make poll report before each cycle)\n"
             "       airwrite-ipa --help\n"
             "\n"
             "TRANSPORT is one of:\n"
@@ -88,6 +92,7 @@ static void usage(FILE *f)
             "    --eim-fqdn FQDN     its address (poll's default eIM)\n"
             "    --eim-cert FILE     its certificate (PEM): the key its packages verify with\n");
     download_options_usage(f);
+    device_binding_options_usage(f);
     fprintf(f, "Exit status: 0 done (download: installed), 1 failure, 2 usage, 3 refused by\n"
                "the eUICC or the SM-DP+ (download: with its SGP.22 codes).\n");
 }
@@ -320,6 +325,7 @@ typedef struct poll_options {
     bool eim_v1_0;          /* --eim-sgp32-version 1.0 */
     bool listening;         /* listen: the poller behind the push listener */
     listen_options listen;
+    terminal_info_options *terminal_info; /* --info-* (helper terminfo) */
 } poll_options;
 
 static volatile sig_atomic_t stop_requested;
@@ -408,8 +414,14 @@ static int command_poll(ipa *session, const ipa_transport *transport, const poll
                           .download = {download_trigger_hook, &dc,
                                        ipa_download_features(&dc)},
                           .notifications = {ipa_notifications_hook, &nc}};
+    terminal_info_loaded info; /* issue 8: before each ESipa exchange */
+    if (terminal_info_hook(o->terminal_info, &info, &pc.terminal_info) != 0) {
+        ipa_esipa_free(esipa);
+        return EXIT_FAILURE;
+    }
     ipa_poller *poller = NULL;
     if ((err = ipa_poller_new(&pc, &poller)) != AW_OK) {
+        terminal_info_loaded_free(&info);
         ipa_esipa_free(esipa);
         return fail(err == AW_ERR_IPA_JOURNAL ? "the journal" : "starting", err, transport,
                     session);
@@ -430,6 +442,7 @@ static int command_poll(ipa *session, const ipa_transport *transport, const poll
         status = fail("poll", err, transport, session);
     }
     ipa_poller_free(poller);
+    terminal_info_loaded_free(&info);
     ipa_esipa_free(esipa);
     return status;
 }
@@ -483,13 +496,19 @@ static int command_add_initial_eim(ipa *session, const ipa_transport *transport,
 }
 
 static int run(ipa_transport *transport, const ipa_options *options, const char *command,
-               const char *argument, const poll_options *poll, const download_options *download)
+               const char *argument, const poll_options *poll, const download_options *download,
+               const device_binding_options *binding)
 {
     ipa *session = NULL;
     aw_err err = ipa_open(transport, options, &session);
     if (err != AW_OK)
         return fail("opening the ISD-R", err, transport, NULL);
-    int status;
+    /* card-device locking: a card not bound to this device gets nothing more */
+    int status = device_binding_gate(session, binding, &download->config.device_info);
+    if (status != 0) {
+        ipa_close(session);
+        return status;
+    }
     if (strcmp(command, "eid") == 0) {
         uint8_t eid[SGP22_EID_SIZE];
         err = ipa_es10c_get_eid(session, eid);
@@ -548,13 +567,22 @@ int main(int argc, char **argv)
     bool poll_option = false, eim_option = false, tls12 = false;
     download_options download;
     download_options_init(&download);
+    device_binding_options binding = {0};
+    terminal_info_options terminal_info = {0};
+    poll.terminal_info = &terminal_info;
     /* no card transport: secure-module firmware (helper firmware) */
     if (argc >= 2 && strcmp(argv[1], "firmware-update") == 0)
         return firmware_update_main(argc - 2, argv + 2);
+    if (argc >= 2 && strcmp(argv[1], "terminal-info") == 0) /* helper terminfo */
+        return terminal_info_main(argc - 2, argv + 2);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has_value = i + 1 < argc;
         int taken = download_options_parse(&download, argc, argv, &i);
+        if (taken == 0) /* card-device locking (airwrite_ipa_device_binding.c) */
+            taken = device_binding_options_parse(&binding, argc, argv, &i);
+        if (taken == 0) /* terminal information (airwrite_ipa_terminal_info.c) */
+            taken = terminal_info_options_parse(&terminal_info, argc, argv, &i);
         if (taken < 0)
             return EXIT_USAGE;
         if (taken > 0) {
@@ -705,6 +733,8 @@ int main(int argc, char **argv)
                                  : "takes no argument");
         return EXIT_USAGE;
     }
+    if (!device_binding_options_valid(&binding))
+        return EXIT_USAGE;
     ipa_transport *transport = NULL;
     aw_err err;
     if (pcsc) {
@@ -738,7 +768,7 @@ int main(int argc, char **argv)
     ipa_options options = {.segment_size = segment};
     if (polling || downloading)
         signal(SIGPIPE, SIG_IGN); /* core/http_client.h */
-    int status = run(transport, &options, command, argument, &poll, &download);
+    int status = run(transport, &options, command, argument, &poll, &download, &binding);
     ipa_transport_close(transport);
     return status;
 }

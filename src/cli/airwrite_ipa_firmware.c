@@ -20,7 +20,7 @@ static void firmware_usage(FILE *f)
     fprintf(f,
             "usage: airwrite-ipa firmware-update --state DIR --trust PEM [--trust PEM ...]\n"
             "           --module ID --package FILE [--image FILE] [--reinstall]\n"
-            "           [--factory-version N]\n"
+            "           [--factory-version N] [--suite international|domestic]\n"
             "           [--report URL --eid EID --cert CERT.pem --key KEY.pem --ca CA.pem]\n"
             "\n"
             "Verifies the package (trusted signer, signature, module, version above the\n"
@@ -28,6 +28,9 @@ static void firmware_usage(FILE *f)
             "and the new version recorded in DIR/firmware.state, crash-safe. With --report\n"
             "the outcome (applied or refused) is POSTed to the platform's terminal report\n"
             "endpoint with the device certificate CERT.pem (subject serialNumber = EID).\n"
+            "--suite: the device's crypto suite (issue 8): the --trust keys are keys of\n"
+            "it (P-256 or SM2) and only packages signed in it (ECDSA P-256 with SHA-256,\n"
+            "or SM2 with SM3) are accepted; without it, P-256 keys and ECDSA as before.\n"
             "Exit status: 0 applied, 1 failure, 2 usage, 3 refused (reason printed).\n");
 }
 
@@ -45,7 +48,7 @@ static bool parse_version(const char *text, uint64_t *out)
 }
 
 typedef struct firmware_arguments {
-    const char *state, *module, *package, *image, *factory;
+    const char *state, *module, *package, *image, *factory, *suite;
     const char *trust[MAX_TRUSTED];
     size_t trust_count;
     bool reinstall;
@@ -74,6 +77,8 @@ static bool parse_arguments(int argc, char **argv, firmware_arguments *a)
             slot = &a->image;
         else if (strcmp(s, "--factory-version") == 0)
             slot = &a->factory;
+        else if (strcmp(s, "--suite") == 0)
+            slot = &a->suite;
         else if (strcmp(s, "--eid") == 0)
             slot = &a->eid;
         else if (strcmp(s, "--report") == 0)
@@ -140,19 +145,34 @@ int firmware_update_main(int argc, char **argv)
         firmware_usage(stdout);
         return 0;
     }
+    crypto_suite suite = 0; /* none: P-256 crypto_key trust as before issue 8 */
     if (!parse_arguments(argc, argv, &a) ||
-        (a.factory != NULL && !parse_version(a.factory, &factory))) {
+        (a.factory != NULL && !parse_version(a.factory, &factory)) ||
+        (a.suite != NULL && crypto_suite_parse(a.suite, &suite) != AW_OK)) {
         firmware_usage(stderr);
         return 2;
     }
     crypto_key *keys[MAX_TRUSTED] = {NULL};
+    crypto_suite_key *suite_keys[MAX_TRUSTED] = {NULL};
     uint8_t *package = NULL, *image = NULL;
     size_t package_len = 0, image_len = 0;
     int rc = 1;
     aw_err err = AW_OK;
-    for (size_t i = 0; err == AW_OK && i < a.trust_count; i++)
+    for (size_t i = 0; err == AW_OK && suite == 0 && i < a.trust_count; i++)
         if ((err = crypto_key_load_public_pem_file(a.trust[i], &keys[i])) != AW_OK)
             fprintf(stderr, "airwrite-ipa: %s: %s\n", a.trust[i], aw_err_message(err));
+    for (size_t i = 0; err == AW_OK && suite != 0 && i < a.trust_count; i++) {
+        uint8_t *pem = NULL;
+        size_t pem_len = 0;
+        err = aw_file_read(a.trust[i], 64u * 1024u, &pem, &pem_len);
+        if (err == AW_OK)
+            err = crypto_suite_key_load_public_pem(suite, (const char *)pem, pem_len,
+                                                   &suite_keys[i]);
+        free(pem);
+        if (err != AW_OK)
+            fprintf(stderr, "airwrite-ipa: %s: %s (%s)\n", a.trust[i], aw_err_message(err),
+                    aw_err_name(err));
+    }
     /* read one byte past the bound so an oversized package is refused by
      * the verifier, as the device would refuse it */
     if (err == AW_OK &&
@@ -165,7 +185,9 @@ int firmware_update_main(int argc, char **argv)
         goto cleanup;
     ipa_firmware_options options = {.module_id = a.module, .allow_reinstall = a.reinstall,
                                     .factory_version = factory, .image = image,
-                                    .image_len = image_len};
+                                    .image_len = image_len, .suite = suite,
+                                    .suite_keys = (const crypto_suite_key *const *)suite_keys,
+                                    .suite_key_count = suite != 0 ? a.trust_count : 0};
     ipa_firmware_result result;
     err = ipa_firmware_apply(a.state, (const crypto_key *const *)keys, a.trust_count, package,
                              package_len, &options, &result);
@@ -175,8 +197,10 @@ int firmware_update_main(int argc, char **argv)
         send_report(&a, &result) != 0 && rc == 0)
         rc = 1;
 cleanup:
-    for (size_t i = 0; i < MAX_TRUSTED; i++)
+    for (size_t i = 0; i < MAX_TRUSTED; i++) {
         crypto_key_free(keys[i]);
+        crypto_suite_key_free(suite_keys[i]);
+    }
     free(package);
     free(image);
     return rc;

@@ -1,6 +1,7 @@
 /* airwrite-pki: create a complete RSP test PKI (SGP.22 4.5.2 certificate
  * profiles, Variant O: CI, EUM, eUICC, DPauth, DPpb, DPtls; SGP.32 eIM) as
- * PEM files, and show the RSP-relevant fields of a certificate. */
+ * PEM files, show the RSP-relevant fields of a certificate, and (in
+ * airwrite_pki_device.c) the devices' terminal report certificates. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,6 +15,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
 
+#include "airwrite_pki.h"
 #include "core/hex.h"
 #include "core/pki.h"
 
@@ -33,6 +35,8 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: airwrite-pki init DIR [--curve nist|brainpool] [--eid EID] [--tls-name NAME|IP ...]\n"
             "       airwrite-pki show FILE\n"
+            "       airwrite-pki device-ca --out DIR [--days N]\n"
+            "       airwrite-pki device --eid EID --ca CA.pem [--ca-key CA.key.pem] --out DIR [--days N]\n"
             "       airwrite-pki --help\n"
             "\n"
             "init  creates a complete RSP test PKI in DIR (created if absent): ci.pem, eum.pem,\n"
@@ -43,7 +47,14 @@ static void usage(FILE *f)
             "      --tls-name   DNS name or IP address for dptls.pem; repeatable\n"
             "                   (default: localhost, 127.0.0.1, ::1)\n"
             "show  prints a certificate's (PEM or DER) RSP fields: subject, issuer, role,\n"
-            "      curve, SKI, AKI, issuing CI PKID, validity, EID, SANs, key usage.\n");
+            "      curve, SKI, AKI, issuing CI PKID, validity, EID, SANs, key usage.\n"
+            "device-ca  creates the CA of the devices' terminal report certificates (P-256):\n"
+            "      DIR/device-ca.pem and DIR/device-ca.key.pem (mode 0600); --days default 3650.\n"
+            "device     issues a device's client certificate for the terminal report channel\n"
+            "      (mutual TLS, docs/firmware-update.md): subject serialNumber = the EID (check\n"
+            "      digits verified), clientAuth, P-256, signed by CA (its key: --ca-key, default\n"
+            "      CA with .pem replaced by .key.pem): DIR/device-EID.pem and\n"
+            "      DIR/device-EID.key.pem (mode 0600); --days default 825.\n");
 }
 
 static void print_error(const char *what, aw_err err)
@@ -53,7 +64,7 @@ static void print_error(const char *what, aw_err err)
 
 /* ---- init ------------------------------------------------------------------ */
 
-static int write_pem_file(const char *dir, const char *name, mode_t mode, X509 *cert, EVP_PKEY *key)
+int pki_cli_write_pem(const char *dir, const char *name, mode_t mode, X509 *cert, EVP_PKEY *key)
 {
     char path[4096];
     int n = snprintf(path, sizeof(path), "%s/%s", dir, name);
@@ -179,9 +190,9 @@ static int command_init(int argc, char **argv)
     for (int r = 0; rc == 0 && r < AW_PKI_ROLE__COUNT; r++) {
         char name[64];
         snprintf(name, sizeof(name), "%s.pem", file_base[r]);
-        rc |= write_pem_file(dir, name, 0644, (X509 *)pki_certificate_x509(h.cert[r]), NULL);
+        rc |= pki_cli_write_pem(dir, name, 0644, (X509 *)pki_certificate_x509(h.cert[r]), NULL);
         snprintf(name, sizeof(name), "%s.key.pem", file_base[r]);
-        rc |= write_pem_file(dir, name, 0600, NULL, h.key[r]);
+        rc |= pki_cli_write_pem(dir, name, 0600, NULL, h.key[r]);
     }
     if (rc == 0)
         printf("created %s PKI in %s\n", pki_curve_name(curve), dir);
@@ -405,6 +416,10 @@ int main(int argc, char **argv)
         return command_init(argc - 2, argv + 2);
     if (strcmp(argv[1], "show") == 0)
         return command_show(argc - 2, argv + 2);
+    if (strcmp(argv[1], "device-ca") == 0) /* airwrite_pki_device.c */
+        return pki_cli_device_ca(argc - 2, argv + 2);
+    if (strcmp(argv[1], "device") == 0)
+        return pki_cli_device(argc - 2, argv + 2);
     fprintf(stderr, "airwrite-pki: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return 2;

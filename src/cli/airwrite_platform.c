@@ -29,6 +29,7 @@ static void usage(FILE *out)
             "                          [--audit-key FILE [--audit-interval N]]\n"
             "       airwrite-platform app-create --db URL --keys PATH --tenant NAME\n"
             "                          [--rate N] [--burst N] [--quota N] [--role ROLE]\n"
+            "                          [--suite international|domestic]\n"
             "       airwrite-platform app-show --db URL APPID\n"
             "       airwrite-platform app-enable --db URL APPID\n"
             "       airwrite-platform app-disable --db URL APPID\n"
@@ -55,6 +56,9 @@ static void usage(FILE *out)
             "  --burst N     bucket size (default %d)\n"
             "  --quota N     calls per day, 0: unlimited (default %d)\n"
             "  --role ROLE   the app's role (docs/rbac.md; default tenant_user)\n"
+            "  --suite S     the app's signature scheme: international (AW-HMAC-SHA256) or\n"
+            "                domestic (AW-HMAC-SM3, docs/api-signature.md); default the\n"
+            "                [crypto] suite airwrited recorded, else international\n"
             "app-show     print an app (never its secret)\n"
             "app-enable, app-disable   allow or refuse the app's calls\n"
             "app-limits   set the app's call limits\n"
@@ -94,6 +98,7 @@ typedef struct options {
     const char *address;
     const char *callback_ca;
     const char *role;
+    const char *suite;
     const char *audit_key;
     int64_t audit_interval;
     long port;
@@ -111,6 +116,7 @@ static int parse_options(int argc, char **argv, options *o)
         {"address", required_argument, NULL, 'a'}, {"port", required_argument, NULL, 'p'},
         {"callback-ca", required_argument, NULL, 'C'},
         {"role", required_argument, NULL, 'R'},
+        {"suite", required_argument, NULL, 'S'},
         {"audit-key", required_argument, NULL, 'A'},
         {"audit-interval", required_argument, NULL, 'I'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
@@ -133,6 +139,7 @@ static int parse_options(int argc, char **argv, options *o)
         case 'a': o->address = optarg; break;
         case 'C': o->callback_ca = optarg; break;
         case 'R': o->role = optarg; break;
+        case 'S': o->suite = optarg; break;
         case 'A': o->audit_key = optarg; break;
         case 'I':
             if (!parse_limit(optarg, &o->audit_interval) || o->audit_interval == 0)
@@ -164,10 +171,10 @@ static int parse_options(int argc, char **argv, options *o)
 static void print_app(const platform_app *app)
 {
     printf("appId: %s\ntenant: %s\nenabled: %s\nratePerMinute: %lld\nburst: %lld\n"
-           "dailyQuota: %lld\nkeyId: %u\n",
+           "dailyQuota: %lld\nkeyId: %u\nsuite: %s\n",
            app->app_id, app->tenant, app->enabled ? "yes" : "no",
            (long long)app->limits.rate_per_minute, (long long)app->limits.burst,
-           (long long)app->limits.daily_quota, app->key_id);
+           (long long)app->limits.daily_quota, app->key_id, crypto_suite_name(app->suite));
 }
 
 /* The --keys files; create_last: write the last one if absent. */
@@ -199,17 +206,24 @@ static int app_create(db_connection *db, const options *o)
         usage(stderr);
         return 2;
     }
+    crypto_suite suite = 0;
+    aw_err err = o->suite != NULL ? crypto_suite_parse(o->suite, &suite)
+                                  : platform_suite_default_get(db, &suite);
+    if (err != AW_OK)
+        return fail(o->suite != NULL ? o->suite : "default suite", err);
     platform_key_ring *ring = load_ring(o, true);
     if (ring == NULL)
         return 1;
     platform_app app;
     char secret[PLATFORM_APP_SECRET_LENGTH + 1];
-    aw_err err = platform_app_create(db, ring, o->tenant, &o->limits, db_clock_ms(), &app, secret);
+    err = platform_app_create_suite(db, ring, o->tenant, &o->limits, suite, db_clock_ms(), &app,
+                                    secret);
     platform_key_ring_free(ring);
     if (err == AW_OK && role != PLATFORM_ROLE_TENANT_USER)
         err = platform_app_role_set(db, app.app_id, role, db_clock_ms());
-    char details[64];
-    snprintf(details, sizeof(details), "{\"role\":\"%s\"}", platform_role_name(role));
+    char details[96];
+    snprintf(details, sizeof(details), "{\"role\":\"%s\",\"suite\":\"%s\"}",
+             platform_role_name(role), crypto_suite_name(suite));
     if (err == AW_OK) /* docs/rbac.md "Audit"; never the secret */
         err = platform_rbac_audit_command(db, "app.create", app.tenant, app.app_id, details);
     if (err != AW_OK) {

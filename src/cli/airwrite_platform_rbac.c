@@ -51,10 +51,15 @@ aw_err platform_rbac_audit_command(db_connection *db, const char *action, const 
                          .target = target,
                          .outcome = AUDIT_OUTCOME_SUCCESS,
                          .details = details};
+    /* a new chain in airwrited's [crypto] suite (recorded in the database;
+     * international when none is, issue 8) */
     audit_options options = {.suite = CRYPTO_SUITE_INTERNATIONAL};
-    aw_err err = audit_append(db, &options, &event, db_clock_ms(), NULL);
-    if (err == AW_ERR_AUDIT_SUITE) { /* a chain started in the domestic suite */
-        options.suite = CRYPTO_SUITE_DOMESTIC;
+    aw_err err = platform_suite_default_get(db, &options.suite);
+    if (err == AW_OK)
+        err = audit_append(db, &options, &event, db_clock_ms(), NULL);
+    if (err == AW_ERR_AUDIT_SUITE) { /* a chain started in the other suite */
+        options.suite = options.suite == CRYPTO_SUITE_DOMESTIC ? CRYPTO_SUITE_INTERNATIONAL
+                                                               : CRYPTO_SUITE_DOMESTIC;
         err = audit_append(db, &options, &event, db_clock_ms(), NULL);
     }
     return err;

@@ -146,10 +146,13 @@ static const command commands[] = {
      "  (default weekly): counts by class, grade, state, time to handle, overdue,\n"
      "  top causes; --format html writes the HTML page to stdout."},
     /* key rotation of the secrets sealed at rest (airwritectl_keys.c, docs/keys.md) */
-    {"keys", "generate", ctl_keys_generate_command, "--key-dir DIR",
-     "create the next storage key DIR/<id>.key (then reload the daemons: SIGHUP)."},
+    {"keys", "generate", ctl_keys_generate_command,
+     "--key-dir DIR [--suite international|domestic]",
+     "create the next storage key DIR/<id>.key (then reload the daemons: SIGHUP);\n"
+     "  --suite domestic: an SM4-GCM key (16 bytes), default AES-256-GCM (32 bytes)."},
     {"keys", "rotate", ctl_keys_rotate_command,
-     "--key-dir DIR --db URL [--db URL ...] [--generate] [--chunk N] [--max-chunks N]",
+     "--key-dir DIR --db URL [--db URL ...] [--generate [--suite S]] [--chunk N] "
+     "[--max-chunks N]",
      "re-encrypt every sealed secret under the newest key of DIR, chunk by chunk."},
     {"keys", "status", ctl_keys_status_command, "--key-dir DIR [--db URL ...]",
      "the key ring's ids and each sealed table's rows per key id."},
@@ -178,6 +181,8 @@ static void usage(FILE *f)
             "  --secret-file FILE  the appSecret, one line, mode 0600 (or\n"
             "                      AIRWRITE_APP_SECRET_FILE, or the secret itself in\n"
             "                      AIRWRITE_APP_SECRET; never on the command line)\n"
+            "  --suite S           the app's crypto suite: international (AW-HMAC-SHA256,\n"
+            "                      the default) or domestic (AW-HMAC-SM3); or AIRWRITE_SUITE\n"
             "  --token-cache FILE  where the bearer token is kept, mode 0600 (or\n"
             "                      AIRWRITE_TOKEN_CACHE; default\n"
             "                      ~/.cache/airwrite/token-APPID.json); --no-token-cache\n"

@@ -23,6 +23,7 @@ typedef struct ctl_args {
     const char *ca;
     const char *app_id;
     const char *secret_file;
+    const char *suite;     /* the app's crypto suite: international or domestic (issue 8) */
     const char *token_cache;
     const char *max_wait;
     const char *timeout;
@@ -62,7 +63,7 @@ bool ctl_args_parse(int argc, char **argv, const char *const *options, const cha
                     size_t positionals, ctl_args *out);
 
 /* A client opened from the options and the environment (AIRWRITE_URL,
- * AIRWRITE_CA_FILE, AIRWRITE_APP_ID, AIRWRITE_APP_SECRET,
+ * AIRWRITE_CA_FILE, AIRWRITE_APP_ID, AIRWRITE_SUITE, AIRWRITE_APP_SECRET,
  * AIRWRITE_APP_SECRET_FILE, AIRWRITE_TOKEN_CACHE). */
 typedef struct ctl_session {
     ctl_client *client;

@@ -36,6 +36,7 @@ static const option_slot slots[] = {
     {"--ca", offsetof(ctl_args, ca), false},
     {"--app-id", offsetof(ctl_args, app_id), false},
     {"--secret-file", offsetof(ctl_args, secret_file), false},
+    {"--suite", offsetof(ctl_args, suite), false},
     {"--token-cache", offsetof(ctl_args, token_cache), false},
     {"--max-wait", offsetof(ctl_args, max_wait), false},
     {"--timeout", offsetof(ctl_args, timeout), false},
@@ -66,7 +67,7 @@ static const option_slot slots[] = {
 };
 
 static const char *const connection_options[] = {"--url", "--ca", "--app-id", "--secret-file",
-                                                 "--token-cache", "--max-wait", NULL};
+                                                 "--suite", "--token-cache", "--max-wait", NULL};
 static const char *const connection_flags[] = {"--json", "--no-token-cache", NULL};
 
 static bool listed(const char *name, const char *const *list)
@@ -394,6 +395,13 @@ int ctl_session_open(const ctl_args *args, const char *command, ctl_session *ses
     int64_t max_wait = CTL_DEFAULT_MAX_WAIT_S;
     if (!ctl_parse_integer("--max-wait", args->max_wait, 0, 3600, &max_wait))
         return CTL_EXIT_USAGE;
+    /* the app's suite picks the signature scheme (docs/api-signature.md) */
+    const char *suite_name = option_or_environment(args->suite, "AIRWRITE_SUITE");
+    crypto_suite suite = CRYPTO_SUITE_INTERNATIONAL;
+    if (suite_name != NULL && crypto_suite_parse(suite_name, &suite) != AW_OK) {
+        fprintf(stderr, "airwritectl: %s: --suite must be international or domestic\n", command);
+        return CTL_EXIT_USAGE;
+    }
     char secret[PLATFORM_APP_SECRET_LENGTH + 1] = "";
     aw_err err = AW_OK;
     if (secret_file != NULL) {
@@ -415,6 +423,7 @@ int ctl_session_open(const ctl_args *args, const char *command, ctl_session *ses
                                 .ca_file = ca,
                                 .app_id = app_id,
                                 .app_secret = secret,
+                                .suite = suite,
                                 .token_cache = cache,
                                 .max_wait_s = max_wait == 0 ? -1 : max_wait,
                                 .sleep = announce_sleep,

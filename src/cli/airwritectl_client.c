@@ -23,6 +23,7 @@ struct ctl_client {
     char base_url[BASE_URL_MAX + 1];
     char app_id[PLATFORM_APP_ID_MAX + 1];
     char secret[PLATFORM_APP_SECRET_LENGTH + 1];
+    crypto_suite suite; /* AW-HMAC-SHA256 or AW-HMAC-SM3 (docs/api-signature.md) */
     char *token_cache;
     int64_t max_wait_s;
     ctl_clock_fn clock;
@@ -123,12 +124,15 @@ aw_err ctl_client_new(const ctl_client_config *config, ctl_client **out)
     for (size_t i = 0; i < secret_len; i++)
         if (config->app_secret[i] <= ' ' || config->app_secret[i] > '~')
             return AW_ERR_ARGUMENT;
+    if (config->suite != 0 && platform_signature_algorithm(config->suite) == NULL)
+        return AW_ERR_SUITE_UNKNOWN;
     ctl_client *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return AW_ERR_NOMEM;
     memcpy(c->base_url, config->base_url, strlen(config->base_url) + 1);
     memcpy(c->app_id, config->app_id, strlen(config->app_id) + 1);
     memcpy(c->secret, config->app_secret, secret_len + 1);
+    c->suite = config->suite != 0 ? config->suite : CRYPTO_SUITE_INTERNATIONAL;
     c->max_wait_s = config->max_wait_s == 0 ? CTL_DEFAULT_MAX_WAIT_S : config->max_wait_s;
     c->clock = config->clock != NULL ? config->clock : real_clock;
     c->clock_userdata = config->clock_userdata;
@@ -304,7 +308,8 @@ static aw_err send_signed(ctl_client *c, const ctl_request *r, const char *beare
     platform_signed_request signed_request = {
         .method = method, .path = r->path, .query = r->query, .app_id = c->app_id,
         .timestamp = timestamp, .nonce = nonce, .body = r->body, .body_len = r->body_len};
-    if ((err = platform_signature_sign(&signed_request, c->secret, signature)) != AW_OK)
+    if ((err = platform_signature_sign_suite(c->suite, &signed_request, c->secret, signature)) !=
+        AW_OK)
         return err;
     size_t url_len = strlen(c->base_url) + strlen(r->path) +
                      (r->query != NULL ? strlen(r->query) + 1 : 0) + 1;
@@ -318,9 +323,10 @@ static aw_err send_signed(ctl_client *c, const ctl_request *r, const char *beare
         {PLATFORM_HEADER_TIMESTAMP, timestamp},
         {PLATFORM_HEADER_NONCE, nonce},
         {PLATFORM_HEADER_SIGNATURE, signature},
+        {PLATFORM_HEADER_SIGNATURE_ALGORITHM, platform_signature_algorithm(c->suite)},
         {"Accept", "application/json"},
     };
-    size_t count = 5;
+    size_t count = 6;
     if (bearer != NULL)
         headers[count++] = (http_header){"Authorization", bearer};
     if (r->body_len > 0)

@@ -1,6 +1,7 @@
 /* airwritectl's client of the card-writing platform's northbound API
  * (/api/v1, docs/openapi.yaml): every request signed with the app's secret
- * (HMAC-SHA256, docs/api-signature.md, through platform_signature_sign),
+ * in its suite's scheme (HMAC-SHA256, or HMAC-SM3 for a domestic app;
+ * docs/api-signature.md, through platform_signature_sign_suite),
  * a bearer token from POST /api/v1/auth/token kept in a private cache file
  * and renewed through /auth/refresh when it expires or the platform refuses
  * it, error answers {code, message, requestId} (docs/api-errors.md) kept
@@ -50,6 +51,8 @@ typedef struct ctl_client_config {
     const char *ca_file;      /* PEM CA certificates the server must chain to */
     const char *app_id;
     const char *app_secret;   /* copied, erased on free */
+    crypto_suite suite;       /* the app's signature scheme (issue 8); 0: international;
+                               * another value: AW_ERR_SUITE_UNKNOWN */
     const char *token_cache;  /* cache file; NULL: tokens kept in memory only */
     int64_t max_wait_s;       /* 0: CTL_DEFAULT_MAX_WAIT_S; negative: never wait */
     unsigned timeout_ms;      /* each exchange; 0: the HTTP client's default */

@@ -7,7 +7,9 @@
  * the platform's (platform_sealed_tables: app and callback secrets, schema
  * component "platform") and the SM-DP+'s Ki/OPc (smdp_inventory_sealed_table,
  * component "smdp_inventory"). Only counts and key ids are printed, never a
- * secret or a key. */
+ * secret or a key. --suite domestic makes the new key an SM4-GCM key (16
+ * bytes; issue 8): rotating to it moves every sealed column from AES-256-GCM
+ * to SM4-GCM (core/key_ring.h), the same way as between two AES keys. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,14 +31,17 @@ typedef struct keys_options {
     int64_t chunk;
     int64_t max_chunks;
     bool generate;
+    crypto_suite suite; /* of a generated key: international (AES-256), domestic (SM4) */
 } keys_options;
 
-/* --key-dir DIR, --db URL (repeatable), and for rotate --chunk N,
- * --max-chunks N, --generate. */
-static bool parse(int argc, char **argv, bool rotate, keys_options *o)
+/* --key-dir DIR, --db URL (repeatable), for generate --suite S, and for
+ * rotate --chunk N, --max-chunks N, --generate, --suite S. */
+static bool parse(int argc, char **argv, bool rotate, bool generate, keys_options *o)
 {
     memset(o, 0, sizeof(*o));
     o->chunk = KEY_RING_TABLE_CHUNK_DEFAULT;
+    o->suite = CRYPTO_SUITE_INTERNATIONAL;
+    bool suite_given = false;
     for (int i = 0; i < argc; i++) {
         const char *name = argv[i];
         if (rotate && strcmp(name, "--generate") == 0) {
@@ -53,7 +58,13 @@ static bool parse(int argc, char **argv, bool rotate, keys_options *o)
             ok = ctl_parse_integer("--chunk", value, 1, KEY_RING_TABLE_CHUNK_MAX, &o->chunk);
         else if (ok && rotate && strcmp(name, "--max-chunks") == 0)
             ok = ctl_parse_integer("--max-chunks", value, 1, INT32_MAX, &o->max_chunks);
-        else {
+        else if (ok && (rotate || generate) && !suite_given && strcmp(name, "--suite") == 0) {
+            suite_given = true;
+            if (crypto_suite_parse(value, &o->suite) != AW_OK) {
+                fprintf(stderr, "airwritectl: keys: --suite is international or domestic\n");
+                return false;
+            }
+        } else {
             fprintf(stderr, "airwritectl: keys: unknown, repeated or incomplete option: %s\n",
                     name);
             return false;
@@ -64,6 +75,10 @@ static bool parse(int argc, char **argv, bool rotate, keys_options *o)
     }
     if (o->key_dir == NULL) {
         fprintf(stderr, "airwritectl: keys: --key-dir DIR is required\n");
+        return false;
+    }
+    if (rotate && suite_given && !o->generate) {
+        fprintf(stderr, "airwritectl: keys rotate: --suite names the key --generate makes\n");
         return false;
     }
     return true;
@@ -130,26 +145,29 @@ static int load_ring(const char *key_dir, key_ring **ring)
 
 /* ---- generate ------------------------------------------------------------ */
 
-static int generate_key(const char *key_dir)
+static int generate_key(const char *key_dir, crypto_suite suite)
 {
     uint32_t id = 0;
-    aw_err err = key_ring_generate_next(key_dir, &id);
+    aw_err err = key_ring_generate_next_suite(key_dir, suite, &id);
     if (err != AW_OK)
         return ctl_fail_local("keys generate", key_dir, err);
-    printf("key %u created: %s/%u%s\n", id, key_dir, id, KEY_RING_FILE_SUFFIX);
+    printf("key %u created: %s/%u%s", id, key_dir, id, KEY_RING_FILE_SUFFIX);
+    if (suite == CRYPTO_SUITE_DOMESTIC) /* the international line stays as it was */
+        printf(" (domestic: SM4-GCM)");
+    printf("\n");
     return 0;
 }
 
 int ctl_keys_generate_command(int argc, char **argv)
 {
     keys_options o;
-    if (!parse(argc, argv, false, &o))
+    if (!parse(argc, argv, false, true, &o))
         return CTL_EXIT_USAGE;
     if (o.database_count != 0) {
         fprintf(stderr, "airwritectl: keys generate takes no --db\n");
         return CTL_EXIT_USAGE;
     }
-    int status = generate_key(o.key_dir);
+    int status = generate_key(o.key_dir, o.suite);
     if (status == 0)
         printf("reload the daemons (SIGHUP) before airwritectl keys rotate\n");
     return status;
@@ -222,13 +240,13 @@ static int rotate_database(const char *url, const key_ring *ring, const keys_opt
 int ctl_keys_rotate_command(int argc, char **argv)
 {
     keys_options o;
-    if (!parse(argc, argv, true, &o))
+    if (!parse(argc, argv, true, false, &o))
         return CTL_EXIT_USAGE;
     if (o.database_count == 0) {
         fprintf(stderr, "airwritectl: keys rotate: at least one --db URL\n");
         return CTL_EXIT_USAGE;
     }
-    if (o.generate && generate_key(o.key_dir) != 0)
+    if (o.generate && generate_key(o.key_dir, o.suite) != 0)
         return CTL_EXIT_USAGE;
     key_ring *ring = NULL;
     int status = load_ring(o.key_dir, &ring);
@@ -291,7 +309,7 @@ static int compare_ids(const void *a, const void *b)
 int ctl_keys_status_command(int argc, char **argv)
 {
     keys_options o;
-    if (!parse(argc, argv, false, &o))
+    if (!parse(argc, argv, false, false, &o))
         return CTL_EXIT_USAGE;
     key_ring *ring = NULL;
     int status = load_ring(o.key_dir, &ring);
@@ -306,6 +324,13 @@ int ctl_keys_status_command(int argc, char **argv)
     printf("key ring %s: current key %u; keys", o.key_dir, key_ring_current_id(ring));
     for (size_t i = 0; i < id_count; i++)
         printf(" %u", ids[i]);
+    printf("\n");
+    /* each key's cipher: the key file's size names it (core/key_ring.h) */
+    printf("ciphers:");
+    for (size_t i = 0; i < id_count; i++)
+        printf(" %u %s", ids[i],
+               key_ring_key_suite(ring, ids[i]) == CRYPTO_SUITE_DOMESTIC ? "SM4-GCM"
+                                                                        : "AES-256-GCM");
     printf("\n");
     int64_t stale = 0;
     for (size_t i = 0; status == 0 && i < o.database_count; i++)

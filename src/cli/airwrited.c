@@ -34,6 +34,7 @@
 #include "eim/eim.h"
 #include "platform/platform.h"
 #include "platform/platform_terminal.h" /* helper firmware */
+#include "platform/platform_device_lock_report.h" /* card refusals (helper devicelock) */
 #include "smdp/es2p_notifier.h"
 #include "smdp/smdp.h"
 
@@ -55,6 +56,7 @@ typedef struct airwrited {
     http_server *terminal;        /* devices' terminal reports (helper firmware) */
     db_connection *terminal_db;   /* its connection, used on the loop thread */
     platform_terminal_endpoint terminal_endpoint;
+    airwrited_terminfo *terminfo; /* POST /terminal/v1/info (helper terminfo) */
     char es2p_url[TEXT_MAX];
     eim_server *eim;
     smdp_server *smdp;
@@ -204,6 +206,7 @@ static aw_err start_smdp(airwrited *d)
         .es2p_allowed_subjects = s->smdp.es2p_allow.count != 0 ? s->smdp.es2p_allow.values : NULL,
         .es2p_allowed_subject_count = s->smdp.es2p_allow.count,
         .es2p_order_lifetime_ms = (int64_t)s->smdp.order_lifetime_s * 1000,
+        .bound_session_lifetime_ms = (int64_t)s->smdp.session_lifetime_s * 1000,
         .es2p_operator_ca_file = s->smdp.notify_ca,
         .es2p_operators = d->operator_count != 0 ? d->operators : NULL,
         .es2p_operator_count = d->operator_count,
@@ -259,7 +262,8 @@ static aw_err start_eim(airwrited *d)
                          .tls_certificate = s->eim.certificate, .tls_key = s->eim.key,
                          .smdp_ca_file = s->eim.smdp_ca,
                          .smdp_routes = route_count != 0 ? d->routes : NULL,
-                         .smdp_route_count = route_count, .worker_count = s->eim.workers};
+                         .smdp_route_count = route_count, .worker_count = s->eim.workers,
+                         .device_binding = s->device_lock.enabled}; /* [device_lock] */
     aw_err err = eim_server_new(d->base, &config, &d->eim);
     if (err == AW_OK)
         log_listening(d, "eim", "esipa", s->eim.address, eim_server_port(d->eim));
@@ -280,8 +284,13 @@ static aw_err start_platform(airwrited *d, char *message, size_t cap)
                  aw_err_message(err), aw_err_name(err));
         return err;
     }
+    /* [crypto] suite: the audit chain's hash; a checkpoint key must match */
+    if (d->audit_key == NULL)
+        d->audit = (audit_options){.suite = s->crypto.suite};
+    else if ((err = airwrited_crypto_check_audit(s, d->audit.suite, message, cap)) != AW_OK)
+        return err;
     platform_server_config config = {.database_url = s->platform.database,
-                                      .audit = d->audit_key != NULL ? &d->audit : NULL,
+                                      .audit = &d->audit,
                                       .keys = d->platform_keys, .address = s->platform.address,
                                       .port = s->platform.port,
                                       .certificate_file = s->platform.certificate,
@@ -290,10 +299,18 @@ static aw_err start_platform(airwrited *d, char *message, size_t cap)
                                       .exceptions = &s->exceptions,
                                       .indicators = &s->indicators,
                                       .console_app_id = s->platform.console_app,
+                                      .console_login_rate_per_minute =
+                                          s->platform.console_login_rate,
+                                      .console_login_burst = s->platform.console_login_burst,
+                                      .location = &s->location, /* [location] */
                                       .console_dir = s->platform.console_app != NULL
                                                          ? s->platform.console_dir
                                                          : NULL};
     err = platform_server_new(d->base, &config, &d->platform);
+    if (err == AW_OK) /* [profile_limit] into the migrated database (issue 8) */
+        err = airwrited_profile_limit_apply(s, message, cap);
+    if (err == AW_OK) /* [crypto] suite: the default of new apps (issue 8) */
+        err = airwrited_crypto_apply(s, message, cap);
     if (err == AW_OK)
         log_listening(d, "platform", "api", s->platform.address,
                       platform_server_port(d->platform));
@@ -320,6 +337,14 @@ static aw_err start_terminal(airwrited *d)
         err = http_server_new(d->base, &http, &d->terminal);
     if (err == AW_OK)
         err = platform_terminal_register(d->terminal, &d->terminal_endpoint);
+    if (err == AW_OK) /* devices' card refusals, card-device locking */
+        err = platform_device_refusal_register(d->terminal, &d->terminal_endpoint);
+    char terminfo_message[TEXT_MAX] = "";
+    if (err == AW_OK && /* encrypted terminal information (helper terminfo) */
+        (err = airwrited_terminfo_start(&s->terminfo, d->terminal, d->terminal_db, d->platform_keys,
+                                        &d->terminfo, terminfo_message,
+                                        sizeof(terminfo_message))) != AW_OK)
+        log_error(d, "terminal_info_failed", terminfo_message, err);
     if (err == AW_OK)
         err = http_server_start(d->terminal);
     if (err == AW_OK)
@@ -333,6 +358,9 @@ static aw_err start_terminal(airwrited *d)
  * SM-DP+'s client certificate (SGP.22 2.6.6). */
 static aw_err start_executor(airwrited *d)
 {
+    /* [device_lock]: the sweep's audit entries join the platform's chain, in
+     * its suite ([crypto] suite; with or without checkpoints) */
+    d->settings.device_lock.audit = &d->audit;
     const airwrited_settings *s = &d->settings;
     const char *url = s->executor.es2p_url;
     if (s->executor.local_smdp) {
@@ -350,7 +378,8 @@ static aw_err start_executor(airwrited *d)
         .result_timeout_ms = (int64_t)s->executor.result_timeout_s * 1000,
         .max_attempts = (int64_t)s->executor.max_attempts,
         .lease_ms = (int64_t)s->executor.lease_s * 1000, .worker_name = COMPONENT,
-        .exceptions = &s->exceptions};
+        .device_lock = &s->device_lock, /* [device_lock] (helper devicelock) */
+        .exceptions = &s->exceptions, .location = &s->location}; /* [location] */
     /* card operations: their PSMOs signed with the eIM's key ("eim") */
     if (s->executor.eim_signing_key != NULL) {
         aw_err key_err = eim_key_ring_new(&d->card_op_keys);
@@ -595,6 +624,7 @@ cleanup:
     http_server_free(d->notifications); /* before the executor its handler uses */
     http_server_free(d->terminal);      /* before the connection its handler uses */
     db_close(d->terminal_db);
+    airwrited_terminfo_free(d->terminfo); /* after the listener that borrowed it */
     platform_executor_free(d->executor);
     eim_key_ring_free(d->card_op_keys); /* after the executor that borrowed it */
     platform_server_free(d->platform);

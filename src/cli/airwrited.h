@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "core/log.h"
 #include "platform/platform.h" /* platform_exception_policy */
+#include "cli/airwrited_terminfo.h" /* [terminal] info_* (helper terminfo) */
 
 #define AIRWRITED_ROLE_PLATFORM 1u
 #define AIRWRITED_ROLE_EIM 2u
@@ -55,6 +56,8 @@ typedef struct airwrited_settings {
         uint32_t audit_checkpoint_interval; /* entries per checkpoint (default 1000) */
         const char *console_app;     /* the web console's app; NULL: no console */
         const char *console_dir;     /* its files (default AIRWRITED_CONSOLE_DIR) */
+        uint32_t console_login_rate; /* unsigned logins per minute, their own bucket */
+        uint32_t console_login_burst;
     } platform;
 
     struct {
@@ -69,7 +72,7 @@ typedef struct airwrited_settings {
             *notify_ca, *requester_id, *metrics_address;
         uint16_t port, es2p_port, metrics_port;
         bool metrics_listen, metrics_on_es9p;
-        uint64_t order_lifetime_s, notify_attempts;
+        uint64_t order_lifetime_s, session_lifetime_s, notify_attempts;
         airwrited_list es2p_allow;   /* RFC 2253 subjects */
         airwrited_list operators;    /* [SUBJECT|]ID=https://URL */
     } smdp;
@@ -97,6 +100,7 @@ typedef struct airwrited_settings {
         const char *device_ca, *address;
         uint16_t port;
     } terminal;
+    airwrited_terminfo_settings terminfo; /* [terminal] info_* (airwrited_settings_terminfo.c) */
 
     /* [exceptions]: graded exceptions' time limits per class and grade,
      * detection thresholds, the sweep interval (docs/exceptions.md) */
@@ -105,6 +109,21 @@ typedef struct airwrited_settings {
     /* [indicators]: quality indicators' thresholds, window, evaluation
      * interval, /metrics on the API listener (docs/indicators.md) */
     platform_indicator_settings indicators;
+
+    /* [profile_limit]: profiles per eUICC (airwrited_settings_profile_limit.c) */
+    platform_profile_limit_settings profile_limit;
+
+    /* [crypto]: the suite of new apps, the audit chain and firmware
+     * signatures (airwrited_settings_crypto.c, issue 8) */
+    struct {
+        crypto_suite suite;
+    } crypto;
+
+    /* [location]: location-bound writing (airwrited_settings_location.c) */
+    platform_location_config location;
+
+    /* [device_lock]: card-device locking (airwrited_settings_device_lock.c) */
+    platform_device_lock_policy device_lock;
 
     /* what the strings above point into, freed with the settings */
     aw_config *config;
@@ -123,9 +142,43 @@ typedef struct airwrited_flags {
 
 /* Read the configuration file (when any) and apply defaults and flags.
  * On error message receives "FILE:LINE: ..." (cap bytes). */
+/* Every key of the configuration file (airwrited_schema.c). */
+extern const config_key airwrited_schema[];
+extern const size_t airwrited_schema_count;
+
 aw_err airwrited_settings_load(const airwrited_flags *flags, airwrited_settings *settings,
                                char *message, size_t cap);
 void airwrited_settings_free(airwrited_settings *settings);
+
+/* airwrited_settings_profile_limit.c: [profile_limit] (issue 8), and its
+ * writing to the platform's database at start (message on failure). */
+aw_err airwrited_settings_load_profile_limit(const aw_config *config,
+                                             airwrited_settings *settings,
+                                             config_position *where);
+aw_err airwrited_profile_limit_apply(const airwrited_settings *settings, char *message,
+                                     size_t cap);
+
+/* airwrited_settings_device_lock.c: [device_lock] (issue 8). */
+aw_err airwrited_settings_load_device_lock(const aw_config *config, airwrited_settings *settings,
+                                           config_position *where);
+
+/* airwrited_settings_location.c: [location] (issue 8) over data_directory
+ * (the region files, resolved by the caller). */
+aw_err airwrited_settings_load_location(const aw_config *config, airwrited_settings *settings,
+                                        const char *data_directory, config_position *where);
+
+/* airwrited_settings_crypto.c: [crypto] suite (issue 8); the check that
+ * [platform] audit_key is of that suite (AW_ERR_CONFIG_CONFLICT, message);
+ * its recording in the platform's database as the default suite of new
+ * apps at start; its line of --check-config (AW_ERR_SUITE_UNAVAILABLE when
+ * this OpenSSL lacks a primitive of the suite). */
+aw_err airwrited_settings_load_crypto(const aw_config *config, airwrited_settings *settings,
+                                      config_position *where);
+aw_err airwrited_crypto_check_audit(const airwrited_settings *settings, crypto_suite audit_suite,
+                                    char *message, size_t cap);
+aw_err airwrited_crypto_apply(const airwrited_settings *settings, char *message, size_t cap);
+aw_err airwrited_crypto_report(const airwrited_settings *settings, FILE *out, char *message,
+                               size_t cap);
 
 /* "platform,eim,smdp" (those of roles) into out. */
 void airwrited_roles_text(unsigned roles, char *out, size_t cap);

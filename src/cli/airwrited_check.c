@@ -256,6 +256,8 @@ static aw_err check_platform(checker *k, const airwrited_settings *s)
         crypto_suite_key_free(key);
         if (err != AW_OK)
             return failed(k, "platform audit key", s->platform.audit_key, err);
+        if ((err = airwrited_crypto_check_audit(s, audit.suite, k->message, k->cap)) != AW_OK)
+            return err;
         fprintf(k->out, "ok   platform audit key %s (%s, a checkpoint every %u entries)\n",
                 s->platform.audit_key, crypto_suite_name(audit.suite),
                 (unsigned)s->platform.audit_checkpoint_interval);
@@ -335,6 +337,9 @@ static aw_err check_terminal(checker *k, const airwrited_settings *s)
     if (err != AW_OK)
         return failed(k, "terminal device CA", s->terminal.device_ca, err);
     fprintf(k->out, "ok   terminal report listener (device CA %s)\n", s->terminal.device_ca);
+    /* encrypted terminal information's keys (helper terminfo) */
+    if ((err = airwrited_terminfo_check(&s->terminfo, k->out, k->message, k->cap)) != AW_OK)
+        return err;
     return check_database(k, s, "terminal", s->platform.database,
                           platform_terminal_reports_migrate, NULL);
 }
@@ -445,8 +450,9 @@ aw_err airwrited_check(const airwrited_settings *s, FILE *out, char *message, si
     if (pki_pending && s->generate_test_pki)
         fprintf(out, "ok   PKI %s (a test PKI is generated at first start)\n", s->pki_directory);
     k.pki_directory = pki_pending && s->generate_test_pki ? s->pki_directory : NULL;
-    aw_err err = AW_OK;
-    if (s->roles & AIRWRITED_ROLE_PLATFORM)
+    /* [crypto] suite (airwrited_settings_crypto.c) */
+    aw_err err = airwrited_crypto_report(s, out, message, cap);
+    if (err == AW_OK && (s->roles & AIRWRITED_ROLE_PLATFORM))
         err = check_platform(&k, s);
     if (err == AW_OK && (s->roles & AIRWRITED_ROLE_PLATFORM) && s->executor.enabled)
         err = check_executor(&k, s);

@@ -14,110 +14,6 @@
 #include "platform/platform.h"
 #include "smdp/es2p_notify.h"
 
-/* Every key airwrited reads; anything else is refused (config.h). */
-static const config_key schema[] = {
-    {"airwrited", "roles", 0},
-    {"airwrited", "state_directory", 0},
-    {"airwrited", "pki_directory", 0},
-    {"airwrited", "generate_test_pki", 0},
-    {"airwrited", "address", 0},
-    {"airwrited", "log_file", 0},
-    {"airwrited", "log_level", 0},
-    {"airwrited", "shutdown_grace_ms", 0},
-    {"platform", "address", 0},
-    {"platform", "port", 0},
-    {"platform", "database", 0},
-    {"platform", "certificate", 0},
-    {"platform", "key", 0},
-    {"platform", "storage_key", CONFIG_REPEATABLE},
-    {"platform", "callback_ca", 0},
-    {"platform", "audit_key", 0},
-    {"platform", "audit_checkpoint_interval", 0},
-    {"platform", "console_app", 0},
-    {"platform", "console_dir", 0},
-    {"eim", "address", 0},
-    {"eim", "port", 0},
-    {"eim", "database", 0},
-    {"eim", "pki_directory", 0},
-    {"eim", "certificate", 0},
-    {"eim", "key", 0},
-    {"eim", "smdp_ca", 0},
-    {"eim", "route", CONFIG_REPEATABLE},
-    {"eim", "workers", 0},
-    {"smdp", "address", 0},
-    {"smdp", "port", 0},
-    {"smdp", "database", 0},
-    {"smdp", "pki_directory", 0},
-    {"smdp", "key_ring", 0},
-    {"smdp", "smdp_address", 0},
-    {"smdp", "es2p_ca", 0},
-    {"smdp", "es2p_port", 0},
-    {"smdp", "es2p_allow", CONFIG_REPEATABLE},
-    {"smdp", "order_lifetime", 0},
-    {"smdp", "notify_ca", 0},
-    {"smdp", "operator", CONFIG_REPEATABLE},
-    {"smdp", "requester_id", 0},
-    {"smdp", "notify_attempts", 0},
-    {"smdp", "metrics_port", 0},
-    {"smdp", "metrics_address", 0},
-    {"smdp", "metrics_on_es9p", 0},
-    {"executor", "enabled", 0},
-    {"executor", "smdp_es2p_url", 0},
-    {"executor", "smdp_address", 0},
-    {"executor", "ca", 0},
-    {"executor", "certificate", 0},
-    {"executor", "key", 0},
-    {"executor", "requester_id", 0},
-    {"executor", "eim_database", 0},
-    {"executor", "notify_address", 0},
-    {"executor", "notify_port", 0},
-    {"executor", "notify_ca", 0},
-    {"executor", "smdp_subject", CONFIG_REPEATABLE},
-    {"executor", "workers", 0},
-    {"executor", "result_timeout", 0},
-    {"executor", "max_attempts", 0},
-    {"executor", "eim_signing_key", 0}, /* card operations' PSMOs (helper cardops) */
-    {"executor", "card_op_timeout", 0},
-    {"executor", "lease", 0},
-    /* [terminal]: devices' terminal reports (helper firmware) */
-    {"terminal", "device_ca", 0},
-    {"terminal", "address", 0},
-    {"terminal", "port", 0},
-    /* [exceptions] (docs/exceptions.md): <class>_<grade> time limits and the rest */
-    {"exceptions", "application_general", 0},
-    {"exceptions", "application_significant", 0},
-    {"exceptions", "application_serious", 0},
-    {"exceptions", "application_critical", 0},
-    {"exceptions", "write_general", 0},
-    {"exceptions", "write_significant", 0},
-    {"exceptions", "write_serious", 0},
-    {"exceptions", "write_critical", 0},
-    {"exceptions", "interface_general", 0},
-    {"exceptions", "interface_significant", 0},
-    {"exceptions", "interface_serious", 0},
-    {"exceptions", "interface_critical", 0},
-    {"exceptions", "terminal_general", 0},
-    {"exceptions", "terminal_significant", 0},
-    {"exceptions", "terminal_serious", 0},
-    {"exceptions", "terminal_critical", 0},
-    {"exceptions", "silence", 0},
-    {"exceptions", "api_window", 0},
-    {"exceptions", "api_error_threshold", 0},
-    {"exceptions", "sweep_interval", 0},
-    /* [indicators] (docs/indicators.md): thresholds, window, /metrics */
-    {"indicators", "write_success_min", 0},
-    {"indicators", "first_attempt_min", 0},
-    {"indicators", "write_time_average_max", 0},
-    {"indicators", "write_time_p95_max", 0},
-    {"indicators", "api_success_min", 0},
-    {"indicators", "callback_success_min", 0},
-    {"indicators", "exception_closure_min", 0},
-    {"indicators", "window", 0},
-    {"indicators", "interval", 0},
-    {"indicators", "min_samples", 0},
-    {"indicators", "metrics_on_api", 0},
-};
-#define SCHEMA_COUNT (sizeof(schema) / sizeof(schema[0]))
 
 static const struct {
     const char *name;
@@ -376,6 +272,17 @@ static aw_err load_platform(loader *l, const char *common_address)
         err = fail_at(l, "platform", "console_app", 0, AW_ERR_CONFIG_VALUE);
     if (err == AW_OK)
         err = path(l, "platform", "console_dir", AIRWRITED_CONSOLE_DIR, &s->platform.console_dir);
+    /* the unsigned logins' own token bucket (docs/console.md) */
+    uint64_t login_rate = PLATFORM_CONSOLE_LOGIN_RATE_DEFAULT;
+    uint64_t login_burst = PLATFORM_CONSOLE_LOGIN_BURST_DEFAULT;
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "platform", "console_login_rate", 1, 1000000, &login_rate,
+                              &l->where);
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "platform", "console_login_burst", 1, 1000000, &login_burst,
+                              &l->where);
+    s->platform.console_login_rate = (uint32_t)login_rate;
+    s->platform.console_login_burst = (uint32_t)login_burst;
     return err;
 }
 
@@ -457,6 +364,11 @@ static aw_err load_smdp(loader *l, const char *common_address)
     if (err == AW_OK)
         err = config_get_uint(l->c, "smdp", "order_lifetime", 1, 366u * 24 * 3600,
                               &s->smdp.order_lifetime_s, &l->where);
+    /* how long a bound download session (after GetBoundProfilePackage) waits
+     * for its PIR: the same bound as airwrite-smdp --session-lifetime */
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "smdp", "session_lifetime", 1, 366u * 24 * 3600,
+                              &s->smdp.session_lifetime_s, &l->where);
     if (err == AW_OK)
         err = path(l, "smdp", "notify_ca", NULL, &s->smdp.notify_ca);
     if (err == AW_OK)
@@ -594,14 +506,14 @@ static aw_err load_indicators(loader *l)
 {
     platform_indicator_settings *settings = &l->s->indicators;
     platform_indicator_settings_default(settings);
-    for (size_t i = 0; i < SCHEMA_COUNT; i++) {
-        if (strcmp(schema[i].section, "indicators") != 0)
+    for (size_t i = 0; i < airwrited_schema_count; i++) {
+        if (strcmp(airwrited_schema[i].section, "indicators") != 0)
             continue;
-        const char *value = text(l, "indicators", schema[i].key, NULL);
-        aw_err err = value != NULL ? platform_indicator_settings_set(settings, schema[i].key, value)
+        const char *value = text(l, "indicators", airwrited_schema[i].key, NULL);
+        aw_err err = value != NULL ? platform_indicator_settings_set(settings, airwrited_schema[i].key, value)
                                    : AW_OK;
         if (err != AW_OK)
-            return fail_at(l, "indicators", schema[i].key, 0, err);
+            return fail_at(l, "indicators", airwrited_schema[i].key, 0, err);
     }
     aw_err err = platform_indicator_settings_check(settings);
     return err != AW_OK ? fail_at(l, "indicators", "interval", 0, err) : AW_OK;
@@ -615,17 +527,17 @@ static aw_err load_exceptions(loader *l)
     platform_exception_policy *policy = &l->s->exceptions;
     platform_exception_policy_default(policy);
     const char *first = NULL;
-    for (size_t i = 0; i < SCHEMA_COUNT; i++) {
-        if (strcmp(schema[i].section, "exceptions") != 0)
+    for (size_t i = 0; i < airwrited_schema_count; i++) {
+        if (strcmp(airwrited_schema[i].section, "exceptions") != 0)
             continue;
-        const char *value = text(l, "exceptions", schema[i].key, NULL);
+        const char *value = text(l, "exceptions", airwrited_schema[i].key, NULL);
         if (value == NULL)
             continue;
         if (first == NULL)
-            first = schema[i].key;
-        aw_err err = platform_exception_policy_set(policy, schema[i].key, value);
+            first = airwrited_schema[i].key;
+        aw_err err = platform_exception_policy_set(policy, airwrited_schema[i].key, value);
         if (err != AW_OK)
-            return fail_at(l, "exceptions", schema[i].key, 0, err);
+            return fail_at(l, "exceptions", airwrited_schema[i].key, 0, err);
     }
     aw_err err = platform_exception_policy_check(policy);
     for (size_t c = 0; err == AW_ERR_CONFIG_CONFLICT && c < 4; c++)
@@ -687,10 +599,12 @@ aw_err airwrited_settings_load(const airwrited_flags *flags, airwrited_settings 
     if (settings->config_file == NULL && access(AIRWRITED_DEFAULT_CONFIG, F_OK) == 0)
         settings->config_file = AIRWRITED_DEFAULT_CONFIG;
     if (settings->config_file != NULL)
-        err = config_load_file(settings->config_file, schema, SCHEMA_COUNT, &settings->config,
+        err = config_load_file(settings->config_file, airwrited_schema,
+                                   airwrited_schema_count, &settings->config,
                                &l.where);
     else
-        err = config_parse("", 0, schema, SCHEMA_COUNT, &settings->config, &l.where);
+        err = config_parse("", 0, airwrited_schema,
+                                   airwrited_schema_count, &settings->config, &l.where);
     l.c = settings->config;
     if (err == AW_OK)
         err = load_main(&l, flags);
@@ -721,10 +635,24 @@ aw_err airwrited_settings_load(const airwrited_flags *flags, airwrited_settings 
         err = load_executor(&l);
     if (err == AW_OK)
         err = load_terminal(&l);
+    if (err == AW_OK) /* airwrited_settings_terminfo.c */
+        err = airwrited_settings_load_terminfo(l.c, settings->state_directory,
+                                               settings->terminal.device_ca != NULL,
+                                               &settings->terminfo, &l.where);
     if (err == AW_OK)
         err = load_exceptions(&l);
     if (err == AW_OK)
         err = load_indicators(&l);
+    if (err == AW_OK) /* airwrited_settings_profile_limit.c */
+        err = airwrited_settings_load_profile_limit(l.c, settings, &l.where);
+    if (err == AW_OK) /* airwrited_settings_crypto.c */
+        err = airwrited_settings_load_crypto(l.c, settings, &l.where);
+    if (err == AW_OK) /* airwrited_settings_device_lock.c */
+        err = airwrited_settings_load_device_lock(l.c, settings, &l.where);
+    const char *regions = NULL; /* [location]: airwrited_settings_location.c */
+    if (err == AW_OK &&
+        (err = path(&l, "location", "data_dir", AIRWRITED_REGIONS_DIR, &regions)) == AW_OK)
+        err = airwrited_settings_load_location(l.c, settings, regions, &l.where);
     /* the executor's SM-DP+ is this process's: the smdp role must run */
     if (err == AW_OK && settings->executor.enabled && settings->executor.local_smdp &&
         (settings->roles & AIRWRITED_ROLE_PLATFORM) && !(settings->roles & AIRWRITED_ROLE_SMDP))

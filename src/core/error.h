@@ -318,6 +318,43 @@ typedef enum aw_err {
     AW_ERR_FIRMWARE_STATE,      /* the IPA's installed-firmware record is unreadable or malformed */
     AW_ERR_TERMINAL_REPORT,     /* terminal report is not the documented JSON object within bounds */
 
+    /* encrypted terminal information: sealed envelopes to the platform's key (core/crypto_envelope.h,
+     * GB/T 32918.4 SM2 encryption, SEC 1 ECIES) and the terminal information record
+     * (src/ipa/terminal_info*.c, src/platform/terminal_info*.c; helper terminfo) */
+    AW_ERR_ENVELOPE_FORMAT,     /* envelope is not the documented byte format (version, suite, type, lengths) */
+    AW_ERR_ENVELOPE_KEY,        /* envelope sealed to another key id or suite than the recipient key's */
+    AW_ERR_ENVELOPE_DECRYPT,    /* envelope does not decrypt or authenticate (tampered, wrong key) */
+    AW_ERR_ENVELOPE_SIGNATURE,  /* the envelope's device signature does not verify */
+    AW_ERR_TERMINAL_INFO,       /* terminal information record is not the documented JSON within bounds */
+    AW_ERR_TERMINAL_INFO_REFUSED, /* the platform did not take the terminal information (its HTTP status and T32xx code) */
+
+    /* card-device locking (机卡互锁): DeviceInfo identities, bindings of a card to a device, the
+     * eIM's and the IPA's checks, the platform's lock (core/device_identity.h,
+     * src/eim/device_binding*.c, src/ipa/device_binding.c, src/platform/device_lock*.c; helper
+     * devicelock) */
+    AW_ERR_DEVICE_IDENTITY_FORMAT, /* IMEI/TAC not the DeviceInfo BCD digits or the documented text */
+    AW_ERR_DEVICE_BINDING_SIGNATURE, /* euiccSigned1 with DeviceInfo does not verify under the eUICC chain */
+    AW_ERR_DEVICE_BINDING_MISMATCH, /* the eUICC-signed DeviceInfo names another device than the binding */
+    AW_ERR_DEVICE_BINDING_FILE,    /* the IPA's device-binding file is not the documented format */
+    AW_ERR_DEVICE_BINDING_UNBOUND, /* the card (EID) is not bound to this device */
+    AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN, /* no device binding for the card (or profile) */
+    AW_ERR_PLATFORM_DEVICE_LOCKED, /* the card is locked to its device until an unlock */
+    AW_ERR_PLATFORM_DEVICE_NOT_LOCKED, /* unlock of a card that is not locked */
+
+    /* profile count limit per eUICC and per tenant (src/platform/profile_limit.c; helper
+     * profilelimit) */
+    AW_ERR_PLATFORM_PROFILE_LIMIT, /* the order would put more profiles on an eUICC than its limit */
+
+    /* location-bound writing (境外禁写): region files, fixes and per-tenant policies
+     * (src/platform/location_*.c; helper location) */
+    AW_ERR_LOCATION_REGION,     /* region file is not the documented format within bounds */
+    AW_ERR_LOCATION_FIX,        /* location fix malformed (kind, MCC/MNC digits, coordinates not numbers) */
+    AW_ERR_LOCATION_POLICY,     /* location policy malformed (region names, inline region, bounds) */
+
+    /* crypto suite per app: request and callback signatures (src/platform/auth_signature.c,
+     * apps.c; helper suite, issue 8) */
+    AW_ERR_PLATFORM_SIGNATURE_SUITE, /* request signed with the algorithm of the other crypto suite than its app's */
+
     AW_ERR__COUNT
 } aw_err;
 

@@ -9,11 +9,19 @@
 
 #include <openssl/crypto.h>
 
+#include "core/firmware_internal.h"
+
 /* Algorithm table: OID content octets (X.690 8.19) and the value each maps
- * to. A domestic suite adds SM3 (1.2.156.10197.1.401) and SM2-with-SM3
- * (1.2.156.10197.1.501) rows here. */
-static const uint8_t oid_sha256[] = {0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01};
-static const uint8_t oid_ecdsa_with_sha256[] = {0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02};
+ * to; the domestic suite's rows (issue 8) are SM3 (1.2.156.10197.1.401,
+ * GB/T 32905) and SM2-with-SM3 (1.2.156.10197.1.501, GM/T 0006). */
+const uint8_t firmware_oid_sha256[FIRMWARE_OID_SHA256_SIZE] = {0x60, 0x86, 0x48, 0x01, 0x65,
+                                                               0x03, 0x04, 0x02, 0x01};
+const uint8_t firmware_oid_ecdsa_with_sha256[FIRMWARE_OID_ECDSA_SIZE] = {
+    0x2A, 0x86, 0x48, 0xCE, 0x3D, 0x04, 0x03, 0x02};
+const uint8_t firmware_oid_sm3[FIRMWARE_OID_SM_SIZE] = {0x2A, 0x81, 0x1C, 0xCF,
+                                                        0x55, 0x01, 0x83, 0x11};
+const uint8_t firmware_oid_sm2_with_sm3[FIRMWARE_OID_SM_SIZE] = {0x2A, 0x81, 0x1C, 0xCF,
+                                                                 0x55, 0x01, 0x83, 0x75};
 
 static bool oid_equal(aw_slice oid, const uint8_t *want, size_t want_len)
 {
@@ -101,7 +109,9 @@ static aw_err parse_manifest(const der_reader *parent, const der_node *node, fir
     aw_slice oid, digest, key_id;
     if ((err = read_octets(&r, DER_TAG_OID, 1, 32, &oid)) != AW_OK)
         return err;
-    m->digest_algorithm = oid_equal(oid, oid_sha256, sizeof(oid_sha256)) ? FIRMWARE_DIGEST_SHA256
+    m->digest_algorithm =
+        oid_equal(oid, firmware_oid_sha256, sizeof(firmware_oid_sha256)) ? FIRMWARE_DIGEST_SHA256
+        : oid_equal(oid, firmware_oid_sm3, sizeof(firmware_oid_sm3))      ? FIRMWARE_DIGEST_SM3
                                                                           : 0;
     if ((err = read_octets(&r, DER_TAG_OCTET_STRING, FIRMWARE_DIGEST_SIZE, FIRMWARE_DIGEST_SIZE,
                            &digest)) != AW_OK ||
@@ -110,8 +120,10 @@ static aw_err parse_manifest(const der_reader *parent, const der_node *node, fir
                            &key_id)) != AW_OK)
         return err;
     m->signature_algorithm =
-        oid_equal(oid, oid_ecdsa_with_sha256, sizeof(oid_ecdsa_with_sha256))
+        oid_equal(oid, firmware_oid_ecdsa_with_sha256, sizeof(firmware_oid_ecdsa_with_sha256))
             ? FIRMWARE_SIGNATURE_ECDSA_P256_SHA256
+        : oid_equal(oid, firmware_oid_sm2_with_sm3, sizeof(firmware_oid_sm2_with_sm3))
+            ? FIRMWARE_SIGNATURE_SM2_SM3
             : 0;
     memcpy(m->image_digest, digest.ptr, FIRMWARE_DIGEST_SIZE);
     memcpy(m->signer_key_id, key_id.ptr, FIRMWARE_KEY_ID_SIZE);
@@ -157,10 +169,11 @@ aw_err firmware_package_parse(const uint8_t *der, size_t len, firmware_package *
 
 /* ---- Signing --------------------------------------------------------- */
 
-static aw_err encode_manifest(const firmware_sign_params *params, size_t module_len,
-                              const uint8_t digest[FIRMWARE_DIGEST_SIZE],
-                              const uint8_t key_id[FIRMWARE_KEY_ID_SIZE], uint8_t **out,
-                              size_t *out_len)
+aw_err firmware_encode_manifest(const firmware_sign_params *params, size_t module_len,
+                                aw_slice digest_oid, aw_slice signature_oid,
+                                const uint8_t digest[FIRMWARE_DIGEST_SIZE],
+                                const uint8_t key_id[FIRMWARE_KEY_ID_SIZE], uint8_t **out,
+                                size_t *out_len)
 {
     der_builder b;
     der_builder_init(&b);
@@ -169,10 +182,46 @@ static aw_err encode_manifest(const firmware_sign_params *params, size_t module_
     der_put_tlv(&b, DER_TAG_UTF8_STRING, (const uint8_t *)params->module_id, module_len);
     der_put_int64(&b, DER_TAG_INTEGER, (int64_t)params->firmware_version);
     der_put_int64(&b, DER_TAG_INTEGER, (int64_t)params->image_len);
-    der_put_tlv(&b, DER_TAG_OID, oid_sha256, sizeof(oid_sha256));
+    der_put_tlv(&b, DER_TAG_OID, digest_oid.ptr, digest_oid.len);
     der_put_tlv(&b, DER_TAG_OCTET_STRING, digest, FIRMWARE_DIGEST_SIZE);
-    der_put_tlv(&b, DER_TAG_OID, oid_ecdsa_with_sha256, sizeof(oid_ecdsa_with_sha256));
+    der_put_tlv(&b, DER_TAG_OID, signature_oid.ptr, signature_oid.len);
     der_put_tlv(&b, DER_TAG_OCTET_STRING, key_id, FIRMWARE_KEY_ID_SIZE);
+    der_builder_end(&b);
+    aw_err err = der_builder_finish(&b, out, out_len);
+    der_builder_free(&b);
+    return err;
+}
+
+aw_err firmware_check_sign_params(const firmware_sign_params *params, size_t *module_len_out)
+{
+    *module_len_out = 0;
+    if (params == NULL || params->module_id == NULL || params->image == NULL ||
+        params->image_len == 0 || params->firmware_version > (uint64_t)INT64_MAX)
+        return AW_ERR_ARGUMENT;
+    size_t module_len = strnlen(params->module_id, 4 * FIRMWARE_MODULE_ID_MAX + 1);
+    aw_slice module = {(const uint8_t *)params->module_id, module_len};
+    if (module_len == 0 || (module_len <= 4 * FIRMWARE_MODULE_ID_MAX &&
+                            der_check_utf8(module, 1, SIZE_MAX) != AW_OK))
+        return AW_ERR_ARGUMENT;
+    if (module_len > 4 * FIRMWARE_MODULE_ID_MAX ||
+        der_check_utf8(module, 1, FIRMWARE_MODULE_ID_MAX) != AW_OK ||
+        params->image_len > FIRMWARE_IMAGE_MAX)
+        return AW_ERR_FIRMWARE_TOO_LARGE;
+    *module_len_out = module_len;
+    return AW_OK;
+}
+
+aw_err firmware_package_assemble(const firmware_sign_params *params, const uint8_t *manifest,
+                                 size_t manifest_len, const uint8_t *signature,
+                                 size_t signature_len, uint8_t **out, size_t *out_len)
+{
+    der_builder b;
+    der_builder_init(&b);
+    der_builder_begin(&b, DER_TAG_SEQUENCE);
+    der_put_raw(&b, manifest, manifest_len);
+    der_put_tlv(&b, DER_TAG_OCTET_STRING, signature, signature_len);
+    if (!params->detached)
+        der_put_tlv(&b, DER_CTX(0), params->image, params->image_len);
     der_builder_end(&b);
     aw_err err = der_builder_finish(&b, out, out_len);
     der_builder_free(&b);
@@ -186,19 +235,12 @@ aw_err firmware_package_sign(const firmware_sign_params *params, const crypto_ke
         *out = NULL;
     if (out_len != NULL)
         *out_len = 0;
-    if (params == NULL || signer == NULL || out == NULL || out_len == NULL ||
-        params->module_id == NULL || params->image == NULL || params->image_len == 0 ||
-        params->firmware_version > (uint64_t)INT64_MAX)
+    if (signer == NULL || out == NULL || out_len == NULL)
         return AW_ERR_ARGUMENT;
-    size_t module_len = strnlen(params->module_id, 4 * FIRMWARE_MODULE_ID_MAX + 1);
-    aw_slice module = {(const uint8_t *)params->module_id, module_len};
-    if (module_len == 0 || (module_len <= 4 * FIRMWARE_MODULE_ID_MAX &&
-                            der_check_utf8(module, 1, SIZE_MAX) != AW_OK))
-        return AW_ERR_ARGUMENT;
-    if (module_len > 4 * FIRMWARE_MODULE_ID_MAX ||
-        der_check_utf8(module, 1, FIRMWARE_MODULE_ID_MAX) != AW_OK ||
-        params->image_len > FIRMWARE_IMAGE_MAX)
-        return AW_ERR_FIRMWARE_TOO_LARGE;
+    size_t module_len = 0;
+    aw_err checked = firmware_check_sign_params(params, &module_len);
+    if (checked != AW_OK)
+        return checked;
     if (!crypto_key_is_private(signer))
         return AW_ERR_CRYPTO_KEY;
     if (crypto_key_curve(signer) != CRYPTO_CURVE_NIST_P256)
@@ -211,26 +253,19 @@ aw_err firmware_package_sign(const firmware_sign_params *params, const crypto_ke
     if (err == AW_OK)
         err = firmware_key_id(signer, key_id);
     if (err == AW_OK)
-        err = encode_manifest(params, module_len, digest, key_id, &manifest, &manifest_len);
+        err = firmware_encode_manifest(
+            params, module_len, (aw_slice){firmware_oid_sha256, sizeof(firmware_oid_sha256)},
+            (aw_slice){firmware_oid_ecdsa_with_sha256, sizeof(firmware_oid_ecdsa_with_sha256)},
+            digest, key_id, &manifest, &manifest_len);
     /* The signature covers exactly the manifest TLV as written. */
     if (err == AW_OK)
         err = crypto_sign_ecdsa(signer, manifest, manifest_len, plain);
     if (err == AW_OK)
         err = crypto_signature_plain_to_der(CRYPTO_CURVE_NIST_P256, plain, signature,
                                             sizeof(signature), &signature_len);
-    if (err != AW_OK)
-        goto cleanup;
-    der_builder b;
-    der_builder_init(&b);
-    der_builder_begin(&b, DER_TAG_SEQUENCE);
-    der_put_raw(&b, manifest, manifest_len);
-    der_put_tlv(&b, DER_TAG_OCTET_STRING, signature, signature_len);
-    if (!params->detached)
-        der_put_tlv(&b, DER_CTX(0), params->image, params->image_len);
-    der_builder_end(&b);
-    err = der_builder_finish(&b, out, out_len);
-    der_builder_free(&b);
-cleanup:
+    if (err == AW_OK)
+        err = firmware_package_assemble(params, manifest, manifest_len, signature, signature_len,
+                                        out, out_len);
     free(manifest);
     return err;
 }
@@ -276,7 +311,10 @@ static aw_err check_image(const firmware_manifest *m, const uint8_t *image, size
     if (image == NULL || image_len != m->image_length)
         return AW_ERR_FIRMWARE_LENGTH;
     uint8_t digest[FIRMWARE_DIGEST_SIZE];
-    aw_err err = crypto_sha256(image, image_len, digest);
+    /* the signed digest algorithm (checked against the expected suite first) */
+    aw_err err = m->digest_algorithm == FIRMWARE_DIGEST_SM3
+                     ? crypto_suite_hash(CRYPTO_SUITE_DOMESTIC, image, image_len, digest)
+                     : crypto_sha256(image, image_len, digest);
     if (err != AW_OK)
         return err;
     return CRYPTO_memcmp(digest, m->image_digest, FIRMWARE_DIGEST_SIZE) == 0
@@ -309,6 +347,12 @@ aw_err firmware_package_verify(const uint8_t *der, size_t len,
     if ((err = find_signer(params, m->signer_key_id, &key)) != AW_OK ||
         (err = check_signature(&package, key)) != AW_OK)
         return err;
+    return firmware_check_claims(&package, params);
+}
+
+aw_err firmware_check_claims(const firmware_package *package, const firmware_verify_params *params)
+{
+    const firmware_manifest *m = &package->manifest;
     size_t module_len = strlen(params->module_id);
     if (module_len != m->module_id.len || memcmp(params->module_id, m->module_id.ptr, module_len))
         return AW_ERR_FIRMWARE_MODULE;
@@ -317,7 +361,7 @@ aw_err firmware_package_verify(const uint8_t *der, size_t len,
         return AW_ERR_FIRMWARE_ROLLBACK;
     if (m->firmware_version == params->installed_version && !params->allow_reinstall)
         return AW_ERR_FIRMWARE_SAME_VERSION;
-    if (package.has_image)
-        return check_image(m, package.image.ptr, package.image.len);
+    if (package->has_image)
+        return check_image(m, package->image.ptr, package->image.len);
     return check_image(m, params->image, params->image_len);
 }

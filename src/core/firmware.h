@@ -25,10 +25,15 @@
  *                   -- of the signer's subjectPublicKey (04||X||Y)
  *   }
  *
- * Algorithms are carried as OIDs so another suite (SM2 with SM3, GB/T
- * 32918 / GM/T 0009) is added as one more row of the algorithm table; today
- * only id-sha256 (2.16.840.1.101.3.4.2.1) and ecdsa-with-SHA256
- * (1.2.840.10045.4.3.2) on NIST P-256 are accepted.
+ * Algorithms are carried as OIDs: the international suite is id-sha256
+ * (2.16.840.1.101.3.4.2.1) with ecdsa-with-SHA256 (1.2.840.10045.4.3.2) on
+ * NIST P-256 (firmware_package_sign / _verify); the domestic suite (issue 8)
+ * is SM3 (1.2.156.10197.1.401, GB/T 32905) with SM2-with-SM3
+ * (1.2.156.10197.1.501; GB/T 32918.2, GM/T 0009 default ID, DER SM2Signature)
+ * (firmware_package_sign_suite / _verify_suite, which take either suite).
+ * A device verifies with the one suite it is configured for: a package of
+ * the other suite is AW_ERR_FIRMWARE_ALGORITHM. For an SM2 signer the key id
+ * is the leftmost 160 bits of SM3 (not SHA-256) of its public point.
  *
  * Verification order (firmware_package_verify): structure, algorithms,
  * signer, signature; only then the signed claims: module, version
@@ -43,6 +48,7 @@
 #include <stdint.h>
 
 #include "core/crypto.h"
+#include "core/crypto_suite.h"
 #include "core/der.h"
 #include "core/error.h"
 
@@ -58,10 +64,12 @@
 
 typedef enum firmware_digest_algorithm {
     FIRMWARE_DIGEST_SHA256 = 1,
+    FIRMWARE_DIGEST_SM3 = 2,
 } firmware_digest_algorithm;
 
 typedef enum firmware_signature_algorithm {
     FIRMWARE_SIGNATURE_ECDSA_P256_SHA256 = 1,
+    FIRMWARE_SIGNATURE_SM2_SM3 = 2,
 } firmware_signature_algorithm;
 
 /* The manifest as parsed; pointers into the package buffer. */
@@ -149,5 +157,32 @@ typedef struct firmware_verify_params {
 aw_err firmware_package_verify(const uint8_t *der, size_t len,
                                const firmware_verify_params *params,
                                firmware_manifest *manifest);
+
+/* ---- Either crypto suite (firmware_suite.c, issue 8) --------------------- */
+
+/* The signer key id of a suite key: leftmost 160 bits of the suite's hash
+ * (SHA-256 or SM3) of 04||X||Y. */
+aw_err firmware_suite_key_id(const crypto_suite_key *key, uint8_t id[FIRMWARE_KEY_ID_SIZE]);
+
+/* firmware_package_sign with a private key of either suite: P-256 gives the
+ * same package as firmware_package_sign; SM2 signs with SM2-with-SM3 over
+ * an SM3 image digest. Errors as firmware_package_sign, AW_ERR_SUITE_KEY
+ * for a public key. */
+aw_err firmware_package_sign_suite(const firmware_sign_params *params,
+                                   const crypto_suite_key *signer, uint8_t **out,
+                                   size_t *out_len);
+
+/* firmware_package_verify for a device expecting suite: trusted_keys are
+ * keys of that suite (params->trusted_keys is not used and may be NULL);
+ * the package's digest and signature algorithms must be the suite's, else
+ * AW_ERR_FIRMWARE_ALGORITHM (so an international device refuses an SM2
+ * package and a domestic one an ECDSA package); then as
+ * firmware_package_verify. AW_ERR_ARGUMENT also for a trusted key of
+ * another suite or an unknown suite. */
+aw_err firmware_package_verify_suite(const uint8_t *der, size_t len, crypto_suite suite,
+                                     const crypto_suite_key *const *trusted_keys,
+                                     size_t trusted_key_count,
+                                     const firmware_verify_params *params,
+                                     firmware_manifest *manifest);
 
 #endif

@@ -231,6 +231,11 @@ cleanup:
     return err;
 }
 
+struct event_base *http_server_event_base(const http_server *server)
+{
+    return server != NULL ? server->base : NULL;
+}
+
 aw_err http_server_route(http_server *server, aw_http_method method, const char *path,
                          http_handler handler, void *userdata)
 {

@@ -129,6 +129,11 @@ aw_err http_server_start(http_server *server);
 /* The bound port (useful with port 0); 0 when not listening. */
 uint16_t http_server_port(const http_server *server);
 
+/* The event_base the server was created on: for a handler that defers its
+ * answers to a timer of its own on the same loop (e.g. the platform's group
+ * commit of orders, src/platform/order_commit.c). */
+struct event_base *http_server_event_base(const http_server *server);
+
 /* Graceful shutdown, first step: stop accepting connections. Connections
  * already open keep being served, so deferred requests can still complete;
  * the caller frees the server once http_server_stats().requests_pending is 0

@@ -1,7 +1,8 @@
 /* airwrite core: the storage key ring (key_ring.h): key files and key ring
  * directories, AES-256-GCM sealing with a caller's additional data (NIST SP
- * 800-38D), key ids beside the ciphertext so keys rotate (NIST SP 800-57
- * Part 1 5.3). */
+ * 800-38D) or SM4-GCM (GB/T 32907, RFC 8998) through crypto_suite's AEAD for
+ * domestic keys, key ids beside the ciphertext so keys rotate (NIST SP
+ * 800-57 Part 1 5.3). */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +22,8 @@
 
 typedef struct ring_key {
     uint32_t id;
+    crypto_suite suite;  /* international: AES-256-GCM; domestic: SM4-GCM */
+    size_t key_len;      /* KEY_RING_KEY_SIZE or KEY_RING_SM4_KEY_SIZE */
     uint8_t key[KEY_RING_KEY_SIZE];
 } ring_key;
 
@@ -70,13 +73,19 @@ uint32_t key_ring_current_id(const key_ring *ring)
     return best;
 }
 
-static const uint8_t *find_key(const key_ring *ring, uint32_t id)
+static const ring_key *find_entry(const key_ring *ring, uint32_t id)
 {
     size_t count = key_ring_count(ring);
     for (size_t i = 0; id != 0 && i < count; i++)
         if (ring->keys[i].id == id)
-            return ring->keys[i].key;
+            return &ring->keys[i];
     return NULL;
+}
+
+static const uint8_t *find_key(const key_ring *ring, uint32_t id)
+{
+    const ring_key *entry = find_entry(ring, id);
+    return entry != NULL ? entry->key : NULL;
 }
 
 bool key_ring_has_id(const key_ring *ring, uint32_t key_id)
@@ -84,24 +93,50 @@ bool key_ring_has_id(const key_ring *ring, uint32_t key_id)
     return find_key(ring, key_id) != NULL;
 }
 
-aw_err key_ring_add(key_ring *ring, uint32_t key_id, const uint8_t key[KEY_RING_KEY_SIZE])
+crypto_suite key_ring_key_suite(const key_ring *ring, uint32_t key_id)
+{
+    const ring_key *entry = find_entry(ring, key_id);
+    return entry != NULL ? entry->suite : (crypto_suite)0;
+}
+
+size_t key_ring_suite_key_size(crypto_suite suite)
+{
+    return suite == CRYPTO_SUITE_INTERNATIONAL ? KEY_RING_KEY_SIZE
+           : suite == CRYPTO_SUITE_DOMESTIC    ? KEY_RING_SM4_KEY_SIZE
+                                               : 0;
+}
+
+aw_err key_ring_add_suite(key_ring *ring, uint32_t key_id, crypto_suite suite,
+                          const uint8_t *key, size_t key_len)
 {
     if (ring == NULL || key == NULL)
         return AW_ERR_ARGUMENT;
-    if (key_id == 0 || key_id > KEY_RING_ID_MAX || find_key(ring, key_id) != NULL)
+    if (key_id == 0 || key_id > KEY_RING_ID_MAX || find_key(ring, key_id) != NULL ||
+        key_ring_suite_key_size(suite) == 0 || key_len != key_ring_suite_key_size(suite))
         return AW_ERR_KEY_RING_FILE;
     size_t count = atomic_load_explicit(&ring->count, memory_order_relaxed);
     if (count == KEY_RING_MAX)
         return AW_ERR_LIMIT;
     ring->keys[count].id = key_id;
-    memcpy(ring->keys[count].key, key, KEY_RING_KEY_SIZE);
+    ring->keys[count].suite = suite;
+    ring->keys[count].key_len = key_len;
+    memcpy(ring->keys[count].key, key, key_len);
     atomic_store_explicit(&ring->count, count + 1, memory_order_release);
     return AW_OK;
 }
 
-/* Exactly one key from a regular file without group/other access. */
-static aw_err read_key_file(const char *path, uint8_t key[KEY_RING_KEY_SIZE])
+aw_err key_ring_add(key_ring *ring, uint32_t key_id, const uint8_t key[KEY_RING_KEY_SIZE])
 {
+    return key_ring_add_suite(ring, key_id, CRYPTO_SUITE_INTERNATIONAL, key, KEY_RING_KEY_SIZE);
+}
+
+/* Exactly one key from a regular file without group/other access: 32 bytes
+ * an AES-256 key, 16 bytes an SM4 key (the size names the cipher, so the
+ * files written before SM4 keys existed read unchanged). */
+static aw_err read_key_file(const char *path, uint8_t key[KEY_RING_KEY_SIZE],
+                            crypto_suite *suite)
+{
+    *suite = 0;
     int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return errno == ENOENT ? AW_ERR_NOT_FOUND : errno == ELOOP ? AW_ERR_KEY_RING_FILE
@@ -113,11 +148,11 @@ static aw_err read_key_file(const char *path, uint8_t key[KEY_RING_KEY_SIZE])
         goto cleanup;
     }
     if (!S_ISREG(st.st_mode) || (st.st_mode & 077) != 0 ||
-        st.st_size != (off_t)KEY_RING_KEY_SIZE)
+        (st.st_size != (off_t)KEY_RING_KEY_SIZE && st.st_size != (off_t)KEY_RING_SM4_KEY_SIZE))
         goto cleanup;
-    size_t got = 0;
-    while (got < KEY_RING_KEY_SIZE) {
-        ssize_t n = read(fd, key + got, KEY_RING_KEY_SIZE - got);
+    size_t want = (size_t)st.st_size, got = 0;
+    while (got < want) {
+        ssize_t n = read(fd, key + got, want - got);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {
@@ -126,6 +161,7 @@ static aw_err read_key_file(const char *path, uint8_t key[KEY_RING_KEY_SIZE])
         }
         got += (size_t)n;
     }
+    *suite = want == KEY_RING_KEY_SIZE ? CRYPTO_SUITE_INTERNATIONAL : CRYPTO_SUITE_DOMESTIC;
     err = AW_OK;
 
 cleanup:
@@ -145,7 +181,8 @@ aw_err key_ring_add_file(key_ring *ring, uint32_t key_id, const char *path, bool
     if (key_ring_count(ring) == KEY_RING_MAX)
         return AW_ERR_LIMIT;
     uint8_t key[KEY_RING_KEY_SIZE];
-    aw_err err = read_key_file(path, key);
+    crypto_suite suite = 0;
+    aw_err err = read_key_file(path, key, &suite);
     if (err == AW_ERR_NOT_FOUND && create) {
         err = crypto_random_bytes(key, sizeof(key));
         if (err == AW_OK)
@@ -153,10 +190,10 @@ aw_err key_ring_add_file(key_ring *ring, uint32_t key_id, const char *path, bool
         OPENSSL_cleanse(key, sizeof(key));
         /* read back what is on disk: another process may have won the race */
         if (err == AW_OK)
-            err = read_key_file(path, key);
+            err = read_key_file(path, key, &suite);
     }
     if (err == AW_OK)
-        err = key_ring_add(ring, key_id, key);
+        err = key_ring_add_suite(ring, key_id, suite, key, key_ring_suite_key_size(suite));
     OPENSSL_cleanse(key, sizeof(key));
     return err;
 }
@@ -235,10 +272,11 @@ aw_err key_ring_merge(key_ring *ring, const key_ring *from, size_t *added)
     size_t count = key_ring_count(from), missing = 0;
     /* check everything before adding anything: all or nothing */
     for (size_t i = 0; i < count; i++) {
-        const uint8_t *held = find_key(ring, from->keys[i].id);
+        const ring_key *held = find_entry(ring, from->keys[i].id);
         if (held == NULL)
             missing++;
-        else if (CRYPTO_memcmp(held, from->keys[i].key, KEY_RING_KEY_SIZE) != 0)
+        else if (held->suite != from->keys[i].suite || held->key_len != from->keys[i].key_len ||
+                 CRYPTO_memcmp(held->key, from->keys[i].key, held->key_len) != 0)
             return AW_ERR_KEY_RING_FILE;
     }
     if (key_ring_count(ring) + missing > KEY_RING_MAX)
@@ -247,7 +285,8 @@ aw_err key_ring_merge(key_ring *ring, const key_ring *from, size_t *added)
     for (size_t i = 0; err == AW_OK && i < count; i++) {
         if (find_key(ring, from->keys[i].id) != NULL)
             continue;
-        err = key_ring_add(ring, from->keys[i].id, from->keys[i].key);
+        err = key_ring_add_suite(ring, from->keys[i].id, from->keys[i].suite, from->keys[i].key,
+                                 from->keys[i].key_len);
         if (err == AW_OK && added != NULL)
             (*added)++;
     }
@@ -270,11 +309,12 @@ aw_err key_ring_reload(key_ring *ring, const char *path, size_t *added)
     return err;
 }
 
-/* Write 32 random bytes to a new file (O_EXCL: never replace a key). */
-static aw_err write_new_key(const char *path)
+/* Write a random key of size bytes to a new file (O_EXCL: never replace a
+ * key). */
+static aw_err write_new_key(const char *path, size_t size)
 {
     uint8_t key[KEY_RING_KEY_SIZE];
-    aw_err err = crypto_random_bytes(key, sizeof(key));
+    aw_err err = crypto_random_bytes(key, size);
     if (err != AW_OK)
         return err;
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0600);
@@ -283,8 +323,8 @@ static aw_err write_new_key(const char *path)
         return errno == EEXIST ? AW_ERR_STATE : AW_ERR_IO;
     }
     size_t done = 0;
-    while (err == AW_OK && done < sizeof(key)) {
-        ssize_t n = write(fd, key + done, sizeof(key) - done);
+    while (err == AW_OK && done < size) {
+        ssize_t n = write(fd, key + done, size - done);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -304,9 +344,15 @@ static aw_err write_new_key(const char *path)
 
 aw_err key_ring_generate_next(const char *directory, uint32_t *key_id)
 {
+    return key_ring_generate_next_suite(directory, CRYPTO_SUITE_INTERNATIONAL, key_id);
+}
+
+aw_err key_ring_generate_next_suite(const char *directory, crypto_suite suite, uint32_t *key_id)
+{
     if (key_id != NULL)
         *key_id = 0;
-    if (directory == NULL || key_id == NULL)
+    size_t size = key_ring_suite_key_size(suite);
+    if (directory == NULL || key_id == NULL || size == 0)
         return AW_ERR_ARGUMENT;
     uint32_t highest = 0;
     aw_err err = scan_key_directory(directory, NULL, &highest);
@@ -319,7 +365,7 @@ aw_err key_ring_generate_next(const char *directory, uint32_t *key_id)
                          KEY_RING_FILE_SUFFIX);
         if (n < 0 || (size_t)n >= sizeof(path))
             return AW_ERR_ARGUMENT;
-        err = write_new_key(path);
+        err = write_new_key(path, size);
         if (err == AW_OK) {
             /* make the new directory entry durable too */
             int dir_fd = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -339,6 +385,64 @@ aw_err key_ring_generate_next(const char *directory, uint32_t *key_id)
 
 /* ---- Sealing (NIST SP 800-38D) ---------------------------------------------- */
 
+/* SM4 keys seal through crypto_suite's AEAD (SM4-GCM composed where OpenSSL
+ * 3.0 lacks it), whose sealed form starts with a 6-byte header (version,
+ * suite, key id; crypto_suite.h) that its GCM authenticates as additional
+ * data. The column keeps the key ring's form nonce || ciphertext || tag: the
+ * header is dropped after sealing and rebuilt from the key id before
+ * opening, so the key id is bound by the tag as well. */
+#define SUITE_HEADER_SIZE 6u
+
+static void suite_header(uint8_t header[SUITE_HEADER_SIZE], uint32_t key_id)
+{
+    header[0] = CRYPTO_SUITE_SEALED_VERSION;
+    header[1] = CRYPTO_SUITE_DOMESTIC;
+    header[2] = (uint8_t)(key_id >> 24);
+    header[3] = (uint8_t)(key_id >> 16);
+    header[4] = (uint8_t)(key_id >> 8);
+    header[5] = (uint8_t)key_id;
+}
+
+static aw_err sm4_seal(const ring_key *entry, const uint8_t *ad, size_t ad_len,
+                       const uint8_t *plain, size_t len, uint8_t *out)
+{
+    size_t cap = len + CRYPTO_SUITE_SEALED_OVERHEAD, sealed_len = 0;
+    uint8_t *sealed = malloc(cap);
+    if (sealed == NULL)
+        return AW_ERR_NOMEM;
+    aw_err err = crypto_suite_seal(CRYPTO_SUITE_DOMESTIC, entry->id, entry->key, entry->key_len,
+                                   ad, ad_len, plain, len, sealed, cap, &sealed_len);
+    if (err == AW_OK && sealed_len != len + SUITE_HEADER_SIZE + KEY_RING_OVERHEAD)
+        err = AW_ERR_CRYPTO;
+    if (err == AW_OK)
+        memcpy(out, sealed + SUITE_HEADER_SIZE, len + KEY_RING_OVERHEAD);
+    else if (err != AW_ERR_NOMEM)
+        err = AW_ERR_CRYPTO;
+    OPENSSL_cleanse(sealed, cap);
+    free(sealed);
+    return err;
+}
+
+static aw_err sm4_open(const ring_key *entry, const uint8_t *ad, size_t ad_len,
+                       const uint8_t *sealed, size_t sealed_len, uint8_t *plain,
+                       size_t plain_cap, size_t *plain_len)
+{
+    size_t len = sealed_len + SUITE_HEADER_SIZE;
+    uint8_t *framed = malloc(len);
+    if (framed == NULL)
+        return AW_ERR_NOMEM;
+    suite_header(framed, entry->id);
+    memcpy(framed + SUITE_HEADER_SIZE, sealed, sealed_len);
+    aw_err err = crypto_suite_open(CRYPTO_SUITE_DOMESTIC, entry->id, entry->key, entry->key_len,
+                                   ad, ad_len, framed, len, plain, plain_cap, plain_len);
+    free(framed); /* ciphertext only: nothing secret to erase */
+    if (err == AW_ERR_SUITE_AUTHENTICATION)
+        err = AW_ERR_KEY_RING_AUTHENTICATION;
+    else if (err != AW_OK && err != AW_ERR_NOMEM)
+        err = AW_ERR_CRYPTO;
+    return err;
+}
+
 aw_err key_ring_seal(const key_ring *ring, const uint8_t *ad, size_t ad_len,
                      const uint8_t *plain, size_t len, uint8_t *out, size_t out_cap,
                      size_t *out_len, uint32_t *key_id)
@@ -352,11 +456,20 @@ aw_err key_ring_seal(const key_ring *ring, const uint8_t *ad, size_t ad_len,
         len > KEY_RING_PLAIN_MAX)
         return AW_ERR_ARGUMENT;
     uint32_t id = key_ring_current_id(ring);
-    const uint8_t *key = find_key(ring, id);
-    if (key == NULL)
+    const ring_key *entry = find_entry(ring, id);
+    if (entry == NULL)
         return AW_ERR_KEY_RING_EMPTY;
     if (out_cap < len + KEY_RING_OVERHEAD)
         return AW_ERR_BUFFER_TOO_SMALL;
+    const uint8_t *key = entry->key;
+    if (entry->suite == CRYPTO_SUITE_DOMESTIC) {
+        aw_err sealed = sm4_seal(entry, ad, ad_len, plain, len, out);
+        if (sealed == AW_OK) {
+            *out_len = len + KEY_RING_OVERHEAD;
+            *key_id = id;
+        }
+        return sealed;
+    }
     aw_err err = crypto_random_bytes(out, KEY_RING_NONCE_SIZE);
     if (err != AW_OK)
         return err;
@@ -394,14 +507,17 @@ aw_err key_ring_open(const key_ring *ring, uint32_t key_id, const uint8_t *ad, s
     if (ring == NULL || (ad == NULL && ad_len > 0) || sealed == NULL || plain == NULL ||
         plain_len == NULL || ad_len > KEY_RING_AD_MAX)
         return AW_ERR_ARGUMENT;
-    const uint8_t *key = find_key(ring, key_id);
-    if (key == NULL)
+    const ring_key *entry = find_entry(ring, key_id);
+    if (entry == NULL)
         return AW_ERR_KEY_RING_KEY_UNKNOWN;
     if (sealed_len < KEY_RING_OVERHEAD || sealed_len - KEY_RING_OVERHEAD > KEY_RING_PLAIN_MAX)
         return AW_ERR_KEY_RING_AUTHENTICATION;
     size_t len = sealed_len - KEY_RING_OVERHEAD;
     if (len > plain_cap)
         return AW_ERR_BUFFER_TOO_SMALL;
+    if (entry->suite == CRYPTO_SUITE_DOMESTIC)
+        return sm4_open(entry, ad, ad_len, sealed, sealed_len, plain, plain_cap, plain_len);
+    const uint8_t *key = entry->key;
     EVP_CIPHER_CTX *ctx = EVP_CIPHER_CTX_new();
     if (ctx == NULL)
         return AW_ERR_NOMEM;

@@ -14,8 +14,14 @@
  * authenticated data is the caller's: it binds a ciphertext to its row and
  * field (component label, row id), so a sealed value cannot be moved.
  *
- * Key files: exactly 32 random bytes, a regular file with no group or other
- * access (mode 0600 or stricter). A key ring directory holds one file per
+ * Key files: exactly 32 random bytes (an AES-256-GCM key, the international
+ * suite) or exactly 16 (an SM4-GCM key, GB/T 32907 with GCM as RFC 8998
+ * uses it: the domestic suite, issue 8), a regular file with no group or
+ * other access (mode 0600 or stricter). The size alone names the cipher, so
+ * every 32-byte file written before SM4 keys existed opens unchanged, and
+ * a key id decides the cipher of every value sealed under it. SM4 keys
+ * seal through crypto_suite's AEAD (crypto_suite_seal/open), the column
+ * form staying nonce || ciphertext || tag; their tag also binds the key id. A key ring directory holds one file per
  * key named "<id>.key", id in decimal (1..2147483647, no leading zero);
  * other names are ignored. The highest id is the current key: it seals;
  * every key in the ring opens what it sealed. A single key file (the layout
@@ -33,9 +39,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/crypto_suite.h"
 #include "core/error.h"
 
-#define KEY_RING_KEY_SIZE 32u   /* AES-256 */
+#define KEY_RING_KEY_SIZE 32u   /* AES-256; also the largest key */
+#define KEY_RING_SM4_KEY_SIZE 16u /* SM4 (GB/T 32907) */
 #define KEY_RING_MAX 16u
 #define KEY_RING_NONCE_SIZE 12u
 #define KEY_RING_TAG_SIZE 16u
@@ -54,6 +62,18 @@ void key_ring_free(key_ring *ring);
 /* Add a key from memory. AW_ERR_KEY_RING_FILE: id 0, above KEY_RING_ID_MAX
  * or already in the ring; AW_ERR_LIMIT: KEY_RING_MAX keys already. */
 aw_err key_ring_add(key_ring *ring, uint32_t key_id, const uint8_t key[KEY_RING_KEY_SIZE]);
+
+/* Add a key of suite (international: AES-256, key_len 32; domestic: SM4,
+ * key_len 16). AW_ERR_KEY_RING_FILE: the id errors of key_ring_add, an
+ * unknown suite or a key_len other than the suite's; AW_ERR_LIMIT. */
+aw_err key_ring_add_suite(key_ring *ring, uint32_t key_id, crypto_suite suite,
+                          const uint8_t *key, size_t key_len);
+
+/* Key size of the suite's storage cipher (32 or 16); 0 for another value. */
+size_t key_ring_suite_key_size(crypto_suite suite);
+
+/* The suite of key key_id; 0 when the ring lacks it. */
+crypto_suite key_ring_key_suite(const key_ring *ring, uint32_t key_id);
 
 /* Add key key_id from a key file. AW_ERR_KEY_RING_FILE: not a regular file,
  * not 32 bytes, group/other access, or the id errors of key_ring_add;
@@ -81,11 +101,14 @@ aw_err key_ring_merge(key_ring *ring, const key_ring *from, size_t *added);
 aw_err key_ring_reload(key_ring *ring, const char *path, size_t *added);
 
 /* Create the next key in directory: id one above the highest "<id>.key"
- * there (1 in an empty directory), 32 random bytes, mode 0600, never
+ * there (1 in an empty directory), 32 random bytes (an AES-256 key), mode 0600, never
  * replacing a file (O_EXCL; a concurrent creator makes it try the next id),
  * file and directory entry fsynced. AW_ERR_NOT_FOUND: no such directory;
  * AW_ERR_LIMIT: the id would pass KEY_RING_ID_MAX; AW_ERR_IO. */
 aw_err key_ring_generate_next(const char *directory, uint32_t *key_id);
+/* The same with a key of suite (16 random bytes for an SM4 key);
+ * AW_ERR_ARGUMENT for an unknown suite. */
+aw_err key_ring_generate_next_suite(const char *directory, crypto_suite suite, uint32_t *key_id);
 
 /* Id of the sealing key (the highest); 0 for an empty or NULL ring. */
 uint32_t key_ring_current_id(const key_ring *ring);

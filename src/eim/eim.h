@@ -587,6 +587,9 @@ typedef struct eim_relay_config {
      * EIM_NOTIFICATION_DEFAULT_RETRY_MS) */
     unsigned notification_attempts;
     unsigned notification_retry_ms;
+    /* card-device locking (eim_device_binding.h): check AuthenticateClient's
+     * eUICC-signed DeviceInfo against the card's binding; false: SGP.32 as is */
+    bool device_binding;
 } eim_relay_config;
 
 /* Progress of a relayed download (eim_downloads.state). */
@@ -736,6 +739,7 @@ typedef struct eim_config {
     unsigned notification_poll_ms;
     unsigned notification_attempts;
     unsigned notification_retry_ms;
+    bool device_binding; /* card-device locking, as in eim_relay_config */
 } eim_config;
 
 typedef struct eim_server eim_server;
@@ -756,5 +760,6 @@ aw_err eim_eid_from_octets(const uint8_t *octets, size_t len, char out[EIM_EID_D
 
 /* The sections of the public interface kept in their own file (size). */
 #include "eim/eim_forwarding.h"
+#include "eim/eim_device_binding.h" /* card-device locking (helper devicelock) */
 
 #endif

@@ -105,6 +105,7 @@ struct eim_relay {
     size_t route_count;
     int64_t notification_attempts;    /* held notifications (notification_queue.c) */
     int64_t notification_retry_ms;
+    bool device_binding;              /* card-device locking (device_binding.c) */
 };
 
 /* The base URL of an SM-DP+ address: its route, else "https://address". */

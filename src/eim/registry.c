@@ -123,7 +123,10 @@ aw_err eim_migrate(db_connection *db)
     if (err == AW_OK)
         err = eim_compact_migrate(db);
     /* notifications held for forwarding (notification_queue.c) */
-    return err == AW_OK ? eim_notification_queue_migrate(db) : err;
+    if (err == AW_OK)
+        err = eim_notification_queue_migrate(db);
+    /* card-device locking (device_binding.c) */
+    return err == AW_OK ? eim_device_binding_migrate(db) : err;
 }
 
 /* ---- small helpers ------------------------------------------------------------ */

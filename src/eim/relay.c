@@ -54,6 +54,7 @@ aw_err eim_relay_new(const eim_relay_config *config, eim_relay **out)
     }
     relay->routes = config->routes;
     relay->route_count = config->route_count;
+    relay->device_binding = config->device_binding;
     relay->notification_attempts = config->notification_attempts != 0
                                        ? config->notification_attempts
                                        : EIM_NOTIFICATION_DEFAULT_ATTEMPTS;
@@ -532,6 +533,28 @@ static aw_err relay_session(eim_relay *relay, const eim_context *c, const relay_
     return err;
 }
 
+/* The AuthenticateServerResponse of an AuthenticateClientRequestEsipa
+ * (the request as relayed, rebuilt when minimized) through the binding
+ * check; *verdict its refusal. */
+static aw_err device_binding_refuses(const eim_context *c, aw_slice request, int64_t now_ms,
+                                     aw_err *verdict)
+{
+    sgp32_esipa_message_from_ipa_to_eim *decoded = calloc(1, sizeof(*decoded));
+    if (decoded == NULL)
+        return AW_ERR_NOMEM;
+    aw_err err = sgp32_decode_esipa_message_from_ipa_to_eim(request.ptr, request.len, decoded);
+    if (err == AW_OK && decoded->kind == SGP32_ESIPA_AUTHENTICATE_CLIENT_REQUEST)
+        err = eim_device_binding_check(
+            c->db, c->trust, decoded->authenticate_client_request.authenticate_server_response,
+            now_ms, NULL, verdict);
+    else if (!eim_internal_failure(err)) {
+        *verdict = AW_ERR_DEVICE_BINDING_SIGNATURE;
+        err = AW_OK;
+    }
+    free(decoded);
+    return err;
+}
+
 /* A session function with minimizeEsipaBytes (relay_compact.h): a compact
  * nested answer is rebuilt into the ES9+ request the eUICC signed before
  * relay_session relays it; one that cannot be (no relayed session: the
@@ -555,6 +578,15 @@ static aw_err relay_minimized(eim_relay *relay, const eim_context *c, const rela
                             out, out_len);
     }
     aw_slice request = expanded != NULL ? (aw_slice){expanded, expanded_len} : m->raw;
+    /* card-device locking (eim_device_binding.h): the eUICC-signed DeviceInfo
+     * must name the card's bound device before the SM-DP+ sees the request */
+    if (relay->device_binding && f == &relay_functions[1]) {
+        err = device_binding_refuses(c, request, now_ms, verdict);
+        if (err != AW_OK || *verdict != AW_OK) {
+            free(expanded);
+            return err != AW_OK ? err : answer_error(f, RELAY_UNDEFINED_ERROR, out, out_len);
+        }
+    }
     err = relay_session(relay, c, f, transaction_id, request, now_ms, out, out_len, verdict);
     free(expanded);
     eim_download_record download;

@@ -411,7 +411,8 @@ static aw_err eim_workers_new(eim_server *s, const eim_config *config)
                               .route_count = config->smdp_route_count,
                               .timeout_ms = config->smdp_timeout_ms,
                               .notification_attempts = config->notification_attempts,
-                              .notification_retry_ms = config->notification_retry_ms};
+                              .notification_retry_ms = config->notification_retry_ms,
+                              .device_binding = config->device_binding};
     for (size_t i = 0; err == AW_OK && i < s->worker_count; i++) {
         eim_worker *w = &s->workers[i];
         w->server = s;

@@ -130,6 +130,8 @@ static aw_err dump_state(const euicc_state *s, FILE *out)
     fprintf(out, "root SM-DS address: %s\n", s->root_ds_address);
     fprintf(out, "next notification seqNumber: %lld\n", (long long)s->next_sequence_number);
     fprintf(out, "profiles: %zu\n", s->profile_count);
+    if (s->profile_limit != 0)
+        fprintf(out, "profile limit: %zu\n", s->profile_limit);
     for (size_t i = 0; i < s->profile_count; i++) {
         const euicc_profile *p = &s->profiles[i];
         char iccid[2 * EUICC_ICCID_SIZE + 1], aid[2 * EUICC_AID_MAX + 1], imsi[SAIP_IMSI_TEXT];
@@ -159,6 +161,28 @@ static aw_err dump_state(const euicc_state *s, FILE *out)
                 event_name(n->event), n->address, iccid);
     }
     return ferror(out) ? AW_ERR_IO : AW_OK;
+}
+
+aw_err euicc_set_profile_limit(euicc *card, size_t limit)
+{
+    if (card == NULL || limit > EUICC_MAX_PROFILES)
+        return AW_ERR_ARGUMENT;
+    size_t previous = card->state->profile_limit;
+    card->state->profile_limit = limit;
+    aw_err err = euicc_state_commit(card->state); /* rolls memory back when it fails */
+    if (err != AW_OK)
+        card->state->profile_limit = previous;
+    return err;
+}
+
+size_t euicc_profile_capacity(void)
+{
+    return EUICC_MAX_PROFILES;
+}
+
+size_t euicc_get_profile_limit(const euicc *card)
+{
+    return card != NULL ? card->state->profile_limit : 0;
 }
 
 aw_err euicc_dump(const euicc *card, FILE *out)

@@ -73,6 +73,19 @@ const uint8_t *euicc_card_atr(size_t *len);
 /* The APDU layer, for a transport that drives it directly (vpcd.h). */
 euicc_card *euicc_get_card(euicc *card);
 
+/* The profile count limit (issue 8 "Profile count limit"): the most profiles the card
+ * takes, kept with its state (state.der) across restarts; 0 sets none (the card's
+ * capacity, EUICC_MAX_PROFILES of isdr.h). A download beyond it fails with the
+ * ProfileInstallationResult errorReason installFailedDueToInsufficientMemoryForProfile at
+ * StoreMetadata (SGP.22 5.7.6), and EUICCInfo2's extCardResource reports the free memory the
+ * limit leaves. Profiles already installed stay. AW_ERR_ARGUMENT above the capacity; the
+ * errors of the state commit (the limit is then unchanged). */
+aw_err euicc_set_profile_limit(euicc *card, size_t limit);
+/* The limit set, 0 when none. */
+size_t euicc_get_profile_limit(const euicc *card);
+/* The card's capacity: the most profiles it can hold, the largest limit. */
+size_t euicc_profile_capacity(void);
+
 /* Human-readable state: EID, addresses, each profile (ICCID, ISD-P AID,
  * state, nickname, IMSI read from its package) and each pending
  * notification. Never prints Ki, OPc or any key. */

@@ -195,7 +195,8 @@ static bool host_iccid_exists(void *ctx, const uint8_t iccid[EUICC_ICCID_SIZE])
 static bool host_has_room(void *ctx)
 {
     euicc *card = ctx;
-    return card->state->profile_count < EUICC_MAX_PROFILES;
+    /* the configured profile limit, else the card's capacity (state.h) */
+    return card->state->profile_count < euicc_state_profile_capacity(card->state);
 }
 
 /* ISD-P AIDs (SGP.22 2.2.4): the ISD-R's RID and PIX family, A0 00 00 05

@@ -37,8 +37,12 @@ static void put_pkid_list(const aw_pki_key_id *ids, size_t count, aw_slice *item
  * volatile memory. */
 static void ext_card_resource(const euicc *card, uint8_t out[13])
 {
-    uint32_t free_memory =
-        (uint32_t)(EUICC_MAX_PROFILES - card->state->profile_count) * EUICC_PACKAGE_MAX;
+    /* room for as many packages as the profile limit still allows (issue 8): a
+     * limit reached reads as no free memory, as the download would be refused */
+    size_t capacity = euicc_state_profile_capacity(card->state);
+    size_t count = card->state->profile_count;
+    uint32_t free_memory = (uint32_t)(count < capacity ? capacity - count : 0) *
+                           EUICC_PACKAGE_MAX;
     const uint8_t resource[13] = {
         0x81, 0x01, (uint8_t)card->state->profile_count,
         0x82, 0x04, (uint8_t)(free_memory >> 24), (uint8_t)(free_memory >> 16),

@@ -137,6 +137,7 @@ void euicc_state_clear(euicc_state *state)
     state->package_result_count = 0;
     memset(&state->immediate_enable, 0, sizeof(state->immediate_enable));
     memset(&state->rollback, 0, sizeof(state->rollback));
+    state->profile_limit = 0;
     state->profile_count = 0;
     state->notification_count = 0;
     state->next_sequence_number = 1;
@@ -519,4 +520,9 @@ int euicc_state_find_package_result(const euicc_state *state, int64_t seq_number
         if (state->package_results[i].seq_number == seq_number)
             return (int)i;
     return -1;
+}
+
+size_t euicc_state_profile_capacity(const euicc_state *state)
+{
+    return state->profile_limit != 0 ? state->profile_limit : EUICC_MAX_PROFILES;
 }

@@ -55,7 +55,10 @@
  *       defaultSmdpAddress [2] UTF8String OPTIONAL } OPTIONAL,
  *     rollback [9] SEQUENCE {                -- SGP.32 enable rollbackFlag
  *       previousIccid [0] OCTET STRING (SIZE(10)) OPTIONAL,
- *       eimId [1] UTF8String, counterValue [2] INTEGER } OPTIONAL
+ *       eimId [1] UTF8String, counterValue [2] INTEGER } OPTIONAL,
+ *     profileLimit [10] INTEGER (1..EUICC_MAX_PROFILES) OPTIONAL
+ *                                            -- the most profiles the card takes
+ *                                            -- (issue 8); absent: EUICC_MAX_PROFILES
  *   StoredPackageResult ::= SEQUENCE {
  *     seqNumber INTEGER,                     -- shared with notifications
  *     result    EuiccPackageResult           -- BF51 as sent, SGP.32 2.11.1.2
@@ -181,6 +184,7 @@ typedef struct euicc_state {
     size_t package_result_count;
     euicc_immediate_enable immediate_enable;
     euicc_rollback rollback;
+    size_t profile_limit;                  /* 0: EUICC_MAX_PROFILES (stored when set) */
 } euicc_state;
 
 /* Open the state in dir (created 0700 if missing): read or create
@@ -254,6 +258,11 @@ void euicc_state_remove_eim(euicc_state *state, size_t index);
 aw_err euicc_state_add_package_result(euicc_state *state, int64_t seq_number, aw_slice result);
 void euicc_state_remove_package_result(euicc_state *state, size_t index);
 int euicc_state_find_package_result(const euicc_state *state, int64_t seq_number);
+
+/* The most profiles the card takes: profile_limit, or EUICC_MAX_PROFILES when none is set
+ * (issue 8 "Profile count limit"). A download beyond it fails at StoreMetadata with
+ * installFailedDueToInsufficientMemoryForProfile (SGP.22 5.7.6). */
+size_t euicc_state_profile_capacity(const euicc_state *state);
 
 /* Reserve the next seqNumber (SGP.22 5.7.10: increments per notification). */
 int64_t euicc_state_take_sequence_number(euicc_state *state);

@@ -119,6 +119,8 @@ static void put_body(der_builder *b, const euicc_state *s)
     }
     put_immediate_enable(b, &s->immediate_enable);
     put_rollback(b, &s->rollback);
+    if (s->profile_limit != 0) /* profileLimit [10], absent while none is set */
+        der_put_int64(b, DER_CTX(10), (int64_t)s->profile_limit);
     der_builder_end(b);
 }
 
@@ -514,6 +516,11 @@ static aw_err decode_body(euicc_state *s, const der_reader *parent, const der_no
         err = der_read_node(&r, &n);
         if (err == AW_OK)
             err = decode_rollback(s, &r, &n);
+    }
+    if (err == AW_OK && der_peek_tag(&r, &next) && next == DER_CTX(10)) {
+        err = read_count(&r, DER_CTX(10), 1, EUICC_MAX_PROFILES, &value);
+        if (err == AW_OK)
+            s->profile_limit = (size_t)value;
     }
     if (err == AW_OK)
         err = der_reader_finish(&r);

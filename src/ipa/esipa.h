@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "core/error.h"
+#include "core/sgp22_info_common.h" /* SGP22_EID_SIZE */
 #include "core/sgp32_esipa.h"
 
 typedef struct ipa ipa;
@@ -224,6 +225,18 @@ typedef struct ipa_notification_hook {
     void *userdata;
 } ipa_notification_hook;
 
+/* The device's terminal information (IMEI, module firmware, signal,
+ * location) sealed to the platform's key and sent before each cycle's
+ * ESipa exchange when configured (issue 8; ipa/terminal_info.h,
+ * ipa_terminal_info_poll_hook). Its error is the cycle's report's
+ * terminal_info_error only: a platform that refuses it (its location
+ * policy then sees no fix) does not stop the eIM exchange. report NULL:
+ * none sent (SGP.32 behaviour unchanged). */
+typedef struct ipa_terminal_info_hook {
+    aw_err (*report)(void *userdata, const uint8_t eid[SGP22_EID_SIZE]);
+    void *userdata;
+} ipa_terminal_info_hook;
+
 /* Points where an observer is told what is durable (tests kill the
  * process there to prove nothing is lost). */
 typedef enum ipa_poll_checkpoint {
@@ -243,6 +256,7 @@ typedef struct ipa_poll_config {
     const char *journal_path;    /* NULL: in memory only (lost with the process) */
     ipa_download_hook download;  /* run NULL: triggers answered profileDownloadError 127 */
     ipa_notification_hook notifications; /* send NULL: pending notifications not sent */
+    ipa_terminal_info_hook terminal_info; /* report NULL: none sent (helper terminfo) */
     unsigned interval_ms;        /* wait when no package is available; 0: default */
     unsigned retry_base_ms;      /* first wait after a network failure; 0: default */
     unsigned retry_max_ms;       /* cap of the wait; 0: default */
@@ -283,6 +297,8 @@ typedef struct ipa_poll_report {
     size_t acknowledged;         /* seqNumbers passed to the eUICC */
     size_t notifications_sent;   /* pending notifications their receivers accepted */
     size_t notifications_kept;   /* pending notifications not accepted: left pending */
+    bool terminal_info_sent;     /* the terminal information hook ran and the platform took it */
+    aw_err terminal_info_error;  /* what it returned otherwise (AW_OK when it did not run) */
 } ipa_poll_report;
 
 /* One cycle (SGP.32 3.4-3.6 on the IPA's side): first what the journal

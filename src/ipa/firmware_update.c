@@ -284,7 +284,10 @@ aw_err ipa_firmware_apply(const char *state_dir, const crypto_key *const *truste
                                      .image = options->image,
                                      .image_len = options->image_len};
     firmware_manifest manifest;
-    err = firmware_package_verify(package, len, &params, &manifest);
+    err = options->suite != 0
+              ? firmware_package_verify_suite(package, len, options->suite, options->suite_keys,
+                                              options->suite_key_count, &params, &manifest)
+              : firmware_package_verify(package, len, &params, &manifest);
     if (err >= AW_ERR_FIRMWARE_FORMAT && err <= AW_ERR_FIRMWARE_TOO_LARGE)
         result->refusal = err; /* the package's fault: reported */
     if (err != AW_OK)

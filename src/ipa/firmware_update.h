@@ -37,6 +37,14 @@ typedef struct ipa_firmware_options {
     uint64_t factory_version;       /* installed version when none is recorded */
     const uint8_t *image;           /* detached image, NULL when embedded */
     size_t image_len;
+    /* The device's crypto suite (issue 8): 0 verifies with the crypto_key
+     * trusted keys (ECDSA P-256, as before); international or domestic
+     * verifies with suite_keys of that suite (firmware_package_verify_suite:
+     * a package of the other suite is refused AW_ERR_FIRMWARE_ALGORITHM),
+     * and the crypto_key list is then not used (may be NULL). */
+    crypto_suite suite;
+    const crypto_suite_key *const *suite_keys;
+    size_t suite_key_count;
     /* Test seam for crash safety: called once the image is flashed (staged
      * and renamed) and before the version record is replaced; an error
      * stops the apply there, as a crash would, and is returned. NULL: none. */

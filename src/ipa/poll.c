@@ -148,6 +148,12 @@ aw_err ipa_poll_once(ipa_poller *poller, ipa_poll_report *report)
 /* ipa_poll_once without the notifications. */
 static aw_err poll_cycle(ipa_poller *poller, ipa_poll_report *report)
 {
+    /* issue 8: the terminal information goes before the ESipa exchange */
+    const ipa_terminal_info_hook *info = &poller->config.terminal_info;
+    if (info->report != NULL) {
+        report->terminal_info_error = info->report(info->userdata, poller->eid);
+        report->terminal_info_sent = report->terminal_info_error == AW_OK;
+    }
     /* what a crash or a network failure left in flight goes first */
     aw_err err = poll_finish_in_flight(poller, report);
     if (err != AW_OK)

@@ -16,6 +16,9 @@
 
 #include "platform/inventory_internal.h" /* the query routes */
 #include "platform/card_ops_internal.h" /* the card operation routes */
+#include "platform/device_lock_internal.h" /* card-device locking routes */
+#include "platform/terminal_info_internal.h" /* terminal information route */
+#include "platform/order_commit.h" /* POST /api/v1/orders' group commit */
 
 #define PURGE_INTERVAL_MS (60 * 1000)
 /* Token pairs are deleted a week after their refresh token expired, so a
@@ -169,6 +172,7 @@ static bool check_body(api_call *call, platform_api_body body)
     if (body == PLATFORM_API_BODY_NONE)
         return true;
     if (body == PLATFORM_API_BODY_ORDER) {
+        call->writes_deferred = true; /* group commit (order_commit.c) */
         const char *type = http_request_header(call->request, "Content-Type");
         call->body_is_csv = content_type_csv(type);
         if (call->body_len > PLATFORM_BATCH_MAX_BODY) {
@@ -220,7 +224,10 @@ static bool authenticate(api_call *call)
             .body = call->body,
             .body_len = call->body_len,
         };
-        err = platform_signature_verify(&signed_request, secret, headers.signature);
+        /* the app's suite picks the scheme (issue 8, platform_suite.h) */
+        err = platform_signature_verify_app(
+            call->app.suite, http_request_header(request, PLATFORM_HEADER_SIGNATURE_ALGORITHM),
+            &signed_request, secret, headers.signature);
     }
     OPENSSL_cleanse(secret, sizeof(secret));
     /* With a daily quota, the nonce and the quota commit together, once
@@ -230,20 +237,31 @@ static bool authenticate(api_call *call)
      * lock (BEGIN failed) each commits alone. Without a quota the nonce is
      * the only write and commits alone anyway. */
     db_connection *db = api->config.db;
-    bool own = err == AW_OK && call->app.limits.daily_quota > 0 && !db_in_transaction(db) &&
-               db_begin(db) == AW_OK;
+    /* POST /api/v1/orders leaves both to its order's group commit
+     * (order_commit.c): recorded in the batch's transaction, or alone when
+     * the chain refuses the call after this step */
+    bool deferred = call->writes_deferred;
+    bool own = !deferred && err == AW_OK && call->app.limits.daily_quota > 0 &&
+               !db_in_transaction(db) && db_begin(db) == AW_OK;
     /* remembered until no request with this timestamp can pass the window */
-    if (err == AW_OK)
-        err = platform_nonce_record(
-            api->config.db, headers.app_id, headers.nonce,
-            (headers.timestamp_s + api->config.timestamp_window_s + 1) * 1000, call->now_ms);
+    int64_t nonce_expires_at_ms =
+        err == AW_OK ? (headers.timestamp_s + api->config.timestamp_window_s + 1) * 1000 : 0;
+    if (err == AW_OK && deferred) {
+        call->deferred_nonce = headers.nonce;
+        call->deferred_nonce_expires_at_ms = nonce_expires_at_ms;
+    } else if (err == AW_OK) {
+        err = platform_nonce_record(api->config.db, headers.app_id, headers.nonce,
+                                    nonce_expires_at_ms, call->now_ms);
+    }
     if (err == AW_OK && !call->app.enabled)
         err = AW_ERR_PLATFORM_APP_DISABLED;
     int64_t retry_after_s = 0;
     if (err == AW_OK)
         err = platform_rate_limiter_take(api->limiter, call->app.app_id, &call->app.limits,
                                          call->now_ms, &retry_after_s);
-    if (err == AW_OK)
+    if (err == AW_OK && deferred)
+        call->deferred_quota = true;
+    else if (err == AW_OK)
         err = platform_quota_take(api->config.db, call->app.app_id, &call->app.limits,
                                   api->config.quota_utc_offset_minutes, call->now_ms,
                                   &retry_after_s);
@@ -440,11 +458,14 @@ static void handle_ping(http_request *request, void *userdata)
 static void handle_unrouted(http_request *request, void *userdata)
 {
     platform_api *api = userdata;
-    if (platform_api_orders_dispatch(api, request) ||
+    if (platform_api_terminal_info_dispatch(api, request) || /* api_terminal_info.c */
+        platform_api_orders_dispatch(api, request) ||
         platform_api_callbacks_dispatch(api, request) || platform_api_query_dispatch(api, request) ||
         platform_api_exceptions_dispatch(api, request) ||
+        platform_api_device_lock_dispatch(api, request) || /* api_device_lock.c */
         platform_api_card_ops_dispatch(api, request) ||
         platform_api_indicators_dispatch(api, request) || /* api_indicators.c */
+        platform_api_users_dispatch(api, request) || /* api_users.c */
         platform_api_console_dispatch(api, request)) /* api_console.c */
         return;
     api_call call;
@@ -484,6 +505,10 @@ static const struct {
     {"/api/v1/callbacks", AW_HTTP_METHOD_POST, platform_api_handle_callback_register},
     {"/api/v1/callbacks", AW_HTTP_METHOD_GET, platform_api_handle_callback_list},
     {"/api/v1/callbacks/dead-letters", AW_HTTP_METHOD_GET, platform_api_handle_dead_letters},
+    {"/api/v1/profile-limit", AW_HTTP_METHOD_GET, platform_api_handle_profile_limit_get},
+    {"/api/v1/profile-limit", AW_HTTP_METHOD_PUT, platform_api_handle_profile_limit_put},
+    {"/api/v1/location-policy", AW_HTTP_METHOD_GET, platform_api_handle_location_policy_get},
+    {"/api/v1/location-policy", AW_HTTP_METHOD_PUT, platform_api_handle_location_policy_put},
 };
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 
@@ -500,9 +525,13 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         return AW_ERR_ARGUMENT;
     *out = NULL;
     if (server == NULL || config == NULL || config->db == NULL || config->keys == NULL ||
+        config->order_commit_delay_ms > PLATFORM_ORDER_COMMIT_DELAY_MAX_MS ||
         config->timestamp_window_s < 0 || config->access_ttl_s < 0 || config->refresh_ttl_s < 0 ||
         config->quota_utc_offset_minutes < -QUOTA_OFFSET_MAX_MINUTES ||
-        config->quota_utc_offset_minutes > QUOTA_OFFSET_MAX_MINUTES)
+        config->quota_utc_offset_minutes > QUOTA_OFFSET_MAX_MINUTES ||
+        config->console_login_rate_per_minute < 0 ||
+        config->console_login_rate_per_minute > PLATFORM_LIMIT_MAX ||
+        config->console_login_burst < 0 || config->console_login_burst > PLATFORM_LIMIT_MAX)
         return AW_ERR_ARGUMENT;
     platform_api *api = calloc(1, sizeof(*api));
     if (api == NULL)
@@ -516,8 +545,14 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         api->config.access_ttl_s = PLATFORM_DEFAULT_ACCESS_TTL_S;
     if (api->config.refresh_ttl_s == 0)
         api->config.refresh_ttl_s = PLATFORM_DEFAULT_REFRESH_TTL_S;
+    if (api->config.console_login_rate_per_minute == 0)
+        api->config.console_login_rate_per_minute = PLATFORM_CONSOLE_LOGIN_RATE_DEFAULT;
+    if (api->config.console_login_burst == 0)
+        api->config.console_login_burst = PLATFORM_CONSOLE_LOGIN_BURST_DEFAULT;
     api->last_purge_ms = api->config.clock(api->config.clock_userdata);
     aw_err err = platform_rate_limiter_new(&api->limiter);
+    if (err == AW_OK) /* api_console.c */
+        err = platform_rate_limiter_new(&api->login_limiter);
     if (err == AW_OK) /* answers counted for the indicators (indicators_calls.c) */
         err = platform_call_counts_new(&api->call_counts);
     for (size_t i = 0; err == AW_OK && i < ROUTE_COUNT; i++)
@@ -526,6 +561,9 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         err = platform_api_query_routes(server, api);
     if (err == AW_OK)
         err = http_server_set_fallback(server, handle_unrouted, api);
+    if (err == AW_OK) /* POST /api/v1/orders' group commit (order_commit.c) */
+        err = platform_order_committer_new(api, http_server_event_base(server),
+                                           config->order_commit_delay_ms, &api->order_committer);
     if (err != AW_OK) {
         platform_api_free(api);
         return err;
@@ -538,7 +576,9 @@ void platform_api_free(platform_api *api)
 {
     if (api == NULL)
         return;
+    platform_order_committer_free(api->order_committer); /* before the connection goes */
     platform_rate_limiter_free(api->limiter);
+    platform_rate_limiter_free(api->login_limiter);
     if (api->call_counts != NULL) /* what is held goes to the database first */
         (void)platform_call_counts_flush(api->call_counts, api->config.db);
     platform_call_counts_free(api->call_counts);

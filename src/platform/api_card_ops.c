@@ -74,6 +74,8 @@ static void handle_create(api_call *call, const char *eid)
     uint8_t hash[CRYPTO_SHA256_SIZE];
     if (err == AW_OK)
         err = request_hash(call, eid, hash);
+    if (err == AW_OK) /* a card locked to its device takes no operation (device_lock.c) */
+        err = platform_device_lock_check(db, call->app.tenant, eid);
     platform_card_op op;
     bool created = false;
     if (err == AW_OK)

@@ -11,7 +11,10 @@
  *     call without a bearer token is POST /api/v1/auth/login (username and
  *     password, throttled), and the others need the bearer token of a
  *     console session (a token bound to a user, docs/rbac.md): the app's own
- *     tokens still need the signature. The token lives in the page's memory
+ *     tokens still need the signature. The unsigned logins take from a
+ *     token bucket of their own (console_login_rate_per_minute, _burst),
+ *     the sessions' calls from the console app's bucket and quota: neither
+ *     starves the other. The token lives in the page's memory
  *     (sessionStorage), never in a cookie, so another site cannot make the
  *     browser send it (no CSRF), and no CORS header is ever sent. */
 #include <errno.h>
@@ -265,10 +268,19 @@ bool platform_api_console_authenticate(api_call *call, bool bearer)
     if (err == AW_OK && !call->app.enabled)
         err = AW_ERR_PLATFORM_APP_DISABLED;
     int64_t retry_after_s = 0;
-    if (err == AW_OK) /* the console app's limits hold for all its users together */
+    /* logins take from their own bucket (no quota: each is throttled per
+     * account and address too, users.c); the sessions' calls from the
+     * console app's bucket and quota, for all its users together */
+    platform_app_limits login_limits = {
+        .rate_per_minute = api->config.console_login_rate_per_minute,
+        .burst = api->config.console_login_burst};
+    if (err == AW_OK && !bearer)
+        err = platform_rate_limiter_take(api->login_limiter, call->app.app_id, &login_limits,
+                                         call->now_ms, &retry_after_s);
+    if (err == AW_OK && bearer)
         err = platform_rate_limiter_take(api->limiter, call->app.app_id, &call->app.limits,
                                          call->now_ms, &retry_after_s);
-    if (err == AW_OK)
+    if (err == AW_OK && bearer)
         err = platform_quota_take(api->config.db, call->app.app_id, &call->app.limits,
                                   api->config.quota_utc_offset_minutes, call->now_ms,
                                   &retry_after_s);

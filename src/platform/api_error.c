@@ -36,6 +36,7 @@ static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
     [PLATFORM_API_TIMESTAMP_WINDOW] = INTERFACE("I2005", 401, "timestamp outside the accepted window"),
     [PLATFORM_API_NONCE_REPLAYED] = INTERFACE("I2006", 401, "nonce already used"),
     [PLATFORM_API_BAD_CREDENTIALS] = INTERFACE("I2007", 401, "appId and appSecret do not match"),
+    [PLATFORM_API_SIGNATURE_SUITE] = INTERFACE("I7101", 401, "signed with the other crypto suite's algorithm than the app's (docs/api-signature.md)"),
     [PLATFORM_API_TOKEN_MISSING] = INTERFACE("I2101", 401, "bearer token missing"),
     [PLATFORM_API_TOKEN_INVALID] = INTERFACE("I2102", 401, "token invalid"),
     [PLATFORM_API_TOKEN_EXPIRED] = INTERFACE("I2103", 401, "token expired"),
@@ -81,6 +82,20 @@ static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
     [PLATFORM_API_EXCEPTION_STATE] = APPLICATION("A7002", 409, "transition not allowed from the exception's state"),
     [PLATFORM_API_EXCEPTION_REPORT_REQUIRED] = APPLICATION("A7003", 409, "a serious or critical exception needs its report before closing"),
     [PLATFORM_API_EXCEPTION_REPORT_LIMIT] = APPLICATION("A7004", 413, "report text or attachments over their limits"),
+    /* A75xx: console users (docs/rbac.md "Console users and logins") */
+    [PLATFORM_API_USER_UNKNOWN] = APPLICATION("A7501", 404, "no such user"),
+    [PLATFORM_API_USER_EXISTS] = APPLICATION("A7502", 409, "a user of that name exists"),
+    [PLATFORM_API_USER_PASSWORD_POLICY] = APPLICATION("A7503", 422, "password refused by the password policy"),
+    /* A74xx: profile count limit per eUICC (profile_limit.c, docs/api-errors.md) */
+    [PLATFORM_API_PROFILE_LIMIT] = APPLICATION("A7401", 409, "the order would exceed the profile count limit of an eUICC"),
+    /* A72xx: card-device locking (docs/device-lock.md) */
+    [PLATFORM_API_DEVICE_LOCKED] = APPLICATION("A7201", 409, "the card is locked to its device until unlocked"),
+    [PLATFORM_API_DEVICE_BINDING_UNKNOWN] = APPLICATION("A7202", 404, "the card has no device binding"),
+    [PLATFORM_API_DEVICE_NOT_LOCKED] = APPLICATION("A7203", 409, "the card is not locked"),
+    [PLATFORM_API_DEVICE_IDENTITY] = APPLICATION("A7204", 400, "device is not an IMEI, IMEISV or TAC"),
+    /* A73xx: location-bound writing (docs/location.md) */
+    [PLATFORM_API_LOCATION_POLICY] = APPLICATION("A7301", 400, "location policy malformed (regions, inline region or bounds)"),
+    [PLATFORM_API_LOCATION_REGION_UNKNOWN] = APPLICATION("A7302", 422, "a region of the location policy is not installed"),
     /* I9xxx: the platform itself */
     [PLATFORM_API_INTERNAL] = INTERFACE("I9001", 500, "internal error"),
     [PLATFORM_API_UNAVAILABLE] = INTERFACE("I9002", 503, "service temporarily unavailable"),
@@ -113,6 +128,7 @@ platform_api_error platform_api_error_from_err(aw_err err)
     case AW_ERR_PLATFORM_APP_UNKNOWN: return PLATFORM_API_UNKNOWN_APP;
     case AW_ERR_PLATFORM_APP_DISABLED: return PLATFORM_API_APP_DISABLED;
     case AW_ERR_MAC: return PLATFORM_API_BAD_SIGNATURE;
+    case AW_ERR_PLATFORM_SIGNATURE_SUITE: return PLATFORM_API_SIGNATURE_SUITE;
     case AW_ERR_PLATFORM_TIMESTAMP: return PLATFORM_API_TIMESTAMP_WINDOW;
     case AW_ERR_PLATFORM_NONCE_REPLAYED: return PLATFORM_API_NONCE_REPLAYED;
     case AW_ERR_PLATFORM_CREDENTIALS: return PLATFORM_API_BAD_CREDENTIALS;
@@ -138,6 +154,13 @@ platform_api_error platform_api_error_from_err(aw_err err)
     case AW_ERR_PLATFORM_PROFILE_STATE: return PLATFORM_API_PROFILE_STATE;
     case AW_ERR_PLATFORM_CARD_OP_BUSY: return PLATFORM_API_CARD_OP_BUSY;
     case AW_ERR_PLATFORM_CARD_OP_UNKNOWN: return PLATFORM_API_CARD_OP_UNKNOWN;
+    case AW_ERR_PLATFORM_PROFILE_LIMIT: return PLATFORM_API_PROFILE_LIMIT;
+    case AW_ERR_PLATFORM_DEVICE_LOCKED: return PLATFORM_API_DEVICE_LOCKED;
+    case AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN: return PLATFORM_API_DEVICE_BINDING_UNKNOWN;
+    case AW_ERR_PLATFORM_DEVICE_NOT_LOCKED: return PLATFORM_API_DEVICE_NOT_LOCKED;
+    case AW_ERR_DEVICE_IDENTITY_FORMAT: return PLATFORM_API_DEVICE_IDENTITY;
+    case AW_ERR_LOCATION_POLICY: return PLATFORM_API_LOCATION_POLICY;
+    case AW_ERR_LOCATION_REGION: return PLATFORM_API_LOCATION_REGION_UNKNOWN;
     case AW_ERR_LIMIT: return PLATFORM_API_INVALID_FIELD; /* path or query over its bounds */
     case AW_ERR_DB_BUSY:
     case AW_ERR_DB_CONNECTION: return PLATFORM_API_UNAVAILABLE;

@@ -31,7 +31,8 @@
 static bool order_refusal(const char *code)
 {
     static const char *const codes[] = {"A1001", "A1002", "A1003", "A1004",
-                                        "A4001", "A4002", "A4003", "A4004"};
+                                        "A4001", "A4002", "A4003", "A4004",
+                                        "A7401"}; /* profile count limit (profile_limit.c) */
     for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++)
         if (strcmp(code, codes[i]) == 0)
             return true;

@@ -16,6 +16,7 @@
 #include <jansson.h>
 
 #include "core/crypto.h"
+#include "platform/order_commit.h"
 #include "platform/platform_internal.h"
 
 #define ORDERS_PREFIX "/api/v1/orders/"
@@ -109,126 +110,74 @@ static aw_err request_hash(const api_call *call, uint8_t hash[CRYPTO_SHA256_SIZE
     return err;
 }
 
-/* The order in a savepoint of the call's transaction: a failure takes back
- * the order's rows only, the call (its nonce and quota) stays recorded. A
- * concurrent request with the same Idempotency-Key that won the insert
- * (PostgreSQL, READ COMMITTED: its row is visible to the next statement)
- * is answered as a repeat, as platform_order_create does on its own. */
-static aw_err create_in_savepoint(db_connection *db, const api_call *call, const char *key,
-                                  const uint8_t hash[CRYPTO_SHA256_SIZE],
-                                  const platform_batch *batch, platform_order *order,
-                                  bool *created)
+/* The order a call carries: Idempotency-Key form, the CSV or JSON batch
+ * (line errors kept in *batch for the answer), the request hash. Nothing
+ * here touches the database: the order waits for its group commit
+ * (order_commit.c). */
+static aw_err order_parse(api_call *call, const char *key, platform_batch **batch,
+                          uint8_t hash[CRYPTO_SHA256_SIZE])
 {
-    aw_err err = AW_ERR_DB_UNIQUE;
-    for (int attempt = 0; err == AW_ERR_DB_UNIQUE && attempt < 2; attempt++) {
-        err = db_execute(db, "SAVEPOINT order_create", NULL, 0, NULL);
-        if (err != AW_OK)
-            return err;
-        err = platform_order_check_target(db, call->app.tenant, key, batch->target_kind,
-                                          batch->target, batch->count, call->now_ms);
-        if (err == AW_OK)
-            err = platform_order_create(db, &call->app, key, hash, batch, call->now_ms, order,
-                                        created);
-        if (err != AW_OK) {
-            aw_err undone = db_execute(db, "ROLLBACK TO SAVEPOINT order_create", NULL, 0, NULL);
-            if (undone != AW_OK)
-                return undone;
-        }
-        aw_err released = db_execute(db, "RELEASE SAVEPOINT order_create", NULL, 0, NULL);
-        if (released != AW_OK)
-            return released;
-        if (key == NULL)
-            break;
-    }
-    return err;
-}
-
-/* The order of a call that passed the chain; replies to every failure,
- * leaves the success (err AW_OK) to the caller. */
-static aw_err order_submit(platform_api *api, api_call *call, bool in_call_transaction,
-                           platform_order *order, bool *created)
-{
-    http_request *request = call->request;
-    const char *key = http_request_header(request, "Idempotency-Key");
-    aw_err err = key == NULL || platform_idempotency_key_valid(key) ? AW_OK
-                                                                     : AW_ERR_PLATFORM_FIELD;
-    platform_batch *batch = NULL;
-    if (err == AW_OK && call->body_is_csv) {
-        err = platform_batch_parse_csv(call->body, call->body_len, &batch);
+    *batch = NULL;
+    if (key != NULL && !platform_idempotency_key_valid(key))
+        return AW_ERR_PLATFORM_FIELD;
+    aw_err err = AW_OK;
+    if (call->body_is_csv) {
+        err = platform_batch_parse_csv(call->body, call->body_len, batch);
         /* the target first: a request without one is malformed whatever
          * its lines hold */
-        if (batch != NULL) {
-            aw_err target_err = csv_target(call, batch);
+        if (*batch != NULL) {
+            aw_err target_err = csv_target(call, *batch);
             if (target_err != AW_OK)
                 err = target_err;
         }
-    } else if (err == AW_OK) {
-        err = http_request_query(request) != NULL
+    } else {
+        err = http_request_query(call->request) != NULL
                   ? AW_ERR_PLATFORM_FIELD /* JSON orders carry everything in the body */
-                  : platform_batch_parse_json(call->body, call->body_len, &batch);
+                  : platform_batch_parse_json(call->body, call->body_len, batch);
     }
-    if (err == AW_ERR_PLATFORM_EID && batch != NULL && batch->error_count > 0) {
-        reply_batch_errors(call, batch);
-        platform_batch_free(batch);
-        return err;
-    }
-    uint8_t hash[CRYPTO_SHA256_SIZE];
     if (err == AW_OK)
         err = request_hash(call, hash);
-    /* number resources and business scope (scope.c): A4001..A4004 */
-    if (err == AW_OK && in_call_transaction) {
-        err = create_in_savepoint(api->config.db, call, key, hash, batch, order, created);
-    } else if (err == AW_OK) {
-        err = platform_order_check_target(api->config.db, call->app.tenant, key,
-                                          batch->target_kind, batch->target, batch->count,
-                                          call->now_ms);
-        if (err == AW_OK)
-            err = platform_order_create(api->config.db, &call->app, key, hash, batch,
-                                        call->now_ms, order, created);
-    }
-    platform_batch_free(batch);
-    if (err != AW_OK)
-        platform_api_reply_err(call, err);
     return err;
 }
 
-/* POST /api/v1/orders in one transaction: the chain's writes (nonce, daily
- * quota) and the order's commit together, so a call costs one commit (one
- * WAL sync on SQLite) instead of three (bench/bench_api_orders.c). The
- * order is answered only once committed; a refusal stands whatever the
- * commit does (the call then was not recorded, as if it never came). */
-void platform_api_handle_order_create(http_request *request, void *userdata)
+void platform_api_order_answer(api_call *call, aw_err err, int64_t retry_after_s,
+                               const platform_batch *batch, const platform_order *order,
+                               bool created)
 {
-    platform_api *api = userdata;
-    db_connection *db = api->config.db;
-    /* no transaction of its own (the lock not had): each step commits alone */
-    bool own = !db_in_transaction(db) && db_begin(db) == AW_OK;
-    api_call call;
-    platform_order order;
-    bool created = false;
-    aw_err err = AW_ERR_STATE;
-    bool passed = platform_api_run_chain(api, request, &call, PLATFORM_API_BODY_ORDER, true);
-    if (passed)
-        err = order_submit(api, &call, own, &order, &created);
-    /* the audit record of who ordered commits with the order (api_rbac.c);
-     * without it the order is taken back */
-    bool recorded = err != AW_OK || !created ||
-                    platform_api_audit(&call, "order.create", order.order_id,
-                                       AUDIT_OUTCOME_SUCCESS, NULL) == AW_OK;
-    aw_err committed = !own ? AW_OK : recorded ? db_commit(db) : db_rollback(db);
-    if (err != AW_OK)
-        return; /* refused: answered already */
-    if (!recorded)
-        committed = AW_ERR_STATE; /* I9001 */
-    if (committed != AW_OK) {
-        platform_api_reply_err(&call, committed);
+    if (err == AW_ERR_PLATFORM_EID && batch != NULL && batch->error_count > 0) {
+        reply_batch_errors(call, batch);
+        return;
+    }
+    if (err != AW_OK) {
+        platform_api_reply_error_details(call, platform_api_error_from_err(err), retry_after_s,
+                                         NULL);
         return;
     }
     /* a repeat answers with the original order (as Stripe's
      * Idempotent-Replayed convention, draft-ietf-httpapi-idempotency-key-header) */
     if (!created)
-        (void)http_request_add_header(request, "Idempotent-Replayed", "true");
-    platform_api_reply_json(&call, platform_api_order_json(&order));
+        (void)http_request_add_header(call->request, "Idempotent-Replayed", "true");
+    platform_api_reply_json(call, platform_api_order_json(order));
+}
+
+/* POST /api/v1/orders: the chain and the order's parsing here, then the
+ * group commit (order_commit.c): the call's nonce and quota, the order and
+ * its audit record commit with the other orders waiting, in one
+ * transaction and one sync (bench/bench_api_orders.c), and the order is
+ * answered only once committed. A refusal by the chain stands alone. */
+void platform_api_handle_order_create(http_request *request, void *userdata)
+{
+    platform_api *api = userdata;
+    platform_order_submission submission;
+    memset(&submission, 0, sizeof(submission));
+    if (!platform_api_run_chain(api, request, &submission.call, PLATFORM_API_BODY_ORDER, true)) {
+        platform_order_commit_record_refused(&submission.call);
+        return;
+    }
+    submission.idempotency_key = http_request_header(request, "Idempotency-Key");
+    submission.refused = order_parse(&submission.call, submission.idempotency_key,
+                                     &submission.batch, submission.request_hash);
+    platform_order_commit_submit(api->order_committer, &submission);
 }
 
 /* ---- /api/v1/orders/{id}... ---------------------------------------------- */

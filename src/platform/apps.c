@@ -1,6 +1,7 @@
 /* airwrite platform: the API's client applications (the 应用 that call
  * the card-writing platform): tenant, appId, appSecret sealed at rest,
- * enabled flag and call limits. Administered by the operator (admin
+ * enabled flag, call limits and crypto suite (issue 8: the signature
+ * scheme, column added by the component "platform_suite"). Administered by the operator (admin
  * functions here); the secret is shown once when the app is created. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,9 +59,90 @@ bool platform_tenant_valid(const char *tenant)
     return true;
 }
 
+/* Schema of the per-app suite: existing apps keep signing as before. */
+#define SUITE_COLUMN                                                                           \
+    "ALTER TABLE platform_apps ADD COLUMN suite TEXT NOT NULL DEFAULT 'international' "       \
+    "CHECK (suite IN ('international', 'domestic'));\n"
+#define SUITE_DEFAULT_TABLE                                                                    \
+    "CREATE TABLE platform_suite_default (\n"                                                 \
+    "  id INTEGER PRIMARY KEY CHECK (id = 1),\n"                                              \
+    "  suite TEXT NOT NULL CHECK (suite IN ('international', 'domestic')),\n"                 \
+    "  updated_at BIGINT NOT NULL);\n"
+
+static const db_migration suite_migrations[] = {
+    {
+        .version = 1,
+        .description = "crypto suite of each app",
+        .sqlite_sql = SUITE_COLUMN,
+        .postgresql_sql = SUITE_COLUMN,
+    },
+    {
+        /* airwrited's [crypto] suite, recorded for airwrite-platform app-create */
+        .version = 2,
+        .description = "default crypto suite of new apps",
+        .sqlite_sql = SUITE_DEFAULT_TABLE,
+        .postgresql_sql = SUITE_DEFAULT_TABLE,
+    },
+};
+
+aw_err platform_suite_migrate(db_connection *db)
+{
+    if (db == NULL)
+        return AW_ERR_ARGUMENT;
+    return db_migrate(db, "platform_suite", suite_migrations,
+                      sizeof(suite_migrations) / sizeof(suite_migrations[0]), NULL);
+}
+
+aw_err platform_suite_default_set(db_connection *db, crypto_suite suite, int64_t now_ms)
+{
+    if (db == NULL)
+        return AW_ERR_ARGUMENT;
+    const char *name = crypto_suite_name(suite);
+    if (name == NULL)
+        return AW_ERR_SUITE_UNKNOWN;
+    const db_param p[] = {DB_PARAM_TEXT(name), DB_PARAM_INT64(now_ms)};
+    return db_execute(db,
+                      "INSERT INTO platform_suite_default (id, suite, updated_at) VALUES (1, ?, ?) "
+                      "ON CONFLICT (id) DO UPDATE SET suite = excluded.suite, "
+                      "updated_at = excluded.updated_at",
+                      p, 2, NULL);
+}
+
+aw_err platform_suite_default_get(db_connection *db, crypto_suite *suite)
+{
+    if (suite != NULL)
+        *suite = 0;
+    if (db == NULL || suite == NULL)
+        return AW_ERR_ARGUMENT;
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *name = NULL;
+    aw_err err = db_query(db, "SELECT suite FROM platform_suite_default WHERE id = 1", NULL, 0,
+                          &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &has_row);
+    if (err == AW_OK && has_row)
+        err = db_rows_get_text(rows, 0, &name);
+    if (err == AW_OK && !has_row)
+        *suite = CRYPTO_SUITE_INTERNATIONAL; /* nothing recorded: as before issue 8 */
+    else if (err == AW_OK && crypto_suite_parse(name, suite) != AW_OK)
+        err = AW_ERR_DB_TYPE;
+    db_rows_free(rows);
+    return err;
+}
+
 aw_err platform_app_create(db_connection *db, const platform_key_ring *ring, const char *tenant,
                            const platform_app_limits *limits, int64_t now_ms, platform_app *app,
                            char secret[PLATFORM_APP_SECRET_LENGTH + 1])
+{
+    return platform_app_create_suite(db, ring, tenant, limits, CRYPTO_SUITE_INTERNATIONAL, now_ms,
+                                     app, secret);
+}
+
+aw_err platform_app_create_suite(db_connection *db, const platform_key_ring *ring,
+                                 const char *tenant, const platform_app_limits *limits,
+                                 crypto_suite suite, int64_t now_ms, platform_app *app,
+                                 char secret[PLATFORM_APP_SECRET_LENGTH + 1])
 {
     if (app != NULL)
         memset(app, 0, sizeof(*app));
@@ -68,6 +150,9 @@ aw_err platform_app_create(db_connection *db, const platform_key_ring *ring, con
         secret[0] = '\0';
     if (db == NULL || ring == NULL || app == NULL || secret == NULL || !platform_tenant_valid(tenant))
         return AW_ERR_ARGUMENT;
+    const char *suite_name = crypto_suite_name(suite);
+    if (suite_name == NULL)
+        return AW_ERR_SUITE_UNKNOWN;
     platform_app_limits chosen = limits != NULL ? *limits : platform_app_default_limits();
     if (!limits_valid(&chosen))
         return AW_ERR_ARGUMENT;
@@ -86,18 +171,19 @@ aw_err platform_app_create(db_connection *db, const platform_key_ring *ring, con
     snprintf(app->tenant, sizeof(app->tenant), "%s", tenant);
     app->enabled = true;
     app->limits = chosen;
+    app->suite = suite;
     app->created_at_ms = app->updated_at_ms = now_ms;
     const db_param p[] = {
         DB_PARAM_TEXT(app->app_id),        DB_PARAM_TEXT(app->tenant),
         DB_PARAM_INT64(chosen.rate_per_minute), DB_PARAM_INT64(chosen.burst),
         DB_PARAM_INT64(chosen.daily_quota), DB_PARAM_INT64(app->key_id),
         DB_PARAM_BLOB(sealed, sizeof(sealed)), DB_PARAM_INT64(now_ms),
-        DB_PARAM_INT64(now_ms),
+        DB_PARAM_INT64(now_ms),            DB_PARAM_TEXT(suite_name),
     };
     err = db_execute(db,
                      "INSERT INTO platform_apps (app_id, tenant, enabled, rate_per_minute, burst, "
-                     "daily_quota, key_id, secret_encrypted, created_at, updated_at) "
-                     "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?)",
+                     "daily_quota, key_id, secret_encrypted, created_at, updated_at, suite) "
+                     "VALUES (?, ?, 1, ?, ?, ?, ?, ?, ?, ?, ?)",
                      p, sizeof(p) / sizeof(p[0]), NULL);
 
 cleanup:
@@ -109,10 +195,10 @@ cleanup:
     return err;
 }
 
-/* Columns 0..7 of the app; the sealed secret is column 8. */
+/* Columns 0..8 of the app; the sealed secret is column 9, the suite 10. */
 #define APP_SELECT                                                                             \
     "SELECT app_id, tenant, enabled, rate_per_minute, burst, daily_quota, key_id, created_at, " \
-    "updated_at, secret_encrypted FROM platform_apps WHERE app_id = ?"
+    "updated_at, secret_encrypted, suite FROM platform_apps WHERE app_id = ?"
 
 static aw_err read_app_row(const db_rows *rows, platform_app *app)
 {
@@ -137,7 +223,10 @@ static aw_err read_app_row(const db_rows *rows, platform_app *app)
     app->key_id = (uint32_t)v[4];
     app->created_at_ms = v[5];
     app->updated_at_ms = v[6];
-    return AW_OK;
+    err = db_rows_get_text(rows, 10, &text);
+    if (err == AW_OK && crypto_suite_parse(text, &app->suite) != AW_OK)
+        err = AW_ERR_DB_TYPE; /* the column's CHECK allows only the two names */
+    return err;
 }
 
 /* The app, and when ring is non-NULL its unsealed secret. */

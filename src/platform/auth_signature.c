@@ -1,16 +1,16 @@
 /* airwrite platform: request signatures of the northbound API
  * (docs/api-signature.md): HMAC-SHA256 (RFC 2104, FIPS 198-1) under the
  * app's secret over a canonical string of method, path, sorted query,
- * appId, timestamp, nonce and SHA-256 of the body; a timestamp window and
+ * appId, timestamp, nonce and SHA-256 of the body, or for an app of the
+ * domestic suite (issue 8) HMAC-SM3 (GM/T 0042) with an SM3 body hash
+ * (GB/T 32905) through core/crypto_suite.h; a timestamp window and
  * once-only nonces kept in the database against replays. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
-#include "core/crypto.h"
 #include "core/hex.h"
 #include "platform/platform_internal.h"
 
@@ -118,11 +118,42 @@ static aw_err split_query(const char *query, size_t len, query_parameter *params
 
 /* ---- Canonical string ---------------------------------------------------- */
 
+const char *platform_signature_algorithm(crypto_suite suite)
+{
+    switch (suite) {
+    case CRYPTO_SUITE_INTERNATIONAL: return PLATFORM_SIGNATURE_ALGORITHM;
+    case CRYPTO_SUITE_DOMESTIC: return PLATFORM_SIGNATURE_ALGORITHM_SM3;
+    }
+    return NULL;
+}
+
+aw_err platform_signature_algorithm_parse(const char *name, crypto_suite *suite)
+{
+    if (suite == NULL)
+        return AW_ERR_ARGUMENT;
+    *suite = 0;
+    if (name != NULL && strcmp(name, PLATFORM_SIGNATURE_ALGORITHM) == 0)
+        *suite = CRYPTO_SUITE_INTERNATIONAL;
+    else if (name != NULL && strcmp(name, PLATFORM_SIGNATURE_ALGORITHM_SM3) == 0)
+        *suite = CRYPTO_SUITE_DOMESTIC;
+    return *suite != 0 ? AW_OK : AW_ERR_PLATFORM_AUTH_HEADER;
+}
+
 aw_err platform_signature_canonical(const platform_signed_request *request, char **canonical)
+{
+    return platform_signature_canonical_suite(CRYPTO_SUITE_INTERNATIONAL, request, canonical);
+}
+
+aw_err platform_signature_canonical_suite(crypto_suite suite,
+                                          const platform_signed_request *request,
+                                          char **canonical)
 {
     if (canonical == NULL)
         return AW_ERR_ARGUMENT;
     *canonical = NULL;
+    const char *algorithm = platform_signature_algorithm(suite);
+    if (algorithm == NULL)
+        return AW_ERR_SUITE_UNKNOWN;
     if (request == NULL || (request->body == NULL && request->body_len != 0))
         return AW_ERR_ARGUMENT;
     if (!method_valid(request->method) || request->path == NULL || request->path[0] != '/')
@@ -148,24 +179,26 @@ aw_err platform_signature_canonical(const platform_signed_request *request, char
         if (err != AW_OK)
             return err;
     }
-    uint8_t body_hash[CRYPTO_SHA256_SIZE];
-    aw_err err = crypto_sha256(request->body != NULL ? request->body : (const uint8_t *)"",
-                               request->body_len, body_hash);
+    /* line 8: SHA-256 or SM3 of the body, the suite's hash */
+    uint8_t body_hash[CRYPTO_SUITE_HASH_SIZE];
+    aw_err err = crypto_suite_hash(suite,
+                                   request->body != NULL ? request->body : (const uint8_t *)"",
+                                   request->body_len, body_hash);
     if (err != AW_OK)
         return err;
-    char body_hex[2 * CRYPTO_SHA256_SIZE + 1];
+    char body_hex[2 * CRYPTO_SUITE_HASH_SIZE + 1];
     aw_hex_encode(body_hash, sizeof(body_hash), body_hex, false);
 
     /* every part is bounded above, so this size cannot overflow; the
      * canonical query is at most one '=' per parameter longer than the raw */
-    size_t cap = sizeof(PLATFORM_SIGNATURE_ALGORITHM) + strlen(request->method) + path_len +
+    size_t cap = strlen(algorithm) + 1 + strlen(request->method) + path_len +
                  query_len + count + 1 + strlen(request->app_id) + strlen(request->timestamp) +
                  strlen(request->nonce) + sizeof(body_hex) + 8;
     char *out = malloc(cap);
     if (out == NULL)
         return AW_ERR_NOMEM;
-    size_t pos = (size_t)snprintf(out, cap, "%s\n%s\n%s\n", PLATFORM_SIGNATURE_ALGORITHM,
-                                  request->method, request->path);
+    size_t pos = (size_t)snprintf(out, cap, "%s\n%s\n%s\n", algorithm, request->method,
+                                  request->path);
     for (size_t i = 0; i < count; i++) {
         pos += (size_t)snprintf(out + pos, cap - pos, "%s%.*s=%.*s", i == 0 ? "" : "&",
                                 (int)params[i].name_len, params[i].name,
@@ -177,20 +210,19 @@ aw_err platform_signature_canonical(const platform_signed_request *request, char
     return AW_OK;
 }
 
-static aw_err compute_mac(const platform_signed_request *request, const char *secret,
-                          uint8_t mac[PLATFORM_SIGNATURE_SIZE])
+static aw_err compute_mac(crypto_suite suite, const platform_signed_request *request,
+                          const char *secret, uint8_t mac[PLATFORM_SIGNATURE_SIZE])
 {
     if (secret == NULL || secret[0] == '\0')
         return AW_ERR_ARGUMENT;
     char *canonical = NULL;
-    aw_err err = platform_signature_canonical(request, &canonical);
+    aw_err err = platform_signature_canonical_suite(suite, request, &canonical);
     if (err != AW_OK)
         return err;
-    size_t mac_len = 0;
-    if (EVP_Q_mac(NULL, "HMAC", NULL, "SHA256", NULL, secret, strlen(secret),
-                  (const uint8_t *)canonical, strlen(canonical), mac, PLATFORM_SIGNATURE_SIZE,
-                  &mac_len) == NULL ||
-        mac_len != PLATFORM_SIGNATURE_SIZE)
+    /* HMAC-SHA256 (RFC 2104) or HMAC-SM3 (GM/T 0042), both 32 bytes */
+    err = crypto_suite_hmac(suite, (const uint8_t *)secret, strlen(secret),
+                            (const uint8_t *)canonical, strlen(canonical), mac);
+    if (err != AW_OK && err != AW_ERR_NOMEM)
         err = AW_ERR_CRYPTO;
     free(canonical);
     return err;
@@ -199,11 +231,19 @@ static aw_err compute_mac(const platform_signed_request *request, const char *se
 aw_err platform_signature_sign(const platform_signed_request *request, const char *secret,
                                char signature_hex[PLATFORM_SIGNATURE_HEX + 1])
 {
+    return platform_signature_sign_suite(CRYPTO_SUITE_INTERNATIONAL, request, secret,
+                                         signature_hex);
+}
+
+aw_err platform_signature_sign_suite(crypto_suite suite, const platform_signed_request *request,
+                                     const char *secret,
+                                     char signature_hex[PLATFORM_SIGNATURE_HEX + 1])
+{
     if (signature_hex == NULL)
         return AW_ERR_ARGUMENT;
     signature_hex[0] = '\0';
     uint8_t mac[PLATFORM_SIGNATURE_SIZE];
-    aw_err err = compute_mac(request, secret, mac);
+    aw_err err = compute_mac(suite, request, secret, mac);
     if (err == AW_OK)
         aw_hex_encode(mac, sizeof(mac), signature_hex, false);
     return err;
@@ -212,13 +252,46 @@ aw_err platform_signature_sign(const platform_signed_request *request, const cha
 aw_err platform_signature_verify(const platform_signed_request *request, const char *secret,
                                  const uint8_t signature[PLATFORM_SIGNATURE_SIZE])
 {
+    return platform_signature_verify_suite(CRYPTO_SUITE_INTERNATIONAL, request, secret,
+                                           signature);
+}
+
+aw_err platform_signature_verify_suite(crypto_suite suite, const platform_signed_request *request,
+                                       const char *secret,
+                                       const uint8_t signature[PLATFORM_SIGNATURE_SIZE])
+{
     if (signature == NULL)
         return AW_ERR_ARGUMENT;
     uint8_t mac[PLATFORM_SIGNATURE_SIZE];
-    aw_err err = compute_mac(request, secret, mac);
+    aw_err err = compute_mac(suite, request, secret, mac);
     if (err == AW_OK && CRYPTO_memcmp(mac, signature, sizeof(mac)) != 0)
         err = AW_ERR_MAC;
     OPENSSL_cleanse(mac, sizeof(mac));
+    return err;
+}
+
+aw_err platform_signature_verify_app(crypto_suite app_suite, const char *algorithm_header,
+                                     const platform_signed_request *request, const char *secret,
+                                     const uint8_t signature[PLATFORM_SIGNATURE_SIZE])
+{
+    crypto_suite other = app_suite == CRYPTO_SUITE_DOMESTIC ? CRYPTO_SUITE_INTERNATIONAL
+                                                            : CRYPTO_SUITE_DOMESTIC;
+    if (platform_signature_algorithm(app_suite) == NULL)
+        return AW_ERR_SUITE_UNKNOWN;
+    if (algorithm_header != NULL) {
+        crypto_suite named = 0;
+        aw_err err = platform_signature_algorithm_parse(algorithm_header, &named);
+        if (err != AW_OK)
+            return err;
+        if (named != app_suite)
+            return AW_ERR_PLATFORM_SIGNATURE_SUITE;
+    }
+    aw_err err = platform_signature_verify_suite(app_suite, request, secret, signature);
+    /* only on a failure: tell a client signing with the wrong suite apart
+     * from a wrong secret or a changed request */
+    if (err == AW_ERR_MAC &&
+        platform_signature_verify_suite(other, request, secret, signature) == AW_OK)
+        err = AW_ERR_PLATFORM_SIGNATURE_SUITE;
     return err;
 }
 

@@ -3,7 +3,8 @@
  * happened, signed like an API request (docs/api-callbacks.md): the
  * canonical string of docs/api-signature.md over method, the URL's path and
  * query, the registering appId, a timestamp, a nonce and the body, HMAC
- * under the callback's secret. A 2xx answer delivers; anything else (no
+ * under the callback's secret: HMAC-SHA256 or, for an app of the domestic
+ * suite, HMAC-SM3 (issue 8), named in X-AW-Signature-Algorithm. A 2xx answer delivers; anything else (no
  * answer, TLS failure, other status) is retried by core's db_queue with
  * exponential backoff, and after PLATFORM_CALLBACK_MAX_ATTEMPTS the
  * delivery is a dead letter. BLOCKING (the HTTPS client): worker threads
@@ -28,6 +29,7 @@ typedef struct delivery {
     char app_id[PLATFORM_APP_ID_MAX + 1];
     char url[PLATFORM_CALLBACK_URL_MAX + 1];
     char secret[PLATFORM_CALLBACK_SECRET_LENGTH + 1];
+    crypto_suite suite; /* the app's: HMAC-SHA256 or HMAC-SM3 (issue 8) */
     uint8_t *body;
     size_t body_len;
     bool callback_gone;
@@ -58,9 +60,10 @@ static aw_err delivery_load(db_connection *db, const platform_key_ring *ring, co
     /* LEFT JOIN: a deleted callback leaves its deliveries to die */
     aw_err err = db_query(db,
                           "SELECT d.callback_id, d.event_id, d.event_type, d.body, c.app_id, "
-                          "c.url, c.key_id, c.secret_encrypted FROM platform_callback_deliveries "
-                          "d LEFT JOIN platform_callbacks c ON c.callback_id = d.callback_id "
-                          "WHERE d.delivery_id = ?",
+                          "c.url, c.key_id, c.secret_encrypted, a.suite FROM "
+                          "platform_callback_deliveries d LEFT JOIN platform_callbacks c ON "
+                          "c.callback_id = d.callback_id LEFT JOIN platform_apps a ON "
+                          "a.app_id = c.app_id WHERE d.delivery_id = ?",
                           key, 1, &rows);
     if (err == AW_OK)
         err = db_rows_next(rows, &has_row);
@@ -94,6 +97,11 @@ static aw_err delivery_load(db_connection *db, const platform_key_ring *ring, co
             err = db_rows_get_int64(rows, 6, &key_id);
         if (err == AW_OK)
             err = db_rows_get_blob(rows, 7, &sealed, &sealed_len);
+        const char *suite = NULL;
+        if (err == AW_OK)
+            err = db_rows_get_text(rows, 8, &suite);
+        if (err == AW_OK && crypto_suite_parse(suite, &d->suite) != AW_OK)
+            err = AW_ERR_DB_TYPE;
         if (err == AW_OK && (key_id <= 0 || key_id > INT32_MAX))
             err = AW_ERR_PLATFORM_DECRYPT;
         if (err == AW_OK)
@@ -149,7 +157,7 @@ static aw_err delivery_post(http_client *client, const delivery *d, int64_t atte
                                        .body = d->body,
                                        .body_len = d->body_len};
     char signature[PLATFORM_SIGNATURE_HEX + 1];
-    aw_err err = platform_signature_sign(&request, d->secret, signature);
+    aw_err err = platform_signature_sign_suite(d->suite, &request, d->secret, signature);
     if (err != AW_OK)
         return err;
     http_header headers[] = {
@@ -158,6 +166,7 @@ static aw_err delivery_post(http_client *client, const delivery *d, int64_t atte
         {PLATFORM_HEADER_TIMESTAMP, timestamp},
         {PLATFORM_HEADER_NONCE, nonce},
         {PLATFORM_HEADER_SIGNATURE, signature},
+        {PLATFORM_HEADER_SIGNATURE_ALGORITHM, platform_signature_algorithm(d->suite)},
         {PLATFORM_HEADER_EVENT_ID, d->event_id},
         {PLATFORM_HEADER_EVENT_TYPE, d->event_type},
     };

@@ -25,6 +25,7 @@
 #include "eim/eim.h"
 #include "platform/card_ops_internal.h"
 #include "platform/executor_internal.h"
+#include "platform/location_policy.h"
 
 /* Names of SGP.32 2.11.1.2 EnableProfileResult, DisableProfileResult,
  * DeleteProfileResult (and processingTerminated), EuiccPackageErrorCode,
@@ -109,10 +110,37 @@ static bool eim_refusal(aw_err err)
            err == AW_ERR_EIM_PACKAGE || err == AW_ERR_EIM_COUNTER_EXHAUSTED;
 }
 
+/* Location-bound writing (location_policy.h, docs/location.md): an enable
+ * or switch only with the card's latest fix inside the tenant's regions;
+ * held, the step comes again (location_gate.c); refused, the operation
+ * fails with its T33xx code and a terminal exception. */
+static aw_err location_gate(step *s, bool *go)
+{
+    platform_location_subject subject = {.tenant = s->op.tenant, .eid = s->op.eid,
+                                         .operation_id = s->op.operation_id};
+    platform_location_gate gate;
+    aw_err err = platform_location_gate_check(s->config->db, s->config->location, &subject,
+                                              s->now_ms, &gate);
+    *go = err == AW_OK && gate.outcome == PLATFORM_LOCATION_GO;
+    if (err != AW_OK || gate.outcome != PLATFORM_LOCATION_REFUSED)
+        return err;
+    platform_card_op_error error = PLATFORM_CARD_OP_LOCATION_UNAVAILABLE;
+    for (int e = PLATFORM_CARD_OP_LOCATION_OUTSIDE; e < PLATFORM_CARD_OP_ERROR__COUNT; e++)
+        if (strcmp(platform_card_op_error_code((platform_card_op_error)e), gate.code) == 0)
+            error = (platform_card_op_error)e;
+    s->stats->failed++;
+    return card_op_finish(s->config->db, s->op.operation_id, false, error, "", s->now_ms);
+}
+
 /* accepted: queue the package with the operation's PSMO. */
 static aw_err send_package(step *s, step_outcome *outcome)
 {
     const platform_card_op *op = &s->op;
+    bool go = true;
+    aw_err gate_err = AW_OK;
+    if ((op->kind == PLATFORM_CARD_OP_ENABLE || op->kind == PLATFORM_CARD_OP_SWITCH) &&
+        ((gate_err = location_gate(s, &go)) != AW_OK || !go))
+        return gate_err;
     eim_operation psmo = {.iccid = op->iccid};
     switch (op->kind) {
     case PLATFORM_CARD_OP_ENABLE: psmo.kind = EIM_OPERATION_ENABLE; break;
@@ -276,7 +304,8 @@ int64_t executor_card_ops_pass(executor_worker *worker, int64_t now_ms)
     platform_card_ops_config config = {.db = worker->db, .eim_db = worker->eim_db,
                                        .eim_keys = x->eim_keys, .worker = worker->name,
                                        .lease_ms = x->lease_ms,
-                                       .result_timeout_ms = x->card_op_timeout_ms};
+                                       .result_timeout_ms = x->card_op_timeout_ms,
+                                       .location = x->location};
     platform_card_ops_stats stats = {0};
     if (platform_card_ops_run_once(&config, now_ms, EXECUTOR_CLAIM_BATCH, &stats) != AW_OK)
         return 0;

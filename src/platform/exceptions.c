@@ -104,6 +104,13 @@ static const struct {
     {"I5002", PLATFORM_GRADE_SERIOUS},     {"I5003", PLATFORM_GRADE_GENERAL},
     {"T1001", PLATFORM_GRADE_GENERAL},     {"T1002", PLATFORM_GRADE_SIGNIFICANT},
     {"T2001", PLATFORM_GRADE_SERIOUS},     {"T2002", PLATFORM_GRADE_SIGNIFICANT}, /* helper firmware */
+    /* location-bound writing (location_gate.c, helper location): a write outside is serious */
+    {"T3301", PLATFORM_GRADE_SERIOUS},     {"T3302", PLATFORM_GRADE_GENERAL},
+    {"T3303", PLATFORM_GRADE_GENERAL},     {"T3304", PLATFORM_GRADE_SIGNIFICANT},
+    {"T3305", PLATFORM_GRADE_SIGNIFICANT},
+    /* profile count limit (profile_limit.c, helper profilelimit) */
+    {"A7401", PLATFORM_GRADE_GENERAL},     {"W7401", PLATFORM_GRADE_GENERAL},
+    {"W7402", PLATFORM_GRADE_SIGNIFICANT},
 };
 
 static platform_exception_grade cause_grade(const char *code)

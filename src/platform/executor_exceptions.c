@@ -52,7 +52,13 @@ aw_err executor_exception_sweep(executor_worker *worker, int64_t now_ms)
     if (err == AW_OK)
         err = platform_exception_scan_silence(worker->db, policy, eim_contact, worker->eim_db,
                                               now_ms, NULL);
+    /* card-device locking: bindings to the eIM, its mismatches; a failure
+     * there (the eIM's database) does not stop the next sweep being queued */
+    const platform_device_lock_policy *lock = worker->executor->config.device_lock;
+    aw_err lock_err = err == AW_OK ? platform_device_lock_sweep(worker->db, worker->eim_db, lock,
+                                                                policy, now_ms, NULL)
+                                   : AW_OK;
     if (err == AW_OK)
         err = executor_exception_sweep_schedule(worker->db, policy->sweep_interval_ms, now_ms);
-    return err;
+    return err != AW_OK ? err : lock_err;
 }

@@ -35,6 +35,7 @@
 #include "core/hex.h"
 #include "eim/eim.h"
 #include "platform/executor_internal.h"
+#include "platform/location_policy.h"
 
 #define EXECUTOR_ACTOR "executor"
 #define EIM_ACTOR "eim"
@@ -437,6 +438,23 @@ static aw_err record_reserved(item_job *j, bool *recorded)
     return err;
 }
 
+/* Location-bound writing (location_policy.h, docs/location.md): before the
+ * profile is ordered, the card's latest fix against the tenant's policy;
+ * held, the item's job comes again (location_gate.c); refused, the item
+ * fails with its T33xx code (a terminal exception, orders.c). */
+static aw_err location_gate(item_job *j, bool *go)
+{
+    platform_location_subject subject = {.tenant = j->tenant, .eid = j->eid,
+                                         .order_id = j->order_id};
+    platform_location_gate gate;
+    aw_err err = platform_location_gate_check(j->worker->db, j->worker->executor->config.location,
+                                              &subject, j->now_ms, &gate);
+    *go = err == AW_OK && gate.outcome == PLATFORM_LOCATION_GO;
+    if (err != AW_OK || gate.outcome != PLATFORM_LOCATION_REFUSED)
+        return err;
+    return fail_item_code(j, gate.code, gate.cause);
+}
+
 static aw_err run_item(item_job *j, executor_outcome *outcome)
 {
     aw_err err = db_transaction_run(j->worker->db, start_in, j, NULL);
@@ -458,6 +476,27 @@ static aw_err run_item(item_job *j, executor_outcome *outcome)
         strcmp(j->row.stage, EXECUTOR_STAGE_DONE) == 0) {
         j->stats->skipped++;
         return AW_OK;
+    }
+    /* issue 8: the eUICC's profile count limit again before the download (profile_limit.c) */
+    bool over_limit = false;
+    if (strcmp(j->row.stage, EXECUTOR_STAGE_STARTED) == 0)
+        err = platform_profile_limit_check_item(j->worker->db, j->tenant, j->order_id, j->eid,
+                                                &over_limit);
+    if (err != AW_OK || over_limit)
+        return err != AW_OK ? err
+                            : fail_item_code(j, PLATFORM_PROFILE_LIMIT_ITEM_CODE,
+                                             "profile count limit of the eUICC reached");
+    bool go = true; /* location-bound writing: before the profile is ordered */
+    if (strcmp(j->row.stage, EXECUTOR_STAGE_STARTED) == 0 &&
+        ((err = location_gate(j, &go)) != AW_OK || !go))
+        return err;
+    /* issue 8: a card locked to its device takes no write until unlocked (device_lock.c) */
+    if (strcmp(j->row.stage, EXECUTOR_STAGE_STARTED) == 0) {
+        err = platform_device_lock_check(j->worker->db, j->tenant, j->eid);
+        if (err == AW_ERR_PLATFORM_DEVICE_LOCKED)
+            return fail_item_code(j, PLATFORM_DEVICE_LOCK_ITEM_CODE, "card locked to its device");
+        if (err != AW_OK)
+            return err;
     }
     bool resolved = false;
     err = resolve_target(j, &resolved);
@@ -593,8 +632,12 @@ static aw_err run_watch(item_job *j)
         return db_transaction_run(j->worker->db, written_in, &w, NULL);
     }
     case EIM_TRIGGER_INSTALL_FAILED: {
+        /* W7402 when the eUICC had no room (profile_limit_result.c) */
+        const char *full = platform_profile_limit_failure_code(NULL, status.error_reason);
         fail_args f = {.job = j,
-                       .code = platform_item_error_code(PLATFORM_ITEM_INSTALLATION_FAILED),
+                       .code = full != NULL
+                                   ? full
+                                   : platform_item_error_code(PLATFORM_ITEM_INSTALLATION_FAILED),
                        .cause = "installation failed (eIM: verified ProfileInstallationResult)",
                        .stage_required = EXECUTOR_STAGE_TRIGGERED, .round_required = j->round};
         return fail_with(j, &f);

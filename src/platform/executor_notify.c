@@ -31,6 +31,7 @@ typedef struct notification {
     bool success;
     const char *subject_code;          /* a failure's; NULL on success */
     const char *reason_code;
+    const char *result_data;           /* resultData (base64), NULL when absent */
 } notification;
 
 /* The refusal of a notification: its codes (SGP.22 6.5.1.4). */
@@ -139,8 +140,10 @@ static bool parse(const json_t *root, notification *n, refusal *why)
         text_member(root, "timestamp", NOTIFY_TEXT_MAX, why) == NULL)
         return false;
     const json_t *result = json_object_get(root, "resultData");
+    n->result_data = NULL;
     if (result != NULL &&
-        text_member(root, "resultData", PLATFORM_EXECUTOR_NOTIFY_BODY_MAX, why) == NULL)
+        (n->result_data = text_member(root, "resultData", PLATFORM_EXECUTOR_NOTIFY_BODY_MAX,
+                                      why)) == NULL)
         return false;
     const json_t *point = json_object_get(root, "notificationPointId");
     if (point == NULL) {
@@ -314,6 +317,11 @@ static aw_err apply_in(db_connection *db, void *arg)
                                             : PLATFORM_ITEM_DOWNLOAD_FAILED);
         cause = n->point == NOTIFY_POINT_INSTALLATION ? "installation failed (SM-DP+ notification)"
                                                       : "download failed (SM-DP+ notification)";
+        /* W7402: the eUICC had no room (its errorReason in resultData, profile_limit_result.c) */
+        const char *full = n->point == NOTIFY_POINT_INSTALLATION && n->result_data != NULL
+                               ? platform_profile_limit_failure_code(n->result_data, 0)
+                               : NULL;
+        code = full != NULL ? full : code;
     }
     if (n->success) {
         executor_result_item item = {.order_id = order_id, .eid = eid, .tenant = f.tenant,

@@ -90,8 +90,10 @@ static const db_migration migrations[] = {
 
 aw_err platform_inventory_migrate(db_connection *db)
 {
-    return db_migrate(db, "platform.inventory", migrations,
-                      sizeof(migrations) / sizeof(migrations[0]), NULL);
+    aw_err err = db_migrate(db, "platform.inventory", migrations,
+                            sizeof(migrations) / sizeof(migrations[0]), NULL);
+    /* the profile count limit's own component, on these tables (profile_limit.c) */
+    return err == AW_OK ? platform_profile_limit_migrate(db) : err;
 }
 
 /* ---- Shared helpers ------------------------------------------------------------ */

@@ -11,6 +11,7 @@
 #include <openssl/crypto.h>
 
 #include "platform/platform_internal.h"
+#include "platform/platform_terminal_info.h"
 
 /* Domain separation: these ciphertexts are platform secrets (app secrets
  * and, under the same label since the first release, callback secrets),
@@ -121,6 +122,10 @@ static const key_ring_table sealed_tables[] = {
     {.table = "platform_callbacks", .id_column = "callback_id", .key_id_column = "key_id",
      .columns = {"secret_encrypted"}, .column_count = 1, .updated_column = NULL,
      .plain_max = PLATFORM_CALLBACK_SECRET_LENGTH, .aad = secret_aad},
+    /* the devices' encrypted terminal information (terminal_info_store.c) */
+    {.table = "platform_terminal_info", .id_column = "row_key", .key_id_column = "key_id",
+     .columns = {"sealed"}, .column_count = 1, .updated_column = NULL,
+     .plain_max = TERMINAL_INFO_RECORD_MAX, .aad = platform_terminal_info_sealing_ad},
 };
 
 const key_ring_table *platform_sealed_tables(size_t *count)

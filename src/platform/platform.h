@@ -10,7 +10,8 @@
  *     the server needs it back to verify HMAC signatures;
  *   - bearer tokens (POST /api/v1/auth/token, refresh, revoke), opaque
  *     random strings of which only the SHA-256 is stored;
- *   - request signatures: HMAC-SHA256 over a canonical string of method,
+ *   - request signatures: HMAC-SHA256 (HMAC-SM3 for an app of the domestic
+ *     suite, platform_suite.h) over a canonical string of method,
  *     path, sorted query, appId, timestamp, nonce and SHA-256 of the body
  *     (docs/api-signature.md), a +-300 s timestamp window, nonces accepted
  *     once (kept in the database, so a replay is refused across restarts);
@@ -31,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/crypto_suite.h"
 #include "core/db.h"
 #include "core/key_ring_table.h"
 #include "core/error.h"
@@ -59,7 +61,8 @@ void platform_key_ring_free(platform_key_ring *ring);
  * already present; AW_ERR_LIMIT: ring full. */
 aw_err platform_key_ring_add(platform_key_ring *ring, uint32_t key_id,
                              const uint8_t key[PLATFORM_STORAGE_KEY_SIZE]);
-/* Add a key from a file of exactly 32 bytes with no group/other access
+/* Add a key from a file of exactly 32 bytes (AES-256) or 16 (SM4, the
+ * domestic suite: core/key_ring.h) with no group/other access
  * (AW_ERR_PLATFORM_KEY_FILE otherwise). create: when the file is absent,
  * write 32 random bytes to it first (mode 0600). AW_ERR_NOT_FOUND: absent
  * and !create. */
@@ -126,6 +129,7 @@ typedef struct platform_app {
     uint32_t key_id;         /* key that sealed the secret */
     int64_t created_at_ms;
     int64_t updated_at_ms;
+    crypto_suite suite;      /* its signature scheme (platform_suite.h, issue 8) */
 } platform_app;
 
 /* The default limits (PLATFORM_DEFAULT_*). */
@@ -402,6 +406,22 @@ typedef enum platform_api_error {
     PLATFORM_API_EXCEPTION_STATE,
     PLATFORM_API_EXCEPTION_REPORT_REQUIRED,
     PLATFORM_API_EXCEPTION_REPORT_LIMIT,
+    /* console users (helper ops7, docs/rbac.md) */
+    PLATFORM_API_USER_UNKNOWN,
+    PLATFORM_API_USER_EXISTS,
+    PLATFORM_API_USER_PASSWORD_POLICY,
+    /* crypto suite per app (helper suite, issue 8) */
+    PLATFORM_API_SIGNATURE_SUITE,
+    /* profile count limit (helper profilelimit, src/platform/profile_limit.c) */
+    PLATFORM_API_PROFILE_LIMIT,
+    /* card-device locking (helper devicelock, docs/device-lock.md) */
+    PLATFORM_API_DEVICE_LOCKED,
+    PLATFORM_API_DEVICE_BINDING_UNKNOWN,
+    PLATFORM_API_DEVICE_NOT_LOCKED,
+    PLATFORM_API_DEVICE_IDENTITY,
+    /* location-bound writing (helper location, docs/location.md) */
+    PLATFORM_API_LOCATION_POLICY,
+    PLATFORM_API_LOCATION_REGION_UNKNOWN,
     PLATFORM_API_INTERNAL,
     PLATFORM_API_UNAVAILABLE,
     PLATFORM_API_ERROR__COUNT
@@ -507,6 +527,7 @@ aw_err platform_lifecycle_history(db_connection *db, platform_lifecycle_machine 
 
 #include "platform/platform_orders.h" /* order batches, write orders, the order list */
 #include "platform/platform_callbacks.h" /* callbacks and their deliveries */
+#include "platform/platform_order_commit.h" /* group commit of orders: its figures */
 
 /* ---- The /api/v1 router (api.c) ----------------------------------------- */
 
@@ -542,7 +563,25 @@ typedef struct platform_api_config {
      * (NULL: every call is signed) */
     const char *console_dir;
     const char *console_app_id;
+    /* the console's unsigned logins (POST /api/v1/auth/login without a
+     * signature) take from a token bucket of their own, not from the
+     * console app's bucket and quota, so a flood of logins cannot starve the
+     * console's other calls nor they the logins (docs/console.md): calls
+     * per minute and size, 0..PLATFORM_LIMIT_MAX, 0: the defaults */
+    int64_t console_login_rate_per_minute;
+    int64_t console_login_burst;
+    /* group commit of POST /api/v1/orders (order_commit.c): how long the
+     * first waiting order waits for others to share its transaction and
+     * sync, 0..PLATFORM_ORDER_COMMIT_DELAY_MAX_MS; 0: until the event loop's
+     * next turn (the orders that arrived meanwhile) */
+    unsigned order_commit_delay_ms;
+    /* location-bound writing (location_policy.h, borrowed): the defaults and
+     * region files GET/PUT /api/v1/location-policy show and check; NULL: off */
+    const struct platform_location_config *location;
 } platform_api_config;
+
+#define PLATFORM_CONSOLE_LOGIN_RATE_DEFAULT 60  /* per minute */
+#define PLATFORM_CONSOLE_LOGIN_BURST_DEFAULT 30
 
 /* The web console's largest file (api_console.c). */
 #define PLATFORM_CONSOLE_FILE_MAX (1024u * 1024u)
@@ -560,7 +599,8 @@ typedef struct platform_api platform_api;
 /* Register /api/v1/auth/token, /auth/refresh, /auth/revoke and /ping (and
  * their other methods GET/POST/PUT/DELETE/PATCH, answered 405 in JSON) on
  * server, before it starts listening. AW_ERR_ARGUMENT: missing db or keys,
- * a negative window or lifetime, a quota offset out of range;
+ * a negative window or lifetime, a quota offset out of range, an order
+ * commit delay over PLATFORM_ORDER_COMMIT_DELAY_MAX_MS;
  * route errors of http_server_route (then some routes may be registered:
  * free the server without starting it, it cannot unroute). The API must
  * outlive the server's last request. */
@@ -597,6 +637,9 @@ typedef struct platform_server_config {
     const struct platform_indicator_settings *indicators;
     const char *console_dir;        /* as platform_api_config (borrowed) */
     const char *console_app_id;
+    int64_t console_login_rate_per_minute; /* as platform_api_config */
+    int64_t console_login_burst;
+    const struct platform_location_config *location; /* as platform_api_config */
 } platform_server_config;
 
 typedef struct platform_server platform_server;
@@ -623,5 +666,9 @@ void platform_server_free(platform_server *server);
 #include "platform/platform_rbac.h"
 #include "platform/platform_exceptions.h"
 #include "platform/platform_indicators.h"
+#include "platform/platform_profile_limit.h" /* profile count limit (helper profilelimit) */
+#include "platform/platform_suite.h" /* the crypto suite of each app (issue 8) */
+#include "platform/platform_device_lock.h" /* card-device locking (helper devicelock) */
+#include "platform/location_policy.h" /* location-bound writing (helper location) */
 
 #endif

@@ -62,6 +62,12 @@ typedef enum platform_card_op_error {
     PLATFORM_CARD_OP_RESULT_TIMEOUT,      /* W4004 no result within the result time */
     PLATFORM_CARD_OP_EIM_REFUSED,         /* W4005 the eIM refused to queue the package */
     PLATFORM_CARD_OP_EIM_UNAVAILABLE,     /* W4006 the eIM's database failed on every attempt */
+    /* location-bound writing (location_policy.h): an enable/switch refused */
+    PLATFORM_CARD_OP_LOCATION_OUTSIDE,    /* T3301 the card's fix outside the allowed regions */
+    PLATFORM_CARD_OP_LOCATION_MISSING,    /* T3302 no fix */
+    PLATFORM_CARD_OP_LOCATION_STALE,      /* T3303 the latest fix too old */
+    PLATFORM_CARD_OP_LOCATION_IMPLAUSIBLE, /* T3304 the latest fix implausible */
+    PLATFORM_CARD_OP_LOCATION_UNAVAILABLE, /* T3305 the policy's regions cannot be loaded */
     PLATFORM_CARD_OP_ERROR__COUNT
 } platform_card_op_error;
 
@@ -145,6 +151,9 @@ typedef struct platform_card_ops_config {
      * queued, later ones at half the time waited, at most ten times
      * watch_ms apart. 0: PLATFORM_CARD_OPS_DEFAULT_WATCH_MS. */
     int64_t watch_ms;
+    /* Location-bound writing (location_policy.h, borrowed): the gate before
+     * an enable or switch; NULL or not enabled: no location check. */
+    const struct platform_location_config *location;
 } platform_card_ops_config;
 
 typedef struct platform_card_ops_stats {

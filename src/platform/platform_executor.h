@@ -148,6 +148,14 @@ typedef struct platform_executor_config {
      * (escalation past the time limits, devices silent at the eIM); NULL:
      * left to another process. */
     const struct platform_exception_policy *exceptions;
+    /* Location-bound writing (location_policy.h, borrowed): the gate before
+     * an item's DownloadOrder and a card operation's enable/switch; NULL or
+     * not enabled: no location check. */
+    const struct platform_location_config *location;
+    /* Card-device locking (platform_device_lock.h, borrowed): the sweep job
+     * also takes bindings to the eIM and, with the policy enabled, its
+     * mismatches; NULL: off (bindings still go to the eIM). */
+    const struct platform_device_lock_policy *device_lock;
 } platform_executor_config;
 
 typedef struct platform_executor platform_executor;

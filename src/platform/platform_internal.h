@@ -69,8 +69,10 @@ aw_err platform_in_transaction(db_connection *db, db_transaction_fn fn, void *ar
 struct platform_api {
     platform_api_config config;     /* defaults filled in */
     platform_rate_limiter *limiter;
+    platform_rate_limiter *login_limiter; /* the console's unsigned logins (api_console.c) */
     int64_t last_purge_ms;
     platform_call_counts *call_counts; /* every answer, for the indicators */
+    struct platform_order_committer *order_committer; /* order_commit.c */
 };
 
 /* One call in flight: what the chain established. */
@@ -90,6 +92,14 @@ typedef struct api_call {
     platform_role role;
     char username[PLATFORM_USERNAME_MAX + 1]; /* "" for an app's own token */
     char home_tenant[PLATFORM_TENANT_MAX + 1];
+    /* POST /api/v1/orders (PLATFORM_API_BODY_ORDER): the chain leaves the
+     * call's writes to the order's group commit (order_commit.c): the nonce
+     * (the header's value, NULL: none to record) and, once past the rate
+     * limit, the daily quota */
+    bool writes_deferred;
+    const char *deferred_nonce;
+    int64_t deferred_nonce_expires_at_ms;
+    bool deferred_quota;
 } api_call;
 
 typedef enum platform_api_body {
@@ -131,6 +141,9 @@ bool platform_api_console_authenticate(api_call *call, bool bearer);
 void platform_api_handle_login(http_request *request, void *userdata);
 /* api_audit.c: GET /api/v1/audit */
 void platform_api_handle_audit(http_request *request, void *userdata);
+/* api_users.c: GET and POST /api/v1/users, POST /api/v1/users/{username}/role
+ * for api.c's fallback: false when the path is not one of them. */
+bool platform_api_users_dispatch(platform_api *api, http_request *request);
 
 /* I1005 405 with "Allow: allow", for paths the dispatcher routes. */
 void platform_api_reply_method_not_allowed(platform_api *api, http_request *request,

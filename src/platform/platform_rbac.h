@@ -49,6 +49,12 @@ typedef enum platform_permission {
     PLATFORM_PERMISSION_EXCEPTIONS_HANDLE,  /* acknowledge, escalate, resolve */
     PLATFORM_PERMISSION_REVIEWS_READ,
     PLATFORM_PERMISSION_REVIEWS_WRITE,      /* produce review reports */
+    PLATFORM_PERMISSION_USERS_READ,         /* the console users and their roles */
+    /* card-device locking (docs/device-lock.md, helper devicelock) */
+    PLATFORM_PERMISSION_DEVICE_BINDING_MANAGE, /* bind, unbind, lock a card to its device */
+    PLATFORM_PERMISSION_DEVICE_BINDING_UNLOCK, /* unlock a locked card */
+    PLATFORM_PERMISSION_TERMINAL_INFO_READ, /* devices' terminal information: IMEI, location (helper terminfo) */
+    PLATFORM_PERMISSION_LOCATION_POLICY_MANAGE, /* tenants' location policies (helper location) */
     PLATFORM_PERMISSION__COUNT
 } platform_permission;
 
@@ -143,6 +149,21 @@ aw_err platform_user_set_password(db_connection *db, const char *username, const
  * AW_ERR_NOT_FOUND. */
 aw_err platform_user_set_enabled(db_connection *db, const char *username, bool enabled,
                                  int64_t now_ms);
+
+#define PLATFORM_USER_PAGE_DEFAULT 50u
+#define PLATFORM_USER_PAGE_MAX 200u
+
+/* The users of tenant, by username, those after the username after (NULL:
+ * from the first), of role only (0: any role), at most limit
+ * (1..PLATFORM_USER_PAGE_MAX + 1: a page and one more, to tell whether a
+ * next page exists). users is malloc'd (free()), NULL when count
+ * is 0. AW_ERR_ARGUMENT for a bad tenant, role, cursor or limit. */
+aw_err platform_user_list(db_connection *db, const char *tenant, platform_role role,
+                          const char *after, size_t limit, platform_user **users, size_t *count);
+/* Admin (security officer): a new role; the user's sessions take it at
+ * their next call. AW_ERR_NOT_FOUND; AW_ERR_ARGUMENT for an unknown role. */
+aw_err platform_user_set_role(db_connection *db, const char *username, platform_role role,
+                              int64_t now_ms);
 
 /* A login attempt from address (throttle.h; policy NULL: the default):
  *   AW_ERR_THROTTLE_LOCKED    the account or address is locked, password not

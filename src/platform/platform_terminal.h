@@ -49,6 +49,13 @@ aw_err platform_terminal_report_parse(const uint8_t *body, size_t len,
  * AW_ERR_FIRMWARE_* names; NULL for anything else. */
 const char *platform_terminal_exception_code(const char *refusal_code);
 
+/* The EID a device certificate (DER) names in its subject serialNumber (32
+ * digits, the only serialNumber) into eid, and the subject's one-line form
+ * into subject; false when it names none (shared with the card-refusal
+ * reports of card-device locking, device_lock_report.c). */
+bool platform_terminal_certificate_eid(aw_slice der, char eid[PLATFORM_EID_DIGITS + 1],
+                                       char *subject, size_t subject_size);
+
 /* Create or upgrade the table of reports (db_migrate component
  * "platform_terminal_reports"). */
 aw_err platform_terminal_reports_migrate(db_connection *db);

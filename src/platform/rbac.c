@@ -51,6 +51,11 @@ static const char *const permission_names[PLATFORM_PERMISSION__COUNT] = {
     [PLATFORM_PERMISSION_EXCEPTIONS_HANDLE] = "exceptions.handle",
     [PLATFORM_PERMISSION_REVIEWS_READ] = "reviews.read",
     [PLATFORM_PERMISSION_REVIEWS_WRITE] = "reviews.write",
+    [PLATFORM_PERMISSION_USERS_READ] = "users.read",
+    [PLATFORM_PERMISSION_DEVICE_BINDING_MANAGE] = "device_binding.manage",
+    [PLATFORM_PERMISSION_DEVICE_BINDING_UNLOCK] = "device_binding.unlock",
+    [PLATFORM_PERMISSION_TERMINAL_INFO_READ] = "terminal_info.read",
+    [PLATFORM_PERMISSION_LOCATION_POLICY_MANAGE] = "location_policy.manage",
 };
 
 #define BIT(p) (1u << (p))
@@ -70,21 +75,36 @@ static const char *const permission_names[PLATFORM_PERMISSION__COUNT] = {
 static const unsigned role_permissions[PLATFORM_ROLE_COUNT + 1] = {
     [PLATFORM_ROLE_PLATFORM_ADMIN] = BIT(PLATFORM_PERMISSION_SESSION) | READ_BUSINESS |
                                      RUN_SERVICE | BIT(PLATFORM_PERMISSION_CALLBACKS_MANAGE) |
-                                     BIT(PLATFORM_PERMISSION_INVENTORY_MANAGE),
-    [PLATFORM_ROLE_OPERATOR] = BIT(PLATFORM_PERMISSION_SESSION) | READ_BUSINESS | RUN_SERVICE,
+                                     BIT(PLATFORM_PERMISSION_INVENTORY_MANAGE) |
+                                     BIT(PLATFORM_PERMISSION_USERS_READ) |
+                                     BIT(PLATFORM_PERMISSION_DEVICE_BINDING_MANAGE) |
+                                     BIT(PLATFORM_PERMISSION_DEVICE_BINDING_UNLOCK) |
+                                     BIT(PLATFORM_PERMISSION_LOCATION_POLICY_MANAGE),
+    /* card-device locking: the operator binds and locks, and may not lift
+     * a lock it (or a mismatch) set; unlocking is the platform
+     * administrator's (the security officer touches no card: docs/rbac.md,
+     * docs/device-lock.md) */
+    [PLATFORM_ROLE_OPERATOR] = BIT(PLATFORM_PERMISSION_SESSION) | READ_BUSINESS | RUN_SERVICE |
+                               BIT(PLATFORM_PERMISSION_DEVICE_BINDING_MANAGE) |
+                               BIT(PLATFORM_PERMISSION_TERMINAL_INFO_READ),
     [PLATFORM_ROLE_TENANT_USER] = BIT(PLATFORM_PERMISSION_SESSION) | READ_BUSINESS |
                                   BIT(PLATFORM_PERMISSION_ORDERS_WRITE) |
                                   BIT(PLATFORM_PERMISSION_CARDS_OPERATE) |
                                   BIT(PLATFORM_PERMISSION_CALLBACKS_MANAGE) |
                                   BIT(PLATFORM_PERMISSION_DEAD_LETTERS_REPLAY) |
                                   BIT(PLATFORM_PERMISSION_EXCEPTIONS_READ) |
-                                  BIT(PLATFORM_PERMISSION_REVIEWS_READ),
+                                  BIT(PLATFORM_PERMISSION_REVIEWS_READ) |
+                                  BIT(PLATFORM_PERMISSION_TERMINAL_INFO_READ),
     [PLATFORM_ROLE_AUDITOR] = BIT(PLATFORM_PERMISSION_SESSION) | READ_BUSINESS |
                               BIT(PLATFORM_PERMISSION_AUDIT_READ) |
                               BIT(PLATFORM_PERMISSION_EXCEPTIONS_READ) |
                               BIT(PLATFORM_PERMISSION_REVIEWS_READ),
+    /* the platform administrator sees who may log in (users.read); only
+     * the security officer changes it */
     [PLATFORM_ROLE_SECURITY_OFFICER] = BIT(PLATFORM_PERMISSION_SESSION) |
-                                       BIT(PLATFORM_PERMISSION_SECURITY_MANAGE),
+                                       BIT(PLATFORM_PERMISSION_SECURITY_MANAGE) |
+                                       BIT(PLATFORM_PERMISSION_USERS_READ) |
+                                       BIT(PLATFORM_PERMISSION_LOCATION_POLICY_MANAGE),
 };
 
 const char *platform_role_name(platform_role role)
@@ -150,10 +170,21 @@ static const platform_route_permission routes[] = {
     ROUTE(POST, "/api/v1/cards/{eid}/operations", CARDS_OPERATE),
     ROUTE(GET, "/api/v1/cards/{eid}/operations", CARDS_READ),
     ROUTE(GET, "/api/v1/cards/{eid}/operations/{operationId}", CARDS_READ),
+    /* card-device locking (api_device_lock.c) */
+    ROUTE(GET, "/api/v1/cards/{eid}/device-binding", CARDS_READ),
+    ROUTE(PUT, "/api/v1/cards/{eid}/device-binding", DEVICE_BINDING_MANAGE),
+    ROUTE(DELETE, "/api/v1/cards/{eid}/device-binding", DEVICE_BINDING_MANAGE),
+    ROUTE(POST, "/api/v1/cards/{eid}/device-binding/lock", DEVICE_BINDING_MANAGE),
+    ROUTE(POST, "/api/v1/cards/{eid}/device-binding/unlock", DEVICE_BINDING_UNLOCK),
+    ROUTE(GET, "/api/v1/cards/{eid}/terminal-info", TERMINAL_INFO_READ), /* helper terminfo */
     ROUTE(GET, "/api/v1/profiles", CARDS_READ),
     ROUTE(GET, "/api/v1/number-pools", INVENTORY_READ),
     ROUTE(GET, "/api/v1/number-pools/{name}", INVENTORY_READ),
     ROUTE(GET, "/api/v1/statistics", STATISTICS_READ),
+    ROUTE(GET, "/api/v1/profile-limit", INVENTORY_READ), /* profile count limit */
+    ROUTE(PUT, "/api/v1/profile-limit", INVENTORY_MANAGE),
+    ROUTE(GET, "/api/v1/location-policy", LOCATION_POLICY_MANAGE), /* helper location */
+    ROUTE(PUT, "/api/v1/location-policy", LOCATION_POLICY_MANAGE),
     ROUTE(GET, "/api/v1/indicators", STATISTICS_READ), /* quality indicators (api_indicators.c) */
     /* graded exceptions and review reports (api_exceptions.c, helper exceptions) */
     ROUTE(GET, "/api/v1/exceptions", EXCEPTIONS_READ),
@@ -161,6 +192,10 @@ static const platform_route_permission routes[] = {
     ROUTE(POST, "/api/v1/exceptions/{exceptionId}/transition", EXCEPTIONS_HANDLE),
     ROUTE(POST, "/api/v1/exceptions/{exceptionId}/report", EXCEPTIONS_HANDLE),
     ROUTE(GET, "/api/v1/reviews", REVIEWS_READ),
+    /* console users and their roles (api_users.c) */
+    ROUTE(GET, "/api/v1/users", USERS_READ),
+    ROUTE(POST, "/api/v1/users", SECURITY_MANAGE),
+    ROUTE(POST, "/api/v1/users/{username}/role", SECURITY_MANAGE),
 };
 #define ROUTE_COUNT (sizeof(routes) / sizeof(routes[0]))
 

@@ -4,7 +4,9 @@
  * through core's per-component migrations (db.h). */
 #include "core/db_queue.h"
 #include "platform/inventory_internal.h"
+#include "platform/location_policy.h"
 #include "platform/order_progress.h"
+#include "platform/platform_terminal_info.h" /* helper terminfo */
 
 #define APPS_TABLE(BLOB)                                                                       \
     "CREATE TABLE platform_apps (\n"                                                          \
@@ -158,6 +160,8 @@ aw_err platform_migrate(db_connection *db)
         return err;
     err = db_migrate(db, "platform", migrations, sizeof(migrations) / sizeof(migrations[0]),
                      NULL);
+    if (err == AW_OK) /* the crypto suite of each app (apps.c, issue 8), own component */
+        err = platform_suite_migrate(db);
     if (err == AW_OK) /* order progress counters, item times (order_progress.c) */
         err = platform_order_progress_migrate(db);
     if (err == AW_OK) /* the executor's rows (executor_store.c), own component */
@@ -170,6 +174,12 @@ aw_err platform_migrate(db_connection *db)
         err = platform_rbac_migrate(db);
     if (err == AW_OK) /* quality indicators (indicators.c), own component, after exceptions */
         err = platform_indicators_migrate(db);
+    if (err == AW_OK) /* location-bound writing (location_store.c), own component */
+        err = platform_location_migrate(db);
+    if (err == AW_OK) /* card-device locking (device_lock.c), own component */
+        err = platform_device_lock_migrate(db);
+    if (err == AW_OK) /* encrypted terminal information (terminal_info_store.c), own component */
+        err = platform_terminal_info_migrate(db);
     if (err != AW_OK)
         return err;
     /* number resources, business scope, cards, profiles (inventory.c) */

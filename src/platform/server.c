@@ -159,7 +159,11 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
     platform_api_config api = {.db = s->db, .keys = config->keys, .audit = config->audit,
                                .exceptions = config->exceptions, .indicators = s->indicators,
                                .console_dir = config->console_dir,
-                               .console_app_id = config->console_app_id};
+                               .console_app_id = config->console_app_id,
+                               .console_login_rate_per_minute =
+                                   config->console_login_rate_per_minute,
+                               .console_login_burst = config->console_login_burst,
+                               .location = config->location}; /* location_policy.h */
     if (err == AW_OK)
         err = platform_api_new(s->http, &api, &s->api);
     if (err == AW_OK)

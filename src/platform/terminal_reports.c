@@ -262,9 +262,8 @@ static aw_err store_in(db_connection *db, void *arg)
 
 /* ---- The endpoint ------------------------------------------------------------- */
 
-/* The EID the certificate's subject serialNumber names, 32 digits. */
-static bool certificate_eid(aw_slice der, char eid[PLATFORM_EID_DIGITS + 1], char *subject,
-                            size_t subject_size)
+bool platform_terminal_certificate_eid(aw_slice der, char eid[PLATFORM_EID_DIGITS + 1],
+                                       char *subject, size_t subject_size)
 {
     const unsigned char *p = der.ptr;
     X509 *cert = der.len > 0 && der.len <= 65536 ? d2i_X509(NULL, &p, (long)der.len) : NULL;
@@ -306,7 +305,8 @@ aw_err platform_terminal_handle_report(db_connection *db, const platform_excepti
     if (db == NULL || http_status == NULL || answer == NULL || (body == NULL && len != 0))
         return AW_ERR_ARGUMENT;
     char device_eid[PLATFORM_EID_DIGITS + 1], subject[256];
-    if (!certificate_eid(peer_certificate, device_eid, subject, sizeof(subject))) {
+    if (!platform_terminal_certificate_eid(peer_certificate, device_eid, subject,
+                                           sizeof(subject))) {
         *http_status = 403;
         return answer_body("T2101", "device certificate missing or names no EID", answer);
     }

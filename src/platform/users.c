@@ -4,6 +4,7 @@
  * (core/password.h), enabled flag; logins through core/throttle.h; console
  * sessions bind the token pair issued at login to the user. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/crypto.h>
@@ -368,4 +369,85 @@ aw_err platform_user_session_purge(db_connection *db, int64_t before_ms, int64_t
     const db_param p[] = {DB_PARAM_INT64(before_ms)};
     return db_execute(db, "DELETE FROM platform_user_sessions WHERE refresh_expires_at < ?", p, 1,
                       deleted);
+}
+
+/* ---- The list and role changes (GET /api/v1/users, api_users.c) ------------------- */
+
+aw_err platform_user_list(db_connection *db, const char *tenant, platform_role role,
+                          const char *after, size_t limit, platform_user **users, size_t *count)
+{
+    if (users != NULL)
+        *users = NULL;
+    if (count != NULL)
+        *count = 0;
+    if (db == NULL || users == NULL || count == NULL || !platform_tenant_valid(tenant) ||
+        (role != 0 && platform_role_name(role) == NULL) || limit == 0 ||
+        limit > PLATFORM_USER_PAGE_MAX + 1 || (after != NULL && !platform_username_valid(after)))
+        return AW_ERR_ARGUMENT;
+    /* ordered by username (the primary key): the cursor is the last name answered */
+    const char *role_name = role != 0 ? platform_role_name(role) : "";
+    const db_param p[] = {DB_PARAM_TEXT(tenant), DB_PARAM_TEXT(role_name),
+                          DB_PARAM_TEXT(role_name), DB_PARAM_TEXT(after != NULL ? after : ""),
+                          DB_PARAM_INT64((int64_t)limit)};
+    db_rows *rows = NULL;
+    aw_err err = db_query(db,
+                          "SELECT username, role, enabled, created_at, updated_at "
+                          "FROM platform_users WHERE tenant = ? AND (? = '' OR role = ?) "
+                          "AND username > ? ORDER BY username LIMIT ?",
+                          p, 5, &rows);
+    platform_user *list = err == AW_OK ? calloc(limit, sizeof(*list)) : NULL;
+    if (err == AW_OK && list == NULL)
+        err = AW_ERR_NOMEM;
+    size_t n = 0;
+    bool has_row = false;
+    while (err == AW_OK && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row && n < limit) {
+        platform_user *u = &list[n];
+        const char *name = NULL, *stored_role = NULL;
+        int64_t enabled = 0;
+        err = db_rows_get_text(rows, 0, &name);
+        if (err == AW_OK)
+            err = db_rows_get_text(rows, 1, &stored_role);
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 2, &enabled);
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 3, &u->created_at_ms);
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 4, &u->updated_at_ms);
+        if (err == AW_OK &&
+            (!platform_username_valid(name) || platform_role_from_name(stored_role) == 0))
+            err = AW_ERR_DB_TYPE; /* a row this code did not write */
+        if (err == AW_OK) {
+            snprintf(u->username, sizeof(u->username), "%s", name);
+            snprintf(u->tenant, sizeof(u->tenant), "%s", tenant);
+            u->role = platform_role_from_name(stored_role);
+            u->enabled = enabled != 0;
+            n++;
+        }
+    }
+    db_rows_free(rows);
+    if (err != AW_OK) {
+        free(list);
+        return err;
+    }
+    if (n == 0) {
+        free(list);
+        list = NULL;
+    }
+    *users = list;
+    *count = n;
+    return AW_OK;
+}
+
+aw_err platform_user_set_role(db_connection *db, const char *username, platform_role role,
+                              int64_t now_ms)
+{
+    if (db == NULL || platform_role_name(role) == NULL)
+        return AW_ERR_ARGUMENT;
+    if (!platform_username_valid(username))
+        return AW_ERR_NOT_FOUND;
+    /* a session loads its user at every call: the new role holds at once */
+    const db_param p[] = {DB_PARAM_TEXT(platform_role_name(role)), DB_PARAM_INT64(now_ms),
+                          DB_PARAM_TEXT(username)};
+    return update_user(db, "UPDATE platform_users SET role = ?, updated_at = ? WHERE username = ?",
+                       p, 3);
 }

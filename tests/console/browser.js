@@ -1,20 +1,29 @@
 // airwrite web console in a real browser (issue 7, docs/console.md): Debian
 // chromium, headless, driven by puppeteer-core over the DevTools protocol.
 //   node browser.js URL USERNAME PASSWORD PROFILE_TYPE EIDS_FILE OUT_DIR SPKI_HASH AUDITOR
+//                   SECURITY_OFFICER RAISE_SCRIPT
 // Logs in, submits one order for the EIDs and waits until its progress bar
-// reads 100% written, finds the first card and its lifecycle history, opens
-// the exceptions and users pages, screenshots the dashboard (fixed 1280x900
-// viewport) and checks the PNG (size, colours, the chart's bar where the page
-// says it is), switches to Chinese and checks labels, logs out, logs in as
-// the auditor (same password) and reads the audit log; fails on any Content
-// Security Policy violation or page error.
+// reads 100% written, finds the first card and its lifecycle history, runs
+// RAISE_SCRIPT (a device's terminal report: a real T2001 exception) and
+// handles the exception through the page's buttons with its report, sees its
+// history and the review report (flows.js), opens the users page,
+// screenshots the dashboard (fixed 1280x900 viewport) and checks the PNG
+// (size, colours, the chart's bar where the page says it is), switches to
+// Chinese and checks labels, screenshots the Chinese dashboard and (with
+// AW_CONSOLE_CJK=1) checks its CJK glyphs really rendered, logs out, logs in
+// as the auditor (same password) and reads the audit log, then as the
+// security officer lists the users with their roles, creates one and changes
+// its role; fails on any Content Security Policy violation or page error.
 'use strict';
 const fs = require('fs');
 const path = require('path');
 const zlib = require('zlib');
+const {execFileSync} = require('child_process');
 const puppeteer = require('puppeteer-core');
+const flows = require('./flows');
 
-const [url, username, password, profileType, eidsFile, outDir, spki, auditor] = process.argv.slice(2);
+const [url, username, password, profileType, eidsFile, outDir, spki, auditor, officer, raise] =
+  process.argv.slice(2);
 const WIDTH = 1280;
 const HEIGHT = 900;
 const BAR = [0x2a, 0x6c, 0xb0]; // style.css .bars .bar
@@ -86,10 +95,13 @@ async function textOf(page, selector) {
 
 async function login(page, name) {
   await page.waitForSelector('#login-form', {visible: true});
+  // the form keeps the last username typed (a logout does not reload the page)
+  await page.$eval('#login-username', (e) => { e.value = ''; });
   await page.type('#login-username', name);
   await page.type('#login-password', password);
   await page.click('#login-submit');
-  await page.waitForSelector('#nav', {visible: true, timeout: 15000});
+  await page.waitForSelector('#nav', {visible: true, timeout: 15000})
+    .catch(async () => fail(`login of ${name}: ` + await textOf(page, '#login-error')));
   const who = await textOf(page, '#who');
   if (!who.includes(name)) fail('logged-in user not shown: ' + who);
   return who;
@@ -185,10 +197,11 @@ async function main() {
     const history = await page.$eval('#card-result', (e) => e.querySelectorAll('table')[1].rows.length - 1);
     console.log(`card ${card}: ${history} lifecycle events`);
 
-    // exceptions (none after a clean order) and the user's own role
-    await page.click('a[href="#exceptions"]');
-    await page.waitForFunction(() => document.getElementById('exceptions-list').textContent !== '',
-      {timeout: 15000});
+    // a real exception: the device of the first card reports a tampered
+    // firmware package over mutual TLS (T2001, serious), handled in the page
+    const raised = execFileSync(raise, {encoding: 'utf8', timeout: 30000}).trim();
+    if (raised !== '204') fail('the terminal report answered ' + raised);
+    await flows.handleException(page, problems);
     const exceptionsError = await textOf(page, '#exceptions-error');
     if (exceptionsError) fail('exceptions page: ' + exceptionsError);
     await page.waitForSelector('#reviews-list .bars', {timeout: 15000})
@@ -201,6 +214,9 @@ async function main() {
     }, {timeout: 15000}).catch(() => {});
     const self = await textOf(page, '#users-self');
     if (!self.includes('operator')) fail('users page: ' + self);
+    // an operator lists no users (users.read): the page says so, asks nothing
+    if (await page.$eval('#users-note', (e) => e.hidden)) fail('no note for a role without users.read');
+    if (await page.$('#users-list tr')) fail('users listed to an operator');
 
     // the dashboard: charts drawn, screenshot checked
     await page.click('a[href="#dashboard"]');
@@ -248,6 +264,14 @@ async function main() {
     const rateLabel = await textOf(page, '#dashboard-rates .chart-label');
     if (rateLabel !== '写卡成功率') fail('Chinese chart label: ' + rateLabel);
     console.log('Chinese UI: ' + zh + ', ' + title + ', ' + rateLabel);
+    // the Chinese dashboard's screenshot, and its CJK glyphs
+    await page.waitForSelector('#page-dashboard[data-loaded="true"] .bars .bar', {timeout: 15000});
+    const shotZh = path.join(outDir, 'dashboard-zh.png');
+    await page.screenshot({path: shotZh, fullPage: false});
+    const pngZh = decodePng(fs.readFileSync(shotZh));
+    if (pngZh.width !== WIDTH || pngZh.height !== HEIGHT) fail(`zh screenshot ${pngZh.width}x${pngZh.height}`);
+    if (process.env.AW_CONSOLE_CJK === '1') await flows.checkCjk(page, '#page-dashboard h1', title);
+    else console.log('skip: CJK glyph check (fonts-noto-cjk not installed)');
 
     // nothing refused by the CSP, no script error, no failed load so far
     if (problems.length) fail(problems.join('; '));
@@ -273,6 +297,13 @@ async function main() {
     const rows = await page.$eval('#audit-list table', (e) => e.rows.length - 1);
     if (problems.length) fail(problems.join('; '));
     console.log(`auditor: ${rows} audit records, the logins among them`);
+
+    // the security officer manages the console users (the page still in Chinese)
+    await page.click('#logout');
+    await page.waitForSelector('#login-form', {visible: true});
+    await login(page, officer);
+    await flows.manageUsers(page, username, auditor);
+    if (problems.length) fail(problems.join('; '));
     console.log(`browser test passed in ${Date.now() - started} ms`);
   } finally {
     await browser.close();

@@ -1,0 +1,52 @@
+/* airwrite platform: group commit of POST /api/v1/orders (order_commit.c),
+ * internal to the router (api.c, api_orders.c). docs/ARCHITECTURE.md "Group
+ * commit of orders" describes the design. */
+#ifndef AIRWRITE_PLATFORM_ORDER_COMMIT_H
+#define AIRWRITE_PLATFORM_ORDER_COMMIT_H
+
+#include "core/crypto.h"
+#include "platform/platform_internal.h"
+
+struct event_base;
+typedef struct platform_order_committer platform_order_committer;
+
+/* One call of POST /api/v1/orders that passed the chain, handed over by its
+ * handler: its request is deferred until the shared commit. */
+typedef struct platform_order_submission {
+    api_call call;                  /* the chain's: writes_deferred set */
+    const char *idempotency_key;    /* the request's header; NULL: none */
+    platform_batch *batch;          /* taken; NULL when parsing made none */
+    uint8_t request_hash[CRYPTO_SHA256_SIZE];
+    /* AW_OK: an order to create; otherwise the refusal to answer once the
+     * call's writes (nonce, quota) are recorded */
+    aw_err refused;
+} platform_order_submission;
+
+/* A committer for api's orders on base (NULL: each order commits alone in
+ * its handler), waiting delay_ms for more orders. AW_ERR_NOMEM. */
+aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
+                                    unsigned delay_ms, platform_order_committer **out);
+
+/* Free; orders still waiting are dropped uncommitted and their requests
+ * completed (only freed: the server, gone first, answered them 503).
+ * NULL-safe. */
+void platform_order_committer_free(platform_order_committer *committer);
+
+/* From the handler: defer the request and queue it for the next shared
+ * commit (run now when the batch is full). Takes submission->batch. */
+void platform_order_commit_submit(platform_order_committer *committer,
+                                  platform_order_submission *submission);
+
+/* A call the chain refused after its signature verified: the writes it
+ * deferred (nonce, quota) commit alone, as they would have in the chain;
+ * the refusal stands whatever they do. */
+void platform_order_commit_record_refused(api_call *call);
+
+/* api_orders.c: the answer to one call once its commit is over: err (AW_OK:
+ * the order, a repeat when !created), with batch's line errors for
+ * AW_ERR_PLATFORM_EID, Retry-After for a quota refusal. */
+void platform_api_order_answer(api_call *call, aw_err err, int64_t retry_after_s,
+                               const platform_batch *batch, const platform_order *order,
+                               bool created);
+
+#endif

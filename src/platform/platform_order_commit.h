@@ -1,0 +1,27 @@
+/* airwrite platform: the group commit of POST /api/v1/orders (order_commit.c,
+ * docs/ARCHITECTURE.md "Group commit of orders"), the part of the public
+ * header platform.h that reports its figures. Orders whose calls passed the
+ * chain wait on the loop thread for one transaction and one sync shared with
+ * the orders that arrived meanwhile; each is answered after that commit. */
+#ifndef AIRWRITE_PLATFORM_PLATFORM_ORDER_COMMIT_H
+#define AIRWRITE_PLATFORM_PLATFORM_ORDER_COMMIT_H
+
+#include <stdint.h>
+
+#define PLATFORM_ORDER_COMMIT_BATCH_MAX 64u      /* orders per shared transaction */
+#define PLATFORM_ORDER_COMMIT_DELAY_MAX_MS 1000u /* platform_api_config.order_commit_delay_ms */
+
+/* Counters since the API was created. */
+typedef struct platform_order_commit_stats {
+    uint64_t batches;        /* shared transactions run (committed or not) */
+    uint64_t submissions;    /* calls that waited in one (orders, refusals among them) */
+    uint64_t largest_batch;  /* most calls in one transaction */
+    uint64_t failed_batches; /* transactions that failed whole: every call answered the error */
+} platform_order_commit_stats;
+
+struct platform_api;
+/* The counters of api's group commit; all zero for a NULL api. */
+void platform_api_order_commit_stats(const struct platform_api *api,
+                                     platform_order_commit_stats *out);
+
+#endif

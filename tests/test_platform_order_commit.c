@@ -1,0 +1,471 @@
+/* Tests of the group commit of POST /api/v1/orders (src/platform/
+ * order_commit.c) over real HTTPS on loopback, the server waiting the
+ * longest commit delay so that calls sent together share one transaction:
+ *   - concurrent orders from several threads: each stored exactly once,
+ *     all in one batch;
+ *   - two calls with one Idempotency-Key in one batch: one order, the same
+ *     answer, the second marked Idempotent-Replayed;
+ *   - a refused order (scope A4001), a replayed nonce (I2006) and an order
+ *     whose insert the database refuses (a trigger: I9001) in a batch with
+ *     good ones: only they fail, their nonces stay spent, the others stand;
+ *   - the batch's transaction failing at COMMIT (a deferred constraint):
+ *     every waiting call answered I9001, no order, no nonce kept;
+ *   - a lock held elsewhere past the timeout: on SQLite the batch's BEGIN
+ *     (every call I9002), on PostgreSQL one call's nonce (that call alone
+ *     I9002); the refused call goes through when sent again.
+ * SQLite by default; PostgreSQL with the argument "postgresql" under
+ * pg-harness.sh. */
+#include "platform_api_testutil.h"
+
+#include <pthread.h>
+
+#define THREADS 6
+#define POISON_ORDER_KEY "poison-order"   /* its insert fails at once */
+#define POISON_COMMIT_KEY "poison-commit" /* fails the batch's COMMIT */
+
+static platform_token_pair token;
+
+static int64_t count_rows(const char *sql)
+{
+    int64_t n = -1;
+    assert_int_equal(db_query_int64(fx.admin, sql, NULL, 0, &n), AW_OK);
+    return n;
+}
+
+/* The fixture, its server waiting PLATFORM_ORDER_COMMIT_DELAY_MAX_MS for
+ * more orders, limits no test reaches and a token. */
+static int setup_commit(void **state)
+{
+    setup(state);
+    server_stop();
+    fx.server_db = platform_test_db_open(&fx.tdb);
+    http_server_config config = {.address = "127.0.0.1",
+                                 .certificate_file = pki.tls_cert,
+                                 .key_file = pki.tls_key,
+                                 .max_body_size = 2 * 1024 * 1024,
+                                 .timeout_ms = 10000};
+    test_server_new(&fx.ts, &config);
+    /* a longer wait is refused */
+    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock};
+    api_config.order_commit_delay_ms = PLATFORM_ORDER_COMMIT_DELAY_MAX_MS + 1;
+    platform_api *refused = (platform_api *)&api_config;
+    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &refused), AW_ERR_ARGUMENT);
+    assert_null(refused);
+    api_config.order_commit_delay_ms = PLATFORM_ORDER_COMMIT_DELAY_MAX_MS;
+    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
+    test_server_run(&fx.ts);
+    platform_app_limits limits = {.rate_per_minute = PLATFORM_LIMIT_MAX,
+                                  .burst = PLATFORM_LIMIT_MAX,
+                                  .daily_quota = 1000};
+    assert_int_equal(platform_app_set_limits(fx.admin, fx.app.app_id, &limits, NOW), AW_OK);
+    fx.app.limits = limits;
+    token = issue(NULL, NULL);
+    return 0;
+}
+
+/* ---- Calls sent together from threads ------------------------------------- */
+
+typedef struct order_call {
+    char body[160];
+    const char *profile_type;     /* NULL: iot-basic */
+    unsigned long long eid;
+    const char *idempotency_key;  /* NULL: none */
+    char nonce[40];               /* "": a fresh one */
+    char timestamp[24];           /* "": now */
+    /* the answer */
+    bool sent;
+    int status;
+    char code[8];
+    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    bool replayed;
+} order_call;
+
+static pthread_barrier_t start_line;
+
+/* One signed order on its own connection (http_client is one per thread);
+ * no cmocka assertion off the main thread: the outcome is in c. */
+static void *send_order(void *arg)
+{
+    order_call *c = arg;
+    char eid[PLATFORM_EID_DIGITS + 1];
+    platform_test_eid(c->eid, eid);
+    snprintf(c->body, sizeof(c->body), "{\"profileType\":\"%s\",\"eids\":[\"%s\"]}",
+             c->profile_type != NULL ? c->profile_type : "iot-basic", eid);
+    if (c->timestamp[0] == '\0')
+        snprintf(c->timestamp, sizeof(c->timestamp), "%lld",
+                 (long long)(atomic_load(&clock_ms) / 1000));
+    if (c->nonce[0] == '\0') {
+        uint8_t random[12];
+        if (crypto_random_bytes(random, sizeof(random)) != AW_OK)
+            return NULL;
+        aw_hex_encode(random, sizeof(random), c->nonce, false);
+    }
+    platform_signed_request signed_request = {
+        .method = "POST", .path = "/api/v1/orders", .app_id = fx.app.app_id,
+        .timestamp = c->timestamp, .nonce = c->nonce, .body = (const uint8_t *)c->body,
+        .body_len = strlen(c->body)};
+    char signature[PLATFORM_SIGNATURE_HEX + 1], authorization[128], url[256];
+    if (platform_signature_sign(&signed_request, fx.secret, signature) != AW_OK)
+        return NULL;
+    snprintf(authorization, sizeof(authorization), "Bearer %s", token.access_token);
+    http_header headers[8] = {{PLATFORM_HEADER_APP_ID, fx.app.app_id},
+                              {PLATFORM_HEADER_TIMESTAMP, c->timestamp},
+                              {PLATFORM_HEADER_NONCE, c->nonce},
+                              {PLATFORM_HEADER_SIGNATURE, signature},
+                              {"Authorization", authorization},
+                              {"Content-Type", "application/json"}};
+    size_t count = 6;
+    if (c->idempotency_key != NULL)
+        headers[count++] = (http_header){"Idempotency-Key", c->idempotency_key};
+    test_url(url, sizeof(url), "127.0.0.1", &fx.ts, "/api/v1/orders");
+    http_client_config config = {.ca_file = pki.ci, .timeout_ms = 20000};
+    http_client *client = NULL;
+    if (http_client_new(&config, &client) != AW_OK)
+        return NULL;
+    static const char *const names[] = {"Idempotent-Replayed"};
+    http_client_request request = {.method = AW_HTTP_METHOD_POST, .url = url,
+                                   .headers = headers, .header_count = count,
+                                   .body = c->body, .body_len = strlen(c->body),
+                                   .response_header_names = names, .response_header_count = 1};
+    http_client_response *response = NULL;
+    pthread_barrier_wait(&start_line);
+    if (http_client_send(client, &request, &response) == AW_OK) {
+        c->sent = true;
+        c->status = response->status;
+        c->replayed = response->header_values[0] != NULL;
+        json_t *root = json_loadb((const char *)response->body, response->body_len, 0, NULL);
+        snprintf(c->code, sizeof(c->code), "%s",
+                 json_string_value(json_object_get(root, "code")) != NULL
+                     ? json_string_value(json_object_get(root, "code"))
+                     : "");
+        snprintf(c->order_id, sizeof(c->order_id), "%s",
+                 json_string_value(json_object_get(root, "orderId")) != NULL
+                     ? json_string_value(json_object_get(root, "orderId"))
+                     : "");
+        json_decref(root);
+        http_client_response_free(response);
+    }
+    http_client_free(client);
+    return NULL;
+}
+
+/* Send calls[0..n) together; the batches they made. */
+static void send_together(order_call *calls, size_t n, platform_order_commit_stats *delta)
+{
+    platform_order_commit_stats before, after;
+    platform_api_order_commit_stats(fx.api, &before);
+    pthread_t threads[THREADS];
+    assert_true(n <= THREADS);
+    assert_int_equal(pthread_barrier_init(&start_line, NULL, (unsigned)n), 0);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(pthread_create(&threads[i], NULL, send_order, &calls[i]), 0);
+    for (size_t i = 0; i < n; i++)
+        pthread_join(threads[i], NULL);
+    pthread_barrier_destroy(&start_line);
+    for (size_t i = 0; i < n; i++)
+        assert_true(calls[i].sent);
+    platform_api_order_commit_stats(fx.api, &after);
+    delta->batches = after.batches - before.batches;
+    delta->submissions = after.submissions - before.submissions;
+    delta->largest_batch = after.largest_batch;
+    delta->failed_batches = after.failed_batches - before.failed_batches;
+}
+
+/* Send one call again exactly as before (same nonce and timestamp). */
+static void send_again(order_call *c)
+{
+    order_call again = *c;
+    again.sent = false;
+    send_together(&again, 1, &(platform_order_commit_stats){0});
+    *c = again;
+}
+
+static int64_t orders_of_eid(unsigned long long n)
+{
+    char eid[PLATFORM_EID_DIGITS + 1];
+    platform_test_eid(n, eid);
+    db_param p[] = {DB_PARAM_TEXT(eid)};
+    int64_t count = -1;
+    assert_int_equal(db_query_int64(fx.admin,
+                                    "SELECT COUNT(*) FROM platform_order_items WHERE eid = ?", p,
+                                    1, &count),
+                     AW_OK);
+    return count;
+}
+
+/* ---- Tests ------------------------------------------------------------------ */
+
+static void test_concurrent_orders(void **state)
+{
+    (void)state;
+    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t audited =
+        count_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = 'order.create'");
+    order_call calls[THREADS];
+    memset(calls, 0, sizeof(calls));
+    for (size_t i = 0; i < THREADS; i++)
+        calls[i].eid = 100 + i;
+    platform_order_commit_stats delta;
+    send_together(calls, THREADS, &delta);
+    for (size_t i = 0; i < THREADS; i++) {
+        assert_int_equal(calls[i].status, 200);
+        assert_false(calls[i].replayed);
+        for (size_t j = 0; j < i; j++)
+            assert_string_not_equal(calls[i].order_id, calls[j].order_id);
+        assert_int_equal(orders_of_eid(100 + i), 1); /* exactly once */
+    }
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders + THREADS);
+    /* each order attributed in the audit chain, which still verifies */
+    assert_int_equal(
+        count_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = 'order.create'"),
+        audited + THREADS);
+    audit_report report;
+    assert_int_equal(audit_verify(fx.admin, CRYPTO_SUITE_INTERNATIONAL, NULL, 0, &report), AW_OK);
+    /* they shared transactions: fewer commits than calls */
+    assert_int_equal(delta.submissions, THREADS);
+    assert_true(delta.batches < THREADS);
+    assert_true(delta.largest_batch >= 2);
+    assert_int_equal(delta.failed_batches, 0);
+}
+
+static void test_same_key_in_batch(void **state)
+{
+    (void)state;
+    order_call calls[2];
+    memset(calls, 0, sizeof(calls));
+    for (size_t i = 0; i < 2; i++) {
+        calls[i].eid = 200;
+        calls[i].idempotency_key = "same-key-in-one-batch";
+    }
+    platform_order_commit_stats delta;
+    send_together(calls, 2, &delta);
+    assert_int_equal(delta.batches, 1); /* both in one transaction */
+    assert_int_equal(calls[0].status, 200);
+    assert_int_equal(calls[1].status, 200);
+    assert_string_equal(calls[0].order_id, calls[1].order_id);
+    assert_true(calls[0].replayed != calls[1].replayed); /* one created, one repeat */
+    assert_int_equal(orders_of_eid(200), 1);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders WHERE idempotency_key = "
+                                "'same-key-in-one-batch'"),
+                     1);
+    /* later, alone: the same request is the same order, another one with
+     * the key a conflict */
+    call_spec spec = {.method = AW_HTTP_METHOD_POST, .path = "/api/v1/orders",
+                      .body = calls[0].body, .bearer = token.access_token,
+                      .idempotency_key = "same-key-in-one-batch"};
+    reply r = call(&spec);
+    assert_int_equal(r.status, 200);
+    assert_string_equal(json_string_value(json_object_get(r.body, "orderId")), calls[0].order_id);
+    assert_non_null(r.header[REPLY_IDEMPOTENT_REPLAYED]);
+    reply_free(&r);
+    char eid[PLATFORM_EID_DIGITS + 1], other[160];
+    platform_test_eid(200, eid);
+    snprintf(other, sizeof(other), "{\"profileType\":\"p\",\"eids\":[\"%s\"]}", eid);
+    spec.body = other;
+    expect_error(&spec, "I4001");
+}
+
+/* A trigger refusing the insert of an order with POISON_ORDER_KEY. */
+static void poison_order_insert(void)
+{
+    if (pg_url == NULL) {
+        assert_int_equal(db_execute(fx.admin,
+                                    "CREATE TRIGGER poison_order BEFORE INSERT ON platform_orders "
+                                    "WHEN NEW.idempotency_key = '" POISON_ORDER_KEY "' BEGIN "
+                                    "SELECT RAISE(ABORT, 'poisoned order'); END",
+                                    NULL, 0, NULL),
+                         AW_OK);
+        return;
+    }
+    assert_int_equal(db_execute(fx.admin,
+                                "CREATE FUNCTION poison_order() RETURNS trigger LANGUAGE plpgsql "
+                                "AS $$ BEGIN RAISE EXCEPTION 'poisoned order'; END $$",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(fx.admin,
+                                "CREATE TRIGGER poison_order BEFORE INSERT ON platform_orders FOR "
+                                "EACH ROW WHEN (NEW.idempotency_key = '" POISON_ORDER_KEY "') "
+                                "EXECUTE FUNCTION poison_order()",
+                                NULL, 0, NULL),
+                     AW_OK);
+}
+
+static void test_bad_orders_in_batch(void **state)
+{
+    (void)state;
+    poison_order_insert();
+    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
+    order_call calls[THREADS];
+    memset(calls, 0, sizeof(calls));
+    for (size_t i = 0; i < THREADS; i++)
+        calls[i].eid = 300 + i;
+    calls[1].profile_type = "iot-nope0"; /* unknown profile type: A4001 */
+    calls[3].idempotency_key = POISON_ORDER_KEY;
+    /* 4 and 5 carry one nonce: the second of them is a replay */
+    snprintf(calls[4].nonce, sizeof(calls[4].nonce), "one-nonce-twice-in-a-batch");
+    snprintf(calls[5].nonce, sizeof(calls[5].nonce), "one-nonce-twice-in-a-batch");
+    platform_order_commit_stats delta;
+    send_together(calls, THREADS, &delta);
+    assert_int_equal(delta.failed_batches, 0);
+    assert_true(delta.batches < THREADS);
+    assert_int_equal(calls[0].status, 200);
+    assert_int_equal(calls[2].status, 200);
+    assert_int_equal(calls[1].status, 422);
+    assert_string_equal(calls[1].code, "A4001");
+    assert_int_equal(calls[3].status, 500);
+    assert_string_equal(calls[3].code, "I9001");
+    /* one of the pair is stored, the other refused as a replay */
+    size_t won = calls[4].status == 200 ? 4 : 5, lost = won == 4 ? 5 : 4;
+    assert_int_equal(calls[won].status, 200);
+    assert_int_equal(calls[lost].status, 401);
+    assert_string_equal(calls[lost].code, "I2006");
+    assert_int_equal(orders_of_eid(300 + won), 1);
+    assert_int_equal(orders_of_eid(300 + lost), 0);
+    assert_int_equal(orders_of_eid(301), 0);
+    assert_int_equal(orders_of_eid(303), 0);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders + 3);
+    /* the refused calls' nonces stay spent: sent again, they are replays */
+    send_again(&calls[1]);
+    assert_string_equal(calls[1].code, "I2006");
+    send_again(&calls[3]);
+    assert_string_equal(calls[3].code, "I2006");
+}
+
+/* A deferred check that fails COMMIT once an order with POISON_COMMIT_KEY
+ * is in the transaction. */
+static void poison_commit(void)
+{
+    if (pg_url == NULL) {
+        static const char *const sql[] = {
+            "CREATE TABLE poison_parent (id INTEGER PRIMARY KEY)",
+            "CREATE TABLE poison_child (parent INTEGER REFERENCES poison_parent (id) "
+            "DEFERRABLE INITIALLY DEFERRED)",
+            "CREATE TRIGGER poison_commit AFTER INSERT ON platform_orders WHEN "
+            "NEW.idempotency_key = '" POISON_COMMIT_KEY "' BEGIN INSERT INTO poison_child "
+            "VALUES (1); END"};
+        for (size_t i = 0; i < 3; i++)
+            assert_int_equal(db_execute(fx.admin, sql[i], NULL, 0, NULL), AW_OK);
+        return;
+    }
+    assert_int_equal(db_execute(fx.admin,
+                                "CREATE FUNCTION poison_commit() RETURNS trigger LANGUAGE "
+                                "plpgsql AS $$ BEGIN RAISE EXCEPTION 'poisoned commit'; END $$",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(fx.admin,
+                                "CREATE CONSTRAINT TRIGGER poison_commit AFTER INSERT ON "
+                                "platform_orders DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN "
+                                "(NEW.idempotency_key = '" POISON_COMMIT_KEY "') EXECUTE "
+                                "FUNCTION poison_commit()",
+                                NULL, 0, NULL),
+                     AW_OK);
+}
+
+static void test_batch_failure(void **state)
+{
+    (void)state;
+    poison_commit();
+    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t nonces = count_rows("SELECT COUNT(*) FROM platform_nonces");
+    order_call calls[3];
+    memset(calls, 0, sizeof(calls));
+    for (size_t i = 0; i < 3; i++)
+        calls[i].eid = 400 + i;
+    calls[1].idempotency_key = POISON_COMMIT_KEY;
+    platform_order_commit_stats delta;
+    send_together(calls, 3, &delta);
+    /* one transaction, failed whole: everyone waiting is told, nothing kept */
+    assert_int_equal(delta.batches, 1);
+    assert_int_equal(delta.failed_batches, 1);
+    for (size_t i = 0; i < 3; i++) {
+        assert_int_equal(calls[i].status, 500);
+        assert_string_equal(calls[i].code, "I9001");
+        assert_int_equal(orders_of_eid(400 + i), 0);
+    }
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items WHERE order_id NOT IN "
+                                "(SELECT order_id FROM platform_orders)"),
+                     0);
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
+    /* as if never sent: the same signed call goes through on its own */
+    send_again(&calls[0]);
+    assert_int_equal(calls[0].status, 200);
+    assert_int_equal(orders_of_eid(400), 1);
+    /* and the server goes on committing */
+    call_spec spec = {.method = AW_HTTP_METHOD_POST, .path = "/api/v1/orders",
+                      .body = calls[2].body, .bearer = token.access_token};
+    expect_ok(&spec);
+    assert_int_equal(orders_of_eid(402), 1);
+}
+
+static void test_database_busy(void **state)
+{
+    (void)state;
+    order_call calls[2];
+    memset(calls, 0, sizeof(calls));
+    calls[0].eid = 500;
+    calls[1].eid = 501;
+    snprintf(calls[0].nonce, sizeof(calls[0].nonce), "nonce-held-by-another-transaction");
+    platform_order_commit_stats delta;
+    if (pg_url == NULL) {
+        /* SQLite: another connection holds the write lock past the busy
+         * timeout: the batch's BEGIN fails, everyone waiting is told */
+        assert_int_equal(db_begin(fx.admin), AW_OK);
+        send_together(calls, 2, &delta);
+        assert_int_equal(db_rollback(fx.admin), AW_OK);
+        assert_int_equal(delta.batches, 1);
+        assert_int_equal(delta.failed_batches, 1);
+        for (size_t i = 0; i < 2; i++) {
+            assert_int_equal(calls[i].status, 503);
+            assert_string_equal(calls[i].code, "I9002");
+            assert_int_equal(orders_of_eid(500 + i), 0);
+        }
+    } else {
+        /* PostgreSQL: another transaction holds call 0's nonce: its
+         * savepoint runs out the lock timeout alone, call 1 stands */
+        assert_int_equal(db_begin(fx.admin), AW_OK);
+        db_param nonce[] = {DB_PARAM_TEXT(fx.app.app_id), DB_PARAM_TEXT(calls[0].nonce),
+                            DB_PARAM_INT64(NOW + 3600000)};
+        assert_int_equal(db_execute(fx.admin,
+                                    "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
+                                    "VALUES (?, ?, ?)",
+                                    nonce, 3, NULL),
+                         AW_OK);
+        send_together(calls, 2, &delta);
+        assert_int_equal(db_rollback(fx.admin), AW_OK);
+        assert_int_equal(delta.failed_batches, 0);
+        assert_int_equal(calls[0].status, 503);
+        assert_string_equal(calls[0].code, "I9002");
+        assert_int_equal(calls[1].status, 200);
+        assert_int_equal(orders_of_eid(500), 0);
+        assert_int_equal(orders_of_eid(501), 1);
+    }
+    /* nothing of the refused call was kept: sent again as is, it goes through */
+    send_again(&calls[0]);
+    assert_int_equal(calls[0].status, 200);
+    assert_int_equal(orders_of_eid(500), 1);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && strcmp(argv[1], "postgresql") == 0) {
+        pg_url = getenv("AW_TEST_POSTGRESQL_URL");
+        if (pg_url == NULL) {
+            printf("skip: AW_TEST_POSTGRESQL_URL is not set (run under tests/pg-harness.sh run)\n");
+            return TEST_SKIP_EXIT;
+        }
+    }
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+    test_pki_make(&pki, AW_PKI_CURVE_NIST_P256, NULL, 0);
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_setup_teardown(test_concurrent_orders, setup_commit, teardown),
+        cmocka_unit_test_setup_teardown(test_same_key_in_batch, setup_commit, teardown),
+        cmocka_unit_test_setup_teardown(test_bad_orders_in_batch, setup_commit, teardown),
+        cmocka_unit_test_setup_teardown(test_batch_failure, setup_commit, teardown),
+        cmocka_unit_test_setup_teardown(test_database_busy, setup_commit, teardown),
+    };
+    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    test_pki_remove(&pki);
+    return failed;
+}
