@@ -173,10 +173,12 @@ static void check_reply_shape(const reply *r)
     if (r->status == 200 || r->status == 202) /* 202: accepted card operations */
         return;
     /* the error model: exactly {code, message, requestId}, status of the
-     * code; batch refusals (A1xxx) add "errors", one entry per line */
+     * code; batch refusals (A1xxx, and A7401 of the profile count limit)
+     * add "errors", one entry per line */
     const char *code = json_string_value(json_object_get(r->body, "code"));
     assert_non_null(code);
-    if (strncmp(code, "A1", 2) == 0 && json_object_get(r->body, "errors") != NULL) {
+    if ((strncmp(code, "A1", 2) == 0 || strcmp(code, "A7401") == 0) &&
+        json_object_get(r->body, "errors") != NULL) {
         assert_true(json_is_array(json_object_get(r->body, "errors")));
         assert_int_equal(json_object_size(r->body), 4);
     } else {

@@ -13,15 +13,22 @@
 #    the card and queues a PSMO disable, which the eUICC carries out;
 #  - the locked card takes no card operation (A7201); the operator may not
 #    unlock (I2201), the platform administrator does.
+#  Per profile (before the card moves), on a second card bound to nothing: the operator binds every
+#  ICCID of the profile type to IMEI A (PUT /profiles/{iccid}/device-binding);
+#  - in device A the card's order is written (the executor gave the eIM the
+#    profile's device with the trigger; the eUICC-signed DeviceInfo is A);
+#  - in device B the next order's download is refused by the eIM: T3101
+#    naming the ICCID, the card not locked (no card binding).
 # [device_lock] enabled = no (the same daemon restarted): device B, still
-#  not the bound one, is written like any device; no new T3101.
+#  not the bound one, is written like any device (its profile bound to A
+#  too); no new T3101.
 # Arguments: the build directory. Needs openssl, timeout, /usr/bin/python3.
 set -u
 BUILD=$1
 cli="$BUILD/src/cli"
 here="$AW_SOURCE_ROOT/scripts"
 client="$AW_SOURCE_ROOT/tests/device_lock_client.py"
-N=3
+N=6 # subscribers (ICCIDs) and devices: five orders reach the SM-DP+
 IMEI_A=490154203237518
 IMEI_B=356938035643809
 for command in openssl timeout /usr/bin/python3; do
@@ -118,9 +125,9 @@ devices() {
         >/dev/null 2>>"$dir/devsim.log" &
     devsim_pid=$!
 }
-# write KEY: an order for the card, watched until written
+# write KEY [CSV]: an order for the card (CSV: another card's file), watched until written
 write() {
-    run "$cli/airwritectl" order submit --csv "$dir/one.csv" --profile-type "$type" \
+    run "$cli/airwritectl" order submit --csv "${2:-$dir/one.csv}" --profile-type "$type" \
         --idempotency-key "device-lock-$1" || die "order submit $1 (exit $?)"
     order_id=$(head -n 1 "$dir/out")
     run "$cli/airwritectl" order watch "$order_id" --timeout 150 || die "order $1 not written"
@@ -169,6 +176,44 @@ run "$cli/airwritectl" cards enable "$eid" "$iccid1" --wait --interval 1 --timeo
 [ "$(json "$dir/out" 'j["status"]')" = succeeded ] || die "enable: $(cat "$dir/out")"
 [ "$(t3101_count)" = 0 ] || die "T3101 raised for the bound device"
 
+# ---- per profile (policy on): a second card, bound to nothing -------------
+eid2=$(sed -n 3p "$dir/devices/eids.csv")
+printf 'eid\n%s\n' "$eid2" >"$dir/two.csv"
+# every ICCID import_subscribers made (platform-lib.sh), bound to IMEI A
+for iccid in $(/usr/bin/python3 -c 'import sys
+for i in range(1, int(sys.argv[1]) + 1):
+    body = "89860%014d" % i
+    total = 0
+    for k, c in enumerate(reversed(body)):
+        d = int(c) * (2 if k % 2 == 0 else 1)
+        total += d - 9 if d > 9 else d
+    print("%s%d" % (body, (10 - total % 10) % 10))' "$N"); do
+    api operator PUT "/api/v1/profiles/$iccid/device-binding" "{\"device\":\"$IMEI_A\"}"
+    [ "$status" = 200 ] || die "profile bind $iccid: $status $(cat "$dir/answer.json")"
+done
+api user PUT "/api/v1/profiles/$iccid/device-binding" "{\"device\":\"$IMEI_A\"}"
+[ "$status" = 403 ] && grep -q I2201 "$dir/answer.json" || die "tenant user bound a profile: $status"
+count_before=$(t3101_count)
+devices "$IMEI_A"
+write profile-a "$dir/two.csv"
+[ "$(t3101_count)" = "$count_before" ] || die "T3101 raised for the profile's bound device"
+# in device B the bound profile's download is refused by the eIM
+devices "$IMEI_B"
+run "$cli/airwritectl" order submit --csv "$dir/two.csv" --profile-type "$type" \
+    --idempotency-key device-lock-profile-b || die "order submit profile-b (exit $?)"
+profile_order=$(head -n 1 "$dir/out")
+t3101_profile() {
+    api user GET /api/v1/exceptions
+    [ "$(json "$dir/answer.json" '[e["iccid"] for e in j["exceptions"] if e["code"] == "T3101" and e.get("iccid") and e.get("eid") == "'"$eid2"'"][:1] != []')" = True ]
+}
+wait_for 120 t3101_profile || die "no T3101 for the bound profile's refused download"
+run "$cli/airwritectl" cards get "$eid2" --json || die "cards get (exit $?)"
+[ "$(json "$dir/out" 'len([p for p in j["profiles"] if p["state"] in ("installed", "enabled", "disabled")])')" = 1 ] ||
+    die "the refused profile was written: $(cat "$dir/out")"
+run "$cli/airwritectl" order cancel "$profile_order" || true
+api user GET "/api/v1/cards/$eid2/device-binding"
+[ "$status" = 404 ] || die "the second card has a card binding: $status"
+
 # the card in another device: refused by the eIM, T3101, locked, disabled
 devices "$IMEI_B"
 run "$cli/airwritectl" order submit --csv "$dir/one.csv" --profile-type "$type" \
@@ -182,6 +227,11 @@ run "$cli/airwritectl" cards get "$eid" --json || die "cards get (exit $?)"
 [ "$(json "$dir/out" '[p["state"] for p in j["profiles"] if p["iccid"] == "'"$iccid1"'"][0]')" = disabled ] ||
     die "profile not disabled by the lock: $(cat "$dir/out")"
 run "$cli/airwritectl" order cancel "$moved_order" || true
+# nothing more to download (the refused orders' triggers stay queued at the
+# eIM): the devices stop and a few sweeps collect every mismatch recorded, so
+# none locks the card again after the unlock below
+stop devsim_pid
+sleep 3
 status=0
 run "$cli/airwritectl" cards enable "$eid" "$iccid1" || status=$?
 [ "$status" = 10 ] && grep -q A7201 "$dir/err" || die "card operation on a locked card: exit $status"
@@ -206,5 +256,5 @@ binding_is 'not j["locked"]' || die "locked with the policy off"
 stop devsim_pid
 stop daemon_pid
 [ "$stopped" -eq 0 ] || die "airwrited did not stop cleanly (exit $stopped)"
-echo "device lock: bound device written; moved card refused, T3101, locked, disabled, unlocked by the administrator only; policy off unchanged"
+echo "device lock: bound device written; moved card refused, T3101, locked, disabled, unlocked by the administrator only; bound profile written in its device, refused in another (T3101, no lock); policy off unchanged"
 exit 0

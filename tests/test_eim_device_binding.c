@@ -6,7 +6,11 @@
  * TAC) go on; another IMEI, a missing IMEI, a malformed IMEI and a
  * tampered signature are refused and recorded (mismatches); through the
  * relay with device_binding on the SM-DP+ never sees the refused request
- * (undefinedError), with it off the same request goes on unchanged. */
+ * (undefinedError), with it off the same request goes on unchanged.
+ * Per profile: the expectation of a download trigger's matchingId (every
+ * refusal of eim_device_binding_expect), met or refused by the signed
+ * DeviceInfo (a mismatch naming the ICCID), another matchingId ignored,
+ * and the card's last verified device listed. */
 #include "eim_relay_testutil.h"
 
 #include <signal.h>
@@ -196,6 +200,103 @@ static void test_check(void **state)
     relay_close(&h);
 }
 
+#define PROFILE_ICCID "8944000000000000019"
+
+static void test_profile_check(void **state)
+{
+    (void)state;
+    relay_harness h;
+    relay_open(&h, AW_PKI_CURVE_NIST_P256);
+    pki_trust_store *trust = trust_of(&h);
+    uint8_t tid[16];
+    size_t tid_len = 0, len = 0;
+    char eid[EIM_EID_DIGITS + 1];
+    const char *card = AW_PKI_DEFAULT_EID;
+
+    /* every refusal of the expectation */
+    assert_int_equal(eim_device_binding_expect(NULL, card, "m", PROFILE_ICCID, IMEI, 1),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, "12", "m", PROFILE_ICCID, IMEI, 1),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, card, "", PROFILE_ICCID, IMEI, 1),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, card, "a b", PROFILE_ICCID, IMEI, 1),
+                     AW_ERR_ARGUMENT);
+    char long_id[EIM_MATCHING_ID_MAX + 2];
+    memset(long_id, 'A', sizeof(long_id) - 1);
+    long_id[sizeof(long_id) - 1] = '\0';
+    assert_int_equal(eim_device_binding_expect(h.db, card, long_id, PROFILE_ICCID, IMEI, 1),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, card, "m", "89x", IMEI, 1), AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, card, "m", "", IMEI, 1), AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, card, "m", PROFILE_ICCID, NULL, 1),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_device_binding_expect(h.db, card, "m", PROFILE_ICCID, "490154203237519",
+                                               1),
+                     AW_ERR_DEVICE_IDENTITY_FORMAT);
+
+    /* another trigger's matchingId: this download is not the bound profile's */
+    assert_int_equal(eim_device_binding_expect(h.db, card, "OTHER-MATCHING-ID", PROFILE_ICCID,
+                                               IMEI, 1),
+                     AW_OK);
+    uint8_t *asr = signed_response(&h, OTHER_IMEI, NULL, &len, tid, &tid_len);
+    assert_int_equal(check(&h, trust, asr, len, eid), AW_OK);
+    eim_device_verification *verified = NULL;
+    size_t count = 0;
+    assert_int_equal(eim_device_verification_list(h.db, 0, 10, &verified, &count), AW_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(verified[0].eid, card);
+    assert_string_equal(verified[0].iccid, "");
+    assert_string_equal(verified[0].imei, OTHER_IMEI);
+    assert_string_equal(verified[0].tac, TAC);
+    free(verified);
+
+    /* the trigger's own matchingId (signed in ctxParams1): another device refused,
+     * the mismatch naming the profile */
+    assert_int_equal(eim_device_binding_expect(h.db, card, RELAY_MATCHING_ID, PROFILE_ICCID,
+                                               IMEI, 2),
+                     AW_OK);
+    assert_int_equal(check(&h, trust, asr, len, eid), AW_ERR_DEVICE_BINDING_MISMATCH);
+    eim_device_mismatch *list = NULL;
+    assert_int_equal(eim_device_mismatch_list(h.db, 0, 10, &list, &count), AW_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(list[0].iccid, PROFILE_ICCID);
+    assert_string_equal(list[0].bound, IMEI);
+    assert_string_equal(list[0].imei, OTHER_IMEI);
+    free(list);
+    free(asr);
+
+    /* the bound device goes on; the card's last verified device replaced */
+    asr = signed_response(&h, IMEI, NULL, &len, tid, &tid_len);
+    assert_int_equal(check(&h, trust, asr, len, eid), AW_OK);
+    assert_int_equal(eim_device_verification_list(h.db, 0, 10, &verified, &count), AW_OK);
+    assert_int_equal(count, 1);
+    assert_string_equal(verified[0].iccid, PROFILE_ICCID);
+    assert_string_equal(verified[0].imei, IMEI);
+    int64_t last = verified[0].id;
+    free(verified);
+    assert_int_equal(eim_device_verification_list(h.db, last, 10, &verified, &count), AW_OK);
+    assert_int_equal(count, 0);
+    assert_null(verified);
+    assert_int_equal(eim_device_verification_list(h.db, 0, 0, &verified, &count),
+                     AW_ERR_ARGUMENT);
+    /* a card binding and the profile's, both to another device: two mismatches */
+    assert_int_equal(eim_device_binding_set(h.db, card, OTHER_IMEI, 3), AW_OK);
+    assert_int_equal(eim_device_binding_expect(h.db, card, RELAY_MATCHING_ID, PROFILE_ICCID,
+                                               "86000000", 3),
+                     AW_OK);
+    assert_int_equal(check(&h, trust, asr, len, eid), AW_ERR_DEVICE_BINDING_MISMATCH);
+    assert_int_equal(eim_device_mismatch_list(h.db, 1, 10, &list, &count), AW_OK);
+    assert_int_equal(count, 2);
+    assert_string_equal(list[0].iccid, "");
+    assert_string_equal(list[1].iccid, PROFILE_ICCID);
+    assert_string_equal(list[1].bound, "86000000");
+    free(list);
+    free(asr);
+    pki_trust_store_free(trust);
+    relay_close(&h);
+}
+
 /* ESipa.AuthenticateClient through a library relay with device_binding
  * on or off; the answer decoded into *m. */
 static void relay_authenticate_client(relay_harness *h, bool device_binding, const uint8_t *asr,
@@ -289,6 +390,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_store),
         cmocka_unit_test(test_check),
+        cmocka_unit_test(test_profile_check),
         cmocka_unit_test(test_relay),
     };
     status = cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,7 +14,13 @@
  *                              of src/euicc), journal (the IPA's poll
  *                              journal), download.der (its last Profile
  *                              Download Trigger result), download-trigger.der
- *                              (the trigger whose download last began) */
+ *                              (the trigger whose download last began);
+ *                              for `run --info-url` (issue 8, docs/terminal-
+ *                              info.md) device-EID.pem and device-EID.key.pem
+ *                              (its TLS client certificate, airwrite-pki device
+ *                              --eid EID --out DIR/devices/EID) and optionally
+ *                              location (airwrite_devsim_location.h), read at
+ *                              each visit */
 #ifndef AIRWRITE_CLI_DEVSIM_H
 #define AIRWRITE_CLI_DEVSIM_H
 
@@ -22,10 +28,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "core/crypto_envelope.h"
 #include "core/pki.h"
+#include "core/terminal_info.h"
 #include "euicc/euicc.h"
 #include "ipa/download.h"
 #include "ipa/ipa.h"
+#include "ipa/terminal_info.h"
 
 #include "airwrite_devsim_eids.h"
 
@@ -84,12 +93,67 @@ typedef struct devsim_visit_counts {
     unsigned download_failed;   /* download triggers with any other result */
     unsigned recovered;         /* results delivered from a journal or the eUICC */
     unsigned replayed;          /* trigger results taken from download.der (a restart) */
+    unsigned info_taken;        /* terminal information reports the platform took (204) */
+    unsigned info_failed;       /* reports refused or not sent; the last one's cause: */
+    aw_err info_error;          /* AW_ERR_TERMINAL_INFO_REFUSED: info_status, info_code */
+    int info_status;
+    char info_code[16];
 } devsim_visit_counts;
+
+/* Encrypted terminal information (issue 8, docs/terminal-info.md): what
+ * every device reports before each poll cycle through ipa/terminal_info.h,
+ * signed with its own device certificate's key (DIR/devices/EID/device-EID
+ * .key.pem) and sent over mutual TLS with that certificate. */
+typedef struct devsim_info_config {
+    const char *url;                         /* https://PLATFORM:PORT/terminal/v1/info */
+    const char *ca_file;                     /* CA of the platform's TLS certificate */
+    const crypto_envelope_key *platform_key; /* the platform's public key, its suite */
+    uint32_t key_id;                         /* its id, as [terminal] info_key names it */
+    terminal_info_record configured;         /* --imei, --location: every device's values */
+} devsim_info_config;
+
+/* One device's reporter for one visit: its key loaded, its location file
+ * (when there is one) in place of the configured location. */
+typedef struct devsim_info_device {
+    ipa_terminal_info_reporter reporter;
+    terminal_info_record configured;
+    crypto_suite_key *device_key;
+    char certificate[DEVSIM_PATH_MAX], key[DEVSIM_PATH_MAX];
+} devsim_info_device;
+
+/* Open device eid's reporter (airwrite_devsim_info.c). AW_ERR_NOT_FOUND
+ * without its certificate or key, AW_ERR_ARGUMENT / AW_ERR_LIMIT for a
+ * malformed location file (devsim_parse_location), errors of
+ * ipa_terminal_info_load_device_key. */
+aw_err devsim_info_open(const devsim_info_config *config, const char *dir, const char *eid,
+                        devsim_info_device *out);
+void devsim_info_close(devsim_info_device *device);
+
+/* run's options of the terminal information: --info-url, --info-ca,
+ * --info-platform-key, --info-suite, --info-key-id, --location (and the
+ * --imei of DeviceInfo, copied by run). */
+typedef struct devsim_info_options {
+    const char *url, *ca_file, *platform_key_file, *suite, *imei;
+    unsigned long key_id;            /* 0: 1 */
+    terminal_info_location location; /* kind NONE: not given */
+    bool given;
+} devsim_info_options;
+
+/* 1: name was one of them and value is well-formed (taken); 0: not one of
+ * them; -1: value malformed or missing. */
+int devsim_info_parse_option(devsim_info_options *o, const char *name, const char *value);
+/* The configuration of a run from the options (default_ca: run's --ca when
+ * --info-ca is absent), the platform key loaded into *platform_key (free
+ * with crypto_envelope_key_free). 0, or DEVSIM_EXIT_USAGE / FAILED after a
+ * message on stderr. */
+int devsim_info_load(const devsim_info_options *o, const char *default_ca,
+                     devsim_info_config *config, crypto_envelope_key **platform_key);
 
 typedef struct devsim_visit_config {
     const char *dir;
     ipa_download_config download; /* trigger_mode, eim_url, eim_ca_file, DeviceInfo, ... */
     unsigned max_cycles;          /* poll cycles in one visit before yielding */
+    const devsim_info_config *info; /* NULL: no terminal information (issue 8) */
     devsim_kill_point kill_at;    /* tests: the process kills itself there */
 } devsim_visit_config;
 

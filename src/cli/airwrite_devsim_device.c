@@ -278,9 +278,23 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
         !devsim_device_path(ctx.started, sizeof(ctx.started), config->dir, eid,
                             "download-trigger.der"))
         return AW_ERR_ARGUMENT;
-    aw_err err = devsim_device_open(config->dir, eid, time(NULL), &device);
-    if (err != AW_OK)
+    /* issue 8: the device's terminal information before each poll cycle */
+    devsim_info_device *info = NULL;
+    aw_err err = AW_OK;
+    if (config->info != NULL) {
+        info = malloc(sizeof(*info));
+        err = info != NULL ? devsim_info_open(config->info, config->dir, eid, info) : AW_ERR_NOMEM;
+        if (err != AW_OK) {
+            free(info);
+            return err;
+        }
+    }
+    err = devsim_device_open(config->dir, eid, time(NULL), &device);
+    if (err != AW_OK) {
+        devsim_info_close(info);
+        free(info);
         return err;
+    }
     device.kill_at = config->kill_at;
     ipa_poll_config pc = {
         .session = device.session,
@@ -290,6 +304,8 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
         .notifications = {ipa_notifications_hook, &notifications},
         .checkpoint = config->kill_at != DEVSIM_KILL_NONE ? on_checkpoint : NULL,
         .checkpoint_userdata = (void *)config,
+        .terminal_info = {info != NULL ? ipa_terminal_info_poll_hook : NULL,
+                          info != NULL ? &info->reporter : NULL},
     };
     err = ipa_poller_new(&pc, &poller);
     for (unsigned cycle = 0; err == AW_OK && cycle < config->max_cycles; cycle++) {
@@ -297,6 +313,16 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
         err = ipa_poll_once(poller, &report);
         if (err != AW_OK)
             break;
+        if (report.terminal_info_sent) {
+            counts->info_taken++;
+        } else if (report.terminal_info_error != AW_OK) {
+            /* the exchange goes on: the platform's location policy then
+             * sees no fresh fix (docs/terminal-info.md) */
+            counts->info_failed++;
+            counts->info_error = report.terminal_info_error;
+            counts->info_status = info->reporter.last_status;
+            memcpy(counts->info_code, info->reporter.last_code, sizeof(counts->info_code));
+        }
         counts->recovered += (unsigned)report.recovered;
         if (report.event == IPA_POLL_NO_PACKAGE || report.event == IPA_POLL_EIM_ERROR) {
             *idle = true;
@@ -306,5 +332,7 @@ aw_err devsim_visit(const devsim_visit_config *config, ipa_esipa *esipa, const c
     }
     ipa_poller_free(poller);
     devsim_device_close(&device);
+    devsim_info_close(info);
+    free(info);
     return err;
 }

@@ -32,6 +32,8 @@ typedef struct run_options {
     unsigned long threads, interval_ms, until_idle_s, duration_s, progress_s;
     devsim_visit_config visit;
     ipa_smdp_route routes[8];
+    devsim_info_options info;     /* issue 8: --info-*, --location */
+    devsim_info_config info_config;
 } run_options;
 
 /* One device's place in the schedule. */
@@ -55,6 +57,7 @@ typedef struct run_state {
     /* progress (under lock) */
     size_t contacted, busy;
     unsigned long visits, errors, errors_shown;
+    unsigned long info_taken, info_failed, info_shown; /* terminal information */
     devsim_visit_counts counts;
     int64_t last_activity_ms;
 } run_state;
@@ -171,6 +174,17 @@ static void visit_done(worker *w, uint32_t device, aw_err err, bool idle,
     s->counts.download_failed += c->download_failed;
     s->counts.recovered += c->recovered;
     s->counts.replayed += c->replayed;
+    s->info_taken += c->info_taken;
+    s->info_failed += c->info_failed;
+    if (c->info_failed > 0 && s->info_shown < ERRORS_SHOWN) {
+        s->info_shown++;
+        if (c->info_error == AW_ERR_TERMINAL_INFO_REFUSED)
+            fprintf(stderr, "airwrite-devsim: device %s: terminal information: the platform "
+                            "answered %d %s\n", s->eids[device], c->info_status, c->info_code);
+        else
+            fprintf(stderr, "airwrite-devsim: device %s: terminal information: %s (%s)\n",
+                    s->eids[device], aw_err_message(c->info_error), aw_err_name(c->info_error));
+    }
     if (err == AW_OK) {
         if (!slot->visited)
             s->contacted++;
@@ -307,6 +321,9 @@ static int run_devices(run_state *s, worker *workers, size_t threads, unsigned l
             rss, peak, peak > rss_start ? peak - rss_start : 0, rss_start,
             (double)(peak > rss_start ? peak - rss_start : 0) / (double)s->count, s->count,
             started, sizeof(device_slot) + sizeof(s->eids[0]) + sizeof(s->heap[0]));
+    if (o->visit.info != NULL)
+        fprintf(stderr, "airwrite-devsim: terminal information: %lu reports taken, %lu "
+                        "refused or not sent\n", s->info_taken, s->info_failed);
     printf("devices %zu contacted %zu installed %u failed %u errors %lu\n", s->count,
            s->contacted, s->counts.installed, s->counts.download_failed, s->errors);
     return 0;
@@ -320,6 +337,9 @@ static void usage(FILE *f)
             "                           [--until-idle S | --duration S] [--progress S]\n"
             "                           [--download-mode indirect|direct] [--smdp-ca FILE]\n"
             "                           [--route ADDRESS=URL]... [--imei DIGITS]\n"
+            "                           [--info-url URL --info-platform-key PEM\n"
+            "                            [--info-suite S] [--info-key-id N] [--info-ca FILE]\n"
+            "                            [--location LAT,LON,ACCURACY[,TIME]]]\n"
             "  --dir DIR          the devices of airwrite-devsim provision\n"
             "  --eim URL          the eIM every device polls (ESipa over HTTPS)\n"
             "  --ca FILE          CA certificates (PEM) of the eIM's TLS\n"
@@ -335,7 +355,22 @@ static void usage(FILE *f)
             "  --smdp-ca FILE     CA certificates (PEM) of the SM-DP+'s TLS (direct)\n"
             "  --route A=URL      reach SM-DP+ address A at URL (direct)\n"
             "  --imei DIGITS      the IMEI (15) or IMEISV (16) every device's DeviceInfo\n"
-            "                     reports (default none; docs/device-lock.md)\n"
+            "                     reports (default none; docs/device-lock.md), and the IMEI\n"
+            "                     of their terminal information\n"
+            "  --info-url URL     each device reports its terminal information (sealed to\n"
+            "                     the platform's key, signed with its certificate's key) to\n"
+            "                     https://PLATFORM:PORT/terminal/v1/info over mutual TLS with\n"
+            "                     DIR/devices/EID/device-EID.pem and .key.pem (airwrite-pki\n"
+            "                     device --eid EID --out DIR/devices/EID) before each poll\n"
+            "                     cycle (docs/terminal-info.md)\n"
+            "  --info-platform-key PEM  the platform's public key (--info-suite\n"
+            "                     international, the default, or domestic; --info-key-id N\n"
+            "                     its id, default 1)\n"
+            "  --info-ca FILE     CA certificates (PEM) of the platform's TLS (default --ca)\n"
+            "  --location VALUE   every device's location: LAT,LON,ACCURACY[,TIME] or\n"
+            "                     cell,MCC,MNC,TAC,CELLID[,TIME]; a device's own file\n"
+            "                     DIR/devices/EID/location (one such line), read at each\n"
+            "                     visit, takes its place\n"
             "Prints 'devices N contacted C installed I failed F errors E' at the end.\n");
 }
 
@@ -354,6 +389,7 @@ static int parse_options(int argc, char **argv, run_options *o)
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         bool ok = v != NULL;
+        int taken = 0;
         if (strcmp(a, "--help") == 0) {
             usage(stdout);
             return -1;
@@ -384,6 +420,9 @@ static int parse_options(int argc, char **argv, run_options *o)
                  device_identity_digits_to_octets(v, o->visit.download.device_info.imei,
                                                   IPA_IMEI_SIZE);
             o->visit.download.device_info.has_imei = ok;
+            o->info.imei = ok ? v : NULL;
+        } else if ((taken = devsim_info_parse_option(&o->info, a, v)) != 0) {
+            ok = taken > 0; /* issue 8: airwrite_devsim_info.c */
         } else if (strcmp(a, "--route") == 0) {
             ipa_download_config *c = &o->visit.download;
             const char *equals = ok ? strchr(v, '=') : NULL;
@@ -434,6 +473,13 @@ int devsim_run(int argc, char **argv)
     int status = parse_options(argc, argv, &o);
     if (status != 0)
         return status < 0 ? 0 : status;
+    crypto_envelope_key *platform_key = NULL;
+    if (o.info.given) {
+        status = devsim_info_load(&o.info, o.ca, &o.info_config, &platform_key);
+        if (status != 0)
+            return status;
+        o.visit.info = &o.info_config;
+    }
     run_state s;
     memset(&s, 0, sizeof(s));
     s.o = &o;
@@ -445,6 +491,7 @@ int devsim_run(int argc, char **argv)
         fprintf(stderr, "airwrite-devsim: %s/" DEVSIM_EIDS_FILE ": %s (%s)\n", o.dir,
                 aw_err_message(err), aw_err_name(err));
         free(workers);
+        crypto_envelope_key_free(platform_key);
         return DEVSIM_EXIT_FAILED;
     }
     s.slots = calloc(s.count, sizeof(*s.slots));
@@ -490,5 +537,6 @@ int devsim_run(int argc, char **argv)
     free(s.heap);
     free(s.slots);
     free(s.eids);
+    crypto_envelope_key_free(platform_key);
     return status;
 }

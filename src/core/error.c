@@ -267,6 +267,7 @@ static const struct err_entry err_table[AW_ERR__COUNT] = {
     E(AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN, "platform: no device binding for the card"),
     E(AW_ERR_PLATFORM_DEVICE_LOCKED, "platform: card locked to its device until unlocked"),
     E(AW_ERR_PLATFORM_DEVICE_NOT_LOCKED, "platform: card is not locked"),
+    E(AW_ERR_PLATFORM_DEVICE_UNVERIFIED, "platform: the card's last verified device is not the profile's bound device"),
     E(AW_ERR_PLATFORM_PROFILE_LIMIT, "profile count limit of the eUICC reached"),
     E(AW_ERR_LOCATION_REGION, "location: region file malformed or over its bounds"),
     E(AW_ERR_LOCATION_FIX, "location: fix malformed"),

@@ -340,6 +340,7 @@ typedef enum aw_err {
     AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN, /* no device binding for the card (or profile) */
     AW_ERR_PLATFORM_DEVICE_LOCKED, /* the card is locked to its device until an unlock */
     AW_ERR_PLATFORM_DEVICE_NOT_LOCKED, /* unlock of a card that is not locked */
+    AW_ERR_PLATFORM_DEVICE_UNVERIFIED, /* the card's last eUICC-signed device is not the bound profile's */
 
     /* profile count limit per eUICC and per tenant (src/platform/profile_limit.c; helper
      * profilelimit) */

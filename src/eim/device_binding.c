@@ -22,12 +22,40 @@
     "  imei TEXT NOT NULL,\n"                                                                 \
     "  seen_at BIGINT NOT NULL);\n"
 
+/* Version 2: bindings per profile. The platform names, per download
+ * trigger (eIM-held matchingId of its Activation Code), the profile's ICCID
+ * and its device; the eUICC signs the same matchingId in ctxParams1 (SGP.22
+ * 5.7.13), so the check ties the signed DeviceInfo to the profile. The
+ * last verified device of each card is kept for the platform. */
+#define PROFILE_TABLES(ID)                                                                     \
+    "CREATE TABLE eim_download_expectations (\n"                                              \
+    "  eid TEXT NOT NULL,\n"                                                                  \
+    "  matching_id TEXT NOT NULL,\n"                                                          \
+    "  iccid TEXT NOT NULL,\n"                                                                \
+    "  device TEXT NOT NULL,\n"                                                               \
+    "  updated_at BIGINT NOT NULL,\n"                                                         \
+    "  PRIMARY KEY (eid, matching_id));\n"                                                    \
+    "ALTER TABLE eim_device_mismatches ADD COLUMN iccid TEXT NOT NULL DEFAULT '';\n"          \
+    "CREATE TABLE eim_device_verifications (\n"                                               \
+    "  id " ID ",\n"                                                                          \
+    "  eid TEXT NOT NULL UNIQUE,\n"                                                           \
+    "  iccid TEXT NOT NULL,\n"                                                                \
+    "  tac TEXT NOT NULL,\n"                                                                  \
+    "  imei TEXT NOT NULL,\n"                                                                 \
+    "  seen_at BIGINT NOT NULL);\n"
+
 static const db_migration migrations[] = {
     {
         .version = 1,
         .description = "card-device bindings and refused downloads",
         .sqlite_sql = BINDING_TABLES("INTEGER PRIMARY KEY AUTOINCREMENT"),
         .postgresql_sql = BINDING_TABLES("BIGSERIAL PRIMARY KEY"),
+    },
+    {
+        .version = 2,
+        .description = "profile-device bindings per download, last verified device per card",
+        .sqlite_sql = PROFILE_TABLES("INTEGER PRIMARY KEY AUTOINCREMENT"),
+        .postgresql_sql = PROFILE_TABLES("BIGSERIAL PRIMARY KEY"),
     },
 };
 
@@ -127,15 +155,110 @@ static aw_err verify_chain(const pki_trust_store *trust, const sgp22_authenticat
     return err;
 }
 
+/* iccid "" for a card binding, the profile's for a download expectation. */
 static aw_err record_mismatch(db_connection *db, const char *eid, const char *bound,
-                              const device_identity *reported, int64_t now_ms)
+                              const char *iccid, const device_identity *reported, int64_t now_ms)
 {
-    db_param p[] = {DB_PARAM_TEXT(eid), DB_PARAM_TEXT(bound), DB_PARAM_TEXT(reported->tac),
+    db_param p[] = {DB_PARAM_TEXT(eid),           DB_PARAM_TEXT(bound),
+                    DB_PARAM_TEXT(iccid),         DB_PARAM_TEXT(reported->tac),
                     DB_PARAM_TEXT(reported->imei), DB_PARAM_INT64(now_ms)};
     return db_execute(db,
-                      "INSERT INTO eim_device_mismatches (eid, bound, tac, imei, seen_at) "
-                      "VALUES (?, ?, ?, ?, ?)",
+                      "INSERT INTO eim_device_mismatches (eid, bound, iccid, tac, imei, seen_at) "
+                      "VALUES (?, ?, ?, ?, ?, ?)",
+                      p, 6, NULL);
+}
+
+static bool matching_id_valid(const char *matching_id)
+{
+    size_t len = matching_id != NULL ? strlen(matching_id) : 0;
+    if (len == 0 || len > EIM_MATCHING_ID_MAX)
+        return false;
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)matching_id[i] < 0x21 || (unsigned char)matching_id[i] > 0x7E)
+            return false;
+    return true;
+}
+
+aw_err eim_device_binding_expect(db_connection *db, const char *eid, const char *matching_id,
+                                 const char *iccid, const char *device, int64_t now_ms)
+{
+    size_t iccid_len = iccid != NULL ? strlen(iccid) : 0;
+    if (db == NULL || !eid_valid(eid) || !matching_id_valid(matching_id) || iccid_len == 0 ||
+        iccid_len > EIM_ICCID_TEXT_MAX || strspn(iccid, "0123456789") != iccid_len ||
+        device == NULL)
+        return AW_ERR_ARGUMENT;
+    aw_err err = device_identity_check_text(device);
+    if (err != AW_OK)
+        return err;
+    db_param p[] = {DB_PARAM_TEXT(eid), DB_PARAM_TEXT(matching_id), DB_PARAM_TEXT(iccid),
+                    DB_PARAM_TEXT(device), DB_PARAM_INT64(now_ms)};
+    return db_execute(db,
+                      "INSERT INTO eim_download_expectations (eid, matching_id, iccid, device, "
+                      "updated_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (eid, matching_id) DO "
+                      "UPDATE SET iccid = excluded.iccid, device = excluded.device, "
+                      "updated_at = excluded.updated_at",
                       p, 5, NULL);
+}
+
+/* The profile and device the platform expects for the download of the
+ * signed matchingId (SGP.22 5.7.13 ctxParams1); *found false when none. */
+static aw_err expectation(db_connection *db, const char *eid, const sgp22_ctx_params1 *ctx,
+                          char iccid[EIM_ICCID_TEXT_MAX + 1],
+                          char device[EIM_DEVICE_TEXT_MAX + 1], bool *found)
+{
+    *found = false;
+    if (!ctx->has_matching_id || ctx->matching_id.len == 0 ||
+        ctx->matching_id.len > EIM_MATCHING_ID_MAX)
+        return AW_OK; /* no trigger of ours carries such a matchingId */
+    char matching_id[EIM_MATCHING_ID_MAX + 1];
+    memcpy(matching_id, ctx->matching_id.ptr, ctx->matching_id.len);
+    matching_id[ctx->matching_id.len] = '\0';
+    if (!matching_id_valid(matching_id))
+        return AW_OK;
+    db_param p[] = {DB_PARAM_TEXT(eid), DB_PARAM_TEXT(matching_id)};
+    db_rows *rows = NULL;
+    const char *text = NULL;
+    aw_err err = db_query(db,
+                          "SELECT iccid, device FROM eim_download_expectations WHERE eid = ? AND "
+                          "matching_id = ?",
+                          p, 2, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, found);
+    if (err == AW_OK && *found && (err = db_rows_get_text(rows, 0, &text)) == AW_OK) {
+        if (strlen(text) > EIM_ICCID_TEXT_MAX)
+            err = AW_ERR_DB_TYPE;
+        else
+            memcpy(iccid, text, strlen(text) + 1);
+    }
+    if (err == AW_OK && *found && (err = db_rows_get_text(rows, 1, &text)) == AW_OK) {
+        /* only what eim_device_binding_expect wrote is believed */
+        if (device_identity_check_text(text) != AW_OK)
+            err = AW_ERR_DB_TYPE;
+        else
+            memcpy(device, text, strlen(text) + 1);
+    }
+    db_rows_free(rows);
+    if (err != AW_OK)
+        *found = false;
+    return err;
+}
+
+/* The card's last eUICC-signed device, replacing the one before (a new id
+ * for the platform's cursor). */
+static aw_err record_verification(db_connection *db, const char *eid, const char *iccid,
+                                  const device_identity *reported, int64_t now_ms)
+{
+    db_param key = DB_PARAM_TEXT(eid);
+    db_param p[] = {DB_PARAM_TEXT(eid), DB_PARAM_TEXT(iccid), DB_PARAM_TEXT(reported->tac),
+                    DB_PARAM_TEXT(reported->imei), DB_PARAM_INT64(now_ms)};
+    aw_err err = db_execute(db, "DELETE FROM eim_device_verifications WHERE eid = ?", &key, 1,
+                            NULL);
+    if (err == AW_OK)
+        err = db_execute(db,
+                         "INSERT INTO eim_device_verifications (eid, iccid, tac, imei, seen_at) "
+                         "VALUES (?, ?, ?, ?, ?)",
+                         p, 5, NULL);
+    return err;
 }
 
 aw_err eim_device_binding_check(db_connection *db, const pki_trust_store *trust,
@@ -153,8 +276,9 @@ aw_err eim_device_binding_check(db_connection *db, const pki_trust_store *trust,
         return AW_ERR_ARGUMENT;
     sgp22_authenticate_server_response *response = calloc(1, sizeof(*response));
     crypto_key *key = NULL;
-    char bound[EIM_DEVICE_TEXT_MAX + 1];
-    bool found = false;
+    char bound[EIM_DEVICE_TEXT_MAX + 1], expected[EIM_DEVICE_TEXT_MAX + 1];
+    char iccid[EIM_ICCID_TEXT_MAX + 1] = "";
+    bool found = false, expected_found = false;
     device_identity reported;
     memset(&reported, 0, sizeof(reported));
     if (response == NULL)
@@ -179,17 +303,37 @@ aw_err eim_device_binding_check(db_connection *db, const pki_trust_store *trust,
         *verdict = AW_ERR_DEVICE_BINDING_SIGNATURE;
         goto cleanup;
     }
+    const sgp22_ctx_params1 *ctx = &ok->euicc_signed1.ctx_params1;
     err = eim_device_binding_get(db, eid, bound, &found);
-    if (err != AW_OK || !found)
-        goto cleanup; /* a card bound to no device downloads as SGP.32 has it */
-    aw_err format = device_identity_from_device_info(&ok->euicc_signed1.ctx_params1.device_info,
-                                                     &reported);
-    if (format != AW_OK)
-        *verdict = format;
-    else if (!device_identity_matches(bound, &reported))
-        *verdict = AW_ERR_DEVICE_BINDING_MISMATCH;
-    if (*verdict != AW_OK)
-        err = record_mismatch(db, eid, bound, &reported, now_ms);
+    if (err == AW_OK)
+        err = expectation(db, eid, ctx, iccid, expected, &expected_found);
+    if (err != AW_OK)
+        goto cleanup;
+    aw_err format = device_identity_from_device_info(&ctx->device_info, &reported);
+    if (format == AW_OK) /* what the eUICC signed, whatever the bindings say */
+        err = record_verification(db, eid, expected_found ? iccid : "", &reported, now_ms);
+    /* a card bound to no device, and a profile bound to none, download as
+     * SGP.32 has it */
+    if (err == AW_OK && found) {
+        aw_err card = format != AW_OK                            ? format
+                      : !device_identity_matches(bound, &reported) ? AW_ERR_DEVICE_BINDING_MISMATCH
+                                                                   : AW_OK;
+        if (card != AW_OK) {
+            *verdict = card;
+            err = record_mismatch(db, eid, bound, "", &reported, now_ms);
+        }
+    }
+    if (err == AW_OK && expected_found) {
+        aw_err profile = format != AW_OK ? format
+                         : !device_identity_matches(expected, &reported)
+                             ? AW_ERR_DEVICE_BINDING_MISMATCH
+                             : AW_OK;
+        if (profile != AW_OK) {
+            if (*verdict == AW_OK)
+                *verdict = profile;
+            err = record_mismatch(db, eid, expected, iccid, &reported, now_ms);
+        }
+    }
 cleanup:
     crypto_key_free(key);
     free(response);
@@ -225,7 +369,8 @@ aw_err eim_device_mismatch_list(db_connection *db, int64_t after, size_t limit,
     bool has_row = false;
     size_t n = 0;
     aw_err err = db_query(db,
-                          "SELECT id, eid, bound, tac, imei, seen_at FROM eim_device_mismatches "
+                          "SELECT id, eid, bound, tac, imei, seen_at, iccid FROM "
+                          "eim_device_mismatches "
                           "WHERE id > ? ORDER BY id LIMIT ?",
                           p, 2, &rows);
     while (err == AW_OK && n < limit && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row) {
@@ -241,6 +386,55 @@ aw_err eim_device_mismatch_list(db_connection *db, int64_t after, size_t limit,
             err = copy_column(rows, 4, m->imei, sizeof(m->imei));
         if (err == AW_OK)
             err = db_rows_get_int64(rows, 5, &m->seen_at_ms);
+        if (err == AW_OK)
+            err = copy_column(rows, 6, m->iccid, sizeof(m->iccid));
+        if (err == AW_OK)
+            n++;
+    }
+    db_rows_free(rows);
+    if (err != AW_OK || n == 0) {
+        free(items);
+        return err;
+    }
+    *list = items;
+    *count = n;
+    return AW_OK;
+}
+
+aw_err eim_device_verification_list(db_connection *db, int64_t after, size_t limit,
+                                    eim_device_verification **list, size_t *count)
+{
+    if (list != NULL)
+        *list = NULL;
+    if (count != NULL)
+        *count = 0;
+    if (db == NULL || list == NULL || count == NULL || limit == 0 ||
+        limit > EIM_DEVICE_MISMATCH_PAGE_MAX)
+        return AW_ERR_ARGUMENT;
+    eim_device_verification *items = calloc(limit, sizeof(*items));
+    if (items == NULL)
+        return AW_ERR_NOMEM;
+    db_param p[] = {DB_PARAM_INT64(after), DB_PARAM_INT64((int64_t)limit)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    size_t n = 0;
+    aw_err err = db_query(db,
+                          "SELECT id, eid, iccid, tac, imei, seen_at FROM "
+                          "eim_device_verifications WHERE id > ? ORDER BY id LIMIT ?",
+                          p, 2, &rows);
+    while (err == AW_OK && n < limit && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row) {
+        eim_device_verification *v = &items[n];
+        err = db_rows_get_int64(rows, 0, &v->id);
+        if (err == AW_OK)
+            err = copy_column(rows, 1, v->eid, sizeof(v->eid));
+        if (err == AW_OK)
+            err = copy_column(rows, 2, v->iccid, sizeof(v->iccid));
+        if (err == AW_OK)
+            err = copy_column(rows, 3, v->tac, sizeof(v->tac));
+        if (err == AW_OK)
+            err = copy_column(rows, 4, v->imei, sizeof(v->imei));
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 5, &v->seen_at_ms);
         if (err == AW_OK)
             n++;
     }

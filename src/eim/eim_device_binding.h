@@ -22,6 +22,8 @@
 
 #define EIM_DEVICE_TEXT_MAX DEVICE_IDENTITY_IMEISV_DIGITS
 #define EIM_DEVICE_MISMATCH_PAGE_MAX 500u
+#define EIM_MATCHING_ID_MAX 64u   /* the platform's Matching IDs (SGP.22 4.1) */
+#define EIM_ICCID_TEXT_MAX 20u    /* ITU-T E.118 digits */
 
 /* Create or upgrade the tables (db_migrate component "eim_device_binding");
  * eim_migrate calls it. */
@@ -39,13 +41,27 @@ aw_err eim_device_binding_remove(db_connection *db, const char *eid);
 aw_err eim_device_binding_get(db_connection *db, const char *eid,
                               char device[EIM_DEVICE_TEXT_MAX + 1], bool *found);
 
+/* Bind the profile iccid of one download trigger to device: the platform's
+ * order executor calls it before it queues the trigger whose Activation
+ * Code carries matching_id (SGP.22 4.1; printable ASCII, 1..64) for eid.
+ * The eUICC signs the same matchingId in ctxParams1 of euiccSigned1 (SGP.22
+ * 5.7.13), so eim_device_binding_check knows which profile a download is
+ * for. Replaces the expectation of the same eid and matching_id.
+ * AW_ERR_ARGUMENT; AW_ERR_DEVICE_IDENTITY_FORMAT. */
+aw_err eim_device_binding_expect(db_connection *db, const char *eid, const char *matching_id,
+                                 const char *iccid, const char *device, int64_t now_ms);
+
 /* The check of one AuthenticateServerResponse (BF38 TLV as relayed).
  * *verdict: AW_OK when the download may go on (an error alternative: the
  * eUICC refused and the SM-DP+ is told; an eUICC whose card is not bound;
  * the bound device), else AW_ERR_DEVICE_BINDING_SIGNATURE (the chain or
  * euiccSignature1 does not verify: nothing it says is believed),
  * AW_ERR_DEVICE_IDENTITY_FORMAT (signed DeviceInfo not BCD digits) or
- * AW_ERR_DEVICE_BINDING_MISMATCH, the last two recorded as a mismatch.
+ * AW_ERR_DEVICE_BINDING_MISMATCH, the last two recorded as a mismatch: one
+ * for the card's binding (iccid "") and one for the expectation of the
+ * signed matchingId (eim_device_binding_expect, its iccid), each that
+ * fails. Every verified response's DeviceInfo (when BCD digits) becomes the
+ * card's last verified device (eim_device_verification_list).
  * eid (may be NULL) receives the certificate's EID when the chain
  * verified. Returns the eIM's own failures (database, memory). */
 aw_err eim_device_binding_check(db_connection *db, const pki_trust_store *trust,
@@ -60,11 +76,28 @@ typedef struct eim_device_mismatch {
     char tac[DEVICE_IDENTITY_TAC_DIGITS + 1];    /* what the eUICC signed; "" when malformed */
     char imei[DEVICE_IDENTITY_IMEISV_DIGITS + 1]; /* "" when absent or malformed */
     int64_t seen_at_ms;
+    char iccid[EIM_ICCID_TEXT_MAX + 1];          /* the bound profile's; "" card binding */
 } eim_device_mismatch;
 
 /* Mismatches with id > after, oldest first, at most limit
  * (1..EIM_DEVICE_MISMATCH_PAGE_MAX); *list malloc'd (NULL when none). */
 aw_err eim_device_mismatch_list(db_connection *db, int64_t after, size_t limit,
                                 eim_device_mismatch **list, size_t *count);
+
+/* A card's last eUICC-signed device (one per EID, the latest verified
+ * AuthenticateServerResponse while the check is on). */
+typedef struct eim_device_verification {
+    int64_t id;                                  /* increasing; a new one replaces the EID's */
+    char eid[EIM_EID_DIGITS + 1];
+    char iccid[EIM_ICCID_TEXT_MAX + 1];          /* the expected profile's; "" none */
+    char tac[DEVICE_IDENTITY_TAC_DIGITS + 1];
+    char imei[DEVICE_IDENTITY_IMEISV_DIGITS + 1]; /* "" when the eUICC signed none */
+    int64_t seen_at_ms;
+} eim_device_verification;
+
+/* Verifications with id > after, oldest first, at most limit
+ * (1..EIM_DEVICE_MISMATCH_PAGE_MAX); *list malloc'd (NULL when none). */
+aw_err eim_device_verification_list(db_connection *db, int64_t after, size_t limit,
+                                    eim_device_verification **list, size_t *count);
 
 #endif

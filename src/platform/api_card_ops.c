@@ -76,6 +76,11 @@ static void handle_create(api_call *call, const char *eid)
         err = request_hash(call, eid, hash);
     if (err == AW_OK) /* a card locked to its device takes no operation (device_lock.c) */
         err = platform_device_lock_check(db, call->app.tenant, eid);
+    if (err == AW_OK && (request.kind == PLATFORM_CARD_OP_ENABLE || /* device_lock_profile.c */
+                         request.kind == PLATFORM_CARD_OP_SWITCH))
+        err = platform_profile_binding_check(
+            db, call->app.tenant, eid,
+            request.kind == PLATFORM_CARD_OP_SWITCH ? request.to_iccid : request.iccid);
     platform_card_op op;
     bool created = false;
     if (err == AW_OK)

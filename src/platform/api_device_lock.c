@@ -6,6 +6,9 @@
  *                                                      binding removed
  *   POST   /api/v1/cards/{eid}/device-binding/lock     lock by hand
  *   POST   /api/v1/cards/{eid}/device-binding/unlock   lift the lock
+ *   GET    /api/v1/profiles/{iccid}/device-binding     a profile's binding
+ *   PUT    /api/v1/profiles/{iccid}/device-binding     {"device": IMEI|IMEISV|TAC}
+ *   DELETE /api/v1/profiles/{iccid}/device-binding     unbind; answers the binding removed
  * Every route runs the whole chain of api.c (permissions: rbac.c, unlock
  * needs device_binding.unlock, the others device_binding.manage or
  * cards.read) and sees only the tenant acted on; every change is audited
@@ -19,6 +22,7 @@
 #include "platform/device_lock_internal.h"
 
 #define CARDS_PREFIX "/api/v1/cards/"
+#define PROFILES_PREFIX "/api/v1/profiles/"
 #define BINDING_SEGMENT "/device-binding"
 
 typedef enum binding_route {
@@ -162,11 +166,98 @@ static void handle_lock(api_call *call, const char *eid, bool lock)
     platform_api_reply_json(call, binding_json(&b));
 }
 
+/* ---- /api/v1/profiles/{iccid}/device-binding (device_lock_profile.c) ---- */
+
+static json_t *profile_binding_json(const platform_profile_binding *b)
+{
+    return json_pack("{s:s, s:s, s:s, s:I, s:I}", "iccid", b->iccid, "device", b->device,
+                     "boundBy", b->bound_by, "createdAt", (json_int_t)b->created_at_ms,
+                     "updatedAt", (json_int_t)b->updated_at_ms);
+}
+
+static void profile_audit(api_call *call, const char *action, const char *iccid, json_t *details)
+{
+    char target[PLATFORM_ICCID_MAX + 8];
+    snprintf(target, sizeof(target), "iccid:%s", iccid);
+    char *text = details != NULL ? json_dumps(details, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
+    json_decref(details);
+    (void)platform_api_audit(call, action, target, AUDIT_OUTCOME_SUCCESS, text);
+    free(text);
+}
+
+static void handle_profile(api_call *call, aw_http_method method, const char *iccid)
+{
+    db_connection *db = call->api->config.db;
+    const char *tenant = call->app.tenant;
+    platform_profile_binding before, after;
+    aw_err had = platform_profile_binding_get(db, tenant, iccid, &before);
+    aw_err err = had;
+    if (method == AW_HTTP_METHOD_PUT) {
+        char device[PLATFORM_DEVICE_TEXT_MAX + 1], actor[PLATFORM_DEVICE_ACTOR_MAX + 1];
+        actor_of(call, actor);
+        err = parse_device(call, device);
+        if (err == AW_OK)
+            err = platform_profile_binding_set(db, tenant, iccid, device, actor, call->now_ms,
+                                               &after);
+        if (err == AW_OK)
+            profile_audit(call, "device_binding.bind", iccid,
+                          json_pack("{s:s, s:s?}", "device", device, "previous",
+                                    had == AW_OK ? before.device : NULL));
+    } else if (method == AW_HTTP_METHOD_DELETE && err == AW_OK) {
+        err = platform_profile_binding_remove(db, tenant, iccid);
+        if (err == AW_OK)
+            profile_audit(call, "device_binding.unbind", iccid,
+                          json_pack("{s:s}", "device", before.device));
+        after = before;
+    } else {
+        after = before;
+    }
+    if (err != AW_OK) {
+        platform_api_reply_err(call, err);
+        return;
+    }
+    platform_api_reply_json(call, profile_binding_json(&after));
+}
+
+static bool dispatch_profile(platform_api *api, http_request *request)
+{
+    const char *path = http_request_path(request);
+    size_t prefix = sizeof(PROFILES_PREFIX) - 1;
+    if (strncmp(path, PROFILES_PREFIX, prefix) != 0)
+        return false;
+    const char *iccid_start = path + prefix;
+    size_t iccid_len = strcspn(iccid_start, "/");
+    if (iccid_len == 0 || iccid_len > PLATFORM_ICCID_MAX ||
+        strcmp(iccid_start + iccid_len, BINDING_SEGMENT) != 0)
+        return false;
+    aw_http_method method = http_request_method(request);
+    if (method != AW_HTTP_METHOD_GET && method != AW_HTTP_METHOD_PUT &&
+        method != AW_HTTP_METHOD_DELETE) {
+        platform_api_reply_method_not_allowed(api, request, "GET, PUT, DELETE");
+        return true;
+    }
+    char iccid[PLATFORM_ICCID_MAX + 1];
+    memcpy(iccid, iccid_start, iccid_len);
+    iccid[iccid_len] = '\0';
+    api_call call;
+    if (!platform_api_run_chain(api, request, &call,
+                                method == AW_HTTP_METHOD_PUT ? PLATFORM_API_BODY_JSON
+                                                             : PLATFORM_API_BODY_NONE,
+                                true))
+        return true;
+    handle_profile(&call, method, iccid);
+    return true;
+}
+
 bool platform_api_device_lock_dispatch(platform_api *api, http_request *request)
 {
     const char *path = http_request_path(request);
     size_t prefix = sizeof(CARDS_PREFIX) - 1;
-    if (http_request_allowed_methods(request) != 0 || strncmp(path, CARDS_PREFIX, prefix) != 0)
+    if (http_request_allowed_methods(request) != 0)
+        return false;
+    if (dispatch_profile(api, request))
+        return true;
+    if (strncmp(path, CARDS_PREFIX, prefix) != 0)
         return false;
     const char *eid_start = path + prefix;
     size_t eid_len = strcspn(eid_start, "/");

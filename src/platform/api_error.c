@@ -90,9 +90,10 @@ static const platform_api_error_info table[PLATFORM_API_ERROR__COUNT] = {
     [PLATFORM_API_PROFILE_LIMIT] = APPLICATION("A7401", 409, "the order would exceed the profile count limit of an eUICC"),
     /* A72xx: card-device locking (docs/device-lock.md) */
     [PLATFORM_API_DEVICE_LOCKED] = APPLICATION("A7201", 409, "the card is locked to its device until unlocked"),
-    [PLATFORM_API_DEVICE_BINDING_UNKNOWN] = APPLICATION("A7202", 404, "the card has no device binding"),
+    [PLATFORM_API_DEVICE_BINDING_UNKNOWN] = APPLICATION("A7202", 404, "the card or profile has no device binding"),
     [PLATFORM_API_DEVICE_NOT_LOCKED] = APPLICATION("A7203", 409, "the card is not locked"),
     [PLATFORM_API_DEVICE_IDENTITY] = APPLICATION("A7204", 400, "device is not an IMEI, IMEISV or TAC"),
+    [PLATFORM_API_DEVICE_UNVERIFIED] = APPLICATION("A7205", 409, "the card's last verified device is not the device the profile is bound to"),
     /* A73xx: location-bound writing (docs/location.md) */
     [PLATFORM_API_LOCATION_POLICY] = APPLICATION("A7301", 400, "location policy malformed (regions, inline region or bounds)"),
     [PLATFORM_API_LOCATION_REGION_UNKNOWN] = APPLICATION("A7302", 422, "a region of the location policy is not installed"),
@@ -159,6 +160,7 @@ platform_api_error platform_api_error_from_err(aw_err err)
     case AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN: return PLATFORM_API_DEVICE_BINDING_UNKNOWN;
     case AW_ERR_PLATFORM_DEVICE_NOT_LOCKED: return PLATFORM_API_DEVICE_NOT_LOCKED;
     case AW_ERR_DEVICE_IDENTITY_FORMAT: return PLATFORM_API_DEVICE_IDENTITY;
+    case AW_ERR_PLATFORM_DEVICE_UNVERIFIED: return PLATFORM_API_DEVICE_UNVERIFIED;
     case AW_ERR_LOCATION_POLICY: return PLATFORM_API_LOCATION_POLICY;
     case AW_ERR_LOCATION_REGION: return PLATFORM_API_LOCATION_REGION_UNKNOWN;
     case AW_ERR_LIMIT: return PLATFORM_API_INVALID_FIELD; /* path or query over its bounds */

@@ -68,6 +68,35 @@ static void reply_batch_errors(api_call *call, const platform_batch *batch)
     platform_api_reply_error_details(call, line_error_code(batch->errors[0].error), 0, errors);
 }
 
+/* 409 A7401 with every line whose EID is over its profile count limit in
+ * "errors", as reply_batch_errors names the lines of A1001..A1003. The
+ * refused order rolled back: each EID is counted again as it stands, plus
+ * the one item the order would have added (duplicates were refused A1002).
+ * No line found (the count moved meanwhile): no "errors". */
+static void reply_limit_errors(api_call *call, const platform_batch *batch)
+{
+    db_connection *db = call->api->config.db;
+    const platform_api_error_info *info = platform_api_error_get(PLATFORM_API_PROFILE_LIMIT);
+    platform_profile_limit limit;
+    json_t *errors = json_array();
+    aw_err err = platform_profile_limit_get(db, call->app.tenant, &limit);
+    for (size_t i = 0; err == AW_OK && errors != NULL && limit.enabled && i < batch->count &&
+                       json_array_size(errors) < PLATFORM_BATCH_MAX_ERRORS;
+         i++) {
+        int64_t installed = 0, in_flight = 0;
+        err = platform_profile_limit_count(db, batch->eids[i], &installed, &in_flight);
+        if (err == AW_OK && installed + in_flight + 1 > limit.max_profiles)
+            json_array_append_new(errors, json_pack("{s:I, s:s, s:s}", "line",
+                                                    (json_int_t)batch->lines[i], "code",
+                                                    info->code, "message", info->message));
+    }
+    if (errors != NULL && json_array_size(errors) == 0) {
+        json_decref(errors);
+        errors = NULL;
+    }
+    platform_api_reply_error_details(call, PLATFORM_API_PROFILE_LIMIT, 0, errors);
+}
+
 /* CSV orders name their target in the query: exactly one parameter,
  * profileType or numberPool. */
 static aw_err csv_target(api_call *call, platform_batch *batch)
@@ -146,6 +175,10 @@ void platform_api_order_answer(api_call *call, aw_err err, int64_t retry_after_s
 {
     if (err == AW_ERR_PLATFORM_EID && batch != NULL && batch->error_count > 0) {
         reply_batch_errors(call, batch);
+        return;
+    }
+    if (err == AW_ERR_PLATFORM_PROFILE_LIMIT && batch != NULL) {
+        reply_limit_errors(call, batch);
         return;
     }
     if (err != AW_OK) {

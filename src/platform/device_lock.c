@@ -33,12 +33,41 @@
     "  last_mismatch BIGINT NOT NULL);\n"                                                     \
     "INSERT INTO platform_device_lock_cursor (id, last_mismatch) VALUES (1, 0);\n"
 
+/* Version 2 (device_lock_profile.c): bindings per profile (ICCID), the
+ * last device each card's eUICC signed (from the eIM), its cursor, and the
+ * policy as the executor's sweep last applied it. */
+#define PROFILE_TABLES                                                                         \
+    "CREATE TABLE platform_profile_device_bindings (\n"                                       \
+    "  tenant TEXT NOT NULL,\n"                                                               \
+    "  iccid TEXT NOT NULL,\n"                                                                \
+    "  device TEXT NOT NULL,\n"                                                               \
+    "  bound_by TEXT NOT NULL,\n"                                                             \
+    "  created_at BIGINT NOT NULL,\n"                                                         \
+    "  updated_at BIGINT NOT NULL,\n"                                                         \
+    "  PRIMARY KEY (tenant, iccid));\n"                                                       \
+    "CREATE TABLE platform_device_verified (\n"                                               \
+    "  eid TEXT PRIMARY KEY,\n"                                                               \
+    "  iccid TEXT NOT NULL,\n"                                                                \
+    "  tac TEXT NOT NULL,\n"                                                                  \
+    "  imei TEXT NOT NULL,\n"                                                                 \
+    "  verified_at BIGINT NOT NULL);\n"                                                       \
+    "ALTER TABLE platform_device_lock_cursor ADD COLUMN last_verification BIGINT NOT NULL "   \
+    "DEFAULT 0;\n"                                                                            \
+    "ALTER TABLE platform_device_lock_cursor ADD COLUMN policy_enabled INTEGER NOT NULL "     \
+    "DEFAULT 0;\n"
+
 static const db_migration migrations[] = {
     {
         .version = 1,
         .description = "card-device bindings, locks, the eIM mismatch cursor",
         .sqlite_sql = LOCK_TABLES("INTEGER PRIMARY KEY AUTOINCREMENT"),
         .postgresql_sql = LOCK_TABLES("BIGSERIAL PRIMARY KEY"),
+    },
+    {
+        .version = 2,
+        .description = "profile-device bindings, last verified device per card",
+        .sqlite_sql = PROFILE_TABLES,
+        .postgresql_sql = PROFILE_TABLES,
     },
 };
 

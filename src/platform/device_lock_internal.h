@@ -12,6 +12,12 @@
 aw_err device_lock_tenants(db_connection *db, const char *eid,
                            char tenants[][PLATFORM_TENANT_MAX + 1], size_t max, size_t *count);
 
+/* The tenants holding a binding of profile iccid, at most max, by name
+ * (device_lock_profile.c). */
+aw_err device_lock_profile_tenants(db_connection *db, const char *iccid,
+                                   char tenants[][PLATFORM_TENANT_MAX + 1], size_t max,
+                                   size_t *count);
+
 /* api_device_lock.c: the dispatcher of /api/v1/cards/{eid}/device-binding[/lock|/unlock]
  * for api.c's fallback; false when the path is not one of them. */
 bool platform_api_device_lock_dispatch(platform_api *api, http_request *request);

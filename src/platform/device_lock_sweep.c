@@ -215,6 +215,35 @@ static aw_err queue_disable(db_connection *db, mismatch_args *a, const char *ten
     return err;
 }
 
+/* A refused download of a bound profile: T3101 for each tenant holding
+ * the profile's binding. No lock and no disable: the download stopped at
+ * AuthenticateClient, so the profile never reached the card, and the card
+ * itself may be bound to nothing. */
+static aw_err profile_mismatch_in(db_connection *db, mismatch_args *a)
+{
+    const eim_device_mismatch *m = a->m;
+    char tenants[DEVICE_LOCK_TENANTS_MAX][PLATFORM_TENANT_MAX + 1];
+    size_t count = 0;
+    aw_err err = device_lock_profile_tenants(db, m->iccid, tenants, DEVICE_LOCK_TENANTS_MAX,
+                                             &count);
+    char object[PLATFORM_ICCID_MAX + 8], detail[PLATFORM_CAUSE_MAX + 1];
+    snprintf(object, sizeof(object), "iccid:%s", m->iccid);
+    /* the card is in the exception's eid */
+    snprintf(detail, sizeof(detail),
+             "eUICC-signed DeviceInfo names TAC %.8s IMEI %.16s, profile %.20s is bound to %.16s",
+             m->tac[0] != '\0' ? m->tac : "malformed", m->imei[0] != '\0' ? m->imei : "none",
+             m->iccid, m->bound);
+    for (size_t i = 0; err == AW_OK && i < count; i++) {
+        platform_exception_signal s = {.tenant = tenants[i],
+                                       .code = PLATFORM_DEVICE_LOCK_MISMATCH_CODE,
+                                       .grade = PLATFORM_GRADE_SERIOUS, .source = "eim",
+                                       .object = object, .detail = detail, .eid = m->eid,
+                                       .iccid = m->iccid};
+        err = platform_exception_record(db, a->exceptions, &s, a->now_ms, NULL, NULL);
+    }
+    return err;
+}
+
 static aw_err mismatch_in(db_connection *db, void *arg)
 {
     mismatch_args *a = arg;
@@ -222,7 +251,11 @@ static aw_err mismatch_in(db_connection *db, void *arg)
     memset(&a->round, 0, sizeof(a->round));
     char tenants[DEVICE_LOCK_TENANTS_MAX][PLATFORM_TENANT_MAX + 1];
     size_t count = 0;
-    aw_err err = device_lock_tenants(db, m->eid, tenants, DEVICE_LOCK_TENANTS_MAX, &count);
+    aw_err err = AW_OK;
+    if (m->iccid[0] != '\0')
+        err = profile_mismatch_in(db, a); /* count stays 0: no card lock */
+    else
+        err = device_lock_tenants(db, m->eid, tenants, DEVICE_LOCK_TENANTS_MAX, &count);
     char object[PLATFORM_EID_DIGITS + 8], detail[PLATFORM_CAUSE_MAX + 1];
     snprintf(object, sizeof(object), "eid:%s", m->eid);
     snprintf(detail, sizeof(detail),
@@ -287,6 +320,63 @@ static aw_err collect_mismatches(db_connection *db, db_connection *eim_db,
     return err;
 }
 
+aw_err platform_device_lock_expect(db_connection *db, db_connection *eim_db, const char *tenant,
+                                   const char *eid, const char *iccid, const char *matching_id,
+                                   int64_t now_ms)
+{
+    if (db == NULL || eim_db == NULL || eid == NULL || matching_id == NULL)
+        return AW_ERR_ARGUMENT;
+    platform_profile_binding binding;
+    aw_err err = platform_profile_binding_get(db, tenant, iccid, &binding);
+    if (err == AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN)
+        return AW_OK; /* an unbound profile downloads as SGP.32 has it */
+    if (err == AW_OK)
+        err = eim_device_binding_expect(eim_db, eid, matching_id, iccid, binding.device, now_ms);
+    return err;
+}
+
+/* The sweep: the cards' last verified devices from the eIM, and the
+ * policy as it applies it (device_lock_sweep.c). */
+static aw_err collect_verified(db_connection *db, db_connection *eim_db, bool enabled,
+                                    platform_device_lock_stats *stats)
+{
+    db_param flag = DB_PARAM_INT64(enabled ? 1 : 0);
+    aw_err err = db_execute(db, "UPDATE platform_device_lock_cursor SET policy_enabled = ? "
+                                "WHERE id = 1", &flag, 1, NULL);
+    int64_t after = 0;
+    if (err == AW_OK && enabled)
+        err = db_query_int64(db,
+                             "SELECT last_verification FROM platform_device_lock_cursor WHERE "
+                             "id = 1",
+                             NULL, 0, &after);
+    eim_device_verification *list = NULL;
+    size_t count = 0;
+    if (err == AW_OK && enabled)
+        err = eim_device_verification_list(eim_db, after, PLATFORM_DEVICE_LOCK_SWEEP_PAGE,
+                                           &list, &count);
+    for (size_t i = 0; err == AW_OK && i < count; i++) {
+        const eim_device_verification *v = &list[i];
+        db_param p[] = {DB_PARAM_TEXT(v->eid), DB_PARAM_TEXT(v->iccid), DB_PARAM_TEXT(v->tac),
+                        DB_PARAM_TEXT(v->imei), DB_PARAM_INT64(v->seen_at_ms)};
+        err = db_execute(db,
+                         "INSERT INTO platform_device_verified (eid, iccid, tac, imei, "
+                         "verified_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (eid) DO UPDATE SET "
+                         "iccid = excluded.iccid, tac = excluded.tac, imei = excluded.imei, "
+                         "verified_at = excluded.verified_at",
+                         p, 5, NULL);
+        db_param cursor = DB_PARAM_INT64(v->id);
+        if (err == AW_OK)
+            err = db_execute(db,
+                             "UPDATE platform_device_lock_cursor SET last_verification = ? "
+                             "WHERE id = 1",
+                             &cursor, 1, NULL);
+        if (err == AW_OK)
+            stats->verified++;
+    }
+    free(list);
+    return err;
+}
+
 aw_err platform_device_lock_sweep(db_connection *db, db_connection *eim_db,
                                   const platform_device_lock_policy *policy,
                                   const platform_exception_policy *exceptions, int64_t now_ms,
@@ -300,7 +390,10 @@ aw_err platform_device_lock_sweep(db_connection *db, db_connection *eim_db,
         return AW_ERR_ARGUMENT;
     /* bindings reach the eIM whatever the policy: turning it on needs no resync */
     aw_err err = push_bindings(db, eim_db, now_ms, stats);
-    if (err == AW_OK && policy != NULL && policy->enabled)
+    bool enabled = policy != NULL && policy->enabled;
+    if (err == AW_OK) /* the cards' last verified devices, for enable/switch checks */
+        err = collect_verified(db, eim_db, enabled, stats);
+    if (err == AW_OK && enabled)
         err = collect_mismatches(db, eim_db, policy, exceptions, now_ms, stats);
     return err;
 }

@@ -371,8 +371,12 @@ static aw_err trigger(item_job *j, executor_outcome *outcome)
     eim_download_trigger queued = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
                                    .activation_code = code};
     int64_t package_id = 0;
-    aw_err err = eim_package_enqueue_download_trigger(j->worker->eim_db, j->eid, &queued,
-                                                      j->now_ms, &package_id);
+    /* issue 8: a bound profile's device goes to the eIM with its trigger (device_lock_sweep.c) */
+    aw_err err = platform_device_lock_expect(j->worker->db, j->worker->eim_db, j->tenant, j->eid,
+                                             j->row.iccid, j->row.matching_id, j->now_ms);
+    if (err == AW_OK)
+        err = eim_package_enqueue_download_trigger(j->worker->eim_db, j->eid, &queued, j->now_ms,
+                                                   &package_id);
     if (err == AW_ERR_EIM_UNKNOWN_EUICC || err == AW_ERR_EIM_PACKAGE)
         return fail_item(j, PLATFORM_ITEM_EIM_REFUSED, "eIM refused the download trigger");
     if (err == AW_ERR_NOMEM)

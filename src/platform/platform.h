@@ -419,6 +419,7 @@ typedef enum platform_api_error {
     PLATFORM_API_DEVICE_BINDING_UNKNOWN,
     PLATFORM_API_DEVICE_NOT_LOCKED,
     PLATFORM_API_DEVICE_IDENTITY,
+    PLATFORM_API_DEVICE_UNVERIFIED,
     /* location-bound writing (helper location, docs/location.md) */
     PLATFORM_API_LOCATION_POLICY,
     PLATFORM_API_LOCATION_REGION_UNKNOWN,

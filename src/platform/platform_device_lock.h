@@ -93,12 +93,59 @@ aw_err platform_device_unlock(db_connection *db, const char *tenant, const char 
  * AW_OK (also for an unbound card). */
 aw_err platform_device_lock_check(db_connection *db, const char *tenant, const char *eid);
 
+/* ---- Bindings per profile (device_lock_profile.c) ----------------------
+ * A profile (ICCID) of a tenant bound to a device. The executor tells the
+ * eIM the device with each download trigger of the profile
+ * (platform_device_lock_expect), and the eIM, with the policy on, refuses a
+ * download of it whose eUICC-signed DeviceInfo names another device (T3101
+ * by the sweep, no lock: the profile never reached the card). Enable and
+ * switch card operations to a bound profile are refused (A7205) under the
+ * policy unless the card's last eUICC-signed device (the latest download
+ * the eIM verified for that EID) is the bound one. */
+typedef struct platform_profile_binding {
+    char tenant[PLATFORM_TENANT_MAX + 1];
+    char iccid[PLATFORM_ICCID_MAX + 1];
+    char device[PLATFORM_DEVICE_TEXT_MAX + 1];
+    char bound_by[PLATFORM_DEVICE_ACTOR_MAX + 1];
+    int64_t created_at_ms, updated_at_ms;
+} platform_profile_binding;
+
+/* Bind (or rebind) tenant's profile iccid (platform_iccid_check; the
+ * profile need not be written yet) to device. AW_ERR_PLATFORM_FIELD (ICCID),
+ * AW_ERR_DEVICE_IDENTITY_FORMAT, AW_ERR_ARGUMENT. *out (may be NULL). */
+aw_err platform_profile_binding_set(db_connection *db, const char *tenant, const char *iccid,
+                                    const char *device, const char *actor, int64_t now_ms,
+                                    platform_profile_binding *out);
+
+/* AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN when the profile has none. */
+aw_err platform_profile_binding_get(db_connection *db, const char *tenant, const char *iccid,
+                                    platform_profile_binding *out);
+
+/* AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN when the profile has none. */
+aw_err platform_profile_binding_remove(db_connection *db, const char *tenant, const char *iccid);
+
+/* The executor, before it queues the download trigger of matching_id for
+ * tenant's profile iccid on card eid: when the profile is bound, its device
+ * goes to the eIM with the trigger (eim_device_binding_expect); nothing
+ * otherwise. BLOCKING on both databases. */
+aw_err platform_device_lock_expect(db_connection *db, db_connection *eim_db, const char *tenant,
+                                   const char *eid, const char *iccid, const char *matching_id,
+                                   int64_t now_ms);
+
+/* A card operation of tenant's card eid enabling iccid (enable, or switch
+ * to it): AW_ERR_PLATFORM_DEVICE_UNVERIFIED when the policy (as the sweep
+ * last applied it) is on, iccid is bound, and the card's last verified
+ * device is missing or not the bound device; else AW_OK. */
+aw_err platform_profile_binding_check(db_connection *db, const char *tenant, const char *eid,
+                                      const char *iccid);
+
 typedef struct platform_device_lock_stats {
     int64_t pushed;      /* bindings set at the eIM */
     int64_t removed;     /* bindings removed at the eIM */
     int64_t mismatches;  /* the eIM's refusals collected */
     int64_t locked;      /* cards locked by them */
     int64_t disables;    /* PSMO disables queued */
+    int64_t verified;    /* cards' last verified devices taken from the eIM */
 } platform_device_lock_stats;
 
 /* One round (the executor's sweep, BLOCKING on both databases): bindings

@@ -178,6 +178,10 @@ static const platform_route_permission routes[] = {
     ROUTE(POST, "/api/v1/cards/{eid}/device-binding/unlock", DEVICE_BINDING_UNLOCK),
     ROUTE(GET, "/api/v1/cards/{eid}/terminal-info", TERMINAL_INFO_READ), /* helper terminfo */
     ROUTE(GET, "/api/v1/profiles", CARDS_READ),
+    /* profile-device bindings (api_device_lock.c, helper iccidbinding) */
+    ROUTE(GET, "/api/v1/profiles/{iccid}/device-binding", CARDS_READ),
+    ROUTE(PUT, "/api/v1/profiles/{iccid}/device-binding", DEVICE_BINDING_MANAGE),
+    ROUTE(DELETE, "/api/v1/profiles/{iccid}/device-binding", DEVICE_BINDING_MANAGE),
     ROUTE(GET, "/api/v1/number-pools", INVENTORY_READ),
     ROUTE(GET, "/api/v1/number-pools/{name}", INVENTORY_READ),
     ROUTE(GET, "/api/v1/statistics", STATISTICS_READ),
