@@ -1,6 +1,7 @@
 # airwrite: the Makefile wraps meson + ninja. See README.md.
 #   make demo   build, then run the end-to-end demo on the embedded default (SQLite, loopback):
-#               airwrited, N simulated devices (default 100), one signed batch write order
+#               airwrited, N simulated devices (default 100), one signed batch write order;
+#               SUITE=domestic runs it on SM2/SM3/SM4 (docs/COMPLIANCE.md)
 #   make test   build plain and ASan+UBSan configurations, run every test in both
 #   make fuzz   build libFuzzer targets with clang and run each for FUZZ_S seconds
 #   make bench  build optimised and print benchmark figures
@@ -53,8 +54,9 @@ test: deps $(BUILD)/build.ninja $(BUILD_ASAN)/build.ninja
 	@./scripts/run-tests $(BUILD) $(BUILD_ASAN)
 
 demo: N ?= 100
+demo: SUITE ?= international
 demo: build
-	@N=$(N) ./scripts/demo $(BUILD)
+	@N=$(N) SUITE=$(SUITE) ./scripts/demo $(BUILD)
 
 fuzz: deps $(BUILD_FUZZ)/build.ninja
 	$(NINJA) -C $(BUILD_FUZZ)

@@ -127,6 +127,7 @@ platform_app() {
     run "$cli/airwrite-platform" app-create --db "$platform_db" --keys "$state/platform.key" \
         --tenant "$tenant" --rate 6000 --burst 200 || die "airwrite-platform app-create"
     app_id=$(sed -n 's/^appId: //p' "$dir/out")
+    app_suite=$(sed -n 's/^suite: //p' "$dir/out") # its signature scheme (docs/api-signature.md)
     (umask 077 && sed -n 's/^appSecret: //p' "$dir/out" >"$dir/app.secret")
     : >"$dir/out"
     [ -n "$app_id" ] && [ -s "$dir/app.secret" ] || die "no appId/appSecret from app-create"
