@@ -1,10 +1,35 @@
-# Shared steps of scripts/demo and scripts/crash-platform (sourced, POSIX sh):
+# Shared steps of scripts/demo, scripts/crash-platform and the end-to-end tests that run
+# airwrited with simulated devices (sourced, POSIX sh): stopping processes,
 # airwrited with every role on loopback, the SM-DP+'s subscribers, the
 # platform's profile type, scope and app, and the simulated devices. The
-# caller defines die MESSAGE (exits), run CMD... (bounded, output in
+# caller defines die MESSAGE (exits) and run CMD... (bounded, output in
 # $dir/out and $dir/err), and sets dir, cli, N before sourcing; after it,
 # it may point platform_db, eim_db and smdp_db elsewhere (one PostgreSQL
 # URL for all three: tests/test_platform_pg_pair.sh).
+
+# stop VARIABLE: SIGTERM the process whose pid the variable holds, wait up to 10 s, then
+# SIGKILL; its exit status in $stopped, the variable emptied (nothing when it is empty)
+stop() {
+    eval "pid=\$$1"
+    [ -n "$pid" ] || return 0
+    kill -TERM "$pid" 2>/dev/null
+    for _ in $(seq 1 100); do
+        kill -0 "$pid" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -KILL "$pid" 2>/dev/null
+    wait "$pid" 2>/dev/null
+    stopped=$?
+    eval "$1="
+    return 0
+}
+
+# json FILE EXPRESSION: a Python expression over the JSON document j
+json() {
+    /usr/bin/python3 -c 'import json, sys
+j = json.load(open(sys.argv[1]))
+print(eval(sys.argv[2]))' "$1" "$2"
+}
 
 state="$dir/state"
 pki="$state/pki"

@@ -23,20 +23,7 @@ done
 dir=$(mktemp -d "${TMPDIR:-/tmp}/aw-profile-limit.XXXXXX")
 daemon_pid=
 devsim_pid=
-stop() {
-    eval "pid=\$$1"
-    [ -n "$pid" ] || return 0
-    kill -TERM "$pid" 2>/dev/null
-    for _ in $(seq 1 100); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.1
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    stopped=$?
-    eval "$1="
-    return 0
-}
+. "$here/platform-lib.sh"
 cleanup() {
     stop devsim_pid
     stop daemon_pid
@@ -57,13 +44,7 @@ die() {
 run() {
     timeout 180 "$@" >"$dir/out" 2>"$dir/err"
 }
-. "$here/platform-lib.sh"
 
-json() {
-    /usr/bin/python3 -c 'import json, sys
-j = json.load(open(sys.argv[1]))
-print(eval(sys.argv[2]))' "$1" "$2"
-}
 
 notify_port=$(free_port) || die "no free port"
 platform_config "$notify_port"
