@@ -96,14 +96,6 @@ aw_err platform_device_refusal_parse(const uint8_t *body, size_t len,
     return ok ? AW_OK : AW_ERR_TERMINAL_REPORT;
 }
 
-static aw_err answer_body(const char *code, const char *message, char **answer)
-{
-    json_t *root = json_pack("{s:s, s:s}", "code", code, "message", message);
-    *answer = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
-    json_decref(root);
-    return *answer != NULL ? AW_OK : AW_ERR_NOMEM;
-}
-
 typedef struct refusal_args {
     const platform_device_refusal *r;
     const platform_exception_policy *policy;
@@ -131,16 +123,16 @@ aw_err platform_device_refusal_handle(db_connection *db, const platform_exceptio
     if (!platform_terminal_certificate_eid(peer_certificate, device_eid, subject,
                                            sizeof(subject))) {
         *http_status = 403;
-        return answer_body("T2101", "device certificate missing or names no EID", answer);
+        return platform_terminal_answer("T2101", "device certificate missing or names no EID", answer);
     }
     platform_device_refusal refusal;
     if (platform_device_refusal_parse(body, len, &refusal) != AW_OK) {
         *http_status = 400;
-        return answer_body("T2102", "malformed card refusal", answer);
+        return platform_terminal_answer("T2102", "malformed card refusal", answer);
     }
     if (strcmp(refusal.device_eid, device_eid) != 0) {
         *http_status = 403;
-        return answer_body("T2101", "refusal for another device than the certificate's",
+        return platform_terminal_answer("T2101", "refusal for another device than the certificate's",
                            answer);
     }
     refusal_args a = {.r = &refusal, .policy = policy, .now_ms = now_ms};

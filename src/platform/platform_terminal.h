@@ -56,6 +56,12 @@ const char *platform_terminal_exception_code(const char *refusal_code);
 bool platform_terminal_certificate_eid(aw_slice der, char eid[PLATFORM_EID_DIGITS + 1],
                                        char *subject, size_t subject_size);
 
+/* The body of a refusal on the terminal listener: a malloc'd JSON
+ * {"code","message"} in *answer (shared by the terminal reports, the card
+ * refusals of card-device locking and the terminal information). AW_OK or
+ * AW_ERR_NOMEM (then *answer is NULL). */
+aw_err platform_terminal_answer(const char *code, const char *message, char **answer);
+
 /* Create or upgrade the table of reports (db_migrate component
  * "platform_terminal_reports"). */
 aw_err platform_terminal_reports_migrate(db_connection *db);

@@ -18,30 +18,24 @@
 #include <openssl/x509.h>
 
 #include "core/hex.h"
+#include "platform/platform_terminal.h"
 
 #define ENVELOPE_ID_HEX (2u * CRYPTO_ENVELOPE_ID_SIZE)
 
 /* ---- The endpoint ------------------------------------------------------------- */
 
-/* The certificate's EID (subject serialNumber, 32 digits, exactly one) and
- * its public key as a signature key of its suite. */
+/* The certificate's EID (subject serialNumber, 32 digits, exactly one: the
+ * terminal listener's rule, platform_terminal_certificate_eid) and its
+ * public key as a signature key of its suite. */
 static bool certificate_identity(aw_slice der, char eid[PLATFORM_EID_DIGITS + 1],
                                  crypto_suite_key **key)
 {
-    const unsigned char *p = der.ptr;
-    X509 *cert = der.len > 0 && der.len <= 65536 ? d2i_X509(NULL, &p, (long)der.len) : NULL;
-    bool ok = cert != NULL && p == der.ptr + der.len;
-    X509_NAME *name = ok ? X509_get_subject_name(cert) : NULL;
-    int at = name != NULL ? X509_NAME_get_index_by_NID(name, NID_serialNumber, -1) : -1;
-    const ASN1_STRING *value =
-        at >= 0 ? X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, at)) : NULL;
-    ok = value != NULL && ASN1_STRING_length(value) == (int)PLATFORM_EID_DIGITS &&
-         X509_NAME_get_index_by_NID(name, NID_serialNumber, at) < 0;
-    if (ok) {
-        memcpy(eid, ASN1_STRING_get0_data(value), PLATFORM_EID_DIGITS);
-        eid[PLATFORM_EID_DIGITS] = '\0';
-        ok = strspn(eid, "0123456789") == PLATFORM_EID_DIGITS;
-    }
+    char subject[256];
+    if (!platform_terminal_certificate_eid(der, eid, subject, sizeof(subject)))
+        return false;
+    const unsigned char *p = der.ptr; /* well-formed: parsed above */
+    X509 *cert = d2i_X509(NULL, &p, (long)der.len);
+    bool ok = cert != NULL;
     EVP_PKEY *pkey = ok ? X509_get0_pubkey(cert) : NULL;
     char group[32];
     uint8_t point[CRYPTO_SUITE_POINT_SIZE];
@@ -62,10 +56,7 @@ static aw_err refuse(int status, const char *code, const char *message, int *htt
                      char **answer)
 {
     *http_status = status;
-    json_t *root = json_pack("{s:s, s:s}", "code", code, "message", message);
-    *answer = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
-    json_decref(root);
-    return *answer != NULL ? AW_OK : AW_ERR_NOMEM;
+    return platform_terminal_answer(code, message, answer);
 }
 
 static const crypto_envelope_key *key_for(const platform_terminal_info_config *config,

@@ -285,7 +285,7 @@ bool platform_terminal_certificate_eid(aw_slice der, char eid[PLATFORM_EID_DIGIT
     return ok;
 }
 
-static aw_err answer_body(const char *code, const char *message, char **answer)
+aw_err platform_terminal_answer(const char *code, const char *message, char **answer)
 {
     json_t *root = json_pack("{s:s, s:s}", "code", code, "message", message);
     *answer = root != NULL ? json_dumps(root, JSON_COMPACT) : NULL;
@@ -308,16 +308,16 @@ aw_err platform_terminal_handle_report(db_connection *db, const platform_excepti
     if (!platform_terminal_certificate_eid(peer_certificate, device_eid, subject,
                                            sizeof(subject))) {
         *http_status = 403;
-        return answer_body("T2101", "device certificate missing or names no EID", answer);
+        return platform_terminal_answer("T2101", "device certificate missing or names no EID", answer);
     }
     platform_terminal_report report;
     if (platform_terminal_report_parse(body, len, &report) != AW_OK) {
         *http_status = 400;
-        return answer_body("T2102", "malformed terminal report", answer);
+        return platform_terminal_answer("T2102", "malformed terminal report", answer);
     }
     if (strcmp(report.eid, device_eid) != 0) {
         *http_status = 403;
-        return answer_body("T2101", "report for another EID than the device certificate's",
+        return platform_terminal_answer("T2101", "report for another EID than the device certificate's",
                            answer);
     }
     store_args a = {.r = &report, .policy = policy, .subject = subject, .now_ms = now_ms};
