@@ -337,4 +337,55 @@ static platform_token_pair issue(const platform_app *app, const char *secret)
     return pair;
 }
 
+/* An app of tenant with role (limits out of the way) and its token, and
+ * calls made with it (static inline: not every test uses them). */
+typedef struct role_app {
+    platform_app app;
+    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
+    platform_token_pair token;
+} role_app;
+
+static inline void role_app_make(role_app *a, const char *tenant, platform_role role)
+{
+    platform_app_limits limits = {.rate_per_minute = PLATFORM_LIMIT_MAX,
+                                  .burst = PLATFORM_LIMIT_MAX,
+                                  .daily_quota = 0};
+    assert_int_equal(
+        platform_app_create(fx.admin, fx.ring, tenant, &limits, NOW, &a->app, a->secret), AW_OK);
+    if (role != PLATFORM_ROLE_TENANT_USER)
+        assert_int_equal(platform_app_role_set(fx.admin, a->app.app_id, role, NOW), AW_OK);
+    a->token = issue(&a->app, a->secret);
+}
+
+/* A call of app a (bearer: its token). */
+static inline call_spec role_spec(const role_app *a, aw_http_method method, const char *path,
+                                  const char *query, const char *body)
+{
+    return (call_spec){.method = method, .path = path, .query = query, .body = body,
+                       .app_id = a->app.app_id, .secret = a->secret,
+                       .bearer = a->token.access_token};
+}
+
+/* One call of app who (its token) and its answer. */
+static inline reply role_call(const role_app *who, aw_http_method method, const char *path,
+                              const char *body)
+{
+    call_spec spec = role_spec(who, method, path, NULL, body);
+    return call(&spec);
+}
+
+/* One call of app who answered status, and code when not NULL. */
+static inline void role_expect(const role_app *who, aw_http_method method, const char *path,
+                               const char *body, int status, const char *code)
+{
+    reply r = role_call(who, method, path, body);
+    if (r.status != status)
+        print_error("%s: expected %d, got %d %s\n", path, status, r.status,
+                    r.body != NULL ? json_string_value(json_object_get(r.body, "code")) : "");
+    assert_int_equal(r.status, status);
+    if (code != NULL)
+        assert_string_equal(json_string_value(json_object_get(r.body, "code")), code);
+    reply_free(&r);
+}
+
 #endif

@@ -53,32 +53,4 @@ static int rbac_setup(void **state)
     return 0;
 }
 
-/* An app of tenant with role (limits out of the way) and its token. */
-typedef struct role_app {
-    platform_app app;
-    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
-    platform_token_pair token;
-} role_app;
-
-static void role_app_make(role_app *a, const char *tenant, platform_role role)
-{
-    platform_app_limits limits = {.rate_per_minute = PLATFORM_LIMIT_MAX,
-                                  .burst = PLATFORM_LIMIT_MAX,
-                                  .daily_quota = 0};
-    assert_int_equal(
-        platform_app_create(fx.admin, fx.ring, tenant, &limits, NOW, &a->app, a->secret), AW_OK);
-    if (role != PLATFORM_ROLE_TENANT_USER)
-        assert_int_equal(platform_app_role_set(fx.admin, a->app.app_id, role, NOW), AW_OK);
-    a->token = issue(&a->app, a->secret);
-}
-
-/* A call of app a (bearer: its token). */
-static call_spec role_spec(const role_app *a, aw_http_method method, const char *path,
-                           const char *query, const char *body)
-{
-    return (call_spec){.method = method, .path = path, .query = query, .body = body,
-                       .app_id = a->app.app_id, .secret = a->secret,
-                       .bearer = a->token.access_token};
-}
-
 #endif

@@ -250,52 +250,15 @@ static void test_sweep(void **state)
     db_close(eim_db);
 }
 
-/* An app of tenant-a with a role, its secret and token. */
-typedef struct role_app {
-    platform_app app;
-    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
-    platform_token_pair token;
-} role_app;
-
-static void app_with_role(platform_role role, role_app *out)
-{
-    assert_int_equal(platform_app_create(fx.admin, fx.ring, "tenant-a", NULL, NOW, &out->app,
-                                         out->secret),
-                     AW_OK);
-    if (role != PLATFORM_ROLE_TENANT_USER)
-        assert_int_equal(platform_app_role_set(fx.admin, out->app.app_id, role, NOW), AW_OK);
-    out->token = issue(&out->app, out->secret);
-}
-
-static reply api(const role_app *who, aw_http_method method, const char *path, const char *body)
-{
-    call_spec spec = {.method = method, .path = path, .body = body,
-                      .app_id = who->app.app_id, .secret = who->secret,
-                      .bearer = who->token.access_token};
-    return call(&spec);
-}
-
-static void expect(const role_app *who, aw_http_method method, const char *path,
-                   const char *body, int status, const char *code)
-{
-    reply r = api(who, method, path, body);
-    if (r.status != status)
-        print_error("%s: expected %d, got %d %s\n", path, status, r.status,
-                    r.body != NULL ? json_string_value(json_object_get(r.body, "code")) : "");
-    assert_int_equal(r.status, status);
-    if (code != NULL)
-        assert_string_equal(json_string_value(json_object_get(r.body, "code")), code);
-    reply_free(&r);
-}
 
 static void test_routes(void **state)
 {
     (void)state;
     static role_app user, operator, officer, admin;
-    app_with_role(PLATFORM_ROLE_TENANT_USER, &user);
-    app_with_role(PLATFORM_ROLE_OPERATOR, &operator);
-    app_with_role(PLATFORM_ROLE_SECURITY_OFFICER, &officer);
-    app_with_role(PLATFORM_ROLE_PLATFORM_ADMIN, &admin);
+    role_app_make(&user, "tenant-a", PLATFORM_ROLE_TENANT_USER);
+    role_app_make(&operator, "tenant-a", PLATFORM_ROLE_OPERATOR);
+    role_app_make(&officer, "tenant-a", PLATFORM_ROLE_SECURITY_OFFICER);
+    role_app_make(&admin, "tenant-a", PLATFORM_ROLE_PLATFORM_ADMIN);
     const char *body = "{\"device\":\"" IMEI "\"}";
     const aw_http_method get = AW_HTTP_METHOD_GET, put = AW_HTTP_METHOD_PUT,
                          post = AW_HTTP_METHOD_POST, del = AW_HTTP_METHOD_DELETE;
@@ -304,49 +267,49 @@ static void test_routes(void **state)
                       .secret = user.secret, .bearer = user.token.access_token};
     expect_error(&read, "A7202");
     /* a tenant user may read but not bind */
-    expect(&user, put, BINDING_PATH, body, 403, "I2201");
-    expect(&operator, put, BINDING_PATH, "{\"device\":\"4901542032375\"}", 400, "A7204");
-    expect(&operator, put, BINDING_PATH, "{\"device\":7}", 400, "I1002");
-    expect(&operator, put, BINDING_PATH, "{\"device\":", 400, NULL);
-    expect(&operator, put, "/api/v1/cards/" OTHER_EID "/device-binding", body, 404, "A5001");
-    expect(&operator, post, BINDING_PATH "/lock", NULL, 404, "A7202");
-    reply r = api(&operator, put, BINDING_PATH, body);
+    role_expect(&user, put, BINDING_PATH, body, 403, "I2201");
+    role_expect(&operator, put, BINDING_PATH, "{\"device\":\"4901542032375\"}", 400, "A7204");
+    role_expect(&operator, put, BINDING_PATH, "{\"device\":7}", 400, "I1002");
+    role_expect(&operator, put, BINDING_PATH, "{\"device\":", 400, NULL);
+    role_expect(&operator, put, "/api/v1/cards/" OTHER_EID "/device-binding", body, 404, "A5001");
+    role_expect(&operator, post, BINDING_PATH "/lock", NULL, 404, "A7202");
+    reply r = role_call(&operator, put, BINDING_PATH, body);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.body, "device")), IMEI);
     assert_false(json_boolean_value(json_object_get(r.body, "locked")));
     reply_free(&r);
     expect_ok(&read);
-    expect(&admin, post, BINDING_PATH "/unlock", NULL, 409, "A7203");
+    role_expect(&admin, post, BINDING_PATH "/unlock", NULL, 409, "A7203");
 
     /* locked by the operator: no card operation, no unbinding, no rebinding */
-    r = api(&operator, post, BINDING_PATH "/lock", NULL);
+    r = role_call(&operator, post, BINDING_PATH "/lock", NULL);
     assert_int_equal(r.status, 200);
     assert_true(json_boolean_value(json_object_get(r.body, "locked")));
     assert_string_equal(json_string_value(json_object_get(r.body, "lockCause")), "manual");
     reply_free(&r);
-    expect(&operator, post, BINDING_PATH "/lock", NULL, 409, "A7201");
-    expect(&operator, del, BINDING_PATH, NULL, 409, "A7201");
-    expect(&operator, put, BINDING_PATH, body, 409, "A7201");
-    expect(&user, post, "/api/v1/cards/" EID "/operations",
+    role_expect(&operator, post, BINDING_PATH "/lock", NULL, 409, "A7201");
+    role_expect(&operator, del, BINDING_PATH, NULL, 409, "A7201");
+    role_expect(&operator, put, BINDING_PATH, body, 409, "A7201");
+    role_expect(&user, post, "/api/v1/cards/" EID "/operations",
            "{\"operation\":\"disable\",\"iccid\":\"" ICCID "\"}", 409, "A7201");
     /* only the platform administrator unlocks */
-    expect(&operator, post, BINDING_PATH "/unlock", NULL, 403, "I2201");
-    expect(&user, post, BINDING_PATH "/unlock", NULL, 403, "I2201");
-    expect(&officer, post, BINDING_PATH "/unlock", NULL, 403, "I2201");
-    expect(&officer, post, BINDING_PATH "/lock", NULL, 403, "I2201");
-    r = api(&admin, post, BINDING_PATH "/unlock", NULL);
+    role_expect(&operator, post, BINDING_PATH "/unlock", NULL, 403, "I2201");
+    role_expect(&user, post, BINDING_PATH "/unlock", NULL, 403, "I2201");
+    role_expect(&officer, post, BINDING_PATH "/unlock", NULL, 403, "I2201");
+    role_expect(&officer, post, BINDING_PATH "/lock", NULL, 403, "I2201");
+    r = role_call(&admin, post, BINDING_PATH "/unlock", NULL);
     assert_int_equal(r.status, 200);
     assert_false(json_boolean_value(json_object_get(r.body, "locked")));
     reply_free(&r);
-    expect(&admin, post, BINDING_PATH "/lock", NULL, 200, NULL);
-    expect(&admin, post, BINDING_PATH "/unlock", NULL, 200, NULL);
-    r = api(&operator, del, BINDING_PATH, NULL);
+    role_expect(&admin, post, BINDING_PATH "/lock", NULL, 200, NULL);
+    role_expect(&admin, post, BINDING_PATH "/unlock", NULL, 200, NULL);
+    r = role_call(&operator, del, BINDING_PATH, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.body, "device")), IMEI);
     reply_free(&r);
-    expect(&operator, del, BINDING_PATH, NULL, 404, "A7202");
-    expect(&operator, post, BINDING_PATH, NULL, 405, "I1005");
-    expect(&operator, get, BINDING_PATH "/unlock", NULL, 405, "I1005");
+    role_expect(&operator, del, BINDING_PATH, NULL, 404, "A7202");
+    role_expect(&operator, post, BINDING_PATH, NULL, 405, "I1005");
+    role_expect(&operator, get, BINDING_PATH "/unlock", NULL, 405, "I1005");
 
     /* every change in the audit log, with its actor; the refusals too */
     assert_int_equal(audit_count("device_binding.bind"), 2); /* one denied while locked */

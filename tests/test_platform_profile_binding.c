@@ -255,43 +255,6 @@ static void test_sweep_and_check(void **state)
     db_close(eim_db);
 }
 
-/* An app of tenant-a with a role, its secret and token. */
-typedef struct role_app {
-    platform_app app;
-    char secret[PLATFORM_APP_SECRET_LENGTH + 1];
-    platform_token_pair token;
-} role_app;
-
-static void app_with_role(platform_role role, role_app *out)
-{
-    assert_int_equal(platform_app_create(fx.admin, fx.ring, "tenant-a", NULL, NOW, &out->app,
-                                         out->secret),
-                     AW_OK);
-    if (role != PLATFORM_ROLE_TENANT_USER)
-        assert_int_equal(platform_app_role_set(fx.admin, out->app.app_id, role, NOW), AW_OK);
-    out->token = issue(&out->app, out->secret);
-}
-
-static reply api(const role_app *who, aw_http_method method, const char *path, const char *body)
-{
-    call_spec spec = {.method = method, .path = path, .body = body,
-                      .app_id = who->app.app_id, .secret = who->secret,
-                      .bearer = who->token.access_token};
-    return call(&spec);
-}
-
-static void expect(const role_app *who, aw_http_method method, const char *path,
-                   const char *body, int status, const char *code)
-{
-    reply r = api(who, method, path, body);
-    if (r.status != status)
-        print_error("%s: expected %d, got %d %s\n", path, status, r.status,
-                    r.body != NULL ? json_string_value(json_object_get(r.body, "code")) : "");
-    assert_int_equal(r.status, status);
-    if (code != NULL)
-        assert_string_equal(json_string_value(json_object_get(r.body, "code")), code);
-    reply_free(&r);
-}
 
 static int64_t audit_count(const char *action, const char *target)
 {
@@ -309,32 +272,32 @@ static void test_routes(void **state)
 {
     (void)state;
     static role_app user, operator, officer;
-    app_with_role(PLATFORM_ROLE_TENANT_USER, &user);
-    app_with_role(PLATFORM_ROLE_OPERATOR, &operator);
-    app_with_role(PLATFORM_ROLE_SECURITY_OFFICER, &officer);
+    role_app_make(&user, "tenant-a", PLATFORM_ROLE_TENANT_USER);
+    role_app_make(&operator, "tenant-a", PLATFORM_ROLE_OPERATOR);
+    role_app_make(&officer, "tenant-a", PLATFORM_ROLE_SECURITY_OFFICER);
     const char *body = "{\"device\":\"" IMEI "\"}";
     const aw_http_method get = AW_HTTP_METHOD_GET, put = AW_HTTP_METHOD_PUT,
                          post = AW_HTTP_METHOD_POST, del = AW_HTTP_METHOD_DELETE;
     const char *path = PROFILE_PATH(ICCID2);
 
-    expect(&user, get, path, NULL, 404, "A7202");
-    expect(&user, get, PROFILE_PATH("12"), NULL, 404, "A7202");
-    expect(&user, put, path, body, 403, "I2201");
-    expect(&officer, put, path, body, 403, "I2201");
-    expect(&operator, put, path, "{\"device\":\"4901542032375\"}", 400, "A7204");
-    expect(&operator, put, path, "{\"device\":7}", 400, "I1002");
-    expect(&operator, put, path, "{\"device\":\"" IMEI "\",\"x\":1}", 400, "I1002");
-    expect(&operator, put, PROFILE_PATH("8944000000000000018"), body, 400, "I1002");
-    expect(&operator, del, path, NULL, 404, "A7202");
-    expect(&operator, post, path, NULL, 405, "I1005");
-    reply r = api(&operator, put, path, body);
+    role_expect(&user, get, path, NULL, 404, "A7202");
+    role_expect(&user, get, PROFILE_PATH("12"), NULL, 404, "A7202");
+    role_expect(&user, put, path, body, 403, "I2201");
+    role_expect(&officer, put, path, body, 403, "I2201");
+    role_expect(&operator, put, path, "{\"device\":\"4901542032375\"}", 400, "A7204");
+    role_expect(&operator, put, path, "{\"device\":7}", 400, "I1002");
+    role_expect(&operator, put, path, "{\"device\":\"" IMEI "\",\"x\":1}", 400, "I1002");
+    role_expect(&operator, put, PROFILE_PATH("8944000000000000018"), body, 400, "I1002");
+    role_expect(&operator, del, path, NULL, 404, "A7202");
+    role_expect(&operator, post, path, NULL, 405, "I1005");
+    reply r = role_call(&operator, put, path, body);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.body, "iccid")), ICCID2);
     assert_string_equal(json_string_value(json_object_get(r.body, "device")), IMEI);
     assert_non_null(strstr(json_string_value(json_object_get(r.body, "boundBy")), "app:"));
     reply_free(&r);
-    expect(&operator, put, path, "{\"device\":\"" TAC "\"}", 200, NULL);
-    r = api(&user, get, path, NULL);
+    role_expect(&operator, put, path, "{\"device\":\"" TAC "\"}", 200, NULL);
+    r = role_call(&user, get, path, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.body, "device")), TAC);
     reply_free(&r);
@@ -348,18 +311,18 @@ static void test_routes(void **state)
                                 &on, 1, NULL),
                      AW_OK);
     const char *ops = "/api/v1/cards/" EID "/operations";
-    expect(&user, post, ops, "{\"operation\":\"enable\",\"iccid\":\"" ICCID2 "\"}", 409,
+    role_expect(&user, post, ops, "{\"operation\":\"enable\",\"iccid\":\"" ICCID2 "\"}", 409,
            "A7205");
-    expect(&user, post, ops,
+    role_expect(&user, post, ops,
            "{\"operation\":\"switch\",\"iccid\":\"" ICCID "\",\"toIccid\":\"" ICCID2 "\"}", 409,
            "A7205");
-    expect(&user, post, ops, "{\"operation\":\"delete\",\"iccid\":\"" ICCID2 "\"}", 202, NULL);
+    role_expect(&user, post, ops, "{\"operation\":\"delete\",\"iccid\":\"" ICCID2 "\"}", 202, NULL);
 
-    r = api(&operator, del, path, NULL);
+    r = role_call(&operator, del, path, NULL);
     assert_int_equal(r.status, 200);
     assert_string_equal(json_string_value(json_object_get(r.body, "device")), TAC);
     reply_free(&r);
-    expect(&user, get, path, NULL, 404, "A7202");
+    role_expect(&user, get, path, NULL, 404, "A7202");
     assert_int_equal(audit_count("device_binding.bind", "iccid:" ICCID2), 2);
     assert_int_equal(audit_count("device_binding.unbind", "iccid:" ICCID2), 1);
 }
@@ -380,7 +343,7 @@ static void test_limit_lines(void **state)
                                  "\"%s\"]}",
              eids[0], eids[1], eids[2], eids[3]);
     static role_app user;
-    app_with_role(PLATFORM_ROLE_TENANT_USER, &user);
+    role_app_make(&user, "tenant-a", PLATFORM_ROLE_TENANT_USER);
     call_spec order = {.method = AW_HTTP_METHOD_POST, .path = "/api/v1/orders", .body = body,
                        .app_id = user.app.app_id, .secret = user.secret,
                        .bearer = user.token.access_token};
