@@ -291,6 +291,15 @@ static void test_round_trip_types(void **state)
     assert_int_equal(db_rows_get_text(rows, 3, &text), AW_ERR_DB_TYPE);
     assert_int_equal(db_rows_get_int64(rows, 99, &v), AW_ERR_ARGUMENT);
     assert_int_equal(db_rows_get_int64(rows, 0, NULL), AW_ERR_ARGUMENT);
+    /* db_rows_copy_text: exact fit, one byte short, not text, no buffer */
+    char copied[sizeof("\xc3\x84\xc3\x96 \xe2\x82\xac")];
+    assert_int_equal(db_rows_copy_text(rows, 2, copied, sizeof(copied)), AW_OK);
+    assert_string_equal(copied, "\xc3\x84\xc3\x96 \xe2\x82\xac");
+    assert_int_equal(db_rows_copy_text(rows, 2, copied, sizeof(copied) - 1), AW_ERR_DB_TYPE);
+    assert_string_equal(copied, "");
+    assert_int_equal(db_rows_copy_text(rows, 4, copied, sizeof(copied)), AW_ERR_DB_TYPE);
+    assert_int_equal(db_rows_copy_text(rows, 2, NULL, 8), AW_ERR_ARGUMENT);
+    assert_int_equal(db_rows_copy_text(rows, 2, copied, 0), AW_ERR_ARGUMENT);
 
     assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
     assert_true(has_row);

@@ -188,6 +188,21 @@ aw_err db_rows_get_text(const db_rows *rows, size_t column, const char **text)
     return err;
 }
 
+aw_err db_rows_copy_text(const db_rows *rows, size_t column, char *out, size_t cap)
+{
+    if (out == NULL || cap == 0)
+        return AW_ERR_ARGUMENT;
+    out[0] = '\0';
+    const char *text = NULL;
+    aw_err err = db_rows_get_text(rows, column, &text);
+    size_t len = err == AW_OK ? strlen(text) : 0;
+    if (err == AW_OK && len >= cap)
+        err = AW_ERR_DB_TYPE;
+    if (err == AW_OK)
+        memcpy(out, text, len + 1);
+    return err;
+}
+
 aw_err db_rows_get_blob(const db_rows *rows, size_t column, const uint8_t **data, size_t *len)
 {
     if (data == NULL || len == NULL)

@@ -150,6 +150,9 @@ db_type db_rows_column_type(const db_rows *rows, size_t column);
 aw_err db_rows_get_int64(const db_rows *rows, size_t column, int64_t *value);
 aw_err db_rows_get_text(const db_rows *rows, size_t column, const char **text);
 aw_err db_rows_get_blob(const db_rows *rows, size_t column, const uint8_t **data, size_t *len);
+/* The text of column copied into out (NUL-terminated); AW_ERR_DB_TYPE also
+ * when it does not fit in cap bytes (a stored value longer than its field). */
+aw_err db_rows_copy_text(const db_rows *rows, size_t column, char *out, size_t cap);
 
 void db_rows_free(db_rows *rows);
 

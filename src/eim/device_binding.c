@@ -340,17 +340,6 @@ cleanup:
     return err;
 }
 
-static aw_err copy_column(db_rows *rows, size_t column, char *out, size_t cap)
-{
-    const char *text = NULL;
-    aw_err err = db_rows_get_text(rows, column, &text);
-    if (err == AW_OK && strlen(text) >= cap)
-        err = AW_ERR_DB_TYPE;
-    if (err == AW_OK)
-        memcpy(out, text, strlen(text) + 1);
-    return err;
-}
-
 aw_err eim_device_mismatch_list(db_connection *db, int64_t after, size_t limit,
                                 eim_device_mismatch **list, size_t *count)
 {
@@ -377,17 +366,17 @@ aw_err eim_device_mismatch_list(db_connection *db, int64_t after, size_t limit,
         eim_device_mismatch *m = &items[n];
         err = db_rows_get_int64(rows, 0, &m->id);
         if (err == AW_OK)
-            err = copy_column(rows, 1, m->eid, sizeof(m->eid));
+            err = db_rows_copy_text(rows, 1, m->eid, sizeof(m->eid));
         if (err == AW_OK)
-            err = copy_column(rows, 2, m->bound, sizeof(m->bound));
+            err = db_rows_copy_text(rows, 2, m->bound, sizeof(m->bound));
         if (err == AW_OK)
-            err = copy_column(rows, 3, m->tac, sizeof(m->tac));
+            err = db_rows_copy_text(rows, 3, m->tac, sizeof(m->tac));
         if (err == AW_OK)
-            err = copy_column(rows, 4, m->imei, sizeof(m->imei));
+            err = db_rows_copy_text(rows, 4, m->imei, sizeof(m->imei));
         if (err == AW_OK)
             err = db_rows_get_int64(rows, 5, &m->seen_at_ms);
         if (err == AW_OK)
-            err = copy_column(rows, 6, m->iccid, sizeof(m->iccid));
+            err = db_rows_copy_text(rows, 6, m->iccid, sizeof(m->iccid));
         if (err == AW_OK)
             n++;
     }
@@ -426,13 +415,13 @@ aw_err eim_device_verification_list(db_connection *db, int64_t after, size_t lim
         eim_device_verification *v = &items[n];
         err = db_rows_get_int64(rows, 0, &v->id);
         if (err == AW_OK)
-            err = copy_column(rows, 1, v->eid, sizeof(v->eid));
+            err = db_rows_copy_text(rows, 1, v->eid, sizeof(v->eid));
         if (err == AW_OK)
-            err = copy_column(rows, 2, v->iccid, sizeof(v->iccid));
+            err = db_rows_copy_text(rows, 2, v->iccid, sizeof(v->iccid));
         if (err == AW_OK)
-            err = copy_column(rows, 3, v->tac, sizeof(v->tac));
+            err = db_rows_copy_text(rows, 3, v->tac, sizeof(v->tac));
         if (err == AW_OK)
-            err = copy_column(rows, 4, v->imei, sizeof(v->imei));
+            err = db_rows_copy_text(rows, 4, v->imei, sizeof(v->imei));
         if (err == AW_OK)
             err = db_rows_get_int64(rows, 5, &v->seen_at_ms);
         if (err == AW_OK)

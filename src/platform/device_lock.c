@@ -96,13 +96,7 @@ static aw_err copy_text(db_rows *rows, size_t column, char *out, size_t cap)
     out[0] = '\0';
     if (db_rows_column_type(rows, column) == DB_TYPE_NULL)
         return AW_OK;
-    const char *text = NULL;
-    aw_err err = db_rows_get_text(rows, column, &text);
-    if (err == AW_OK && strlen(text) >= cap)
-        err = AW_ERR_DB_TYPE;
-    if (err == AW_OK)
-        memcpy(out, text, strlen(text) + 1);
-    return err;
+    return db_rows_copy_text(rows, column, out, cap);
 }
 
 static aw_err read_binding(db_rows *rows, platform_device_binding *b)

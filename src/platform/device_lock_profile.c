@@ -17,17 +17,6 @@
 
 #define PROFILE_COLUMNS "tenant, iccid, device, bound_by, created_at, updated_at"
 
-static aw_err copy_text(db_rows *rows, size_t column, char *out, size_t cap)
-{
-    const char *text = NULL;
-    aw_err err = db_rows_get_text(rows, column, &text);
-    if (err == AW_OK && strlen(text) >= cap)
-        err = AW_ERR_DB_TYPE;
-    if (err == AW_OK)
-        memcpy(out, text, strlen(text) + 1);
-    return err;
-}
-
 static aw_err load(db_connection *db, const char *tenant, const char *iccid,
                    platform_profile_binding *out)
 {
@@ -44,13 +33,13 @@ static aw_err load(db_connection *db, const char *tenant, const char *iccid,
     if (err == AW_OK && !found)
         err = AW_ERR_PLATFORM_DEVICE_BINDING_UNKNOWN;
     if (err == AW_OK)
-        err = copy_text(rows, 0, out->tenant, sizeof(out->tenant));
+        err = db_rows_copy_text(rows, 0, out->tenant, sizeof(out->tenant));
     if (err == AW_OK)
-        err = copy_text(rows, 1, out->iccid, sizeof(out->iccid));
+        err = db_rows_copy_text(rows, 1, out->iccid, sizeof(out->iccid));
     if (err == AW_OK)
-        err = copy_text(rows, 2, out->device, sizeof(out->device));
+        err = db_rows_copy_text(rows, 2, out->device, sizeof(out->device));
     if (err == AW_OK)
-        err = copy_text(rows, 3, out->bound_by, sizeof(out->bound_by));
+        err = db_rows_copy_text(rows, 3, out->bound_by, sizeof(out->bound_by));
     if (err == AW_OK)
         err = db_rows_get_int64(rows, 4, &out->created_at_ms);
     if (err == AW_OK)
@@ -134,9 +123,9 @@ static aw_err last_verified(db_connection *db, const char *eid, device_identity 
     if (err == AW_OK)
         err = db_rows_next(rows, found);
     if (err == AW_OK && *found)
-        err = copy_text(rows, 0, reported->tac, sizeof(reported->tac));
+        err = db_rows_copy_text(rows, 0, reported->tac, sizeof(reported->tac));
     if (err == AW_OK && *found)
-        err = copy_text(rows, 1, reported->imei, sizeof(reported->imei));
+        err = db_rows_copy_text(rows, 1, reported->imei, sizeof(reported->imei));
     db_rows_free(rows);
     if (err != AW_OK)
         *found = false;
@@ -183,7 +172,7 @@ aw_err device_lock_profile_tenants(db_connection *db, const char *iccid,
                           &key, 1, &rows);
     while (err == AW_OK && *count < max && (err = db_rows_next(rows, &has_row)) == AW_OK &&
            has_row) {
-        err = copy_text(rows, 0, tenants[*count], PLATFORM_TENANT_MAX + 1);
+        err = db_rows_copy_text(rows, 0, tenants[*count], PLATFORM_TENANT_MAX + 1);
         if (err == AW_OK)
             (*count)++;
     }
