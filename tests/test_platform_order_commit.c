@@ -14,7 +14,9 @@
  *     (every call I9002), on PostgreSQL one call's nonce (that call alone
  *     I9002); the refused call goes through when sent again.
  * SQLite by default; PostgreSQL with the argument "postgresql" under
- * pg-harness.sh. */
+ * pg-harness.sh; with the argument "threaded" (after "postgresql" if both)
+ * the transactions run on the committer's own thread and connection
+ * (platform_api_config.order_db, airwrited's way), with the same outcomes. */
 #include "platform_api_testutil.h"
 
 #include <pthread.h>
@@ -24,6 +26,8 @@
 #define POISON_COMMIT_KEY "poison-commit" /* fails the batch's COMMIT */
 
 static platform_token_pair token;
+static bool threaded;            /* "threaded": the committer thread */
+static db_connection *order_db;  /* its connection */
 
 static int64_t count_rows(const char *sql)
 {
@@ -52,6 +56,11 @@ static int setup_commit(void **state)
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &refused), AW_ERR_ARGUMENT);
     assert_null(refused);
     api_config.order_commit_delay_ms = PLATFORM_ORDER_COMMIT_DELAY_MAX_MS;
+    /* the loop's own connection cannot serve the thread too */
+    api_config.order_db = fx.server_db;
+    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &refused), AW_ERR_ARGUMENT);
+    assert_null(refused);
+    api_config.order_db = threaded ? (order_db = platform_test_db_open(&fx.tdb)) : NULL;
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
     test_server_run(&fx.ts);
     platform_app_limits limits = {.rate_per_minute = PLATFORM_LIMIT_MAX,
@@ -61,6 +70,20 @@ static int setup_commit(void **state)
     fx.app.limits = limits;
     token = issue(NULL, NULL);
     return 0;
+}
+
+/* The fixture's, then the committer thread's connection (after the API).
+ * The committer keeps an event on the server's base: its API goes before
+ * the base (platform.h, order_db). */
+static int teardown_commit(void **state)
+{
+    test_server_halt(&fx.ts);
+    platform_api_free(fx.api);
+    fx.api = NULL;
+    int rc = teardown(state);
+    db_close(order_db);
+    order_db = NULL;
+    return rc;
 }
 
 /* ---- Calls sent together from threads ------------------------------------- */
@@ -448,6 +471,7 @@ static void test_database_busy(void **state)
 
 int main(int argc, char **argv)
 {
+    threaded = argc > 1 && strcmp(argv[argc - 1], "threaded") == 0;
     if (argc > 1 && strcmp(argv[1], "postgresql") == 0) {
         pg_url = getenv("AW_TEST_POSTGRESQL_URL");
         if (pg_url == NULL) {
@@ -459,11 +483,11 @@ int main(int argc, char **argv)
     evthread_use_pthreads();
     test_pki_make(&pki, AW_PKI_CURVE_NIST_P256, NULL, 0);
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_concurrent_orders, setup_commit, teardown),
-        cmocka_unit_test_setup_teardown(test_same_key_in_batch, setup_commit, teardown),
-        cmocka_unit_test_setup_teardown(test_bad_orders_in_batch, setup_commit, teardown),
-        cmocka_unit_test_setup_teardown(test_batch_failure, setup_commit, teardown),
-        cmocka_unit_test_setup_teardown(test_database_busy, setup_commit, teardown),
+        cmocka_unit_test_setup_teardown(test_concurrent_orders, setup_commit, teardown_commit),
+        cmocka_unit_test_setup_teardown(test_same_key_in_batch, setup_commit, teardown_commit),
+        cmocka_unit_test_setup_teardown(test_bad_orders_in_batch, setup_commit, teardown_commit),
+        cmocka_unit_test_setup_teardown(test_batch_failure, setup_commit, teardown_commit),
+        cmocka_unit_test_setup_teardown(test_database_busy, setup_commit, teardown_commit),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);
     test_pki_remove(&pki);

@@ -526,6 +526,7 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
     *out = NULL;
     if (server == NULL || config == NULL || config->db == NULL || config->keys == NULL ||
         config->order_commit_delay_ms > PLATFORM_ORDER_COMMIT_DELAY_MAX_MS ||
+        config->order_db == config->db || /* one connection, two threads */
         config->timestamp_window_s < 0 || config->access_ttl_s < 0 || config->refresh_ttl_s < 0 ||
         config->quota_utc_offset_minutes < -QUOTA_OFFSET_MAX_MINUTES ||
         config->quota_utc_offset_minutes > QUOTA_OFFSET_MAX_MINUTES ||
@@ -563,7 +564,8 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         err = http_server_set_fallback(server, handle_unrouted, api);
     if (err == AW_OK) /* POST /api/v1/orders' group commit (order_commit.c) */
         err = platform_order_committer_new(api, http_server_event_base(server),
-                                           config->order_commit_delay_ms, &api->order_committer);
+                                           config->order_commit_delay_ms, config->order_db,
+                                           &api->order_committer);
     if (err != AW_OK) {
         platform_api_free(api);
         return err;

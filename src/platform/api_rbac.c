@@ -32,6 +32,12 @@ static const audit_options *audit_options_of(const platform_api *api)
 aw_err platform_api_audit(api_call *call, const char *action, const char *target,
                           audit_outcome outcome, const char *details)
 {
+    return platform_api_audit_on(call->api->config.db, call, action, target, outcome, details);
+}
+
+aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *action,
+                             const char *target, audit_outcome outcome, const char *details)
+{
     json_t *object = details != NULL ? json_loads(details, 0, NULL) : json_object();
     if (object == NULL || !json_is_object(object)) {
         json_decref(object);
@@ -59,7 +65,7 @@ aw_err platform_api_audit(api_call *call, const char *action, const char *target
         .request_id = call->request_id,
         .details = text,
     };
-    aw_err err = audit_append(call->api->config.db, audit_options_of(call->api), &event,
+    aw_err err = audit_append(db, audit_options_of(call->api), &event,
                               call->now_ms, NULL);
     free(text);
     return err;

@@ -19,12 +19,22 @@
  *     stores nothing of the batch, and every waiting call is answered with
  *     that error (I9001, or I9002 when the database is busy or unreachable);
  *   - a crash before the commit loses only calls not yet answered.
- * Everything runs on the server's loop thread, on its connection: no
- * transaction stays open while the loop waits (other routes never see one),
- * and the sync blocks the loop while the next batch gathers in the socket
- * buffers. docs/ARCHITECTURE.md "Group commit of orders". */
+ * With a connection of its own (platform_api_config.order_db, airwrited's
+ * default) the transaction runs on a committer thread: the loop thread
+ * only closes a batch (at its next turn, or after the delay), hands it over
+ * and answers it when the thread is done, so neither the statements nor the
+ * sync hold the loop, and the batches grow while the thread is busy (what
+ * arrives meanwhile waits for the next transaction, up to the batch limit).
+ * Without one, everything runs on the loop thread on its connection, as a
+ * library user without threads wants. Either way no transaction stays open
+ * while a loop waits (other routes never see one). docs/ARCHITECTURE.md
+ * "Group commit of orders". */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -37,62 +47,55 @@
 /* One waiting call and, once its savepoint is over, its outcome. */
 typedef struct order_waiting {
     platform_order_submission submission;
+    /* copies of the header values the submission names: the committer
+     * thread never reads the request's headers, which go with its
+     * connection when the client hangs up meanwhile */
+    char idempotency_key[PLATFORM_IDEMPOTENCY_KEY_MAX + 1];
+    char nonce[PLATFORM_NONCE_MAX + 1];
     aw_err err;
     int64_t retry_after_s;
     platform_order order;
     bool created;
 } order_waiting;
 
+/* Calls closed together (one loop turn, or a full batch). */
+typedef struct commit_batch {
+    struct commit_batch *next;
+    size_t count;
+    size_t eids;                    /* items of its orders */
+    aw_err failed;                  /* the transaction's own failure, for every call */
+    order_waiting waiting[PLATFORM_ORDER_COMMIT_BATCH_MAX];
+} commit_batch;
+
 struct platform_order_committer {
     platform_api *api;
     struct event_base *base;
     struct timeval delay;
-    bool scheduled;                 /* a flush timer is pending */
-    order_waiting *waiting;         /* PLATFORM_ORDER_COMMIT_BATCH_MAX slots */
-    size_t count;
-    size_t eids;                    /* items of the waiting orders */
+    bool scheduled;                 /* a close timer is pending */
+    commit_batch *open;             /* loop thread: the calls gathering */
+    commit_batch *spare;            /* loop thread: an answered batch kept for reuse */
+    /* the committer thread, with a connection of its own (thread_db) */
+    db_connection *thread_db;
+    bool started;
+    pthread_t thread;
+    pthread_mutex_t lock;           /* the lists below, stop and stats */
+    pthread_cond_t wake;
+    commit_batch *queued;           /* closed, oldest first: for the thread */
+    commit_batch *done;             /* over, oldest first: for the loop to answer */
+    bool stop;
+    int signal_fds[2];              /* the thread's "done" byte to the loop */
+    struct event *done_event;
     platform_order_commit_stats stats;
 };
 
-aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
-                                    unsigned delay_ms, platform_order_committer **out)
+static void list_append(commit_batch **list, commit_batch *batch)
 {
-    *out = NULL;
-    platform_order_committer *c = calloc(1, sizeof(*c));
-    if (c == NULL)
-        return AW_ERR_NOMEM;
-    c->waiting = calloc(PLATFORM_ORDER_COMMIT_BATCH_MAX, sizeof(*c->waiting));
-    if (c->waiting == NULL) {
-        free(c);
-        return AW_ERR_NOMEM;
-    }
-    c->api = api;
-    c->base = base;
-    c->delay.tv_sec = (time_t)(delay_ms / 1000u);
-    c->delay.tv_usec = (suseconds_t)((delay_ms % 1000u) * 1000u);
-    *out = c;
-    return AW_OK;
+    while (*list != NULL)
+        list = &(*list)->next;
+    *list = batch;
 }
 
-void platform_order_committer_free(platform_order_committer *committer)
-{
-    if (committer == NULL)
-        return;
-    for (size_t i = 0; i < committer->count; i++) {
-        platform_batch_free(committer->waiting[i].submission.batch);
-        http_request_complete(committer->waiting[i].submission.call.request);
-    }
-    free(committer->waiting);
-    free(committer);
-}
-
-void platform_api_order_commit_stats(const struct platform_api *api,
-                                     platform_order_commit_stats *out)
-{
-    memset(out, 0, sizeof(*out));
-    if (api != NULL && api->order_committer != NULL)
-        *out = api->order_committer->stats;
-}
+/* ---- One transaction ---------------------------------------------------------- */
 
 /* The writes the chain deferred (api.c authenticate): the nonce once, then
  * the daily quota. A replay or an exhausted quota is a refusal, not a
@@ -139,8 +142,8 @@ static aw_err create_order(db_connection *db, order_waiting *w)
         err = platform_order_create(db, &s->call.app, s->idempotency_key, s->request_hash, batch,
                                     s->call.now_ms, &w->order, &w->created);
     if (err == AW_OK && w->created &&
-        platform_api_audit(&s->call, "order.create", w->order.order_id, AUDIT_OUTCOME_SUCCESS,
-                           NULL) != AW_OK)
+        platform_api_audit_on(db, &s->call, "order.create", w->order.order_id,
+                              AUDIT_OUTCOME_SUCCESS, NULL) != AW_OK)
         err = AW_ERR_STATE;
     return err;
 }
@@ -191,86 +194,323 @@ static aw_err run_one(db_connection *db, order_waiting *w)
     return err;
 }
 
-/* Answer every waiting call with its outcome, or all with failed. */
-static void answer_all(platform_order_committer *c, size_t count, aw_err failed)
+/* The shared transaction of every call in list (on db: the loop's or the
+ * committer thread's connection); the outcome in each batch. */
+static void run_batches(platform_order_committer *c, db_connection *db, commit_batch *list)
 {
-    for (size_t i = 0; i < count; i++) {
-        order_waiting *w = &c->waiting[i];
-        platform_order_submission *s = &w->submission;
-        aw_err err = failed != AW_OK ? failed : w->err;
-        platform_api_order_answer(&s->call, err, err == w->err ? w->retry_after_s : 0, s->batch,
-                                  &w->order, w->created);
-        http_request_complete(s->call.request);
-        platform_batch_free(s->batch);
-        memset(w, 0, sizeof(*w));
-    }
-}
-
-/* The shared transaction of every waiting call, then their answers. */
-static void flush(platform_order_committer *c)
-{
-    size_t count = c->count;
-    if (count == 0)
-        return;
-    db_connection *db = c->api->config.db;
-    c->stats.batches++;
-    c->stats.submissions += count;
-    if (count > c->stats.largest_batch)
-        c->stats.largest_batch = count;
-    /* on the loop thread nothing else holds a transaction here */
+    size_t count = 0;
+    for (commit_batch *b = list; b != NULL; b = b->next)
+        count += b->count;
     aw_err failed = db_in_transaction(db) ? AW_ERR_STATE : db_begin(db);
     bool begun = failed == AW_OK;
-    for (size_t i = 0; failed == AW_OK && i < count; i++)
-        failed = run_one(db, &c->waiting[i]);
+    for (commit_batch *b = list; failed == AW_OK && b != NULL; b = b->next)
+        for (size_t i = 0; failed == AW_OK && i < b->count; i++)
+            failed = run_one(db, &b->waiting[i]);
     if (failed == AW_OK)
         failed = db_commit(db); /* rolls back itself when it fails */
     else if (begun)
         (void)db_rollback(db);
+    for (commit_batch *b = list; b != NULL; b = b->next)
+        b->failed = failed;
+    pthread_mutex_lock(&c->lock);
+    c->stats.batches++;
+    c->stats.submissions += count;
+    if (count > c->stats.largest_batch)
+        c->stats.largest_batch = count;
     if (failed != AW_OK)
         c->stats.failed_batches++;
-    c->count = 0;
-    c->eids = 0;
-    answer_all(c, count, failed);
+    pthread_mutex_unlock(&c->lock);
 }
 
-static void flush_timer(evutil_socket_t fd, short what, void *arg)
+/* ---- Answers, on the loop thread ---------------------------------------------- */
+
+static void batch_free(commit_batch *batch)
+{
+    free(batch);
+}
+
+/* Answer every call of batch with its outcome (or the transaction's
+ * failure), then keep the batch for reuse or free it. */
+static void answer_batch(platform_order_committer *c, commit_batch *batch)
+{
+    for (size_t i = 0; i < batch->count; i++) {
+        order_waiting *w = &batch->waiting[i];
+        platform_order_submission *s = &w->submission;
+        aw_err err = batch->failed != AW_OK ? batch->failed : w->err;
+        platform_api_order_answer(&s->call, err, err == w->err ? w->retry_after_s : 0, s->batch,
+                                  &w->order, w->created);
+        http_request_complete(s->call.request);
+        platform_batch_free(s->batch);
+        s->batch = NULL;
+    }
+    batch->next = NULL;
+    batch->count = 0;
+    batch->eids = 0;
+    batch->failed = AW_OK;
+    if (c->spare == NULL)
+        c->spare = batch;
+    else
+        batch_free(batch);
+}
+
+/* Calls that will not be committed nor answered (the committer goes with
+ * its server): their requests are only freed. */
+static void drop_batches(commit_batch *list)
+{
+    while (list != NULL) {
+        commit_batch *next = list->next;
+        for (size_t i = 0; i < list->count; i++) {
+            platform_batch_free(list->waiting[i].submission.batch);
+            http_request_complete(list->waiting[i].submission.call.request);
+        }
+        batch_free(list);
+        list = next;
+    }
+}
+
+/* The thread's batches that are over: answered here, on the loop. */
+static void on_done(evutil_socket_t fd, short what, void *arg)
+{
+    (void)what;
+    platform_order_committer *c = arg;
+    char drain[64];
+    while (read(fd, drain, sizeof(drain)) > 0)
+        ;
+    pthread_mutex_lock(&c->lock);
+    commit_batch *list = c->done;
+    c->done = NULL;
+    pthread_mutex_unlock(&c->lock);
+    while (list != NULL) {
+        commit_batch *next = list->next;
+        answer_batch(c, list);
+        list = next;
+    }
+}
+
+/* ---- The committer thread ------------------------------------------------------ */
+
+/* The queued batches one transaction takes: the oldest, and those after it
+ * while the calls stay within PLATFORM_ORDER_COMMIT_BATCH_MAX and the items
+ * within PLATFORM_BATCH_MAX_EIDS. Under c->lock. */
+static commit_batch *take_queued(platform_order_committer *c)
+{
+    commit_batch *first = c->queued, *last = first;
+    size_t count = first->count, eids = first->eids;
+    while (last->next != NULL && count + last->next->count <= PLATFORM_ORDER_COMMIT_BATCH_MAX &&
+           eids + last->next->eids <= PLATFORM_BATCH_MAX_EIDS) {
+        last = last->next;
+        count += last->count;
+        eids += last->eids;
+    }
+    c->queued = last->next;
+    last->next = NULL;
+    return first;
+}
+
+static void *committer_main(void *arg)
+{
+    platform_order_committer *c = arg;
+    for (;;) {
+        pthread_mutex_lock(&c->lock);
+        while (!c->stop && c->queued == NULL)
+            pthread_cond_wait(&c->wake, &c->lock);
+        if (c->stop) {
+            pthread_mutex_unlock(&c->lock);
+            break;
+        }
+        commit_batch *list = take_queued(c);
+        pthread_mutex_unlock(&c->lock);
+        run_batches(c, c->thread_db, list);
+        pthread_mutex_lock(&c->lock);
+        list_append(&c->done, list);
+        pthread_mutex_unlock(&c->lock);
+        /* a full pipe already holds a byte the loop has yet to read */
+        ssize_t written;
+        do {
+            written = write(c->signal_fds[1], "d", 1);
+        } while (written < 0 && errno == EINTR);
+    }
+    return NULL;
+}
+
+static aw_err thread_start(platform_order_committer *c)
+{
+    if (pipe2(c->signal_fds, O_NONBLOCK | O_CLOEXEC) != 0) {
+        c->signal_fds[0] = c->signal_fds[1] = -1;
+        return AW_ERR_IO;
+    }
+    c->done_event = event_new(c->base, c->signal_fds[0], EV_READ | EV_PERSIST, on_done, c);
+    if (c->done_event == NULL || event_add(c->done_event, NULL) != 0)
+        return AW_ERR_NOMEM;
+    if (pthread_cond_init(&c->wake, NULL) != 0)
+        return AW_ERR_NOMEM;
+    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
+        pthread_cond_destroy(&c->wake);
+        return AW_ERR_NOMEM;
+    }
+    c->started = true;
+    return AW_OK;
+}
+
+/* ---- Gathering, on the loop thread ---------------------------------------------- */
+
+aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
+                                    unsigned delay_ms, db_connection *thread_db,
+                                    platform_order_committer **out)
+{
+    *out = NULL;
+    platform_order_committer *c = calloc(1, sizeof(*c));
+    if (c == NULL)
+        return AW_ERR_NOMEM;
+    if (pthread_mutex_init(&c->lock, NULL) != 0) {
+        free(c);
+        return AW_ERR_NOMEM;
+    }
+    c->api = api;
+    c->base = base;
+    c->delay.tv_sec = (time_t)(delay_ms / 1000u);
+    c->delay.tv_usec = (suseconds_t)((delay_ms % 1000u) * 1000u);
+    c->signal_fds[0] = c->signal_fds[1] = -1;
+    /* a thread needs a loop to answer on */
+    c->thread_db = base != NULL ? thread_db : NULL;
+    aw_err err = c->thread_db != NULL ? thread_start(c) : AW_OK;
+    if (err != AW_OK) {
+        platform_order_committer_free(c);
+        return err;
+    }
+    *out = c;
+    return AW_OK;
+}
+
+void platform_order_committer_free(platform_order_committer *committer)
+{
+    if (committer == NULL)
+        return;
+    platform_order_committer *c = committer;
+    if (c->started) {
+        /* the batch running commits; what is queued stays uncommitted */
+        pthread_mutex_lock(&c->lock);
+        c->stop = true;
+        pthread_cond_signal(&c->wake);
+        pthread_mutex_unlock(&c->lock);
+        pthread_join(c->thread, NULL);
+        pthread_cond_destroy(&c->wake);
+    }
+    if (c->done_event != NULL)
+        event_free(c->done_event);
+    for (size_t i = 0; i < 2; i++)
+        if (c->signal_fds[i] >= 0)
+            close(c->signal_fds[i]);
+    drop_batches(c->open);
+    drop_batches(c->queued);
+    drop_batches(c->done);
+    batch_free(c->spare);
+    pthread_mutex_destroy(&c->lock);
+    free(c);
+}
+
+void platform_api_order_commit_stats(const struct platform_api *api,
+                                     platform_order_commit_stats *out)
+{
+    memset(out, 0, sizeof(*out));
+    if (api == NULL || api->order_committer == NULL)
+        return;
+    platform_order_committer *c = api->order_committer;
+    pthread_mutex_lock(&c->lock);
+    *out = c->stats;
+    pthread_mutex_unlock(&c->lock);
+}
+
+/* The open batch is complete: committed here on the loop's connection, or
+ * handed to the committer thread. */
+static void close_open(platform_order_committer *c)
+{
+    commit_batch *batch = c->open;
+    if (batch == NULL)
+        return;
+    c->open = NULL;
+    if (!c->started) {
+        run_batches(c, c->api->config.db, batch);
+        answer_batch(c, batch);
+        return;
+    }
+    pthread_mutex_lock(&c->lock);
+    list_append(&c->queued, batch);
+    pthread_cond_signal(&c->wake);
+    pthread_mutex_unlock(&c->lock);
+}
+
+static void close_timer(evutil_socket_t fd, short what, void *arg)
 {
     (void)fd;
     (void)what;
     platform_order_committer *c = arg;
     c->scheduled = false;
-    flush(c);
+    close_open(c);
+}
+
+static commit_batch *open_batch(platform_order_committer *c)
+{
+    if (c->open == NULL) {
+        c->open = c->spare != NULL ? c->spare : malloc(sizeof(*c->open));
+        c->spare = NULL;
+        if (c->open != NULL) {
+            c->open->next = NULL;
+            c->open->count = 0;
+            c->open->eids = 0;
+            c->open->failed = AW_OK;
+        }
+    }
+    return c->open;
 }
 
 void platform_order_commit_submit(platform_order_committer *c,
                                   platform_order_submission *submission)
 {
-    if (http_request_defer(submission->call.request) != AW_OK) {
-        /* not from its handler: a broken caller; answered now, recorded */
+    commit_batch *batch = NULL;
+    aw_err err = http_request_defer(submission->call.request);
+    if (err == AW_OK && (batch = open_batch(c)) == NULL)
+        err = AW_ERR_NOMEM;
+    if (err != AW_OK) {
+        /* not from its handler (a broken caller), or no memory: answered
+         * now (the handler's own request as it returns), recorded */
         platform_order_commit_record_refused(&submission->call);
-        platform_api_order_answer(&submission->call, AW_ERR_STATE, 0, NULL, NULL, false);
+        platform_api_order_answer(&submission->call, err, 0, NULL, NULL, false);
+        if (err != AW_ERR_STATE)
+            http_request_complete(submission->call.request);
         platform_batch_free(submission->batch);
         submission->batch = NULL;
         return;
     }
-    order_waiting *w = &c->waiting[c->count++];
+    order_waiting *w = &batch->waiting[batch->count++];
     memset(w, 0, sizeof(*w));
     w->submission = *submission;
     submission->batch = NULL;
-    if (w->submission.batch != NULL)
-        c->eids += w->submission.batch->count;
-    /* a full batch, or no loop to wait on: commit now (the handler's own
-     * request is then answered as it returns) */
-    if (c->count == PLATFORM_ORDER_COMMIT_BATCH_MAX || c->eids >= PLATFORM_BATCH_MAX_EIDS ||
+    platform_order_submission *s = &w->submission;
+    /* the parsed key and nonce are bounded (order_parse, the chain); a
+     * refused call's longer key is never used */
+    if (s->idempotency_key != NULL) {
+        snprintf(w->idempotency_key, sizeof(w->idempotency_key), "%s", s->idempotency_key);
+        s->idempotency_key = w->idempotency_key;
+    }
+    if (s->call.deferred_nonce != NULL) {
+        snprintf(w->nonce, sizeof(w->nonce), "%s", s->call.deferred_nonce);
+        s->call.deferred_nonce = w->nonce;
+    }
+    if (s->batch != NULL)
+        batch->eids += s->batch->count;
+    /* a full batch, or no loop to wait on: closed now (inline, the
+     * handler's own request is then answered as it returns) */
+    if (batch->count == PLATFORM_ORDER_COMMIT_BATCH_MAX || batch->eids >= PLATFORM_BATCH_MAX_EIDS ||
         c->base == NULL) {
-        flush(c);
+        close_open(c);
         return;
     }
     if (!c->scheduled &&
-        event_base_once(c->base, -1, EV_TIMEOUT, flush_timer, c, &c->delay) == 0) {
+        event_base_once(c->base, -1, EV_TIMEOUT, close_timer, c, &c->delay) == 0) {
         c->scheduled = true;
         return;
     }
     if (!c->scheduled)
-        flush(c); /* no timer to be had: commit alone */
+        close_open(c); /* no timer to be had: commit alone */
 }

@@ -23,13 +23,17 @@ typedef struct platform_order_submission {
 } platform_order_submission;
 
 /* A committer for api's orders on base (NULL: each order commits alone in
- * its handler), waiting delay_ms for more orders. AW_ERR_NOMEM. */
+ * its handler), waiting delay_ms for more orders. thread_db (borrowed, open
+ * on api's database; NULL: none): the transactions run on a thread of the
+ * committer's own with it, else on the loop thread with api's connection.
+ * AW_ERR_NOMEM, AW_ERR_IO (no pipe for the thread's signal). */
 aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
-                                    unsigned delay_ms, platform_order_committer **out);
+                                    unsigned delay_ms, db_connection *thread_db,
+                                    platform_order_committer **out);
 
-/* Free; orders still waiting are dropped uncommitted and their requests
- * completed (only freed: the server, gone first, answered them 503).
- * NULL-safe. */
+/* Free; the thread's transaction running finishes first; orders still
+ * waiting are dropped uncommitted and their requests completed (only freed:
+ * the server, gone first, answered them 503). NULL-safe. */
 void platform_order_committer_free(platform_order_committer *committer);
 
 /* From the handler: defer the request and queue it for the next shared

@@ -576,6 +576,12 @@ typedef struct platform_api_config {
      * sync, 0..PLATFORM_ORDER_COMMIT_DELAY_MAX_MS; 0: until the event loop's
      * next turn (the orders that arrived meanwhile) */
     unsigned order_commit_delay_ms;
+    /* a second connection to db's database (borrowed, outliving the API;
+     * NULL: none; db itself is refused): the group commit's transactions run
+     * on a thread of their own with it instead of on the loop thread
+     * (order_commit.c); the API then keeps an event on the server's base and
+     * must be freed before that base */
+    db_connection *order_db;
     /* location-bound writing (location_policy.h, borrowed): the defaults and
      * region files GET/PUT /api/v1/location-policy show and check; NULL: off */
     const struct platform_location_config *location;

@@ -130,6 +130,11 @@ aw_err platform_api_session_user(api_call *call, const char *access_token);
  * object or NULL. Never secrets. */
 aw_err platform_api_audit(api_call *call, const char *action, const char *target,
                           audit_outcome outcome, const char *details);
+/* The same on db, a connection other than the API's (the order committer
+ * thread's, order_commit.c): it reads only the call and its request's peer
+ * address, which stays while the request is deferred. */
+aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *action,
+                             const char *target, audit_outcome outcome, const char *details);
 /* api_console.c: the web console's static files under /console (false:
  * not one of its paths, or no console); whether a call is the console's
  * unsigned one, and its chain step in place of the signature and bearer

@@ -18,6 +18,7 @@
 
 struct platform_server {
     db_connection *db;            /* the router's, used on the loop thread */
+    db_connection *order_db;      /* the order committer thread's (order_commit.c) */
     http_server *http;
     platform_api *api;
     platform_indicator_monitor *indicators; /* NULL without settings */
@@ -145,6 +146,9 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
     aw_err err = db_open(config->database_url, NULL, &s->db);
     if (err == AW_OK)
         err = platform_migrate(s->db);
+    /* orders commit on a thread of their own, off the loop (order_commit.c) */
+    if (err == AW_OK)
+        err = db_open(config->database_url, NULL, &s->order_db);
     http_server_config http = {.address = config->address != NULL ? config->address
                                                                   : "127.0.0.1",
                                .port = config->port,
@@ -163,7 +167,8 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
                                .console_login_rate_per_minute =
                                    config->console_login_rate_per_minute,
                                .console_login_burst = config->console_login_burst,
-                               .location = config->location}; /* location_policy.h */
+                               .location = config->location, /* location_policy.h */
+                               .order_db = s->order_db};
     if (err == AW_OK)
         err = platform_api_new(s->http, &api, &s->api);
     if (err == AW_OK)
@@ -203,6 +208,7 @@ void platform_server_free(platform_server *server)
     http_server_free(server->http); /* answers what is pending before the API goes */
     platform_api_free(server->api);
     platform_indicator_monitor_free(server->indicators);
+    db_close(server->order_db);
     db_close(server->db);
     free(server);
 }
