@@ -1,8 +1,9 @@
 /* airwrite platform: the group commit of POST /api/v1/orders (order_commit.c,
  * docs/ARCHITECTURE.md "Group commit of orders"), the part of the public
  * header platform.h that reports its figures. Orders whose calls passed the
- * chain wait on the loop thread for one transaction and one sync shared with
- * the orders that arrived meanwhile; each is answered after that commit. */
+ * chain wait for one transaction and one sync shared with the orders that
+ * arrived meanwhile (on the committer's thread when the API has an order_db,
+ * else on the loop thread); each is answered after that commit. */
 #ifndef AIRWRITE_PLATFORM_PLATFORM_ORDER_COMMIT_H
 #define AIRWRITE_PLATFORM_PLATFORM_ORDER_COMMIT_H
 
