@@ -13,6 +13,8 @@
  *   - a lock held elsewhere past the timeout: on SQLite the batch's BEGIN
  *     (every call I9002), on PostgreSQL one call's nonce (that call alone
  *     I9002); the refused call goes through when sent again.
+ *   - threaded: the API freed while the thread's transaction waits and a
+ *     second batch is queued: the first commits, the second is dropped.
  * SQLite by default; PostgreSQL with the argument "postgresql" under
  * pg-harness.sh; with the argument "threaded" (after "postgresql" if both)
  * the transactions run on the committer's own thread and connection
@@ -95,6 +97,7 @@ typedef struct order_call {
     const char *idempotency_key;  /* NULL: none */
     char nonce[40];               /* "": a fresh one */
     char timestamp[24];           /* "": now */
+    unsigned timeout_ms;          /* 0: 20 s */
     /* the answer */
     bool sent;
     int status;
@@ -141,7 +144,8 @@ static void *send_order(void *arg)
     if (c->idempotency_key != NULL)
         headers[count++] = (http_header){"Idempotency-Key", c->idempotency_key};
     test_url(url, sizeof(url), "127.0.0.1", &fx.ts, "/api/v1/orders");
-    http_client_config config = {.ca_file = pki.ci, .timeout_ms = 20000};
+    http_client_config config = {.ca_file = pki.ci,
+                                 .timeout_ms = c->timeout_ms != 0 ? c->timeout_ms : 20000};
     http_client *client = NULL;
     if (http_client_new(&config, &client) != AW_OK)
         return NULL;
@@ -469,6 +473,65 @@ static void test_database_busy(void **state)
     assert_int_equal(orders_of_eid(500), 1);
 }
 
+/* ---- Shutdown with orders in flight (the committer thread) ----------------- */
+
+static unsigned long long pending_requests(void)
+{
+    http_server_stats stats;
+    http_server_get_stats(fx.ts.server, &stats);
+    return stats.requests_pending;
+}
+
+/* Send c from a thread of its own; back once the server holds it
+ * deferred (pending reaches want) and its batch was closed (the delay). */
+static void send_async(order_call *c, pthread_t *thread, unsigned long long want)
+{
+    assert_int_equal(pthread_barrier_init(&start_line, NULL, 1), 0);
+    assert_int_equal(pthread_create(thread, NULL, send_order, c), 0);
+    for (int i = 0; i < 500 && pending_requests() < want; i++)
+        usleep(10000);
+    assert_int_equal(pending_requests(), want);
+    pthread_barrier_destroy(&start_line);
+    usleep((PLATFORM_ORDER_COMMIT_DELAY_MAX_MS + 300u) * 1000u);
+}
+
+static void *release_lock_later(void *arg)
+{
+    (void)arg;
+    usleep(300000);
+    (void)db_rollback(fx.admin);
+    return NULL;
+}
+
+/* The API freed while the thread's transaction waits for a lock and a
+ * second batch is queued behind it: the running one finishes and commits,
+ * the queued one is dropped uncommitted (its request only freed), and
+ * nothing is left behind (ASan). Threaded on SQLite only (main). */
+static void test_shutdown_in_flight(void **state)
+{
+    (void)state;
+    order_call calls[2];
+    memset(calls, 0, sizeof(calls));
+    calls[0].eid = 600;
+    calls[1].eid = 601;
+    calls[0].timeout_ms = calls[1].timeout_ms = 3000; /* the halted loop answers nobody */
+    pthread_t senders[2], releaser;
+    assert_int_equal(db_begin(fx.admin), AW_OK); /* the thread's BEGIN waits */
+    send_async(&calls[0], &senders[0], 1);       /* taken by the thread */
+    send_async(&calls[1], &senders[1], 2);       /* queued behind it */
+    assert_int_equal(pthread_create(&releaser, NULL, release_lock_later, NULL), 0);
+    test_server_halt(&fx.ts);
+    platform_api_free(fx.api); /* waits for the running transaction */
+    fx.api = NULL;
+    pthread_join(releaser, NULL);
+    assert_int_equal(orders_of_eid(600), 1);
+    assert_int_equal(orders_of_eid(601), 0);
+    for (size_t i = 0; i < 2; i++) {
+        pthread_join(senders[i], NULL);
+        assert_false(calls[i].sent);
+    }
+}
+
 int main(int argc, char **argv)
 {
     threaded = argc > 1 && strcmp(argv[argc - 1], "threaded") == 0;
@@ -488,8 +551,11 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_bad_orders_in_batch, setup_commit, teardown_commit),
         cmocka_unit_test_setup_teardown(test_batch_failure, setup_commit, teardown_commit),
         cmocka_unit_test_setup_teardown(test_database_busy, setup_commit, teardown_commit),
+        cmocka_unit_test_setup_teardown(test_shutdown_in_flight, setup_commit, teardown_commit),
     };
-    int failed = cmocka_run_group_tests(tests, NULL, NULL);
+    /* the last one only where something is in flight: the thread, on SQLite */
+    size_t count = sizeof(tests) / sizeof(tests[0]) - (threaded && pg_url == NULL ? 0 : 1);
+    int failed = _cmocka_run_group_tests("order_commit", tests, count, NULL, NULL);
     test_pki_remove(&pki);
     return failed;
 }
