@@ -74,6 +74,7 @@ shutdown_grace_ms = 200
 
 [platform]
 port = 0
+credential_cache = 500
 
 [eim]
 port = 0
@@ -286,6 +287,8 @@ bad roles 'roles = platform, sdmp\n'
 expect_error roles "roles.conf:3: \[airwrited\] roles:.*AW_ERR_CONFIG_VALUE"
 bad address '[platform]\naddress = localhost\n'
 expect_error address "address.conf:4: \[platform\] address:.*AW_ERR_CONFIG_VALUE"
+bad credential_cache '[platform]\ncredential_cache = 60001\n'
+expect_error credential_cache "credential_cache.conf:4: \[platform\] credential_cache:.*AW_ERR_CONFIG_VALUE"
 bad smdp_address '[smdp]\nsmdp_address = localhost\n'
 expect_error smdp_address "smdp_address.conf:4: \[smdp\] smdp_address:.*AW_ERR_CONFIG_VALUE"
 bad url '[eim]\ndatabase = mysql://h/db\n'

@@ -79,6 +79,8 @@ refuse "$cli" app-create --db "$db" --tenant t
 refuse "$cli" app-show --db "$db"
 refuse "$cli" app-show "$app_id"
 refuse "$cli" app-rename --db "$db" "$app_id"
+refuse "$cli" serve --db "$db" --keys "$work/storage.key" --cert c --key k --credential-cache 60001
+refuse "$cli" serve --db "$db" --keys "$work/storage.key" --cert c --key k --credential-cache x
 chmod 644 "$work/storage.key"
 refuse "$cli" app-create --db "$db" --keys "$work/storage.key" --tenant t
 grep -q "storage key" "$work/refused.out" || fail "key file message"

@@ -27,6 +27,7 @@ static void usage(FILE *out)
             "usage: airwrite-platform serve --db URL --keys PATH --cert FILE --key FILE\n"
             "                          [--address IP] [--port N] [--callback-ca FILE]\n"
             "                          [--audit-key FILE [--audit-interval N]]\n"
+            "                          [--credential-cache MS]\n"
             "       airwrite-platform app-create --db URL --keys PATH --tenant NAME\n"
             "                          [--rate N] [--burst N] [--quota N] [--role ROLE]\n"
             "                          [--suite international|domestic]\n"
@@ -45,6 +46,9 @@ static void usage(FILE *out)
             "  --audit-key FILE  sign an audit log checkpoint every N entries (default\n"
             "                1000) with this private key (PEM; P-256: international\n"
             "                suite, SM2: domestic); without it no automatic checkpoints\n"
+            "  --credential-cache MS  reuse an app's and a token's facts read by a call\n"
+            "                for MS ms (0..%d, default %d, 0: off); other processes'\n"
+            "                changes are seen within it (docs/api-signature.md)\n"
             "app-create   create an app of tenant NAME ([A-Za-z0-9._-], 1..64) and print its\n"
             "             appId and appSecret; the secret is shown only this once\n"
             "  --keys [ID:]PATH  storage key sealing app secrets (32 bytes, mode 0600; the\n"
@@ -65,6 +69,7 @@ static void usage(FILE *out)
             "rekey        re-seal every app and callback secret under the highest key id\n"
             "             (airwritectl keys rotate does the same for key directories; the last\n"
             "             --keys is created when absent); the older keys can then go\n",
+            PLATFORM_CREDENTIAL_CACHE_MAX_MS, PLATFORM_CREDENTIAL_CACHE_DEFAULT_MS,
             PLATFORM_DEFAULT_RATE_PER_MINUTE, PLATFORM_DEFAULT_BURST,
             PLATFORM_DEFAULT_DAILY_QUOTA);
     platform_inventory_usage(out);
@@ -101,6 +106,7 @@ typedef struct options {
     const char *suite;
     const char *audit_key;
     int64_t audit_interval;
+    int64_t credential_cache;       /* ms; -1: the default */
     long port;
     platform_app_limits limits;
     bool rate, burst, quota;
@@ -119,10 +125,12 @@ static int parse_options(int argc, char **argv, options *o)
         {"suite", required_argument, NULL, 'S'},
         {"audit-key", required_argument, NULL, 'A'},
         {"audit-interval", required_argument, NULL, 'I'},
+        {"credential-cache", required_argument, NULL, 'T'},
         {"help", no_argument, NULL, 'h'},        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof(*o));
     o->address = "127.0.0.1";
+    o->credential_cache = -1;
     o->limits = platform_app_default_limits();
     int c;
     while ((c = getopt_long(argc, argv, "", long_options, NULL)) != -1) {
@@ -143,6 +151,11 @@ static int parse_options(int argc, char **argv, options *o)
         case 'A': o->audit_key = optarg; break;
         case 'I':
             if (!parse_limit(optarg, &o->audit_interval) || o->audit_interval == 0)
+                return -1;
+            break;
+        case 'T':
+            if (!parse_limit(optarg, &o->credential_cache) ||
+                o->credential_cache > PLATFORM_CREDENTIAL_CACHE_MAX_MS)
                 return -1;
             break;
         case 'p': {
@@ -299,7 +312,11 @@ static int serve(const options *o)
                                      .address = o->address, .port = (uint16_t)o->port,
                                      .certificate_file = o->cert, .key_file = o->key,
                                      .callback_ca_file = o->callback_ca, .log = log,
-                                     .audit = audit_key != NULL ? &audit : NULL};
+                                     .audit = audit_key != NULL ? &audit : NULL,
+                                     .credential_cache_ms =
+                                         o->credential_cache < 0    ? 0 /* the default */
+                                         : o->credential_cache == 0 ? PLATFORM_CREDENTIAL_CACHE_OFF
+                                                                    : o->credential_cache};
     if (err == AW_OK)
         err = platform_server_new(base, &config, &server);
     if (err != AW_OK) {

@@ -302,6 +302,10 @@ static aw_err start_platform(airwrited *d, char *message, size_t cap)
                                       .console_login_rate_per_minute =
                                           s->platform.console_login_rate,
                                       .console_login_burst = s->platform.console_login_burst,
+                                      .credential_cache_ms =
+                                          s->platform.credential_cache_ms != 0
+                                              ? (int64_t)s->platform.credential_cache_ms
+                                              : PLATFORM_CREDENTIAL_CACHE_OFF,
                                       .location = &s->location, /* [location] */
                                       .console_dir = s->platform.console_app != NULL
                                                          ? s->platform.console_dir

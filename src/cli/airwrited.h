@@ -58,6 +58,7 @@ typedef struct airwrited_settings {
         const char *console_dir;     /* its files (default AIRWRITED_CONSOLE_DIR) */
         uint32_t console_login_rate; /* unsigned logins per minute, their own bucket */
         uint32_t console_login_burst;
+        uint32_t credential_cache_ms; /* the API's credential cache; 0: off */
     } platform;
 
     struct {

@@ -26,6 +26,7 @@ const config_key airwrited_schema[] = {
     {"platform", "console_dir", 0},
     {"platform", "console_login_rate", 0},
     {"platform", "console_login_burst", 0},
+    {"platform", "credential_cache", 0},
     {"eim", "address", 0},
     {"eim", "port", 0},
     {"eim", "database", 0},

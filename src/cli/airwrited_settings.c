@@ -283,6 +283,12 @@ static aw_err load_platform(loader *l, const char *common_address)
                               &l->where);
     s->platform.console_login_rate = (uint32_t)login_rate;
     s->platform.console_login_burst = (uint32_t)login_burst;
+    /* the API's credential cache, ms; 0: off (docs/api-signature.md) */
+    uint64_t credential_cache = PLATFORM_CREDENTIAL_CACHE_DEFAULT_MS;
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "platform", "credential_cache", 0,
+                              PLATFORM_CREDENTIAL_CACHE_MAX_MS, &credential_cache, &l->where);
+    s->platform.credential_cache_ms = (uint32_t)credential_cache;
     return err;
 }
 

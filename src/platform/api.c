@@ -2,7 +2,9 @@
  * core's http_server. Every call passes the same chain before its handler:
  * request id -> body bounds -> signature headers -> timestamp window -> app
  * -> HMAC signature -> nonce once -> app enabled -> token bucket -> daily
- * quota -> (bearer token) -> handler. docs/api-signature.md and
+ * quota -> (bearer token) -> handler. The app, its role and the bearer
+ * token's facts come from the credential cache (credential_cache.c) when an
+ * earlier call read them within its TTL. docs/api-signature.md and
  * docs/api-errors.md describe what a client sees; docs/openapi.yaml the
  * routes. Handlers run on the server's loop thread and use the database
  * connection there. */
@@ -19,6 +21,7 @@
 #include "platform/device_lock_internal.h" /* card-device locking routes */
 #include "platform/terminal_info_internal.h" /* terminal information route */
 #include "platform/order_commit.h" /* POST /api/v1/orders' group commit */
+#include "platform/credential_cache.h" /* apps and tokens of earlier calls */
 
 #define PURGE_INTERVAL_MS (60 * 1000)
 /* Token pairs are deleted a week after their refresh token expired, so a
@@ -211,8 +214,8 @@ static bool authenticate(api_call *call)
                                             api->config.timestamp_window_s);
     char secret[PLATFORM_APP_SECRET_LENGTH + 1] = "";
     if (err == AW_OK)
-        err = platform_app_load_secret(api->config.db, api->config.keys, headers.app_id,
-                                       &call->app, secret);
+        err = platform_credential_cache_app(api->credentials, api->config.db, api->config.keys,
+                                            headers.app_id, call->now_ms, &call->app, secret);
     if (err == AW_OK) {
         platform_signed_request signed_request = {
             .method = http_method_name(http_request_method(request)),
@@ -284,13 +287,16 @@ static bool authenticate_bearer(api_call *call)
         reply_error(call, PLATFORM_API_TOKEN_MISSING, 0);
         return false;
     }
-    char app_id[PLATFORM_APP_ID_MAX + 1];
-    aw_err err = platform_token_verify(call->api->config.db, value + sizeof(scheme) - 1,
-                                       call->now_ms, app_id, &call->token_expires_at_ms);
-    if (err == AW_OK && strcmp(app_id, call->app.app_id) != 0)
+    const char *token = value + sizeof(scheme) - 1;
+    platform_credential_token facts;
+    aw_err err = platform_credential_cache_token(call->api->credentials, call->api->config.db,
+                                                 token, call->now_ms, &facts);
+    if (err == AW_OK && strcmp(facts.app_id, call->app.app_id) != 0)
         err = AW_ERR_PLATFORM_TOKEN_INVALID; /* a token only works for its own app */
+    if (err == AW_OK)
+        call->token_expires_at_ms = facts.expires_at_ms;
     if (err == AW_OK) /* a console session acts as its user (api_rbac.c) */
-        err = platform_api_session_user(call, value + sizeof(scheme) - 1);
+        err = platform_api_session_user(call, token, &facts);
     if (err != AW_OK) {
         platform_api_reply_err(call, err);
         return false;
@@ -341,8 +347,8 @@ static void handle_token(http_request *request, void *userdata)
     if (err == AW_OK && strcmp(body.app_id, call.app.app_id) != 0)
         err = AW_ERR_PLATFORM_CREDENTIALS; /* must be the signing app */
     if (err == AW_OK)
-        err = platform_app_load_secret(api->config.db, api->config.keys, body.app_id, &app,
-                                       secret);
+        err = platform_credential_cache_app(api->credentials, api->config.db, api->config.keys,
+                                            body.app_id, call.now_ms, &app, secret);
     if (err == AW_OK && (strlen(body.app_secret) != PLATFORM_APP_SECRET_LENGTH ||
                          CRYPTO_memcmp(body.app_secret, secret, PLATFORM_APP_SECRET_LENGTH) != 0))
         err = AW_ERR_PLATFORM_CREDENTIALS;
@@ -532,7 +538,10 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         config->quota_utc_offset_minutes > QUOTA_OFFSET_MAX_MINUTES ||
         config->console_login_rate_per_minute < 0 ||
         config->console_login_rate_per_minute > PLATFORM_LIMIT_MAX ||
-        config->console_login_burst < 0 || config->console_login_burst > PLATFORM_LIMIT_MAX)
+        config->console_login_burst < 0 || config->console_login_burst > PLATFORM_LIMIT_MAX ||
+        (config->credential_cache_ms != PLATFORM_CREDENTIAL_CACHE_OFF &&
+         (config->credential_cache_ms < 0 ||
+          config->credential_cache_ms > PLATFORM_CREDENTIAL_CACHE_MAX_MS)))
         return AW_ERR_ARGUMENT;
     platform_api *api = calloc(1, sizeof(*api));
     if (api == NULL)
@@ -550,12 +559,17 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
         api->config.console_login_rate_per_minute = PLATFORM_CONSOLE_LOGIN_RATE_DEFAULT;
     if (api->config.console_login_burst == 0)
         api->config.console_login_burst = PLATFORM_CONSOLE_LOGIN_BURST_DEFAULT;
+    if (api->config.credential_cache_ms == 0)
+        api->config.credential_cache_ms = PLATFORM_CREDENTIAL_CACHE_DEFAULT_MS;
     api->last_purge_ms = api->config.clock(api->config.clock_userdata);
     aw_err err = platform_rate_limiter_new(&api->limiter);
     if (err == AW_OK) /* api_console.c */
         err = platform_rate_limiter_new(&api->login_limiter);
     if (err == AW_OK) /* answers counted for the indicators (indicators_calls.c) */
         err = platform_call_counts_new(&api->call_counts);
+    if (err == AW_OK && api->config.credential_cache_ms != PLATFORM_CREDENTIAL_CACHE_OFF)
+        err = platform_credential_cache_new(PLATFORM_CREDENTIAL_CACHE_ENTRIES,
+                                            api->config.credential_cache_ms, &api->credentials);
     for (size_t i = 0; err == AW_OK && i < ROUTE_COUNT; i++)
         err = http_server_route(server, routes[i].method, routes[i].path, routes[i].handler, api);
     if (err == AW_OK)
@@ -584,5 +598,6 @@ void platform_api_free(platform_api *api)
     if (api->call_counts != NULL) /* what is held goes to the database first */
         (void)platform_call_counts_flush(api->call_counts, api->config.db);
     platform_call_counts_free(api->call_counts);
+    platform_credential_cache_free(api->credentials);
     free(api);
 }

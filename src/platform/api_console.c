@@ -29,7 +29,7 @@
 
 #include <openssl/crypto.h>
 
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 
 #define CONSOLE_PATH "/console"
 #define CONSOLE_INDEX "index.html"
@@ -230,15 +230,19 @@ bool platform_api_console_call(const api_call *call)
  * a token bound to a user of the console's app. */
 static aw_err console_session(api_call *call, const char *token)
 {
-    char app_id[PLATFORM_APP_ID_MAX + 1];
-    aw_err err = platform_token_verify(call->api->config.db, token, call->now_ms, app_id,
-                                       &call->token_expires_at_ms);
-    if (err == AW_OK && strcmp(app_id, call->app.app_id) != 0)
+    platform_api *api = call->api;
+    platform_credential_token facts;
+    aw_err err = platform_credential_cache_token(api->credentials, api->config.db, token,
+                                                 call->now_ms, &facts);
+    if (err == AW_OK && strcmp(facts.app_id, call->app.app_id) != 0)
         err = AW_ERR_PLATFORM_TOKEN_INVALID;
+    if (err == AW_OK)
+        call->token_expires_at_ms = facts.expires_at_ms;
     platform_user user;
     if (err == AW_OK)
-        err = platform_user_session_find(call->api->config.db, token, &user);
-    if (err == AW_ERR_NOT_FOUND)
+        err = platform_credential_cache_session(api->credentials, api->config.db, token, &facts,
+                                                call->now_ms, &user);
+    if (err == AW_OK && user.username[0] == '\0')
         err = AW_ERR_PLATFORM_TOKEN_INVALID; /* the app's own token: signed calls only */
     if (err != AW_OK)
         return err;
@@ -264,7 +268,9 @@ bool platform_api_console_authenticate(api_call *call, bool bearer)
         platform_api_reply_error_details(call, PLATFORM_API_TOKEN_MISSING, 0, NULL);
         return false;
     }
-    aw_err err = platform_app_get(api->config.db, api->config.console_app_id, &call->app);
+    aw_err err = platform_credential_cache_app(api->credentials, api->config.db, NULL,
+                                               api->config.console_app_id, call->now_ms,
+                                               &call->app, NULL);
     if (err == AW_OK && !call->app.enabled)
         err = AW_ERR_PLATFORM_APP_DISABLED;
     int64_t retry_after_s = 0;

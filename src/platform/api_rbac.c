@@ -17,7 +17,7 @@
 #include <jansson.h>
 #include <openssl/crypto.h>
 
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 
 #define TENANT_PARAMETER "tenant"
 #define DETAILS_PATH_MAX 256u /* bytes of the request path kept in a refusal's details */
@@ -88,14 +88,16 @@ static void refuse(api_call *call, const char *permission)
     platform_api_reply_error_details(call, PLATFORM_API_PERMISSION_DENIED, 0, NULL);
 }
 
-aw_err platform_api_session_user(api_call *call, const char *access_token)
+aw_err platform_api_session_user(api_call *call, const char *access_token,
+                                 const platform_credential_token *token)
 {
     platform_user user;
-    aw_err err = platform_user_session_find(call->api->config.db, access_token, &user);
-    if (err == AW_ERR_NOT_FOUND)
-        return AW_OK; /* the app's own token */
+    aw_err err = platform_credential_cache_session(call->api->credentials, call->api->config.db,
+                                                   access_token, token, call->now_ms, &user);
     if (err != AW_OK)
         return err;
+    if (user.username[0] == '\0')
+        return AW_OK; /* the app's own token */
     snprintf(call->username, sizeof(call->username), "%s", user.username);
     snprintf(call->app.tenant, sizeof(call->app.tenant), "%s", user.tenant);
     call->role = user.role;
@@ -106,7 +108,8 @@ bool platform_api_authorize(api_call *call)
 {
     if (call->role == 0) {
         /* not a console session: the app's role */
-        aw_err err = platform_app_role_get(call->api->config.db, call->app.app_id, &call->role);
+        aw_err err = platform_credential_cache_role(call->api->credentials, call->api->config.db,
+                                                    call->app.app_id, call->now_ms, &call->role);
         if (err != AW_OK) {
             platform_api_reply_err(call, err);
             return false;

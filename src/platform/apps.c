@@ -11,7 +11,7 @@
 
 #include "core/crypto.h"
 #include "core/hex.h"
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 
 platform_app_limits platform_app_default_limits(void)
 {
@@ -284,6 +284,8 @@ static aw_err update_app(db_connection *db, const char *sql, const db_param *par
     aw_err err = db_execute(db, sql, params, count, &changes);
     if (err == AW_OK && changes == 0)
         err = AW_ERR_PLATFORM_APP_UNKNOWN;
+    if (changes > 0) /* this process's API calls see the change at once */
+        platform_credential_cache_changed();
     return err;
 }
 

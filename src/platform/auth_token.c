@@ -10,7 +10,7 @@
 
 #include "core/crypto.h"
 #include "core/hex.h"
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 
 #define TOKEN_PREFIX_LENGTH 5u
 #define TOKEN_RANDOM_SIZE 32u
@@ -222,6 +222,7 @@ aw_err platform_token_refresh(db_connection *db, const char *app_id, const char 
                          .now_ms = now_ms,
                          .pair = pair};
     aw_err err = db_transaction_run(db, refresh_in_transaction, &args, NULL);
+    platform_credential_cache_changed(); /* the old pair is revoked */
     if (err != AW_OK)
         pair_clear(pair);
     return err;
@@ -252,6 +253,8 @@ aw_err platform_token_revoke(db_connection *db, const char *app_id, const char *
                      p, 3, &changes);
     if (err == AW_OK)
         *revoked = changes > 0;
+    if (changes > 0)
+        platform_credential_cache_changed();
     return err;
 }
 
@@ -262,6 +265,12 @@ aw_err platform_token_purge(db_connection *db, int64_t before_ms, int64_t *delet
     if (db == NULL)
         return AW_ERR_ARGUMENT;
     const db_param p[] = {DB_PARAM_INT64(before_ms)};
-    return db_execute(db, "DELETE FROM platform_tokens WHERE refresh_expires_at < ?", p, 1,
-                      deleted);
+    int64_t count = 0;
+    aw_err err = db_execute(db, "DELETE FROM platform_tokens WHERE refresh_expires_at < ?", p, 1,
+                            &count);
+    if (count > 0) /* "expired" becomes "invalid" */
+        platform_credential_cache_changed();
+    if (deleted != NULL)
+        *deleted = count;
+    return err;
 }

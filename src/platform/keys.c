@@ -10,7 +10,7 @@
 
 #include <openssl/crypto.h>
 
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 #include "platform/platform_terminal_info.h"
 
 /* Domain separation: these ciphertexts are platform secrets (app secrets
@@ -145,6 +145,7 @@ aw_err platform_app_reseal(db_connection *db, const platform_key_ring *ring, int
     key_ring_rotation stats = {0};
     aw_err err = key_ring_table_rotate(db, ring, &sealed_tables[0], KEY_RING_TABLE_CHUNK_DEFAULT,
                                        0, now_ms, NULL, NULL, &stats);
+    platform_credential_cache_changed(); /* the apps' sealed secrets */
     if (resealed != NULL)
         *resealed = stats.rotated;
     return platform_error(err);
@@ -169,6 +170,7 @@ aw_err platform_keys_rotate(db_connection *db, const platform_key_ring *ring, si
             max_chunks -= used;
         }
     }
+    platform_credential_cache_changed(); /* the apps' sealed secrets */
     return platform_error(err);
 }
 

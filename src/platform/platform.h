@@ -585,7 +585,19 @@ typedef struct platform_api_config {
     /* location-bound writing (location_policy.h, borrowed): the defaults and
      * region files GET/PUT /api/v1/location-policy show and check; NULL: off */
     const struct platform_location_config *location;
+    /* the credential cache (credential_cache.c, docs/api-signature.md
+     * "Credential cache"): how long, in ms, calls reuse an app's row, role
+     * and unsealed secret and a bearer token's app, expiry and console user
+     * read by an earlier call; changes made in this process apply at once,
+     * another process's within this time. 1..PLATFORM_CREDENTIAL_CACHE_MAX_MS;
+     * 0: PLATFORM_CREDENTIAL_CACHE_DEFAULT_MS; PLATFORM_CREDENTIAL_CACHE_OFF:
+     * every call reads the database */
+    int64_t credential_cache_ms;
 } platform_api_config;
+
+#define PLATFORM_CREDENTIAL_CACHE_DEFAULT_MS 1000
+#define PLATFORM_CREDENTIAL_CACHE_MAX_MS 60000
+#define PLATFORM_CREDENTIAL_CACHE_OFF (-1)
 
 #define PLATFORM_CONSOLE_LOGIN_RATE_DEFAULT 60  /* per minute */
 #define PLATFORM_CONSOLE_LOGIN_BURST_DEFAULT 30
@@ -607,7 +619,9 @@ typedef struct platform_api platform_api;
  * their other methods GET/POST/PUT/DELETE/PATCH, answered 405 in JSON) on
  * server, before it starts listening. AW_ERR_ARGUMENT: missing db or keys,
  * a negative window or lifetime, a quota offset out of range, an order
- * commit delay over PLATFORM_ORDER_COMMIT_DELAY_MAX_MS;
+ * commit delay over PLATFORM_ORDER_COMMIT_DELAY_MAX_MS, a credential cache
+ * time neither PLATFORM_CREDENTIAL_CACHE_OFF nor in
+ * 0..PLATFORM_CREDENTIAL_CACHE_MAX_MS;
  * route errors of http_server_route (then some routes may be registered:
  * free the server without starting it, it cannot unroute). The API must
  * outlive the server's last request. */
@@ -647,6 +661,7 @@ typedef struct platform_server_config {
     int64_t console_login_rate_per_minute; /* as platform_api_config */
     int64_t console_login_burst;
     const struct platform_location_config *location; /* as platform_api_config */
+    int64_t credential_cache_ms;    /* as platform_api_config */
 } platform_server_config;
 
 typedef struct platform_server platform_server;

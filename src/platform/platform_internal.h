@@ -73,6 +73,9 @@ struct platform_api {
     int64_t last_purge_ms;
     platform_call_counts *call_counts; /* every answer, for the indicators */
     struct platform_order_committer *order_committer; /* order_commit.c */
+    /* apps, roles, bearer tokens read by earlier calls (credential_cache.c);
+     * NULL: off */
+    struct platform_credential_cache *credentials;
 };
 
 /* One call in flight: what the chain established. */
@@ -123,8 +126,11 @@ void platform_api_reply_error_details(api_call *call, platform_api_error error,
  * tenant the call acts on; false when a 403 answer is set (and audited). */
 bool platform_api_authorize(api_call *call);
 /* A console session's user takes the call's role and tenant (after the
- * bearer token verified); an app's own token changes nothing. */
-aw_err platform_api_session_user(api_call *call, const char *access_token);
+ * bearer token verified: token, platform_credential_cache_token's answer);
+ * an app's own token changes nothing. */
+struct platform_credential_token;
+aw_err platform_api_session_user(api_call *call, const char *access_token,
+                                 const struct platform_credential_token *token);
 /* Append the call's security-relevant action to the audit log: actor (the
  * app or user, its role), tenant acted on, target, outcome; details one JSON
  * object or NULL. Never secrets. */

@@ -21,7 +21,7 @@
 #include "core/audit.h"
 #include "core/file.h"
 #include "core/throttle.h"
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 
 /* ---- Roles ------------------------------------------------------------------ */
 
@@ -334,11 +334,13 @@ aw_err platform_app_role_set(db_connection *db, const char *app_id, platform_rol
         return err;
     const db_param p[] = {DB_PARAM_TEXT(app_id), DB_PARAM_TEXT(platform_role_name(role)),
                           DB_PARAM_INT64(now_ms)};
-    return db_execute(db,
-                      "INSERT INTO platform_app_roles (app_id, role, updated_at) VALUES (?, ?, ?) "
-                      "ON CONFLICT (app_id) DO UPDATE SET role = excluded.role, "
-                      "updated_at = excluded.updated_at",
-                      p, 3, NULL);
+    err = db_execute(db,
+                     "INSERT INTO platform_app_roles (app_id, role, updated_at) VALUES (?, ?, ?) "
+                     "ON CONFLICT (app_id) DO UPDATE SET role = excluded.role, "
+                     "updated_at = excluded.updated_at",
+                     p, 3, NULL);
+    platform_credential_cache_changed(); /* this process's API calls: at once */
+    return err;
 }
 
 /* ---- The audit log's signing key ------------------------------------------------ */

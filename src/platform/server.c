@@ -168,7 +168,8 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
                                    config->console_login_rate_per_minute,
                                .console_login_burst = config->console_login_burst,
                                .location = config->location, /* location_policy.h */
-                               .order_db = s->order_db};
+                               .order_db = s->order_db,
+                               .credential_cache_ms = config->credential_cache_ms};
     if (err == AW_OK)
         err = platform_api_new(s->http, &api, &s->api);
     if (err == AW_OK)

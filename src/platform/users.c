@@ -10,7 +10,7 @@
 #include <openssl/crypto.h>
 
 #include "core/crypto.h"
-#include "platform/platform_internal.h"
+#include "platform/credential_cache.h"
 
 /* The unknown-user check hashes this fixed password with this fixed salt:
  * the same work as a real verification, never a match for a real login
@@ -194,7 +194,9 @@ aw_err platform_user_set_enabled(db_connection *db, const char *username, bool e
     if (!platform_username_valid(username))
         return AW_ERR_NOT_FOUND;
     enable_args a = {.username = username, .enabled = enabled, .now_ms = now_ms};
-    return platform_in_transaction(db, set_enabled_in, &a);
+    aw_err err = platform_in_transaction(db, set_enabled_in, &a);
+    platform_credential_cache_changed(); /* the user's sessions */
+    return err;
 }
 
 /* ---- Login ------------------------------------------------------------------------ */
@@ -286,10 +288,12 @@ aw_err platform_user_session_bind(db_connection *db, const char *username,
     const db_param p[] = {DB_PARAM_BLOB(access, sizeof(access)),
                           DB_PARAM_BLOB(refresh, sizeof(refresh)), DB_PARAM_TEXT(username),
                           DB_PARAM_INT64(pair->refresh_expires_at_ms), DB_PARAM_INT64(now_ms)};
-    return db_execute(db,
-                      "INSERT INTO platform_user_sessions (access_hash, refresh_hash, username, "
-                      "refresh_expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
-                      p, sizeof(p) / sizeof(p[0]), NULL);
+    err = db_execute(db,
+                     "INSERT INTO platform_user_sessions (access_hash, refresh_hash, username, "
+                     "refresh_expires_at, created_at) VALUES (?, ?, ?, ?, ?)",
+                     p, sizeof(p) / sizeof(p[0]), NULL);
+    platform_credential_cache_changed(); /* the pair acts as the user from now on */
+    return err;
 }
 
 /* The username of the session whose column (access_hash or refresh_hash)
@@ -367,8 +371,14 @@ aw_err platform_user_session_purge(db_connection *db, int64_t before_ms, int64_t
     if (db == NULL)
         return AW_ERR_ARGUMENT;
     const db_param p[] = {DB_PARAM_INT64(before_ms)};
-    return db_execute(db, "DELETE FROM platform_user_sessions WHERE refresh_expires_at < ?", p, 1,
-                      deleted);
+    int64_t count = 0;
+    aw_err err = db_execute(db, "DELETE FROM platform_user_sessions WHERE refresh_expires_at < ?",
+                            p, 1, &count);
+    if (count > 0)
+        platform_credential_cache_changed();
+    if (deleted != NULL)
+        *deleted = count;
+    return err;
 }
 
 /* ---- The list and role changes (GET /api/v1/users, api_users.c) ------------------- */
@@ -445,9 +455,13 @@ aw_err platform_user_set_role(db_connection *db, const char *username, platform_
         return AW_ERR_ARGUMENT;
     if (!platform_username_valid(username))
         return AW_ERR_NOT_FOUND;
-    /* a session loads its user at every call: the new role holds at once */
+    /* a session loads its user at every call (from this process's credential
+     * caches, told here): the new role holds at once */
     const db_param p[] = {DB_PARAM_TEXT(platform_role_name(role)), DB_PARAM_INT64(now_ms),
                           DB_PARAM_TEXT(username)};
-    return update_user(db, "UPDATE platform_users SET role = ?, updated_at = ? WHERE username = ?",
-                       p, 3);
+    aw_err err = update_user(db,
+                             "UPDATE platform_users SET role = ?, updated_at = ? WHERE username = ?",
+                             p, 3);
+    platform_credential_cache_changed();
+    return err;
 }
