@@ -94,7 +94,8 @@ typedef struct platform_fixture {
     char url[600];
     db_connection *admin;           /* this thread's */
     db_connection *server_db;       /* the loop thread's */
-    db_connection *order_db;        /* the order committer thread's, as in airwrited */
+    /* the order committer threads', as many as airwrited opens by default */
+    db_connection *order_db[PLATFORM_ORDER_COMMIT_THREADS_MAX];
     platform_key_ring *ring;
     platform_app app;
     char secret[PLATFORM_APP_SECRET_LENGTH + 1];
@@ -133,8 +134,9 @@ static aw_err platform_fixture_start(platform_fixture *f)
         err = platform_migrate(f->admin);
     if (err == AW_OK)
         err = db_open(f->url, NULL, &f->server_db);
-    if (err == AW_OK)
-        err = db_open(f->url, NULL, &f->order_db);
+    size_t committers = f->url[0] == 's' ? 1 : PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL;
+    for (size_t i = 0; err == AW_OK && i < committers; i++)
+        err = db_open(f->url, NULL, &f->order_db[i]);
     if (err == AW_OK)
         err = platform_key_ring_new(&f->ring);
     if (err == AW_OK)
@@ -156,8 +158,8 @@ static aw_err platform_fixture_start(platform_fixture *f)
         f->base = event_base_new();
         err = f->base != NULL ? http_server_new(f->base, &config, &f->server) : AW_ERR_NOMEM;
     }
-    platform_api_config api_config = {.db = f->server_db, .keys = f->ring,
-                                      .order_db = f->order_db};
+    platform_api_config api_config = {.db = f->server_db, .keys = f->ring};
+    memcpy(api_config.order_db, f->order_db, sizeof(api_config.order_db));
     if (err == AW_OK)
         err = platform_api_new(f->server, &api_config, &f->api);
     if (err == AW_OK)
@@ -184,7 +186,10 @@ static void platform_fixture_stop(platform_fixture *f)
     if (f->base != NULL)
         event_base_free(f->base);
     db_close(f->server_db);
-    db_close(f->order_db);
+    for (size_t i = 0; i < PLATFORM_ORDER_COMMIT_THREADS_MAX; i++) {
+        db_close(f->order_db[i]);
+        f->order_db[i] = NULL;
+    }
     db_close(f->admin);
     platform_key_ring_free(f->ring);
     OPENSSL_cleanse(f->secret, sizeof(f->secret));
@@ -192,7 +197,7 @@ static void platform_fixture_stop(platform_fixture *f)
     f->server = NULL;
     f->api = NULL;
     f->base = NULL;
-    f->server_db = f->admin = f->order_db = NULL;
+    f->server_db = f->admin = NULL;
     f->ring = NULL;
 }
 
@@ -489,10 +494,12 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
         platform_fixture_stop(f);
         return -1;
     }
-    printf("%s (%s), wrk -t1 -c%d, %d s per figure, the executor not running:\n", f->name,
+    printf("%s (%s), wrk -t1 -c%d, %d s per figure, %u order committer thread(s), the executor "
+           "not running:\n",
+           f->name,
            f->url[0] == 's' ? "WAL, synchronous=FULL"
                             : "loopback, pg-harness.sh: fsync off, synchronous_commit off",
-           connections, seconds);
+           connections, seconds, f->url[0] == 's' ? 1u : PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL);
     wrk_result empty, ping, single, batch;
     platform_order_commit_stats commits_batch = {0};
     int rc = measure(f, REQUEST_EMPTY, EMPTY_REQUESTS, 1, seconds, connections, &empty);
@@ -639,7 +646,7 @@ int main(int argc, char **argv)
         rc |= bench_database(&f, seconds, connections, (size_t)batch_eids);
         static const char *const suffixes[] = {"", "-wal", "-shm"};
         for (size_t i = 0; i < 3; i++) {
-            char path[1100];
+            char path[1200];
             snprintf(path, sizeof(path), "%s%s", f.url + 7, suffixes[i]);
             unlink(path);
         }

@@ -75,6 +75,7 @@ shutdown_grace_ms = 200
 [platform]
 port = 0
 credential_cache = 500
+order_committers = 2
 
 [eim]
 port = 0
@@ -289,6 +290,8 @@ bad address '[platform]\naddress = localhost\n'
 expect_error address "address.conf:4: \[platform\] address:.*AW_ERR_CONFIG_VALUE"
 bad credential_cache '[platform]\ncredential_cache = 60001\n'
 expect_error credential_cache "credential_cache.conf:4: \[platform\] credential_cache:.*AW_ERR_CONFIG_VALUE"
+bad order_committers '[platform]\norder_committers = 9\n'
+expect_error order_committers "order_committers.conf:4: \[platform\] order_committers:.*AW_ERR_CONFIG_VALUE"
 bad smdp_address '[smdp]\nsmdp_address = localhost\n'
 expect_error smdp_address "smdp_address.conf:4: \[smdp\] smdp_address:.*AW_ERR_CONFIG_VALUE"
 bad url '[eim]\ndatabase = mysql://h/db\n'

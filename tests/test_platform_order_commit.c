@@ -8,8 +8,9 @@
  *   - a refused order (scope A4001), a replayed nonce (I2006) and an order
  *     whose insert the database refuses (a trigger: I9001) in a batch with
  *     good ones: only they fail, their nonces stay spent, the others stand;
- *   - the batch's transaction failing at COMMIT (a deferred constraint):
- *     every waiting call answered I9001, no order, no nonce kept;
+ *   - the batch's transaction failing at COMMIT (a deferred constraint), or
+ *     at an order's audit record (written last): every waiting call
+ *     answered I9001, no order, no nonce kept;
  *   - a lock held elsewhere past the timeout: on SQLite the batch's BEGIN
  *     (every call I9002), on PostgreSQL one call's nonce (that call alone
  *     I9002); the refused call goes through when sent again.
@@ -17,8 +18,9 @@
  *     second batch is queued: the first commits, the second is dropped.
  * SQLite by default; PostgreSQL with the argument "postgresql" under
  * pg-harness.sh; with the argument "threaded" (after "postgresql" if both)
- * the transactions run on the committer's own thread and connection
- * (platform_api_config.order_db, airwrited's way), with the same outcomes. */
+ * the transactions run on the committer's own threads and connections
+ * (platform_api_config.order_db, airwrited's way: one on SQLite, three here
+ * on PostgreSQL), with the same outcomes. */
 #include "platform_api_testutil.h"
 
 #include <pthread.h>
@@ -29,7 +31,8 @@
 
 static platform_token_pair token;
 static bool threaded;            /* "threaded": the committer thread */
-static db_connection *order_db;  /* its connection */
+#define ORDER_THREADS_POSTGRESQL 3
+static db_connection *order_db[ORDER_THREADS_POSTGRESQL]; /* their connections */
 
 static int64_t count_rows(const char *sql)
 {
@@ -59,10 +62,21 @@ static int setup_commit(void **state)
     assert_null(refused);
     api_config.order_commit_delay_ms = PLATFORM_ORDER_COMMIT_DELAY_MAX_MS;
     /* the loop's own connection cannot serve the thread too */
-    api_config.order_db = fx.server_db;
+    api_config.order_db[0] = fx.server_db;
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &refused), AW_ERR_ARGUMENT);
     assert_null(refused);
-    api_config.order_db = threaded ? (order_db = platform_test_db_open(&fx.tdb)) : NULL;
+    api_config.order_db[0] = NULL;
+    size_t threads = !threaded ? 0 : pg_url != NULL ? ORDER_THREADS_POSTGRESQL : 1;
+    for (size_t i = 0; i < threads; i++)
+        api_config.order_db[i] = order_db[i] = platform_test_db_open(&fx.tdb);
+    /* nor one connection for two threads */
+    if (threads > 0) {
+        api_config.order_db[threads] = order_db[0];
+        assert_int_equal(platform_api_new(fx.ts.server, &api_config, &refused),
+                         AW_ERR_ARGUMENT);
+        assert_null(refused);
+        api_config.order_db[threads] = NULL;
+    }
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
     test_server_run(&fx.ts);
     platform_app_limits limits = {.rate_per_minute = PLATFORM_LIMIT_MAX,
@@ -83,8 +97,10 @@ static int teardown_commit(void **state)
     platform_api_free(fx.api);
     fx.api = NULL;
     int rc = teardown(state);
-    db_close(order_db);
-    order_db = NULL;
+    for (size_t i = 0; i < ORDER_THREADS_POSTGRESQL; i++) {
+        db_close(order_db[i]);
+        order_db[i] = NULL;
+    }
     return rc;
 }
 
@@ -425,6 +441,63 @@ static void test_batch_failure(void **state)
     assert_int_equal(orders_of_eid(402), 1);
 }
 
+/* A trigger refusing every order's audit record. */
+static void poison_audit(void)
+{
+    if (pg_url == NULL) {
+        assert_int_equal(db_execute(fx.admin,
+                                    "CREATE TRIGGER poison_audit BEFORE INSERT ON aw_audit_entry "
+                                    "WHEN NEW.action = 'order.create' BEGIN "
+                                    "SELECT RAISE(ABORT, 'poisoned audit'); END",
+                                    NULL, 0, NULL),
+                         AW_OK);
+        return;
+    }
+    assert_int_equal(db_execute(fx.admin,
+                                "CREATE FUNCTION poison_audit() RETURNS trigger LANGUAGE plpgsql "
+                                "AS $$ BEGIN RAISE EXCEPTION 'poisoned audit'; END $$",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(fx.admin,
+                                "CREATE TRIGGER poison_audit BEFORE INSERT ON aw_audit_entry FOR "
+                                "EACH ROW WHEN (NEW.action = 'order.create') "
+                                "EXECUTE FUNCTION poison_audit()",
+                                NULL, 0, NULL),
+                     AW_OK);
+}
+
+/* The audit records come last in the transaction (order_commit.c): one
+ * that cannot be written fails the batch whole, so no order stands
+ * unattributed, and the calls may be sent again as they are. */
+static void test_audit_failure(void **state)
+{
+    (void)state;
+    poison_audit();
+    int64_t nonces = count_rows("SELECT COUNT(*) FROM platform_nonces");
+    order_call calls[2];
+    memset(calls, 0, sizeof(calls));
+    calls[0].eid = 450;
+    calls[1].eid = 451;
+    platform_order_commit_stats delta;
+    send_together(calls, 2, &delta);
+    assert_int_equal(delta.batches, 1);
+    assert_int_equal(delta.failed_batches, 1);
+    for (size_t i = 0; i < 2; i++) {
+        assert_int_equal(calls[i].status, 500);
+        assert_string_equal(calls[i].code, "I9001");
+        assert_int_equal(orders_of_eid(450 + i), 0);
+    }
+    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
+    assert_int_equal(db_execute(fx.admin,
+                                pg_url == NULL ? "DROP TRIGGER poison_audit"
+                                               : "DROP TRIGGER poison_audit ON aw_audit_entry",
+                                NULL, 0, NULL),
+                     AW_OK);
+    send_again(&calls[0]);
+    assert_int_equal(calls[0].status, 200);
+    assert_int_equal(orders_of_eid(450), 1);
+}
+
 static void test_database_busy(void **state)
 {
     (void)state;
@@ -550,6 +623,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_same_key_in_batch, setup_commit, teardown_commit),
         cmocka_unit_test_setup_teardown(test_bad_orders_in_batch, setup_commit, teardown_commit),
         cmocka_unit_test_setup_teardown(test_batch_failure, setup_commit, teardown_commit),
+        cmocka_unit_test_setup_teardown(test_audit_failure, setup_commit, teardown_commit),
         cmocka_unit_test_setup_teardown(test_database_busy, setup_commit, teardown_commit),
         cmocka_unit_test_setup_teardown(test_shutdown_in_flight, setup_commit, teardown_commit),
     };

@@ -306,6 +306,7 @@ static aw_err start_platform(airwrited *d, char *message, size_t cap)
                                           s->platform.credential_cache_ms != 0
                                               ? (int64_t)s->platform.credential_cache_ms
                                               : PLATFORM_CREDENTIAL_CACHE_OFF,
+                                      .order_committers = s->platform.order_committers,
                                       .location = &s->location, /* [location] */
                                       .console_dir = s->platform.console_app != NULL
                                                          ? s->platform.console_dir

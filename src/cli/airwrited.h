@@ -59,6 +59,7 @@ typedef struct airwrited_settings {
         uint32_t console_login_rate; /* unsigned logins per minute, their own bucket */
         uint32_t console_login_burst;
         uint32_t credential_cache_ms; /* the API's credential cache; 0: off */
+        uint32_t order_committers;    /* order commit threads; 0: by backend */
     } platform;
 
     struct {

@@ -27,6 +27,7 @@ const config_key airwrited_schema[] = {
     {"platform", "console_login_rate", 0},
     {"platform", "console_login_burst", 0},
     {"platform", "credential_cache", 0},
+    {"platform", "order_committers", 0},
     {"eim", "address", 0},
     {"eim", "port", 0},
     {"eim", "database", 0},

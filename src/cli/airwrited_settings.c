@@ -289,6 +289,12 @@ static aw_err load_platform(loader *l, const char *common_address)
         err = config_get_uint(l->c, "platform", "credential_cache", 0,
                               PLATFORM_CREDENTIAL_CACHE_MAX_MS, &credential_cache, &l->where);
     s->platform.credential_cache_ms = (uint32_t)credential_cache;
+    /* the order committer's threads (order_commit.c); 0: by the backend */
+    uint64_t committers = 0;
+    if (err == AW_OK)
+        err = config_get_uint(l->c, "platform", "order_committers", 0,
+                              PLATFORM_ORDER_COMMIT_THREADS_MAX, &committers, &l->where);
+    s->platform.order_committers = (uint32_t)committers;
     return err;
 }
 

@@ -524,6 +524,22 @@ static int64_t default_clock(void *userdata)
     return db_clock_ms();
 }
 
+/* The order committer's connections: those before the first NULL, each
+ * distinct and not the loop's; SIZE_MAX when one is not. */
+static size_t order_db_count(const platform_api_config *config)
+{
+    size_t n = 0;
+    while (n < PLATFORM_ORDER_COMMIT_THREADS_MAX && config->order_db[n] != NULL) {
+        if (config->order_db[n] == config->db) /* one connection, two threads */
+            return SIZE_MAX;
+        for (size_t i = 0; i < n; i++)
+            if (config->order_db[i] == config->order_db[n])
+                return SIZE_MAX;
+        n++;
+    }
+    return n;
+}
+
 aw_err platform_api_new(http_server *server, const platform_api_config *config,
                         platform_api **out)
 {
@@ -532,7 +548,7 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
     *out = NULL;
     if (server == NULL || config == NULL || config->db == NULL || config->keys == NULL ||
         config->order_commit_delay_ms > PLATFORM_ORDER_COMMIT_DELAY_MAX_MS ||
-        config->order_db == config->db || /* one connection, two threads */
+        order_db_count(config) == SIZE_MAX ||
         config->timestamp_window_s < 0 || config->access_ttl_s < 0 || config->refresh_ttl_s < 0 ||
         config->quota_utc_offset_minutes < -QUOTA_OFFSET_MAX_MINUTES ||
         config->quota_utc_offset_minutes > QUOTA_OFFSET_MAX_MINUTES ||
@@ -579,7 +595,7 @@ aw_err platform_api_new(http_server *server, const platform_api_config *config,
     if (err == AW_OK) /* POST /api/v1/orders' group commit (order_commit.c) */
         err = platform_order_committer_new(api, http_server_event_base(server),
                                            config->order_commit_delay_ms, config->order_db,
-                                           &api->order_committer);
+                                           order_db_count(config), &api->order_committer);
     if (err != AW_OK) {
         platform_api_free(api);
         return err;

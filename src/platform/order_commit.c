@@ -74,12 +74,17 @@ struct platform_order_committer {
     bool scheduled;                 /* a close timer is pending */
     commit_batch *open;             /* loop thread: the calls gathering */
     commit_batch *spare;            /* loop thread: an answered batch kept for reuse */
-    /* the committer thread, with a connection of its own (thread_db) */
-    db_connection *thread_db;
-    bool started;
-    pthread_t thread;
+    /* the committer threads, each with a connection of its own */
+    size_t thread_count;
+    size_t started;                 /* threads running */
+    struct committer_thread {
+        platform_order_committer *committer;
+        db_connection *db;
+        pthread_t thread;
+    } threads[PLATFORM_ORDER_COMMIT_THREADS_MAX];
     pthread_mutex_t lock;           /* the lists below, stop and stats */
     pthread_cond_t wake;
+    bool cond_ready;
     commit_batch *queued;           /* closed, oldest first: for the thread */
     commit_batch *done;             /* over, oldest first: for the loop to answer */
     bool stop;
@@ -128,9 +133,8 @@ void platform_order_commit_record_refused(api_call *call)
         (void)db_commit(db);
 }
 
-/* Number resources and scope (scope.c, A4001..A4004), the order, and the
- * audit record of who ordered: without that record the order is taken
- * back (I9001, as api_rbac.c wants every order attributed). */
+/* Number resources and scope (scope.c, A4001..A4004), then the order. Its
+ * audit record follows at the end of the transaction (run_batches). */
 static aw_err create_order(db_connection *db, order_waiting *w)
 {
     platform_order_submission *s = &w->submission;
@@ -141,10 +145,26 @@ static aw_err create_order(db_connection *db, order_waiting *w)
     if (err == AW_OK)
         err = platform_order_create(db, &s->call.app, s->idempotency_key, s->request_hash, batch,
                                     s->call.now_ms, &w->order, &w->created);
-    if (err == AW_OK && w->created &&
-        platform_api_audit_on(db, &s->call, "order.create", w->order.order_id,
-                              AUDIT_OUTCOME_SUCCESS, NULL) != AW_OK)
-        err = AW_ERR_STATE;
+    return err;
+}
+
+/* The audit record of who ordered, for every order the transaction
+ * created, in the calls' order. Last, so that on PostgreSQL the chain
+ * head's row lock (core/audit.c) is held only from here to the COMMIT and
+ * the committer threads' transactions run side by side until then. An
+ * order is never kept without its record: one failing fails the whole
+ * transaction (I9001 for every call, nothing kept). */
+static aw_err audit_orders(db_connection *db, commit_batch *list)
+{
+    aw_err err = AW_OK;
+    for (commit_batch *b = list; err == AW_OK && b != NULL; b = b->next)
+        for (size_t i = 0; err == AW_OK && i < b->count; i++) {
+            order_waiting *w = &b->waiting[i];
+            if (w->err == AW_OK && w->created &&
+                platform_api_audit_on(db, &w->submission.call, "order.create",
+                                      w->order.order_id, AUDIT_OUTCOME_SUCCESS, NULL) != AW_OK)
+                err = AW_ERR_STATE;
+        }
     return err;
 }
 
@@ -206,6 +226,8 @@ static void run_batches(platform_order_committer *c, db_connection *db, commit_b
     for (commit_batch *b = list; failed == AW_OK && b != NULL; b = b->next)
         for (size_t i = 0; failed == AW_OK && i < b->count; i++)
             failed = run_one(db, &b->waiting[i]);
+    if (failed == AW_OK)
+        failed = audit_orders(db, list);
     if (failed == AW_OK)
         failed = db_commit(db); /* rolls back itself when it fails */
     else if (begun)
@@ -309,7 +331,8 @@ static commit_batch *take_queued(platform_order_committer *c)
 
 static void *committer_main(void *arg)
 {
-    platform_order_committer *c = arg;
+    struct committer_thread *self = arg;
+    platform_order_committer *c = self->committer;
     for (;;) {
         pthread_mutex_lock(&c->lock);
         while (!c->stop && c->queued == NULL)
@@ -320,7 +343,7 @@ static void *committer_main(void *arg)
         }
         commit_batch *list = take_queued(c);
         pthread_mutex_unlock(&c->lock);
-        run_batches(c, c->thread_db, list);
+        run_batches(c, self->db, list);
         pthread_mutex_lock(&c->lock);
         list_append(&c->done, list);
         pthread_mutex_unlock(&c->lock);
@@ -344,19 +367,21 @@ static aw_err thread_start(platform_order_committer *c)
         return AW_ERR_NOMEM;
     if (pthread_cond_init(&c->wake, NULL) != 0)
         return AW_ERR_NOMEM;
-    if (pthread_create(&c->thread, NULL, committer_main, c) != 0) {
-        pthread_cond_destroy(&c->wake);
-        return AW_ERR_NOMEM;
+    c->cond_ready = true;
+    for (size_t i = 0; i < c->thread_count; i++) {
+        c->threads[i].committer = c;
+        if (pthread_create(&c->threads[i].thread, NULL, committer_main, &c->threads[i]) != 0)
+            return AW_ERR_NOMEM;
+        c->started++;
     }
-    c->started = true;
     return AW_OK;
 }
 
 /* ---- Gathering, on the loop thread ---------------------------------------------- */
 
 aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
-                                    unsigned delay_ms, db_connection *thread_db,
-                                    platform_order_committer **out)
+                                    unsigned delay_ms, db_connection *const *thread_dbs,
+                                    size_t thread_count, platform_order_committer **out)
 {
     *out = NULL;
     platform_order_committer *c = calloc(1, sizeof(*c));
@@ -371,9 +396,13 @@ aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
     c->delay.tv_sec = (time_t)(delay_ms / 1000u);
     c->delay.tv_usec = (suseconds_t)((delay_ms % 1000u) * 1000u);
     c->signal_fds[0] = c->signal_fds[1] = -1;
-    /* a thread needs a loop to answer on */
-    c->thread_db = base != NULL ? thread_db : NULL;
-    aw_err err = c->thread_db != NULL ? thread_start(c) : AW_OK;
+    /* threads need a loop to answer on */
+    c->thread_count = base != NULL && thread_count <= PLATFORM_ORDER_COMMIT_THREADS_MAX
+                          ? thread_count
+                          : 0;
+    for (size_t i = 0; i < c->thread_count; i++)
+        c->threads[i].db = thread_dbs[i];
+    aw_err err = c->thread_count > 0 ? thread_start(c) : AW_OK;
     if (err != AW_OK) {
         platform_order_committer_free(c);
         return err;
@@ -387,15 +416,17 @@ void platform_order_committer_free(platform_order_committer *committer)
     if (committer == NULL)
         return;
     platform_order_committer *c = committer;
-    if (c->started) {
-        /* the batch running commits; what is queued stays uncommitted */
+    if (c->started > 0) {
+        /* the batches running commit; what is queued stays uncommitted */
         pthread_mutex_lock(&c->lock);
         c->stop = true;
-        pthread_cond_signal(&c->wake);
+        pthread_cond_broadcast(&c->wake);
         pthread_mutex_unlock(&c->lock);
-        pthread_join(c->thread, NULL);
-        pthread_cond_destroy(&c->wake);
+        for (size_t i = 0; i < c->started; i++)
+            pthread_join(c->threads[i].thread, NULL);
     }
+    if (c->cond_ready)
+        pthread_cond_destroy(&c->wake);
     if (c->done_event != NULL)
         event_free(c->done_event);
     for (size_t i = 0; i < 2; i++)
@@ -429,7 +460,7 @@ static void close_open(platform_order_committer *c)
     if (batch == NULL)
         return;
     c->open = NULL;
-    if (!c->started) {
+    if (c->started == 0) {
         run_batches(c, c->api->config.db, batch);
         answer_batch(c, batch);
         return;

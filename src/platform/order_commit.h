@@ -23,13 +23,15 @@ typedef struct platform_order_submission {
 } platform_order_submission;
 
 /* A committer for api's orders on base (NULL: each order commits alone in
- * its handler), waiting delay_ms for more orders. thread_db (borrowed, open
- * on api's database; NULL: none): the transactions run on a thread of the
- * committer's own with it, else on the loop thread with api's connection.
- * AW_ERR_NOMEM, AW_ERR_IO (no pipe for the thread's signal). */
+ * its handler), waiting delay_ms for more orders. thread_dbs[0..thread_count)
+ * (borrowed, open on api's database; thread_count 0..
+ * PLATFORM_ORDER_COMMIT_THREADS_MAX): the transactions run on that many
+ * threads of the committer's own, one connection each; with none, on the
+ * loop thread with api's connection. AW_ERR_NOMEM, AW_ERR_IO (no pipe for
+ * the threads' signal). */
 aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
-                                    unsigned delay_ms, db_connection *thread_db,
-                                    platform_order_committer **out);
+                                    unsigned delay_ms, db_connection *const *thread_dbs,
+                                    size_t thread_count, platform_order_committer **out);
 
 /* Free; the thread's transaction running finishes first; orders still
  * waiting are dropped uncommitted and their requests completed (only freed:

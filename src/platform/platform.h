@@ -576,12 +576,13 @@ typedef struct platform_api_config {
      * sync, 0..PLATFORM_ORDER_COMMIT_DELAY_MAX_MS; 0: until the event loop's
      * next turn (the orders that arrived meanwhile) */
     unsigned order_commit_delay_ms;
-    /* a second connection to db's database (borrowed, outliving the API;
-     * NULL: none; db itself is refused): the group commit's transactions run
-     * on a thread of their own with it instead of on the loop thread
-     * (order_commit.c); the API then keeps an event on the server's base and
-     * must be freed before that base */
-    db_connection *order_db;
+    /* more connections to db's database (borrowed, outliving the API; the
+     * entries before the first NULL; db itself or one twice is refused): the
+     * group commit's transactions run on as many threads of their own, one
+     * connection each, instead of on the loop thread (order_commit.c; on
+     * SQLite one is all that helps: writers take turns); the API then keeps
+     * an event on the server's base and must be freed before that base */
+    db_connection *order_db[PLATFORM_ORDER_COMMIT_THREADS_MAX];
     /* location-bound writing (location_policy.h, borrowed): the defaults and
      * region files GET/PUT /api/v1/location-policy show and check; NULL: off */
     const struct platform_location_config *location;
@@ -662,6 +663,10 @@ typedef struct platform_server_config {
     int64_t console_login_burst;
     const struct platform_location_config *location; /* as platform_api_config */
     int64_t credential_cache_ms;    /* as platform_api_config */
+    /* the order committer's threads and connections (order_commit.c), 1..
+     * PLATFORM_ORDER_COMMIT_THREADS_MAX; 0: one on SQLite (writers take
+     * turns), PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL on PostgreSQL */
+    unsigned order_committers;
 } platform_server_config;
 
 typedef struct platform_server platform_server;

@@ -5,6 +5,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -18,7 +19,7 @@
 
 struct platform_server {
     db_connection *db;            /* the router's, used on the loop thread */
-    db_connection *order_db;      /* the order committer thread's (order_commit.c) */
+    db_connection *order_db[PLATFORM_ORDER_COMMIT_THREADS_MAX]; /* the order committer's */
     http_server *http;
     platform_api *api;
     platform_indicator_monitor *indicators; /* NULL without settings */
@@ -146,9 +147,16 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
     aw_err err = db_open(config->database_url, NULL, &s->db);
     if (err == AW_OK)
         err = platform_migrate(s->db);
-    /* orders commit on a thread of their own, off the loop (order_commit.c) */
-    if (err == AW_OK)
-        err = db_open(config->database_url, NULL, &s->order_db);
+    /* orders commit on threads of their own, off the loop (order_commit.c) */
+    unsigned committers = config->order_committers;
+    if (err == AW_OK && committers == 0)
+        committers = db_get_backend(s->db) == DB_BACKEND_POSTGRESQL
+                         ? PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL
+                         : 1;
+    if (err == AW_OK && committers > PLATFORM_ORDER_COMMIT_THREADS_MAX)
+        err = AW_ERR_ARGUMENT;
+    for (unsigned i = 0; err == AW_OK && i < committers; i++)
+        err = db_open(config->database_url, NULL, &s->order_db[i]);
     http_server_config http = {.address = config->address != NULL ? config->address
                                                                   : "127.0.0.1",
                                .port = config->port,
@@ -168,8 +176,8 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
                                    config->console_login_rate_per_minute,
                                .console_login_burst = config->console_login_burst,
                                .location = config->location, /* location_policy.h */
-                               .order_db = s->order_db,
                                .credential_cache_ms = config->credential_cache_ms};
+    memcpy(api.order_db, s->order_db, sizeof(api.order_db));
     if (err == AW_OK)
         err = platform_api_new(s->http, &api, &s->api);
     if (err == AW_OK)
@@ -209,7 +217,8 @@ void platform_server_free(platform_server *server)
     http_server_free(server->http); /* answers what is pending before the API goes */
     platform_api_free(server->api);
     platform_indicator_monitor_free(server->indicators);
-    db_close(server->order_db);
+    for (size_t i = 0; i < PLATFORM_ORDER_COMMIT_THREADS_MAX; i++)
+        db_close(server->order_db[i]);
     db_close(server->db);
     free(server);
 }
