@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "core/db_queue.h"
+#include "platform/platform_internal.h" /* platform_event_emitf */
 
 static const char hook_secret[] = "cbsecret-0123456789abcdef0123456789abcdef0123456789abcdef0123456";
 
@@ -578,6 +579,17 @@ static void test_event_body(void **state)
     assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
     assert_false(has_row);
     db_rows_free(rows);
+    /* a data format that is no object, and no tenant, write nothing */
+    assert_int_equal(platform_event_emitf(fx.admin, "tenant-a", PLATFORM_EVENT_ORDER_ACCEPTED,
+                                          NOW, "[s]", "x"),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(platform_event_emitf(fx.admin, NULL, PLATFORM_EVENT_ORDER_ACCEPTED, NOW,
+                                          "{s:s}", "a", "b"),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(db_query_int64(fx.admin, "SELECT COUNT(*) FROM platform_callback_deliveries",
+                                    NULL, 0, &deliveries),
+                     AW_OK);
+    assert_int_equal(deliveries, 1);
 }
 
 /* The library's own argument checks. */

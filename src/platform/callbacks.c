@@ -272,6 +272,10 @@ static aw_err emit_body(emit_args *a)
         return err;
     json_t *data = a->data != NULL ? json_incref(a->data)
                                    : json_vpack_ex(NULL, 0, a->format, *a->format_args);
+    if (data != NULL && !json_is_object(data)) { /* a format that is no object */
+        json_decref(data);
+        return AW_ERR_ARGUMENT;
+    }
     json_t *event = data != NULL ? json_pack("{s:s, s:s, s:s, s:I, s:o}", "eventId",
                                              a->event_id, "type",
                                              platform_event_type_name(a->type), "tenant",
