@@ -590,6 +590,16 @@ static void test_event_body(void **state)
                                     NULL, 0, &deliveries),
                      AW_OK);
     assert_int_equal(deliveries, 1);
+    /* an app's own order is audited with empty details, as JSON "{}" */
+    int64_t audited = -1;
+    assert_int_equal(db_query_int64(fx.admin,
+                                    "SELECT COUNT(*) FROM aw_audit_entry WHERE action = "
+                                    "'order.create' AND details = '{}'",
+                                    NULL, 0, &audited),
+                     AW_OK);
+    assert_int_equal(audited, 2);
+    audit_report report;
+    assert_int_equal(audit_verify(fx.admin, CRYPTO_SUITE_INTERNATIONAL, NULL, 0, &report), AW_OK);
 }
 
 /* The library's own argument checks. */

@@ -246,14 +246,13 @@ static aw_err pool_demand(db_connection *db, const char *tenant, const char *poo
 
 /* The profile type's scope and the tenant's in one statement (every order
  * reads both: on PostgreSQL one round trip fewer), with the errors and
- * defaults of platform_profile_type_get and platform_tenant_scope_get. */
+ * defaults of platform_profile_type_get and platform_tenant_scope_get (a
+ * name that is no valid one was never stored: unknown as well). */
 static aw_err scopes_load(db_connection *db, const char *profile_type, const char *tenant,
                           platform_business_scope *needed, platform_business_scope *allowed)
 {
     memset(needed, 0, sizeof(*needed));
     memset(allowed, 0, sizeof(*allowed));
-    if (!platform_target_valid(profile_type))
-        return AW_ERR_PLATFORM_PROFILE_TYPE_UNKNOWN;
     db_param params[] = {DB_PARAM_TEXT(tenant), DB_PARAM_TEXT(profile_type)};
     db_rows *rows = NULL;
     bool found = false;
