@@ -115,7 +115,18 @@ static void test_migrate(void **state)
     assert_int_equal(audit_migrate(db), AW_OK); /* once only */
     int64_t version = 0;
     assert_int_equal(db_schema_version(db, "audit", &version), AW_OK);
-    assert_int_equal(version, 1);
+    assert_int_equal(version, 2);
+    /* version 2 dropped the prev_hash index (a reordered entry is found by
+     * seq: test_audit_tamper_swap) */
+    db_param index_name[] = {DB_PARAM_TEXT("aw_audit_entry_prev_hash")};
+    int64_t indexes = -1;
+    assert_int_equal(db_query_int64(db,
+                                    audit_use_postgresql
+                                        ? "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?"
+                                        : "SELECT COUNT(*) FROM sqlite_master WHERE name = ?",
+                                    index_name, 1, &indexes),
+                     AW_OK);
+    assert_int_equal(indexes, 0);
     assert_int_equal(audit_migrate(NULL), AW_ERR_ARGUMENT);
     /* an empty log verifies */
     audit_report report;

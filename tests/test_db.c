@@ -9,6 +9,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <sqlite3.h>
+
 #include "db_testutil.h"
 
 static bool use_postgresql;
@@ -557,6 +559,23 @@ static void test_sqlite_journals_in_memory(void **state)
     db_close(db);
 }
 
+/* SQLite keeps no memory statistics (db_sqlite.c configure_library): with
+ * them every allocation took a process-wide mutex. sqlite3_memory_used
+ * counts only while they are kept. */
+static void test_sqlite_memory_statistics_off(void **state)
+{
+    (void)state;
+    if (use_postgresql)
+        skip(); /* SQLite's own configuration */
+    db_connection *db = db_test_open();
+    assert_int_equal(db_execute(db, "CREATE TABLE t (v TEXT NOT NULL)", NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_execute(db, "INSERT INTO t (v) VALUES (hex(randomblob(5000)))", NULL, 0,
+                                NULL),
+                     AW_OK);
+    assert_int_equal(sqlite3_memory_used(), 0);
+    db_close(db);
+}
+
 /* --- Errors --------------------------------------------------------------- */
 
 /* Kept statements hold no read snapshot between uses: what another
@@ -722,6 +741,7 @@ int db_test_run_basic(void)
         cmocka_unit_test_setup(test_statement_reuse, db_test_setup),
         cmocka_unit_test_setup(test_reuse_sees_other_writers, db_test_setup),
         cmocka_unit_test_setup(test_sqlite_journals_in_memory, db_test_setup),
+        cmocka_unit_test_setup(test_sqlite_memory_statistics_off, db_test_setup),
         cmocka_unit_test_setup(test_constraint_errors, db_test_setup),
         cmocka_unit_test_setup(test_schema_errors, db_test_setup),
         cmocka_unit_test_setup(test_postgresql_reconnect, db_test_setup),

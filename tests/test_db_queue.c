@@ -511,6 +511,57 @@ static void test_enqueue_batch_all_or_nothing(void **state)
     db_close(db);
 }
 
+/* Migration 2: the lease index holds leased jobs only (partial, state 1),
+ * the old one over every job is gone, and the reclaim still finds its jobs
+ * through it (test_lease_extend_and_expiry runs the reclaim itself). */
+static void test_lease_index_leased_only(void **state)
+{
+    (void)state;
+    db_connection *db = open_queue();
+    int64_t version = 0;
+    assert_int_equal(db_schema_version(db, "db_queue", &version), AW_OK);
+    assert_int_equal(version, 2);
+    db_param old_name[] = {DB_PARAM_TEXT("job_queue_lease")};
+    db_param new_name[] = {DB_PARAM_TEXT("job_queue_leased")};
+    const char *count_sql = db_test_sql(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'index' AND name = ?",
+        "SELECT COUNT(*) FROM pg_indexes WHERE indexname = ?");
+    int64_t count = -1;
+    assert_int_equal(db_query_int64(db, count_sql, old_name, 1, &count), AW_OK);
+    assert_int_equal(count, 0);
+    const char *definition_sql = db_test_sql(
+        "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+        "SELECT indexdef FROM pg_indexes WHERE indexname = ?");
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *definition = NULL;
+    assert_int_equal(db_query(db, definition_sql, new_name, 1, &rows), AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_text(rows, 0, &definition), AW_OK);
+    assert_non_null(strstr(definition, "lease_until"));
+    assert_non_null(strstr(definition, "WHERE"));
+    assert_non_null(strstr(definition, "state = 1"));
+    db_rows_free(rows);
+    if (!db_test_is_postgresql()) { /* the planner's choice on SQLite */
+        assert_int_equal(db_query(db,
+                                  "EXPLAIN QUERY PLAN SELECT id FROM job_queue WHERE queue = ? "
+                                  "AND state = 1 AND lease_until <= ?",
+                                  (db_param[]){DB_PARAM_TEXT("test"), DB_PARAM_INT64(T0)}, 2,
+                                  &rows),
+                         AW_OK);
+        bool used = false;
+        while (db_rows_next(rows, &has_row) == AW_OK && has_row) {
+            const char *detail = NULL;
+            assert_int_equal(db_rows_get_text(rows, 3, &detail), AW_OK);
+            used = used || strstr(detail, "job_queue_leased") != NULL;
+        }
+        db_rows_free(rows);
+        assert_true(used);
+    }
+    db_close(db);
+}
+
 int db_test_run_queue(void)
 {
     const struct CMUnitTest tests[] = {
@@ -525,6 +576,7 @@ int db_test_run_queue(void)
         cmocka_unit_test_setup(test_enqueue_batch, db_test_setup),
         cmocka_unit_test_setup(test_enqueue_batch_arguments, db_test_setup),
         cmocka_unit_test_setup(test_enqueue_batch_all_or_nothing, db_test_setup),
+        cmocka_unit_test_setup(test_lease_index_leased_only, db_test_setup),
     };
     return cmocka_run_group_tests_name(db_test_is_postgresql() ? "db queue (postgresql)"
                                                                : "db queue (sqlite)",

@@ -14,6 +14,7 @@
 #include <pthread.h>
 
 #include "core/db_queue.h"
+#include "platform/platform_internal.h" /* platform_event_emitf */
 
 static const char hook_secret[] = "cbsecret-0123456789abcdef0123456789abcdef0123456789abcdef0123456";
 
@@ -536,6 +537,71 @@ static void test_events(void **state)
     free(letters);
 }
 
+/* The stored body of an event, byte for byte: the keys in the order the
+ * contract shows (docs/api-callbacks.md), the data object as written. */
+static void test_event_body(void **state)
+{
+    (void)state;
+    char id[PLATFORM_CALLBACK_ID_LENGTH + 1], order_id[PLATFORM_ORDER_ID_LENGTH + 1];
+    create_order(5, order_id); /* nobody subscribed yet: no delivery */
+    int64_t deliveries = -1;
+    assert_int_equal(db_query_int64(fx.admin, "SELECT COUNT(*) FROM platform_callback_deliveries",
+                                    NULL, 0, &deliveries),
+                     AW_OK);
+    assert_int_equal(deliveries, 0);
+    register_hook("[\"order.accepted\"]", id);
+    create_order(6, order_id);
+    platform_order order;
+    assert_int_equal(platform_order_get(fx.admin, "tenant-a", order_id, &order), AW_OK);
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *event_id = NULL;
+    const uint8_t *body = NULL;
+    size_t len = 0;
+    assert_int_equal(db_query(fx.admin,
+                              "SELECT event_id, body FROM platform_callback_deliveries WHERE "
+                              "event_type = 'order.accepted'",
+                              NULL, 0, &rows),
+                     AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_text(rows, 0, &event_id), AW_OK);
+    assert_int_equal(db_rows_get_blob(rows, 1, &body, &len), AW_OK);
+    char want[512];
+    int n = snprintf(want, sizeof(want),
+                     "{\"eventId\":\"%s\",\"type\":\"order.accepted\",\"tenant\":\"tenant-a\","
+                     "\"occurredAt\":%lld,\"data\":{\"orderId\":\"%s\",\"status\":\"accepted\","
+                     "\"profileType\":\"iot-basic\",\"itemCount\":1}}",
+                     event_id, (long long)order.created_at_ms, order_id);
+    assert_true(n > 0 && (size_t)n < sizeof(want));
+    assert_int_equal(len, (size_t)n);
+    assert_memory_equal(body, want, len);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_false(has_row);
+    db_rows_free(rows);
+    /* a data format that is no object, and no tenant, write nothing */
+    assert_int_equal(platform_event_emitf(fx.admin, "tenant-a", PLATFORM_EVENT_ORDER_ACCEPTED,
+                                          NOW, "[s]", "x"),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(platform_event_emitf(fx.admin, NULL, PLATFORM_EVENT_ORDER_ACCEPTED, NOW,
+                                          "{s:s}", "a", "b"),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(db_query_int64(fx.admin, "SELECT COUNT(*) FROM platform_callback_deliveries",
+                                    NULL, 0, &deliveries),
+                     AW_OK);
+    assert_int_equal(deliveries, 1);
+    /* an app's own order is audited with empty details, as JSON "{}" */
+    int64_t audited = -1;
+    assert_int_equal(db_query_int64(fx.admin,
+                                    "SELECT COUNT(*) FROM aw_audit_entry WHERE action = "
+                                    "'order.create' AND details = '{}'",
+                                    NULL, 0, &audited),
+                     AW_OK);
+    assert_int_equal(audited, 2);
+    audit_report report;
+    assert_int_equal(audit_verify(fx.admin, CRYPTO_SUITE_INTERNATIONAL, NULL, 0, &report), AW_OK);
+}
+
 /* The library's own argument checks. */
 static void test_store_errors(void **state)
 {
@@ -615,6 +681,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_dead_letter_replay, setup_callbacks,
                                         teardown_callbacks),
         cmocka_unit_test_setup_teardown(test_events, setup_callbacks, teardown_callbacks),
+        cmocka_unit_test_setup_teardown(test_event_body, setup_callbacks, teardown_callbacks),
         cmocka_unit_test_setup_teardown(test_store_errors, setup_callbacks, teardown_callbacks),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -165,6 +165,11 @@ static void test_order_refused_at_limit(void **state)
     assert_true(limit.enabled);
     assert_int_equal(limit.max_profiles, 2);
     assert_false(limit.tenant_override);
+    /* the default's own scope name is no tenant with an override */
+    assert_int_equal(platform_profile_limit_get(fx.admin, "*", &limit), AW_OK);
+    assert_true(limit.enabled);
+    assert_int_equal(limit.max_profiles, 2);
+    assert_false(limit.tenant_override);
     int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
     int64_t items = count_rows("SELECT COUNT(*) FROM platform_order_items");
     assert_int_equal(order_for(fx.admin, one, 1, NULL), AW_ERR_PLATFORM_PROFILE_LIMIT);

@@ -54,6 +54,16 @@ static const db_migration queue_migrations[] = {
      " UNIQUE (queue, dedupe_key));"
      "CREATE INDEX job_queue_due ON job_queue (queue, state, run_after);"
      "CREATE INDEX job_queue_lease ON job_queue (queue, state, lease_until);"},
+    /* Only leased jobs (state 1) have a lease to expire: the reclaim's
+     * "state = 1 AND lease_until <= ?" is the index's one reader. Every
+     * enqueued and every finished job had its entry in it all the same, one
+     * more B-tree written per job (an order's item job, a callback's
+     * delivery); now a job has one only while it is leased. */
+    {2, "lease index of leased jobs only",
+     "DROP INDEX job_queue_lease;"
+     "CREATE INDEX job_queue_leased ON job_queue (queue, lease_until) WHERE state = 1;",
+     "DROP INDEX job_queue_lease;"
+     "CREATE INDEX job_queue_leased ON job_queue (queue, lease_until) WHERE state = 1;"},
 };
 
 /* The row lock clause only PostgreSQL has; SQLite holds the write lock. */

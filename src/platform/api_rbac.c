@@ -38,24 +38,30 @@ aw_err platform_api_audit(api_call *call, const char *action, const char *target
 aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *action,
                              const char *target, audit_outcome outcome, const char *details)
 {
-    json_t *object = details != NULL ? json_loads(details, 0, NULL) : json_object();
-    if (object == NULL || !json_is_object(object)) {
-        json_decref(object);
-        return AW_ERR_ARGUMENT;
-    }
     /* a console user acts through an app; a cross-tenant role names its own
      * tenant beside the one acted on */
-    if (call->username[0] != '\0')
-        json_object_set_new(object, "appId", json_string(call->app.app_id));
-    if (call->home_tenant[0] != '\0' && strcmp(call->home_tenant, call->app.tenant) != 0)
-        json_object_set_new(object, "actorTenant", json_string(call->home_tenant));
-    char *text = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS);
-    json_decref(object);
-    if (text == NULL)
-        return AW_ERR_NOMEM;
+    bool user = call->username[0] != '\0';
+    bool other_tenant =
+        call->home_tenant[0] != '\0' && strcmp(call->home_tenant, call->app.tenant) != 0;
+    char *text = NULL;
+    if (details != NULL || user || other_tenant) {
+        json_t *object = details != NULL ? json_loads(details, 0, NULL) : json_object();
+        if (object == NULL || !json_is_object(object)) {
+            json_decref(object);
+            return AW_ERR_ARGUMENT;
+        }
+        if (user)
+            json_object_set_new(object, "appId", json_string(call->app.app_id));
+        if (other_tenant)
+            json_object_set_new(object, "actorTenant", json_string(call->home_tenant));
+        text = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS);
+        json_decref(object);
+        if (text == NULL)
+            return AW_ERR_NOMEM;
+    }
     audit_event event = {
-        .actor_type = call->username[0] != '\0' ? AUDIT_ACTOR_USER : AUDIT_ACTOR_APP,
-        .actor_id = call->username[0] != '\0' ? call->username : call->app.app_id,
+        .actor_type = user ? AUDIT_ACTOR_USER : AUDIT_ACTOR_APP,
+        .actor_id = user ? call->username : call->app.app_id,
         .actor_role = platform_role_name(call->role),
         .tenant = call->app.tenant,
         .action = action,
@@ -63,7 +69,7 @@ aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *acti
         .outcome = outcome,
         .source_address = http_request_peer_address(call->request),
         .request_id = call->request_id,
-        .details = text,
+        .details = text != NULL ? text : "{}", /* an app's own call, no details */
     };
     aw_err err = audit_append(db, audit_options_of(call->api), &event,
                               call->now_ms, NULL);

@@ -107,18 +107,19 @@ static aw_err whitelist_split(const char *text, size_t *count,
     return AW_OK;
 }
 
-/* Columns data, sms, voice, sms_whitelist, voice_whitelist of a row. */
-static aw_err scope_read(db_rows *rows, platform_business_scope *scope)
+/* Columns data, sms, voice, sms_whitelist, voice_whitelist of a row, from
+ * column first on. */
+static aw_err scope_read(db_rows *rows, size_t first, platform_business_scope *scope)
 {
     int64_t flags[3] = {0};
     aw_err err = AW_OK;
     for (size_t i = 0; err == AW_OK && i < 3; i++)
-        err = db_rows_get_int64(rows, i, &flags[i]);
+        err = db_rows_get_int64(rows, first + i, &flags[i]);
     const char *sms = NULL, *voice = NULL;
     if (err == AW_OK)
-        err = db_rows_get_text(rows, 3, &sms);
+        err = db_rows_get_text(rows, first + 3, &sms);
     if (err == AW_OK)
-        err = db_rows_get_text(rows, 4, &voice);
+        err = db_rows_get_text(rows, first + 4, &voice);
     if (err == AW_OK)
         err = whitelist_split(sms, &scope->sms_count, scope->sms_whitelist);
     if (err == AW_OK)
@@ -155,7 +156,7 @@ static aw_err scope_load(db_connection *db, const char *sql, const char *key,
     if (err == AW_OK)
         err = db_rows_next(rows, found);
     if (err == AW_OK && *found)
-        err = scope_read(rows, scope);
+        err = scope_read(rows, 0, scope);
     db_rows_free(rows);
     return err;
 }
@@ -243,6 +244,37 @@ static aw_err pool_demand(db_connection *db, const char *tenant, const char *poo
                           params, 2, demand);
 }
 
+/* The profile type's scope and the tenant's in one statement (every order
+ * reads both: on PostgreSQL one round trip fewer), with the errors and
+ * defaults of platform_profile_type_get and platform_tenant_scope_get (a
+ * name that is no valid one was never stored: unknown as well). */
+static aw_err scopes_load(db_connection *db, const char *profile_type, const char *tenant,
+                          platform_business_scope *needed, platform_business_scope *allowed)
+{
+    memset(needed, 0, sizeof(*needed));
+    memset(allowed, 0, sizeof(*allowed));
+    db_param params[] = {DB_PARAM_TEXT(tenant), DB_PARAM_TEXT(profile_type)};
+    db_rows *rows = NULL;
+    bool found = false;
+    aw_err err = db_query(db,
+                          "SELECT t.data, t.sms, t.voice, t.sms_whitelist, t.voice_whitelist, "
+                          "s.data, s.sms, s.voice, s.sms_whitelist, s.voice_whitelist FROM "
+                          "platform_profile_types t LEFT JOIN platform_tenant_scopes s ON "
+                          "s.tenant = ? WHERE t.name = ?",
+                          params, 2, &rows);
+    if (err == AW_OK)
+        err = db_rows_next(rows, &found);
+    if (err == AW_OK && !found)
+        err = AW_ERR_PLATFORM_PROFILE_TYPE_UNKNOWN;
+    if (err == AW_OK)
+        err = scope_read(rows, 0, needed);
+    /* a tenant never given a scope is allowed nothing */
+    if (err == AW_OK && db_rows_column_type(rows, 5) != DB_TYPE_NULL)
+        err = scope_read(rows, 5, allowed);
+    db_rows_free(rows);
+    return err;
+}
+
 aw_err platform_order_check_target(db_connection *db, const char *tenant,
                                    const char *idempotency_key, platform_target_kind kind,
                                    const char *target, size_t count, int64_t now_ms)
@@ -271,9 +303,7 @@ aw_err platform_order_check_target(db_connection *db, const char *tenant,
         profile_type = pool.profile_type;
     }
     platform_business_scope needed, allowed;
-    err = platform_profile_type_get(db, profile_type, &needed);
-    if (err == AW_OK)
-        err = platform_tenant_scope_get(db, tenant, &allowed);
+    err = scopes_load(db, profile_type, tenant, &needed, &allowed);
     if (err == AW_OK && !platform_business_scope_within(&needed, &allowed))
         err = AW_ERR_PLATFORM_SCOPE;
     if (err != AW_OK || kind != PLATFORM_TARGET_NUMBER_POOL)
