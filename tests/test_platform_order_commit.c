@@ -212,6 +212,7 @@ static void send_together(order_call *calls, size_t n, platform_order_commit_sta
     delta->submissions = after.submissions - before.submissions;
     delta->largest_batch = after.largest_batch;
     delta->failed_batches = after.failed_batches - before.failed_batches;
+    delta->rerun_batches = after.rerun_batches - before.rerun_batches;
 }
 
 /* Send one call again exactly as before (same nonce and timestamp). */
@@ -269,6 +270,7 @@ static void test_concurrent_orders(void **state)
     assert_true(delta.batches < THREADS);
     assert_true(delta.largest_batch >= 2);
     assert_int_equal(delta.failed_batches, 0);
+    assert_int_equal(delta.rerun_batches, 0); /* no savepoint needed */
 }
 
 static void test_same_key_in_batch(void **state)
@@ -283,6 +285,7 @@ static void test_same_key_in_batch(void **state)
     platform_order_commit_stats delta;
     send_together(calls, 2, &delta);
     assert_int_equal(delta.batches, 1); /* both in one transaction */
+    assert_int_equal(delta.rerun_batches, 0); /* the repeat reads only */
     assert_int_equal(calls[0].status, 200);
     assert_int_equal(calls[1].status, 200);
     assert_string_equal(calls[0].order_id, calls[1].order_id);
@@ -351,6 +354,8 @@ static void test_bad_orders_in_batch(void **state)
     send_together(calls, THREADS, &delta);
     assert_int_equal(delta.failed_batches, 0);
     assert_true(delta.batches < THREADS);
+    /* the poisoned insert made its transaction run again with savepoints */
+    assert_true(delta.rerun_batches >= 1);
     assert_int_equal(calls[0].status, 200);
     assert_int_equal(calls[2].status, 200);
     assert_int_equal(calls[1].status, 422);
@@ -534,6 +539,7 @@ static void test_database_busy(void **state)
         send_together(calls, 2, &delta);
         assert_int_equal(db_rollback(fx.admin), AW_OK);
         assert_int_equal(delta.failed_batches, 0);
+        assert_int_equal(delta.rerun_batches, 1); /* the lock timeout, then savepoints */
         assert_int_equal(calls[0].status, 503);
         assert_string_equal(calls[0].code, "I9002");
         assert_int_equal(calls[1].status, 200);

@@ -173,9 +173,9 @@ static bool is_refusal(aw_err err)
     return err == AW_ERR_PLATFORM_NONCE_REPLAYED || err == AW_ERR_PLATFORM_QUOTA_EXHAUSTED;
 }
 
-/* One call in its savepoint of the batch's transaction; its outcome in w.
- * Returns an error only when the transaction itself is lost (a savepoint
- * statement failed): then the whole batch fails. */
+/* One call in its savepoint of the batch's transaction (the second pass);
+ * its outcome in w. Returns an error only when the transaction itself is
+ * lost (a savepoint statement failed): then the whole batch fails. */
 static aw_err run_one(db_connection *db, order_waiting *w)
 {
     platform_order_submission *s = &w->submission;
@@ -214,7 +214,77 @@ static aw_err run_one(db_connection *db, order_waiting *w)
     return err;
 }
 
-/* The shared transaction of every call in list (on db: the loop's or the
+/* A refusal of platform_order_check_target's, which reads only: the
+ * transaction goes on without a savepoint. Anything else (a database
+ * error: on PostgreSQL the transaction is then aborted) is not. */
+static bool is_clean_refusal(aw_err err)
+{
+    return strncmp(aw_err_name(err), "AW_ERR_PLATFORM_", 16) == 0;
+}
+
+/* Every call without a savepoint, as nearly every batch goes: a call's
+ * nonce, quota, check and order, one after the other. false as soon as a
+ * statement fails or an order is refused after its first write (the
+ * profile limit, an idempotency race): the transaction is then rolled
+ * back and run again with a savepoint per call (run_one). A savepoint per
+ * call costs SQLite a copy of every page the call touches and PostgreSQL
+ * two more round trips, for the rare batch that needs one. *lost: the call
+ * whose nonce or quota statement failed (e.g. a lock timeout): in the
+ * second pass it keeps that outcome without running again, as run_one
+ * would have left nothing of it, and nobody waits for that lock twice. */
+static bool run_without_savepoints(db_connection *db, commit_batch *list, order_waiting **lost)
+{
+    *lost = NULL;
+    for (commit_batch *b = list; b != NULL; b = b->next)
+        for (size_t i = 0; i < b->count; i++) {
+            order_waiting *w = &b->waiting[i];
+            platform_order_submission *s = &w->submission;
+            w->err = record_call(db, &s->call, &w->retry_after_s);
+            if (w->err != AW_OK && !is_refusal(w->err)) {
+                *lost = w;
+                return false;
+            }
+            if (w->err != AW_OK)
+                continue; /* a replay or the quota: nothing written */
+            if (s->refused != AW_OK) {
+                w->err = s->refused;
+                continue;
+            }
+            const platform_batch *batch = s->batch;
+            w->err = platform_order_check_target(db, s->call.app.tenant, s->idempotency_key,
+                                                 batch->target_kind, batch->target,
+                                                 batch->count, s->call.now_ms);
+            if (w->err != AW_OK) {
+                if (!is_clean_refusal(w->err))
+                    return false;
+                continue;
+            }
+            w->err = platform_order_create(db, &s->call.app, s->idempotency_key,
+                                           s->request_hash, batch, s->call.now_ms, &w->order,
+                                           &w->created);
+            if (w->err != AW_OK)
+                return false;
+        }
+    return true;
+}
+
+/* The outcome a first pass left in every call but lost, before the
+ * second. */
+static void reset_outcomes(commit_batch *list, const order_waiting *lost)
+{
+    for (commit_batch *b = list; b != NULL; b = b->next)
+        for (size_t i = 0; i < b->count; i++) {
+            order_waiting *w = &b->waiting[i];
+            if (w == lost)
+                continue;
+            w->err = AW_OK;
+            w->retry_after_s = 0;
+            w->created = false;
+            memset(&w->order, 0, sizeof(w->order));
+        }
+}
+
+/* The shared transaction of every call in list (on db: the loop's or a
  * committer thread's connection); the outcome in each batch. */
 static void run_batches(platform_order_committer *c, db_connection *db, commit_batch *list)
 {
@@ -222,10 +292,19 @@ static void run_batches(platform_order_committer *c, db_connection *db, commit_b
     for (commit_batch *b = list; b != NULL; b = b->next)
         count += b->count;
     aw_err failed = db_in_transaction(db) ? AW_ERR_STATE : db_begin(db);
+    bool rerun = false;
+    order_waiting *lost = NULL;
+    if (failed == AW_OK && !run_without_savepoints(db, list, &lost)) {
+        rerun = true;
+        (void)db_rollback(db);
+        reset_outcomes(list, lost);
+        failed = db_begin(db);
+    }
     bool begun = failed == AW_OK;
-    for (commit_batch *b = list; failed == AW_OK && b != NULL; b = b->next)
+    for (commit_batch *b = list; rerun && failed == AW_OK && b != NULL; b = b->next)
         for (size_t i = 0; failed == AW_OK && i < b->count; i++)
-            failed = run_one(db, &b->waiting[i]);
+            if (&b->waiting[i] != lost)
+                failed = run_one(db, &b->waiting[i]);
     if (failed == AW_OK)
         failed = audit_orders(db, list);
     if (failed == AW_OK)
@@ -239,6 +318,8 @@ static void run_batches(platform_order_committer *c, db_connection *db, commit_b
     c->stats.submissions += count;
     if (count > c->stats.largest_batch)
         c->stats.largest_batch = count;
+    if (rerun)
+        c->stats.rerun_batches++;
     if (failed != AW_OK)
         c->stats.failed_batches++;
     pthread_mutex_unlock(&c->lock);

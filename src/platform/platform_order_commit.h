@@ -20,6 +20,9 @@ typedef struct platform_order_commit_stats {
     uint64_t submissions;    /* calls that waited in one (orders, refusals among them) */
     uint64_t largest_batch;  /* most calls in one transaction */
     uint64_t failed_batches; /* transactions that failed whole: every call answered the error */
+    /* transactions run again with a savepoint per call after a statement
+     * failed or an order was refused after its first write (order_commit.c) */
+    uint64_t rerun_batches;
 } platform_order_commit_stats;
 
 struct platform_api;
