@@ -25,7 +25,9 @@
  * Also: one item transition's cost in an order of 100 and of 10,000 items
  * (order progress by counters, src/platform/order_progress.c), beside the
  * per-transition count of the items that the counters replaced.
- * Arguments: [seconds per figure (5)] [wrk connections (4)] [sqlite|
+ * Arguments: [seconds per figure (5)] [wrk connections (32: enough waiting
+ * calls for a group commit to share its sync, as an API with many clients
+ * sees; the empty bound uses the same)] [sqlite|
  * postgresql|both (both)] [EIDs per batch order (100)] [directory of the
  * SQLite file (a new one under /tmp)]. Prints figures only;
  * exit 1 when a run fails (no wrk, refused answers, setup errors). */
@@ -614,7 +616,7 @@ static void postgresql_stop(void)
 int main(int argc, char **argv)
 {
     int seconds = argc > 1 ? atoi(argv[1]) : 5;
-    int connections = argc > 2 ? atoi(argv[2]) : 4;
+    int connections = argc > 2 ? atoi(argv[2]) : 32;
     const char *which = argc > 3 ? argv[3] : "both";
     long batch_eids = argc > 4 ? atol(argv[4]) : 100;
     const char *db_dir = argc > 5 ? argv[5] : dir;
@@ -622,7 +624,7 @@ int main(int argc, char **argv)
     bool postgresql = strcmp(which, "postgresql") == 0 || strcmp(which, "both") == 0;
     if (seconds < 1 || seconds > 600 || connections < 1 || connections > 1000 ||
         (!sqlite && !postgresql) || batch_eids < 1 || batch_eids > PLATFORM_BATCH_MAX_EIDS) {
-        fprintf(stderr, "usage: bench_api_orders [seconds (5)] [wrk connections (4)] "
+        fprintf(stderr, "usage: bench_api_orders [seconds (5)] [wrk connections (32)] "
                         "[sqlite|postgresql|both] [EIDs per batch order (100)] "
                         "[SQLite directory (/tmp)]\n");
         return 2;
