@@ -29,7 +29,8 @@
  * calls for a group commit to share its sync, as an API with many clients
  * sees; the empty bound uses the same)] [sqlite|
  * postgresql|both (both)] [EIDs per batch order (100)] [directory of the
- * SQLite file (a new one under /tmp)]. Prints figures only;
+ * SQLite file (a new one under /tmp)] [order committer threads (0: as
+ * airwrited, one on SQLite and four on PostgreSQL)]. Prints figures only;
  * exit 1 when a run fails (no wrk, refused answers, setup errors). */
 #include <pthread.h>
 #include <signal.h>
@@ -59,6 +60,8 @@
 #define ORDER_GOAL_P99_MS 20.0
 
 static char dir[64] = "/tmp/aw_bench_api_XXXXXX";
+/* order committer threads (argument 6); 0: airwrited's default by backend */
+static size_t committer_threads;
 static char cert_path[128], key_path[128];
 static unsigned long long eid_serial;
 
@@ -93,6 +96,7 @@ static int write_pki(void)
 
 typedef struct platform_fixture {
     const char *name;               /* "SQLite", "PostgreSQL" */
+    size_t committers;              /* order committer threads */
     char url[600];
     db_connection *admin;           /* this thread's */
     db_connection *server_db;       /* the loop thread's */
@@ -136,7 +140,10 @@ static aw_err platform_fixture_start(platform_fixture *f)
         err = platform_migrate(f->admin);
     if (err == AW_OK)
         err = db_open(f->url, NULL, &f->server_db);
-    size_t committers = f->url[0] == 's' ? 1 : PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL;
+    size_t committers = committer_threads != 0 ? committer_threads
+                        : f->url[0] == 's'     ? 1
+                                               : PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL;
+    f->committers = committers;
     for (size_t i = 0; err == AW_OK && i < committers; i++)
         err = db_open(f->url, NULL, &f->order_db[i]);
     if (err == AW_OK)
@@ -501,7 +508,7 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
            f->name,
            f->url[0] == 's' ? "WAL, synchronous=FULL"
                             : "loopback, pg-harness.sh: fsync off, synchronous_commit off",
-           connections, seconds, f->url[0] == 's' ? 1u : PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL);
+           connections, seconds, (unsigned)f->committers);
     wrk_result empty, ping, single, batch;
     platform_order_commit_stats commits_batch = {0};
     int rc = measure(f, REQUEST_EMPTY, EMPTY_REQUESTS, 1, seconds, connections, &empty);
@@ -620,13 +627,20 @@ int main(int argc, char **argv)
     const char *which = argc > 3 ? argv[3] : "both";
     long batch_eids = argc > 4 ? atol(argv[4]) : 100;
     const char *db_dir = argc > 5 ? argv[5] : dir;
+    long threads = argc > 6 ? atol(argv[6]) : 0;
+    if (threads < 0 || threads > (long)PLATFORM_ORDER_COMMIT_THREADS_MAX) {
+        fprintf(stderr, "bench_api_orders: committer threads 0..%u\n",
+                PLATFORM_ORDER_COMMIT_THREADS_MAX);
+        return 1;
+    }
+    committer_threads = (size_t)threads;
     bool sqlite = strcmp(which, "sqlite") == 0 || strcmp(which, "both") == 0;
     bool postgresql = strcmp(which, "postgresql") == 0 || strcmp(which, "both") == 0;
     if (seconds < 1 || seconds > 600 || connections < 1 || connections > 1000 ||
         (!sqlite && !postgresql) || batch_eids < 1 || batch_eids > PLATFORM_BATCH_MAX_EIDS) {
         fprintf(stderr, "usage: bench_api_orders [seconds (5)] [wrk connections (32)] "
                         "[sqlite|postgresql|both] [EIDs per batch order (100)] "
-                        "[SQLite directory (/tmp)]\n");
+                        "[SQLite directory (/tmp)] [committer threads (0)]\n");
         return 2;
     }
     if (system("command -v wrk >/dev/null 2>&1") != 0) {
