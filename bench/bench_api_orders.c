@@ -29,8 +29,8 @@
  * calls for a group commit to share its sync, as an API with many clients
  * sees; the empty bound uses the same)] [sqlite|
  * postgresql|both (both)] [EIDs per batch order (100)] [directory of the
- * SQLite file (a new one under /tmp)] [order committer threads (0: as
- * airwrited, one on SQLite and four on PostgreSQL)]. Prints figures only;
+ * SQLite file (a new one under /tmp)] [order committer threads (0: one, as
+ * airwrited's default)]. Prints figures only;
  * exit 1 when a run fails (no wrk, refused answers, setup errors). */
 #include <pthread.h>
 #include <signal.h>
@@ -140,9 +140,7 @@ static aw_err platform_fixture_start(platform_fixture *f)
         err = platform_migrate(f->admin);
     if (err == AW_OK)
         err = db_open(f->url, NULL, &f->server_db);
-    size_t committers = committer_threads != 0 ? committer_threads
-                        : f->url[0] == 's'     ? 1
-                                               : PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL;
+    size_t committers = committer_threads != 0 ? committer_threads : 1;
     f->committers = committers;
     for (size_t i = 0; err == AW_OK && i < committers; i++)
         err = db_open(f->url, NULL, &f->order_db[i]);

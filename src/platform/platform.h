@@ -664,8 +664,9 @@ typedef struct platform_server_config {
     const struct platform_location_config *location; /* as platform_api_config */
     int64_t credential_cache_ms;    /* as platform_api_config */
     /* the order committer's threads and connections (order_commit.c), 1..
-     * PLATFORM_ORDER_COMMIT_THREADS_MAX; 0: one on SQLite (writers take
-     * turns), PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL on PostgreSQL */
+     * PLATFORM_ORDER_COMMIT_THREADS_MAX; 0: one. More only help PostgreSQL
+     * (SQLite's writers take turns), where round trips rather than CPU
+     * bound one thread: docs/ARCHITECTURE.md "Group commit of orders" */
     unsigned order_committers;
 } platform_server_config;
 

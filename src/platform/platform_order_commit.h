@@ -12,7 +12,6 @@
 #define PLATFORM_ORDER_COMMIT_BATCH_MAX 64u      /* orders per shared transaction */
 #define PLATFORM_ORDER_COMMIT_DELAY_MAX_MS 1000u /* platform_api_config.order_commit_delay_ms */
 #define PLATFORM_ORDER_COMMIT_THREADS_MAX 8u     /* platform_api_config.order_db */
-#define PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL 4u /* platform_server_config's default */
 
 /* Counters since the API was created. */
 typedef struct platform_order_commit_stats {

@@ -148,11 +148,7 @@ aw_err platform_server_new(struct event_base *base, const platform_server_config
     if (err == AW_OK)
         err = platform_migrate(s->db);
     /* orders commit on threads of their own, off the loop (order_commit.c) */
-    unsigned committers = config->order_committers;
-    if (err == AW_OK && committers == 0)
-        committers = db_get_backend(s->db) == DB_BACKEND_POSTGRESQL
-                         ? PLATFORM_ORDER_COMMIT_THREADS_POSTGRESQL
-                         : 1;
+    unsigned committers = config->order_committers != 0 ? config->order_committers : 1;
     if (err == AW_OK && committers > PLATFORM_ORDER_COMMIT_THREADS_MAX)
         err = AW_ERR_ARGUMENT;
     for (unsigned i = 0; err == AW_OK && i < committers; i++)
