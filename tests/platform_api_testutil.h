@@ -38,7 +38,9 @@ static struct {
     char secret[PLATFORM_APP_SECRET_LENGTH + 1];
 } fx;
 
-static void server_start(void)
+/* The fixture's server, its API with settings' fields (NULL: none) beside
+ * the fixture's connection, key ring and clock. */
+static void server_start_with(const platform_api_config *settings)
 {
     fx.server_db = platform_test_db_open(&fx.tdb);
     http_server_config config = {.address = "127.0.0.1",
@@ -47,9 +49,17 @@ static void server_start(void)
                                  .max_body_size = 2 * 1024 * 1024,
                                  .timeout_ms = 5000};
     test_server_new(&fx.ts, &config);
-    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock};
+    platform_api_config api_config = settings != NULL ? *settings : (platform_api_config){0};
+    api_config.db = fx.server_db;
+    api_config.keys = fx.ring;
+    api_config.clock = test_clock;
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
     test_server_run(&fx.ts);
+}
+
+static void server_start(void)
+{
+    server_start_with(NULL);
 }
 
 static void server_stop(void)

@@ -72,17 +72,7 @@ static inline void receiver_handle(http_request *request, void *userdata)
 
 static inline void api_start(void)
 {
-    fx.server_db = platform_test_db_open(&fx.tdb);
-    http_server_config config = {.address = "127.0.0.1",
-                                 .certificate_file = pki.tls_cert,
-                                 .key_file = pki.tls_key,
-                                 .max_body_size = 2 * 1024 * 1024,
-                                 .timeout_ms = 5000};
-    test_server_new(&fx.ts, &config);
-    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock,
-                                      .exceptions = &policy};
-    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
-    test_server_run(&fx.ts);
+    server_start_with(&(platform_api_config){.exceptions = &policy});
 }
 
 static inline int setup_exceptions(void **state)

@@ -130,18 +130,11 @@ static void console_server_start_limits(const char *app_id, const char *dir, int
                                         int64_t burst)
 {
     server_stop();
-    fx.server_db = platform_test_db_open(&fx.tdb);
-    http_server_config config = {.address = "127.0.0.1", .certificate_file = pki.tls_cert,
-                                 .key_file = pki.tls_key, .timeout_ms = 5000};
-    test_server_new(&fx.ts, &config);
-    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock,
-                                      .audit = &audit_config,
-                                      .password_parameters = &fast_scrypt,
-                                      .console_dir = dir, .console_app_id = app_id,
-                                      .console_login_rate_per_minute = rate,
-                                      .console_login_burst = burst};
-    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
-    test_server_run(&fx.ts);
+    server_start_with(&(platform_api_config){.audit = &audit_config,
+                                             .password_parameters = &fast_scrypt,
+                                             .console_dir = dir, .console_app_id = app_id,
+                                             .console_login_rate_per_minute = rate,
+                                             .console_login_burst = burst});
 }
 
 static void console_server_start(const char *app_id, const char *dir)

@@ -22,16 +22,7 @@ static const password_parameters fast_scrypt = {.log2_n = 14, .r = 8, .p = 1};
 static void server_restart(int64_t credential_cache_ms)
 {
     server_stop();
-    fx.server_db = platform_test_db_open(&fx.tdb);
-    http_server_config config = {.address = "127.0.0.1",
-                                 .certificate_file = pki.tls_cert,
-                                 .key_file = pki.tls_key,
-                                 .timeout_ms = 5000};
-    test_server_new(&fx.ts, &config);
-    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock,
-                                      .credential_cache_ms = credential_cache_ms};
-    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
-    test_server_run(&fx.ts);
+    server_start_with(&(platform_api_config){.credential_cache_ms = credential_cache_ms});
 }
 
 /* One statement on the test's connection: a change the API is not told of. */
@@ -71,6 +62,21 @@ static void at(int64_t ms)
 
 /* ---- Through the API ------------------------------------------------------- */
 
+/* A console session of a new operator username of tenant, through app_id. */
+static platform_token_pair operator_session(const char *username, const char *tenant,
+                                            const char *app_id)
+{
+    platform_user user;
+    assert_int_equal(platform_user_create(fx.admin, username, tenant, PLATFORM_ROLE_OPERATOR,
+                                          GOOD_PASSWORD, &fast_scrypt, NOW, &user),
+                     AW_OK);
+    platform_token_pair session;
+    assert_int_equal(platform_token_issue(fx.admin, app_id, 3600000, 3600000, NOW, &session),
+                     AW_OK);
+    assert_int_equal(platform_user_session_bind(fx.admin, username, &session, NOW), AW_OK);
+    return session;
+}
+
 static void test_cached_until_ttl(void **state)
 {
     (void)state;
@@ -98,15 +104,7 @@ static void test_cached_until_ttl(void **state)
     at(NOW + 2 * TTL_MS);
     expect_ping(&a, token, "appId", "I2104");
     /* a console session's user, likewise */
-    platform_user user;
-    assert_int_equal(platform_user_create(fx.admin, "dora", "tenant-a", PLATFORM_ROLE_OPERATOR,
-                                          GOOD_PASSWORD, &fast_scrypt, NOW, &user),
-                     AW_OK);
-    platform_token_pair session;
-    assert_int_equal(platform_token_issue(fx.admin, a.app.app_id, 3600000, 3600000, NOW,
-                                          &session),
-                     AW_OK);
-    assert_int_equal(platform_user_session_bind(fx.admin, "dora", &session, NOW), AW_OK);
+    platform_token_pair session = operator_session("dora", "tenant-a", a.app.app_id);
     expect_ping(&a, session.access_token, "role", "operator");
     behind_the_back("UPDATE platform_users SET role = 'auditor' WHERE username = '%s'", "dora");
     at(NOW + 3 * TTL_MS - 1);
@@ -174,15 +172,7 @@ static void test_changes_apply_at_once(void **state)
     expect_ping(&a, fresh, "tenant", "tenant-x"); /* and the secret, unsealed under key 2 */
     /* a console session: its user's role through POST /api/v1/users/{name}/role,
      * then the user disabled */
-    platform_user user;
-    assert_int_equal(platform_user_create(fx.admin, "erin", "tenant-x", PLATFORM_ROLE_OPERATOR,
-                                          GOOD_PASSWORD, &fast_scrypt, NOW, &user),
-                     AW_OK);
-    platform_token_pair session;
-    assert_int_equal(platform_token_issue(fx.admin, a.app.app_id, 3600000, 3600000, NOW,
-                                          &session),
-                     AW_OK);
-    assert_int_equal(platform_user_session_bind(fx.admin, "erin", &session, NOW), AW_OK);
+    platform_token_pair session = operator_session("erin", "tenant-x", a.app.app_id);
     expect_ping(&a, session.access_token, "role", "operator");
     behind_the_back("UPDATE platform_users SET tenant = 'tenant-a' WHERE username = '%s'", "erin");
     role_expect(&officer, AW_HTTP_METHOD_POST, "/api/v1/users/erin/role",

@@ -538,16 +538,7 @@ static platform_indicator_settings monitor_settings;
 static void server_start_with_monitor(void)
 {
     server_stop();
-    fx.server_db = platform_test_db_open(&fx.tdb);
-    http_server_config config = {.address = "127.0.0.1",
-                                 .certificate_file = pki.tls_cert,
-                                 .key_file = pki.tls_key,
-                                 .timeout_ms = 5000};
-    test_server_new(&fx.ts, &config);
-    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock,
-                                      .indicators = monitor};
-    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
-    test_server_run(&fx.ts);
+    server_start_with(&(platform_api_config){.indicators = monitor});
 }
 
 static char *get_metrics(int *status)

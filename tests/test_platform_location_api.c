@@ -22,19 +22,9 @@ static int location_setup(void **state)
     location.enabled = true;
     location.defaults.enabled = true;
     location.data_directory = regions_dir;
-    fx.server_db = platform_test_db_open(&fx.tdb);
-    http_server_config config = {.address = "127.0.0.1",
-                                 .certificate_file = pki.tls_cert,
-                                 .key_file = pki.tls_key,
-                                 .max_body_size = 2 * 1024 * 1024,
-                                 .timeout_ms = 5000};
-    test_server_new(&fx.ts, &config);
-    platform_api_config api_config = {.db = fx.server_db, .keys = fx.ring, .clock = test_clock,
-                                      .audit = &audit_config,
-                                      .password_parameters = &fast_scrypt,
-                                      .location = &location};
-    assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
-    test_server_run(&fx.ts);
+    server_start_with(&(platform_api_config){.audit = &audit_config,
+                                             .password_parameters = &fast_scrypt,
+                                             .location = &location});
     return 0;
 }
 

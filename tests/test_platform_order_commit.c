@@ -311,35 +311,36 @@ static void test_same_key_in_batch(void **state)
     expect_error(&spec, "I4001");
 }
 
-/* A trigger refusing the insert of an order with POISON_ORDER_KEY. */
-static void poison_order_insert(void)
+/* A trigger (and on PostgreSQL its function) called name, refusing the
+ * inserts into table whose new row matches when (SQL over NEW). */
+static void poison_inserts(const char *name, const char *table, const char *when)
 {
+    char sql[2][512];
     if (pg_url == NULL) {
-        assert_int_equal(db_execute(fx.admin,
-                                    "CREATE TRIGGER poison_order BEFORE INSERT ON platform_orders "
-                                    "WHEN NEW.idempotency_key = '" POISON_ORDER_KEY "' BEGIN "
-                                    "SELECT RAISE(ABORT, 'poisoned order'); END",
-                                    NULL, 0, NULL),
-                         AW_OK);
+        snprintf(sql[0], sizeof(sql[0]),
+                 "CREATE TRIGGER %s BEFORE INSERT ON %s WHEN %s BEGIN "
+                 "SELECT RAISE(ABORT, 'poisoned'); END",
+                 name, table, when);
+        assert_int_equal(db_execute(fx.admin, sql[0], NULL, 0, NULL), AW_OK);
         return;
     }
-    assert_int_equal(db_execute(fx.admin,
-                                "CREATE FUNCTION poison_order() RETURNS trigger LANGUAGE plpgsql "
-                                "AS $$ BEGIN RAISE EXCEPTION 'poisoned order'; END $$",
-                                NULL, 0, NULL),
-                     AW_OK);
-    assert_int_equal(db_execute(fx.admin,
-                                "CREATE TRIGGER poison_order BEFORE INSERT ON platform_orders FOR "
-                                "EACH ROW WHEN (NEW.idempotency_key = '" POISON_ORDER_KEY "') "
-                                "EXECUTE FUNCTION poison_order()",
-                                NULL, 0, NULL),
-                     AW_OK);
+    snprintf(sql[0], sizeof(sql[0]),
+             "CREATE FUNCTION %s() RETURNS trigger LANGUAGE plpgsql "
+             "AS $$ BEGIN RAISE EXCEPTION 'poisoned'; END $$",
+             name);
+    snprintf(sql[1], sizeof(sql[1]),
+             "CREATE TRIGGER %s BEFORE INSERT ON %s FOR EACH ROW WHEN (%s) "
+             "EXECUTE FUNCTION %s()",
+             name, table, when, name);
+    for (size_t i = 0; i < 2; i++)
+        assert_int_equal(db_execute(fx.admin, sql[i], NULL, 0, NULL), AW_OK);
 }
 
 static void test_bad_orders_in_batch(void **state)
 {
     (void)state;
-    poison_order_insert();
+    poison_inserts("poison_order", "platform_orders",
+                   "NEW.idempotency_key = '" POISON_ORDER_KEY "'");
     int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
     order_call calls[THREADS];
     memset(calls, 0, sizeof(calls));
@@ -446,38 +447,13 @@ static void test_batch_failure(void **state)
     assert_int_equal(orders_of_eid(402), 1);
 }
 
-/* A trigger refusing every order's audit record. */
-static void poison_audit(void)
-{
-    if (pg_url == NULL) {
-        assert_int_equal(db_execute(fx.admin,
-                                    "CREATE TRIGGER poison_audit BEFORE INSERT ON aw_audit_entry "
-                                    "WHEN NEW.action = 'order.create' BEGIN "
-                                    "SELECT RAISE(ABORT, 'poisoned audit'); END",
-                                    NULL, 0, NULL),
-                         AW_OK);
-        return;
-    }
-    assert_int_equal(db_execute(fx.admin,
-                                "CREATE FUNCTION poison_audit() RETURNS trigger LANGUAGE plpgsql "
-                                "AS $$ BEGIN RAISE EXCEPTION 'poisoned audit'; END $$",
-                                NULL, 0, NULL),
-                     AW_OK);
-    assert_int_equal(db_execute(fx.admin,
-                                "CREATE TRIGGER poison_audit BEFORE INSERT ON aw_audit_entry FOR "
-                                "EACH ROW WHEN (NEW.action = 'order.create') "
-                                "EXECUTE FUNCTION poison_audit()",
-                                NULL, 0, NULL),
-                     AW_OK);
-}
-
 /* The audit records come last in the transaction (order_commit.c): one
  * that cannot be written fails the batch whole, so no order stands
  * unattributed, and the calls may be sent again as they are. */
 static void test_audit_failure(void **state)
 {
     (void)state;
-    poison_audit();
+    poison_inserts("poison_audit", "aw_audit_entry", "NEW.action = 'order.create'");
     int64_t nonces = count_rows("SELECT COUNT(*) FROM platform_nonces");
     order_call calls[2];
     memset(calls, 0, sizeof(calls));
