@@ -133,15 +133,19 @@ void platform_order_commit_record_refused(api_call *call)
         (void)db_commit(db);
 }
 
-/* Number resources and scope (scope.c, A4001..A4004), then the order. Its
- * audit record follows at the end of the transaction (run_batches). */
-static aw_err create_order(db_connection *db, order_waiting *w)
+/* Number resources and scope (scope.c, A4001..A4004), which only read,
+ * then the order. *checked (checked may be NULL): the check passed, so a
+ * failure came from the order's statements, which may have written. Its audit record follows at
+ * the end of the transaction (run_batches). */
+static aw_err create_order(db_connection *db, order_waiting *w, bool *checked)
 {
     platform_order_submission *s = &w->submission;
     const platform_batch *batch = s->batch;
     aw_err err = platform_order_check_target(db, s->call.app.tenant, s->idempotency_key,
                                              batch->target_kind, batch->target, batch->count,
                                              s->call.now_ms);
+    if (checked != NULL)
+        *checked = err == AW_OK;
     if (err == AW_OK)
         err = platform_order_create(db, &s->call.app, s->idempotency_key, s->request_hash, batch,
                                     s->call.now_ms, &w->order, &w->created);
@@ -192,7 +196,7 @@ static aw_err run_one(db_connection *db, order_waiting *w)
         /* a second attempt only for a key another process inserted
          * meanwhile (PostgreSQL READ COMMITTED): now it finds that order */
         for (int attempt = 0; attempt < 2 && err == AW_OK; attempt++) {
-            w->err = create_order(db, w);
+            w->err = create_order(db, w, NULL);
             if (w->err == AW_OK)
                 break;
             /* the order's rows go, the call's nonce and quota are recorded
@@ -250,19 +254,9 @@ static bool run_without_savepoints(db_connection *db, commit_batch *list, order_
                 w->err = s->refused;
                 continue;
             }
-            const platform_batch *batch = s->batch;
-            w->err = platform_order_check_target(db, s->call.app.tenant, s->idempotency_key,
-                                                 batch->target_kind, batch->target,
-                                                 batch->count, s->call.now_ms);
-            if (w->err != AW_OK) {
-                if (!is_clean_refusal(w->err))
-                    return false;
-                continue;
-            }
-            w->err = platform_order_create(db, &s->call.app, s->idempotency_key,
-                                           s->request_hash, batch, s->call.now_ms, &w->order,
-                                           &w->created);
-            if (w->err != AW_OK)
+            bool checked = false;
+            w->err = create_order(db, w, &checked);
+            if (w->err != AW_OK && (checked || !is_clean_refusal(w->err)))
                 return false;
         }
     return true;
