@@ -410,6 +410,21 @@ static void poison_commit(void)
                      AW_OK);
 }
 
+/* Send calls[0..n) together into one transaction that fails whole: every
+ * call answered I9001, none of their EIDs ordered. */
+static void send_failing_whole(order_call *calls, size_t n)
+{
+    platform_order_commit_stats delta;
+    send_together(calls, n, &delta);
+    assert_int_equal(delta.batches, 1);
+    assert_int_equal(delta.failed_batches, 1);
+    for (size_t i = 0; i < n; i++) {
+        assert_int_equal(calls[i].status, 500);
+        assert_string_equal(calls[i].code, "I9001");
+        assert_int_equal(orders_of_eid(calls[i].eid), 0);
+    }
+}
+
 static void test_batch_failure(void **state)
 {
     (void)state;
@@ -421,16 +436,8 @@ static void test_batch_failure(void **state)
     for (size_t i = 0; i < 3; i++)
         calls[i].eid = 400 + i;
     calls[1].idempotency_key = POISON_COMMIT_KEY;
-    platform_order_commit_stats delta;
-    send_together(calls, 3, &delta);
     /* one transaction, failed whole: everyone waiting is told, nothing kept */
-    assert_int_equal(delta.batches, 1);
-    assert_int_equal(delta.failed_batches, 1);
-    for (size_t i = 0; i < 3; i++) {
-        assert_int_equal(calls[i].status, 500);
-        assert_string_equal(calls[i].code, "I9001");
-        assert_int_equal(orders_of_eid(400 + i), 0);
-    }
+    send_failing_whole(calls, 3);
     assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders);
     assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items WHERE order_id NOT IN "
                                 "(SELECT order_id FROM platform_orders)"),
@@ -459,15 +466,7 @@ static void test_audit_failure(void **state)
     memset(calls, 0, sizeof(calls));
     calls[0].eid = 450;
     calls[1].eid = 451;
-    platform_order_commit_stats delta;
-    send_together(calls, 2, &delta);
-    assert_int_equal(delta.batches, 1);
-    assert_int_equal(delta.failed_batches, 1);
-    for (size_t i = 0; i < 2; i++) {
-        assert_int_equal(calls[i].status, 500);
-        assert_string_equal(calls[i].code, "I9001");
-        assert_int_equal(orders_of_eid(450 + i), 0);
-    }
+    send_failing_whole(calls, 2);
     assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
     assert_int_equal(db_execute(fx.admin,
                                 pg_url == NULL ? "DROP TRIGGER poison_audit"
