@@ -159,6 +159,11 @@ static bool text_valid(const char *text, size_t max)
     return true;
 }
 
+bool platform_lifecycle_actor_valid(const char *actor)
+{
+    return text_valid(actor, PLATFORM_ACTOR_MAX);
+}
+
 bool platform_entity_id_valid(const char *entity_id)
 {
     if (entity_id == NULL)

@@ -228,18 +228,6 @@ static aw_err record_items(db_connection *db, const char *tenant, const char *or
                       params, 8, NULL);
 }
 
-/* An actor as platform_lifecycle_record takes one (lifecycle.c). */
-static bool actor_valid(const char *actor)
-{
-    size_t len = actor != NULL ? strlen(actor) : 0;
-    if (len == 0 || len > PLATFORM_ACTOR_MAX)
-        return false;
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)actor[i] < 0x20 || actor[i] == 0x7f)
-            return false;
-    return true;
-}
-
 /* The history of a new order: its own row (platform_lifecycle_record's),
  * then one per item in the items' order (record_items' with from NULL), in
  * one statement whatever the order's size: one statement and one
@@ -248,7 +236,7 @@ static bool actor_valid(const char *actor)
 static aw_err record_created(db_connection *db, const platform_order *o, const char *cause,
                              int64_t now_ms)
 {
-    if (!actor_valid(o->app_id))
+    if (!platform_lifecycle_actor_valid(o->app_id))
         return AW_ERR_ARGUMENT;
     const char *item_state = platform_lifecycle_initial_state(PLATFORM_LIFECYCLE_ORDER_ITEM);
     db_param params[] = {DB_PARAM_TEXT(o->tenant),   DB_PARAM_TEXT(cause),

@@ -45,6 +45,10 @@ bool platform_tenant_valid(const char *tenant);
 /* Entity id form: 1..PLATFORM_ENTITY_ID_MAX of [A-Za-z0-9._:-]. */
 bool platform_entity_id_valid(const char *entity_id);
 
+/* An actor platform_lifecycle_record takes: 1..PLATFORM_ACTOR_MAX bytes,
+ * no control character. */
+bool platform_lifecycle_actor_valid(const char *actor);
+
 /* Append one row to the lifecycle history (from NULL: a creation) for an
  * entity whose state the caller keeps (orders, order items), after it
  * checked platform_lifecycle_allowed. */
