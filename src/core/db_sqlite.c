@@ -384,8 +384,8 @@ static pthread_mutex_t create_lock = PTHREAD_MUTEX_INITIALIZER;
 /* No memory statistics (https://sqlite.org/c3ref/c_config_covering_index_scan.html,
  * SQLITE_CONFIG_MEMSTATUS): with them every allocation of SQLite takes a
  * process-wide mutex to count itself, and a savepoint's journal allocates
- * for each page it keeps (the order group commit's savepoint per call: a
- * twentieth of its CPU). Nothing here reads the statistics or sets a soft
+ * for each page it keeps (a twentieth of the order group commit's CPU when
+ * it still took a savepoint per call). Nothing here reads the statistics or sets a soft
  * heap limit. Only possible before SQLite initialises: a process that
  * used SQLite before its first database here keeps the default. */
 static pthread_once_t configure_once = PTHREAD_ONCE_INIT;
