@@ -570,6 +570,13 @@ static void test_shutdown_in_flight(void **state)
     calls[1].eid = 601;
     calls[0].timeout_ms = calls[1].timeout_ms = 3000; /* the halted loop answers nobody */
     pthread_t senders[2], releaser;
+    /* the thread's BEGIN waits out both sends (each ~1.3 s, more on a
+     * loaded machine): well inside its busy timeout, or it gives up (503)
+     * before the lock is released and the test measures the machine */
+    int64_t busy_ms = 0;
+    assert_int_equal(db_query_int64(order_db[0], "PRAGMA busy_timeout = 60000", NULL, 0, &busy_ms),
+                     AW_OK);
+    assert_int_equal(busy_ms, 60000);
     assert_int_equal(db_begin(fx.admin), AW_OK); /* the thread's BEGIN waits */
     send_async(&calls[0], &senders[0], 1);       /* taken by the thread */
     send_async(&calls[1], &senders[1], 2);       /* queued behind it */
