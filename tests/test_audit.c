@@ -135,6 +135,70 @@ static void test_migrate(void **state)
     db_close(db);
 }
 
+/* audit_append_many: entries in their order after single appends, a
+ * checkpoint for each seq on the interval inside a batch, the chain
+ * intact; an invalid event refuses the whole batch before any write. */
+static void test_append_many(void **state)
+{
+    (void)state;
+    db_connection *db = audit_test_open();
+    crypto_suite_key *key = new_key(CRYPTO_SUITE_INTERNATIONAL);
+    audit_options options = {.suite = CRYPTO_SUITE_INTERNATIONAL, .checkpoint_key = key,
+                             .checkpoint_interval = 4};
+    audit_test_fill(db, CRYPTO_SUITE_INTERNATIONAL, key, 4, 3);
+    char targets[9][32];
+    audit_event events[9];
+    int64_t times[9];
+    for (int i = 0; i < 9; i++) {
+        events[i] = audit_test_event(4 + i, targets[i], sizeof(targets[i]));
+        times[i] = AUDIT_T0 + 4 + i;
+    }
+    int64_t last = 0;
+    /* refused whole: the eighth is invalid */
+    events[7].action = NULL;
+    assert_int_equal(audit_append_many(db, &options, events, times, 9, &last),
+                     AW_ERR_AUDIT_FIELD);
+    assert_int_equal(last, 0);
+    char target[32];
+    events[7] = audit_test_event(11, target, sizeof(target));
+    snprintf(targets[7], sizeof(targets[7]), "%s", target);
+    events[7].target = targets[7];
+    assert_int_equal(audit_append_many(NULL, &options, events, times, 9, &last),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(audit_append_many(db, NULL, events, times, 9, &last), AW_ERR_ARGUMENT);
+    assert_int_equal(audit_append_many(db, &options, events, times, 0, &last), AW_ERR_ARGUMENT);
+    assert_int_equal(audit_append_many(db, &options, NULL, times, 9, &last), AW_ERR_ARGUMENT);
+    assert_int_equal(audit_append_many(db, &options, events, NULL, 9, &last), AW_ERR_ARGUMENT);
+    audit_report report;
+    assert_int_equal(audit_test_verify(db, CRYPTO_SUITE_INTERNATIONAL, key, &report), AW_OK);
+    assert_int_equal(report.entries, 3); /* nothing of the refused batch */
+    /* seqs 4..12 in one call: checkpoints at 4, 8 and 12 */
+    assert_int_equal(audit_append_many(db, &options, events, times, 9, &last), AW_OK);
+    assert_int_equal(last, 12);
+    int64_t seq = 0;
+    assert_int_equal(audit_append(db, &options, &events[0], AUDIT_T0 + 20, &seq), AW_OK);
+    assert_int_equal(seq, 13);
+    assert_int_equal(audit_test_verify(db, CRYPTO_SUITE_INTERNATIONAL, key, &report), AW_OK);
+    assert_int_equal(report.entries, 13);
+    assert_int_equal(report.head_seq, 13);
+    assert_int_equal(report.checkpoints, 3);
+    assert_int_equal(report.last_checkpoint_seq, 12);
+    /* in their order, each at its own time */
+    audit_entry *entries = calloc(13, sizeof(*entries));
+    assert_non_null(entries);
+    size_t count = 0;
+    assert_int_equal(audit_list(db, 4, entries, 13, &count), AW_OK);
+    assert_int_equal(count, 10);
+    for (size_t i = 0; i < 9; i++) {
+        assert_int_equal(entries[i].seq, 4 + (int64_t)i);
+        assert_int_equal(entries[i].time_ms, times[i]);
+        assert_string_equal(entries[i].target, targets[i]);
+    }
+    free(entries);
+    crypto_suite_key_free(key);
+    db_close(db);
+}
+
 static void test_append_verify(void **state)
 {
     (void)state;
@@ -735,6 +799,7 @@ int main(int argc, char **argv)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup(test_migrate, audit_test_setup),
         cmocka_unit_test_setup(test_append_verify, audit_test_setup),
+        cmocka_unit_test_setup(test_append_many, audit_test_setup),
         cmocka_unit_test_setup(test_verify_pages, audit_test_setup),
         cmocka_unit_test_setup(test_worked_example, audit_test_setup),
         cmocka_unit_test(test_decode_errors),

@@ -4,6 +4,8 @@
  * (tests/crosscheck_crypto.py) and the openssl CLI. */
 #include "crypto_testutil.h"
 
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/crypto.h"
 
@@ -169,6 +171,49 @@ static void test_random_and_secrets(void **state)
     assert_string_equal(crypto_curve_name(CRYPTO_CURVE_NIST_P256), "prime256v1");
     assert_string_equal(crypto_curve_name(CRYPTO_CURVE_BRAINPOOL_P256R1), "brainpoolP256r1");
     assert_null(crypto_curve_name((crypto_curve)0));
+}
+
+/* The identifier pool: bounded lengths, never the same bytes twice
+ * (across a refill too), and a forked child does not hand out what its
+ * parent hands out next. */
+static void test_random_id_bytes(void **state)
+{
+    (void)state;
+    uint8_t id[CRYPTO_RANDOM_ID_MAX + 1], previous[16] = {0};
+    assert_int_equal(crypto_random_id_bytes(NULL, 1), AW_ERR_ARGUMENT);
+    assert_int_equal(crypto_random_id_bytes(id, CRYPTO_RANDOM_ID_MAX + 1), AW_ERR_ARGUMENT);
+    assert_int_equal(crypto_random_id_bytes(NULL, 0), AW_OK);
+    assert_int_equal(crypto_random_id_bytes(id, CRYPTO_RANDOM_ID_MAX), AW_OK);
+    /* two pools' worth in 16-byte ids, each unlike the one before
+     * (2^-128 chance of a false failure each) */
+    for (size_t i = 0; i < 2 * CRYPTO_RANDOM_POOL_SIZE / 16; i++) {
+        uint8_t next[16];
+        assert_int_equal(crypto_random_id_bytes(next, sizeof(next)), AW_OK);
+        assert_false(crypto_equal(next, previous, sizeof(next)));
+        memcpy(previous, next, sizeof(next));
+    }
+    /* an odd length leaves a remainder smaller than the next ask: refilled */
+    for (size_t i = 0; i < CRYPTO_RANDOM_POOL_SIZE / 7 + 2; i++)
+        assert_int_equal(crypto_random_id_bytes(id, 7), AW_OK);
+    int pipe_fds[2];
+    assert_int_equal(pipe(pipe_fds), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        uint8_t child[16];
+        int ok = crypto_random_id_bytes(child, sizeof(child)) == AW_OK &&
+                 write(pipe_fds[1], child, sizeof(child)) == (ssize_t)sizeof(child);
+        _exit(ok ? 0 : 1);
+    }
+    uint8_t parent[16], child[16];
+    assert_int_equal(crypto_random_id_bytes(parent, sizeof(parent)), AW_OK);
+    assert_int_equal(read(pipe_fds[0], child, sizeof(child)), (ssize_t)sizeof(child));
+    int status = 0;
+    assert_int_equal(waitpid(pid, &status, 0), pid);
+    assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    assert_false(crypto_equal(parent, child, sizeof(parent)));
+    close(pipe_fds[0]);
+    close(pipe_fds[1]);
 }
 
 /* ---- Keys ----------------------------------------------------------------- */
@@ -447,6 +492,7 @@ int main(void)
         cmocka_unit_test(test_sha256_vectors),
         cmocka_unit_test(test_aes_cmac_rfc4493),
         cmocka_unit_test(test_random_and_secrets),
+        cmocka_unit_test(test_random_id_bytes),
         cmocka_unit_test(test_key_pem_loading),
         cmocka_unit_test(test_key_pem_errors),
         cmocka_unit_test(test_key_points_and_scalars),

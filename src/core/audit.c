@@ -232,39 +232,30 @@ static aw_err write_checkpoint(db_connection *db, crypto_suite suite,
 
 typedef struct append_job {
     const audit_options *options;
-    const audit_event *event;
-    int64_t now_ms;
-    int64_t seq;
+    const audit_event *events;
+    const int64_t *times_ms; /* one per event */
+    size_t count;
+    int64_t seq; /* the last appended */
 } append_job;
 
-static aw_err append_locked(db_connection *db, append_job *job)
+/* One entry after prev (its hash into hash); with move_head the head row
+ * moves to it too. */
+static aw_err insert_entry(db_connection *db, crypto_suite suite, int64_t seq, int64_t now_ms,
+                           const audit_event *e, const uint8_t prev[AUDIT_HASH_SIZE],
+                           uint8_t hash[AUDIT_HASH_SIZE], uint8_t *buffer, bool move_head)
 {
-    head_row head;
-    aw_err err = lock_head(db, &head);
-    if (err != AW_OK)
-        return err;
-    crypto_suite suite = job->options->suite;
-    if (head.seq > 0 && head.suite != (int64_t)suite)
-        return AW_ERR_AUDIT_SUITE;
-    int64_t seq = head.seq + 1;
     /* hash = H(prev_hash || canonical encoding) (docs/audit-log.md) */
-    uint8_t *buffer = malloc(AUDIT_HASH_SIZE + AUDIT_CANONICAL_MAX);
-    if (buffer == NULL)
-        return AW_ERR_NOMEM;
-    memcpy(buffer, head.hash, AUDIT_HASH_SIZE);
+    memcpy(buffer, prev, AUDIT_HASH_SIZE);
     size_t len = 0;
-    uint8_t hash[AUDIT_HASH_SIZE];
-    err = audit_entry_encode(seq, job->now_ms, suite, job->event, buffer + AUDIT_HASH_SIZE,
-                             AUDIT_CANONICAL_MAX, &len);
+    aw_err err = audit_entry_encode(seq, now_ms, suite, e, buffer + AUDIT_HASH_SIZE,
+                                    AUDIT_CANONICAL_MAX, &len);
     if (err == AW_OK)
         err = crypto_suite_hash(suite, buffer, AUDIT_HASH_SIZE + len, hash);
-    free(buffer);
     if (err != AW_OK)
         return err;
-    const audit_event *e = job->event;
 #define TEXT_OR_EMPTY(s) DB_PARAM_TEXT((s) != NULL ? (s) : "")
     db_param params[] = {DB_PARAM_INT64(seq),
-                         DB_PARAM_INT64(job->now_ms),
+                         DB_PARAM_INT64(now_ms),
                          DB_PARAM_INT64(suite),
                          DB_PARAM_INT64(e->actor_type),
                          DB_PARAM_TEXT(e->actor_id),
@@ -276,37 +267,66 @@ static aw_err append_locked(db_connection *db, append_job *job)
                          TEXT_OR_EMPTY(e->source_address),
                          TEXT_OR_EMPTY(e->request_id),
                          DB_PARAM_TEXT(e->details != NULL ? e->details : "{}"),
-                         DB_PARAM_BLOB(head.hash, AUDIT_HASH_SIZE),
+                         DB_PARAM_BLOB(prev, AUDIT_HASH_SIZE),
                          DB_PARAM_BLOB(hash, AUDIT_HASH_SIZE)};
 #undef TEXT_OR_EMPTY
     db_param head_params[] = {DB_PARAM_INT64(seq), DB_PARAM_INT64(suite),
                               DB_PARAM_BLOB(hash, AUDIT_HASH_SIZE)};
-    if (db_get_backend(db) == DB_BACKEND_POSTGRESQL) {
+    if (move_head && db_get_backend(db) == DB_BACKEND_POSTGRESQL) {
         /* the entry and the head in one statement (a data-modifying WITH,
-         * PostgreSQL 15 docs 7.8.4): one round trip fewer per append; both
-         * or neither, as the two statements in the transaction were */
+         * PostgreSQL 15 docs 7.8.4): one round trip fewer; both or
+         * neither, as two statements in the transaction would be */
         db_param both[3 + sizeof(params) / sizeof(params[0])];
         memcpy(both, head_params, sizeof(head_params));
         memcpy(both + 3, params, sizeof(params));
-        err = db_execute(db,
-                         "WITH head AS (UPDATE aw_audit_head SET seq = ?, suite = ?, hash = ?"
-                         " WHERE id = 1) INSERT INTO aw_audit_entry (" AUDIT_ENTRY_COLUMNS ")"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         both, sizeof(both) / sizeof(both[0]), NULL);
-    } else {
-        err = db_execute(db,
-                         "INSERT INTO aw_audit_entry (" AUDIT_ENTRY_COLUMNS ")"
-                         " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                         params, sizeof(params) / sizeof(params[0]), NULL);
-        if (err == AW_OK)
-            err = db_execute(db,
-                             "UPDATE aw_audit_head SET seq = ?, suite = ?, hash = ? WHERE id = 1",
-                             head_params, 3, NULL);
+        return db_execute(db,
+                          "WITH head AS (UPDATE aw_audit_head SET seq = ?, suite = ?, hash = ?"
+                          " WHERE id = 1) INSERT INTO aw_audit_entry (" AUDIT_ENTRY_COLUMNS ")"
+                          " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                          both, sizeof(both) / sizeof(both[0]), NULL);
     }
+    err = db_execute(db,
+                     "INSERT INTO aw_audit_entry (" AUDIT_ENTRY_COLUMNS ")"
+                     " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                     params, sizeof(params) / sizeof(params[0]), NULL);
+    if (err == AW_OK && move_head)
+        err = db_execute(db, "UPDATE aw_audit_head SET seq = ?, suite = ?, hash = ? WHERE id = 1",
+                         head_params, 3, NULL);
+    return err;
+}
+
+/* The job's entries one after the other from the locked head, each
+ * checkpointed when its seq falls on the interval, the head moved with the
+ * last: the head row is read and written once however many entries (a
+ * group commit's orders: platform order_commit.c). */
+static aw_err append_locked(db_connection *db, append_job *job)
+{
+    head_row head;
+    aw_err err = lock_head(db, &head);
+    if (err != AW_OK)
+        return err;
+    crypto_suite suite = job->options->suite;
+    if (head.seq > 0 && head.suite != (int64_t)suite)
+        return AW_ERR_AUDIT_SUITE;
+    uint8_t *buffer = malloc(AUDIT_HASH_SIZE + AUDIT_CANONICAL_MAX);
+    if (buffer == NULL)
+        return AW_ERR_NOMEM;
     const audit_options *o = job->options;
-    if (err == AW_OK && o->checkpoint_key != NULL && o->checkpoint_interval > 0 &&
-        seq % (int64_t)o->checkpoint_interval == 0)
-        err = write_checkpoint(db, suite, o->checkpoint_key, seq, hash, job->now_ms, NULL);
+    int64_t seq = head.seq;
+    uint8_t hash[AUDIT_HASH_SIZE];
+    memcpy(hash, head.hash, AUDIT_HASH_SIZE);
+    for (size_t i = 0; err == AW_OK && i < job->count; i++) {
+        uint8_t prev[AUDIT_HASH_SIZE];
+        memcpy(prev, hash, AUDIT_HASH_SIZE);
+        seq++;
+        err = insert_entry(db, suite, seq, job->times_ms[i], &job->events[i], prev, hash,
+                           buffer, i + 1 == job->count);
+        if (err == AW_OK && o->checkpoint_key != NULL && o->checkpoint_interval > 0 &&
+            seq % (int64_t)o->checkpoint_interval == 0)
+            err = write_checkpoint(db, suite, o->checkpoint_key, seq, hash, job->times_ms[i],
+                                   NULL);
+    }
+    free(buffer);
     if (err == AW_OK)
         job->seq = seq;
     return err;
@@ -334,14 +354,17 @@ static aw_err append_fn(db_connection *db, void *arg)
     return append_locked(db, arg);
 }
 
-aw_err audit_append(db_connection *db, const audit_options *options, const audit_event *event,
-                    int64_t now_ms, int64_t *seq)
+aw_err audit_append_many(db_connection *db, const audit_options *options,
+                         const audit_event *events, const int64_t *times_ms, size_t count,
+                         int64_t *last_seq)
 {
-    if (seq != NULL)
-        *seq = 0;
-    if (db == NULL || options == NULL)
+    if (last_seq != NULL)
+        *last_seq = 0;
+    if (db == NULL || options == NULL || count == 0 || events == NULL || times_ms == NULL)
         return AW_ERR_ARGUMENT;
-    aw_err err = audit_event_check(event);
+    aw_err err = AW_OK;
+    for (size_t i = 0; err == AW_OK && i < count; i++)
+        err = audit_event_check(&events[i]);
     if (err != AW_OK)
         return err;
     if (crypto_suite_name(options->suite) == NULL)
@@ -349,11 +372,18 @@ aw_err audit_append(db_connection *db, const audit_options *options, const audit
     if (options->checkpoint_key != NULL &&
         (err = check_key(options->suite, options->checkpoint_key)) != AW_OK)
         return err;
-    append_job job = {.options = options, .event = event, .now_ms = now_ms};
+    append_job job = {.options = options, .events = events, .times_ms = times_ms,
+                      .count = count};
     err = run_locked(db, append_fn, &job);
-    if (err == AW_OK && seq != NULL)
-        *seq = job.seq;
+    if (err == AW_OK && last_seq != NULL)
+        *last_seq = job.seq;
     return err;
+}
+
+aw_err audit_append(db_connection *db, const audit_options *options, const audit_event *event,
+                    int64_t now_ms, int64_t *seq)
+{
+    return audit_append_many(db, options, event, &now_ms, 1, seq);
 }
 
 /* ---- Checkpoint on demand -------------------------------------------------- */

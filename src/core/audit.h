@@ -217,6 +217,16 @@ aw_err audit_migrate(db_connection *db);
 aw_err audit_append(db_connection *db, const audit_options *options, const audit_event *event,
                     int64_t now_ms, int64_t *seq);
 
+/* Append count (>= 1) events in their order, events[i] at times_ms[i], in
+ * one transaction (the caller's, or one of its own): all or none. The head
+ * row is read and moved once for all of them; a checkpoint is written for
+ * each seq on the interval. *last_seq (may be NULL) receives the last one's
+ * sequence number. AW_ERR_ARGUMENT for count 0 or a NULL array; otherwise
+ * errors as audit_append (an invalid event refuses all before any write). */
+aw_err audit_append_many(db_connection *db, const audit_options *options,
+                         const audit_event *events, const int64_t *times_ms, size_t count,
+                         int64_t *last_seq);
+
 /* Sign the current chain head with key (private, of suite) now. AW_ERR_STATE
  * for an empty log; AW_ERR_AUDIT_SUITE when the chain uses another suite;
  * key errors as audit_append. out may be NULL. */

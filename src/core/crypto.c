@@ -3,6 +3,7 @@
 #include "core/crypto_internal.h"
 #include "core/crypto_pem.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,6 +92,49 @@ aw_err crypto_random_bytes(uint8_t *out, size_t len)
         return AW_OK;
     if (RAND_bytes(out, (int)len) != 1)
         return AW_ERR_CRYPTO;
+    return AW_OK;
+}
+
+static _Thread_local struct {
+    uint8_t bytes[CRYPTO_RANDOM_POOL_SIZE];
+    size_t left; /* bytes not handed out yet: the first left of bytes */
+} id_pool;
+
+static pthread_once_t id_pool_once = PTHREAD_ONCE_INIT;
+static bool id_pool_usable; /* the fork handler is in place */
+
+/* In the child, on the thread that forked: the other threads' pools do
+ * not exist there. */
+static void id_pool_forget(void)
+{
+    OPENSSL_cleanse(id_pool.bytes, sizeof(id_pool.bytes));
+    id_pool.left = 0;
+}
+
+static void id_pool_prepare(void)
+{
+    id_pool_usable = pthread_atfork(NULL, NULL, id_pool_forget) == 0;
+}
+
+aw_err crypto_random_id_bytes(uint8_t *out, size_t len)
+{
+    if ((out == NULL && len != 0) || len > CRYPTO_RANDOM_ID_MAX)
+        return AW_ERR_ARGUMENT;
+    if (len == 0)
+        return AW_OK;
+    (void)pthread_once(&id_pool_once, id_pool_prepare);
+    if (!id_pool_usable)
+        return crypto_random_bytes(out, len);
+    if (id_pool.left < len) {
+        aw_err err = crypto_random_bytes(id_pool.bytes, sizeof(id_pool.bytes));
+        if (err != AW_OK)
+            return err;
+        id_pool.left = sizeof(id_pool.bytes);
+    }
+    /* handed out from the end, and wiped: never twice */
+    id_pool.left -= len;
+    memcpy(out, id_pool.bytes + id_pool.left, len);
+    OPENSSL_cleanse(id_pool.bytes + id_pool.left, len);
     return AW_OK;
 }
 

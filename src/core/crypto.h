@@ -62,6 +62,18 @@ aw_err crypto_sha256(const uint8_t *data, size_t len, uint8_t digest[CRYPTO_SHA2
 /* Fill out with bytes from OpenSSL's DRBG (e.g. challenges, transactionId). */
 aw_err crypto_random_bytes(uint8_t *out, size_t len);
 
+/* The same DRBG's bytes for identifiers that are no secret (request and
+ * order ids), handed out from a per-thread pool filled
+ * CRYPTO_RANDOM_POOL_SIZE bytes at a time: one DRBG call (and its locks)
+ * per many ids. len at most CRYPTO_RANDOM_ID_MAX. A forked child forgets
+ * the pool it inherited, so parent and child never hand out the same
+ * bytes; where the fork handler cannot be set, every call goes to the
+ * DRBG. Never for keys, nonces of a protocol or other secrets: those use
+ * crypto_random_bytes (pooled bytes sit in memory until handed out). */
+#define CRYPTO_RANDOM_POOL_SIZE 1024u
+#define CRYPTO_RANDOM_ID_MAX 32u
+aw_err crypto_random_id_bytes(uint8_t *out, size_t len);
+
 /* AES-CMAC with a 128-bit key (NIST SP 800-38B, RFC 4493), full 16 bytes;
  * the MAC of SCP03t (scp03t.h). */
 aw_err crypto_aes_cmac(const uint8_t key[CRYPTO_AES_KEY_SIZE], const uint8_t *data, size_t len,

@@ -3,7 +3,6 @@
  * letter is the exception class of 《物联网 eSIM 空中写卡技术应用服务规范》
  * (申请 application A, 写卡 write W, 接口 interface I, 终端 terminal T),
  * one table for all codes (docs/api-errors.md mirrors it, a test checks). */
-#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -171,54 +170,20 @@ platform_api_error platform_api_error_from_err(aw_err err)
     }
 }
 
-/* Request ids are 16 bytes of DRBG output, as unpredictable as ever, but
- * drawn REQUEST_ID_POOL ids at a time into a per-thread pool: one DRBG call
- * per REQUEST_ID_POOL calls instead of one each (the router, the executor
- * and other threads may ask at once: each has its own pool). A forked
- * child forgets the pool it inherited, so parent and child never hand out
- * the same id. */
+/* Request ids are 16 bytes of DRBG output, drawn through the per-thread
+ * pool for identifiers (crypto_random_id_bytes): one DRBG call per many
+ * calls, on the router, the executor and every other thread alike. */
 #define REQUEST_ID_BYTES (PLATFORM_REQUEST_ID_LENGTH / 2)
-#define REQUEST_ID_POOL 64u
-
-static _Thread_local struct {
-    uint8_t bytes[REQUEST_ID_POOL * REQUEST_ID_BYTES];
-    size_t left; /* ids not handed out yet: the first left of bytes */
-} pool;
-
-static pthread_once_t pool_once = PTHREAD_ONCE_INIT;
-static bool pool_usable; /* the fork handler is in place */
-
-static void pool_forget(void)
-{
-    pool.left = 0;
-}
-
-static void pool_prepare(void)
-{
-    pool_usable = pthread_atfork(NULL, NULL, pool_forget) == 0;
-}
 
 aw_err platform_request_id_new(char id[PLATFORM_REQUEST_ID_LENGTH + 1])
 {
     if (id == NULL)
         return AW_ERR_ARGUMENT;
     id[0] = '\0';
-    (void)pthread_once(&pool_once, pool_prepare);
-    uint8_t one[REQUEST_ID_BYTES];
-    const uint8_t *random = one;
-    if (!pool_usable) {
-        aw_err err = crypto_random_bytes(one, sizeof(one));
-        if (err != AW_OK)
-            return err;
-    } else {
-        if (pool.left == 0) {
-            aw_err err = crypto_random_bytes(pool.bytes, sizeof(pool.bytes));
-            if (err != AW_OK)
-                return err;
-            pool.left = REQUEST_ID_POOL;
-        }
-        random = pool.bytes + --pool.left * REQUEST_ID_BYTES;
-    }
+    uint8_t random[REQUEST_ID_BYTES];
+    aw_err err = crypto_random_id_bytes(random, sizeof(random));
+    if (err != AW_OK)
+        return err;
     aw_hex_encode(random, REQUEST_ID_BYTES, id, false);
     return AW_OK;
 }

@@ -35,15 +35,17 @@ aw_err platform_api_audit(api_call *call, const char *action, const char *target
     return platform_api_audit_on(call->api->config.db, call, action, target, outcome, details);
 }
 
-aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *action,
-                             const char *target, audit_outcome outcome, const char *details)
+/* The audit event of call (*text: its details, to be freed). */
+static aw_err event_of(api_call *call, const char *action, const char *target,
+                       audit_outcome outcome, const char *details, audit_event *event,
+                       char **text)
 {
+    *text = NULL;
     /* a console user acts through an app; a cross-tenant role names its own
      * tenant beside the one acted on */
     bool user = call->username[0] != '\0';
     bool other_tenant =
         call->home_tenant[0] != '\0' && strcmp(call->home_tenant, call->app.tenant) != 0;
-    char *text = NULL;
     if (details != NULL || user || other_tenant) {
         json_t *object = details != NULL ? json_loads(details, 0, NULL) : json_object();
         if (object == NULL || !json_is_object(object)) {
@@ -54,12 +56,12 @@ aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *acti
             json_object_set_new(object, "appId", json_string(call->app.app_id));
         if (other_tenant)
             json_object_set_new(object, "actorTenant", json_string(call->home_tenant));
-        text = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS);
+        *text = json_dumps(object, JSON_COMPACT | JSON_SORT_KEYS);
         json_decref(object);
-        if (text == NULL)
+        if (*text == NULL)
             return AW_ERR_NOMEM;
     }
-    audit_event event = {
+    *event = (audit_event){
         .actor_type = user ? AUDIT_ACTOR_USER : AUDIT_ACTOR_APP,
         .actor_id = user ? call->username : call->app.app_id,
         .actor_role = platform_role_name(call->role),
@@ -69,11 +71,44 @@ aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *acti
         .outcome = outcome,
         .source_address = http_request_peer_address(call->request),
         .request_id = call->request_id,
-        .details = text != NULL ? text : "{}", /* an app's own call, no details */
+        .details = *text != NULL ? *text : "{}", /* an app's own call, no details */
     };
-    aw_err err = audit_append(db, audit_options_of(call->api), &event,
-                              call->now_ms, NULL);
+    return AW_OK;
+}
+
+aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *action,
+                             const char *target, audit_outcome outcome, const char *details)
+{
+    audit_event event;
+    char *text = NULL;
+    aw_err err = event_of(call, action, target, outcome, details, &event, &text);
+    if (err == AW_OK)
+        err = audit_append(db, audit_options_of(call->api), &event, call->now_ms, NULL);
     free(text);
+    return err;
+}
+
+aw_err platform_api_audit_many_on(db_connection *db, api_call *const *calls,
+                                  const char *const *targets, size_t count, const char *action,
+                                  audit_outcome outcome)
+{
+    if (count == 0)
+        return AW_OK;
+    audit_event *events = calloc(count, sizeof(*events));
+    int64_t *times = calloc(count, sizeof(*times));
+    char **texts = calloc(count, sizeof(*texts));
+    aw_err err = events != NULL && times != NULL && texts != NULL ? AW_OK : AW_ERR_NOMEM;
+    for (size_t i = 0; err == AW_OK && i < count; i++) {
+        err = event_of(calls[i], action, targets[i], outcome, NULL, &events[i], &texts[i]);
+        times[i] = calls[i]->now_ms;
+    }
+    if (err == AW_OK)
+        err = audit_append_many(db, audit_options_of(calls[0]->api), events, times, count, NULL);
+    for (size_t i = 0; texts != NULL && i < count; i++)
+        free(texts[i]);
+    free(texts);
+    free(times);
+    free(events);
     return err;
 }
 

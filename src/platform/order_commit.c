@@ -160,15 +160,27 @@ static aw_err create_order(db_connection *db, order_waiting *w, bool *checked)
  * transaction (I9001 for every call, nothing kept). */
 static aw_err audit_orders(db_connection *db, commit_batch *list)
 {
-    aw_err err = AW_OK;
+    size_t count = 0, total = 0;
+    for (commit_batch *b = list; b != NULL; b = b->next)
+        total += b->count;
+    api_call **calls = calloc(total, sizeof(*calls));
+    const char **targets = calloc(total, sizeof(*targets));
+    aw_err err = total == 0 || (calls != NULL && targets != NULL) ? AW_OK : AW_ERR_NOMEM;
     for (commit_batch *b = list; err == AW_OK && b != NULL; b = b->next)
-        for (size_t i = 0; err == AW_OK && i < b->count; i++) {
+        for (size_t i = 0; i < b->count; i++) {
             order_waiting *w = &b->waiting[i];
-            if (w->err == AW_OK && w->created &&
-                platform_api_audit_on(db, &w->submission.call, "order.create",
-                                      w->order.order_id, AUDIT_OUTCOME_SUCCESS, NULL) != AW_OK)
-                err = AW_ERR_STATE;
+            if (w->err == AW_OK && w->created) {
+                calls[count] = &w->submission.call;
+                targets[count++] = w->order.order_id;
+            }
         }
+    /* one chain-head read and update for them all (core/audit.c) */
+    if (err == AW_OK && count > 0 &&
+        platform_api_audit_many_on(db, calls, targets, count, "order.create",
+                                   AUDIT_OUTCOME_SUCCESS) != AW_OK)
+        err = AW_ERR_STATE;
+    free(targets);
+    free(calls);
     return err;
 }
 

@@ -274,7 +274,7 @@ static aw_err create_in(db_connection *db, void *arg)
     uint64_t created = (uint64_t)a->now_ms;
     for (size_t i = 0; i < 6; i++)
         id[i] = (uint8_t)(created >> (8 * (5 - i)));
-    aw_err err = crypto_random_bytes(id + 6, sizeof(id) - 6);
+    aw_err err = crypto_random_id_bytes(id + 6, sizeof(id) - 6);
     if (err != AW_OK)
         return err;
     memcpy(o->order_id, "ord_", 4);

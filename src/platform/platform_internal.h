@@ -145,6 +145,12 @@ aw_err platform_api_audit(api_call *call, const char *action, const char *target
  * address, which stays while the request is deferred. */
 aw_err platform_api_audit_on(db_connection *db, api_call *call, const char *action,
                              const char *target, audit_outcome outcome, const char *details);
+/* The same for count calls of one API (details none: only what the calls
+ * themselves add), in their order, through audit_append_many: all or none
+ * (order_commit.c: one head update for a batch's orders). */
+aw_err platform_api_audit_many_on(db_connection *db, api_call *const *calls,
+                                  const char *const *targets, size_t count, const char *action,
+                                  audit_outcome outcome);
 /* api_console.c: the web console's static files under /console (false:
  * not one of its paths, or no console); whether a call is the console's
  * unsigned one, and its chain step in place of the signature and bearer
