@@ -299,6 +299,59 @@ static platform_app test_app(const char *tenant)
     return app;
 }
 
+/* In the history table: the order's row, then its items' in line order,
+ * one after the other (one statement writes them: as values up to nine
+ * items, selected from the items beyond, orders.c record_created). */
+static void expect_created_history(const platform_order *order, const platform_batch *batch)
+{
+    char entity[80];
+    char pattern[80];
+    snprintf(pattern, sizeof(pattern), "%s%%", order->order_id);
+    db_param key[] = {DB_PARAM_TEXT(pattern)};
+    db_rows *rows = NULL;
+    assert_int_equal(db_query(fx.db,
+                              "SELECT id, machine, entity_id, from_state, to_state, cause, "
+                              "actor, at FROM platform_lifecycle_history WHERE tenant = "
+                              "'tenant-a' AND entity_id LIKE ? ORDER BY id",
+                              key, 1, &rows),
+                     AW_OK);
+    int64_t first_id = 0;
+    size_t row = 0;
+    bool has_row = false;
+    while (db_rows_next(rows, &has_row) == AW_OK && has_row) {
+        int64_t id = 0, at = 0;
+        const char *machine = NULL, *entity_id = NULL, *to = NULL, *cause = NULL,
+                   *actor = NULL;
+        assert_int_equal(db_rows_get_int64(rows, 0, &id), AW_OK);
+        assert_int_equal(db_rows_get_text(rows, 1, &machine), AW_OK);
+        assert_int_equal(db_rows_get_text(rows, 2, &entity_id), AW_OK);
+        assert_int_equal(db_rows_column_type(rows, 3), DB_TYPE_NULL);
+        assert_int_equal(db_rows_get_text(rows, 4, &to), AW_OK);
+        assert_int_equal(db_rows_get_text(rows, 5, &cause), AW_OK);
+        assert_int_equal(db_rows_get_text(rows, 6, &actor), AW_OK);
+        assert_int_equal(db_rows_get_int64(rows, 7, &at), AW_OK);
+        if (row == 0)
+            first_id = id;
+        assert_int_equal(id, first_id + (int64_t)row);
+        if (row == 0) {
+            assert_string_equal(machine, "order");
+            assert_string_equal(entity_id, order->order_id);
+            assert_string_equal(to, "accepted");
+        } else {
+            snprintf(entity, sizeof(entity), "%s:%s", order->order_id, batch->eids[row - 1]);
+            assert_string_equal(machine, "orderItem");
+            assert_string_equal(entity_id, entity);
+            assert_string_equal(to, "pending");
+        }
+        assert_string_equal(cause, "order accepted");
+        assert_string_equal(actor, "app-tenant-a");
+        assert_int_equal(at, NOW);
+        row++;
+    }
+    db_rows_free(rows);
+    assert_int_equal(row, batch->count + 1);
+}
+
 static void test_order_create(void **state)
 {
     (void)state;
@@ -367,53 +420,20 @@ static void test_order_create(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(events[0].to, "pending");
     free(events);
-    /* in the history table: the order's row, then its items' in line
-     * order, one after the other (one statement writes them) */
-    char pattern[80];
-    snprintf(pattern, sizeof(pattern), "%s%%", order.order_id);
-    db_param key[] = {DB_PARAM_TEXT(pattern)};
-    db_rows *rows = NULL;
-    assert_int_equal(db_query(fx.db,
-                              "SELECT id, machine, entity_id, from_state, to_state, cause, "
-                              "actor, at FROM platform_lifecycle_history WHERE tenant = "
-                              "'tenant-a' AND entity_id LIKE ? ORDER BY id",
-                              key, 1, &rows),
-                     AW_OK);
-    int64_t first_id = 0;
-    size_t row = 0;
-    bool has_row = false;
-    while (db_rows_next(rows, &has_row) == AW_OK && has_row) {
-        int64_t id = 0, at = 0;
-        const char *machine = NULL, *entity_id = NULL, *to = NULL, *cause = NULL,
-                   *actor = NULL;
-        assert_int_equal(db_rows_get_int64(rows, 0, &id), AW_OK);
-        assert_int_equal(db_rows_get_text(rows, 1, &machine), AW_OK);
-        assert_int_equal(db_rows_get_text(rows, 2, &entity_id), AW_OK);
-        assert_int_equal(db_rows_column_type(rows, 3), DB_TYPE_NULL);
-        assert_int_equal(db_rows_get_text(rows, 4, &to), AW_OK);
-        assert_int_equal(db_rows_get_text(rows, 5, &cause), AW_OK);
-        assert_int_equal(db_rows_get_text(rows, 6, &actor), AW_OK);
-        assert_int_equal(db_rows_get_int64(rows, 7, &at), AW_OK);
-        if (row == 0)
-            first_id = id;
-        assert_int_equal(id, first_id + (int64_t)row);
-        if (row == 0) {
-            assert_string_equal(machine, "order");
-            assert_string_equal(entity_id, order.order_id);
-            assert_string_equal(to, "accepted");
-        } else {
-            snprintf(entity, sizeof(entity), "%s:%s", order.order_id, batch->eids[row - 1]);
-            assert_string_equal(machine, "orderItem");
-            assert_string_equal(entity_id, entity);
-            assert_string_equal(to, "pending");
-        }
-        assert_string_equal(cause, "order accepted");
-        assert_string_equal(actor, "app-tenant-a");
-        assert_int_equal(at, NOW);
-        row++;
+    expect_created_history(&order, batch);
+    /* the values path (up to nine items) and the first size beyond it */
+    static const size_t sizes[] = {1, 9, 10};
+    for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+        platform_batch *small = order_batch(sizes[i], 2000 + 100 * i);
+        platform_order small_order;
+        bool small_created = false;
+        assert_int_equal(platform_order_create(fx.db, &app, NULL, hash, small, NOW, &small_order,
+                                               &small_created),
+                         AW_OK);
+        assert_true(small_created);
+        expect_created_history(&small_order, small);
+        platform_batch_free(small);
     }
-    db_rows_free(rows);
-    assert_int_equal(row, 31);
     /* an actor the history refuses takes the order back */
     platform_app nameless = test_app("tenant-a");
     nameless.app_id[0] = '\0';
