@@ -10,6 +10,7 @@
  * "postgresql" under pg-harness.sh. Responses are recorded for the OpenAPI
  * check like test_platform_api's. */
 #include "platform_api_testutil.h"
+#include "platform/platform_internal.h" /* platform_api_order_json_text */
 
 #include <time.h>
 
@@ -657,6 +658,54 @@ static void test_order_list(void **state)
     assert_string_equal(next, "");
 }
 
+/* The create answer written directly (api_orders.c) is byte for byte
+ * jansson's compact dump of the same order's tree; a string that needs
+ * escaping, or a buffer too small, leaves it to the tree. */
+static void test_order_json_text(void **state)
+{
+    (void)state;
+    platform_order o;
+    memset(&o, 0, sizeof(o));
+    snprintf(o.order_id, sizeof(o.order_id), "ord_0123456789abcdef01234567");
+    snprintf(o.status, sizeof(o.status), "accepted");
+    snprintf(o.target, sizeof(o.target), "iot-basic.v2");
+    o.target_kind = PLATFORM_TARGET_PROFILE_TYPE;
+    o.item_count = 10000;
+    int64_t progress[5] = {9000, 500, 400, 99, 1};
+    memcpy(o.progress, progress, sizeof(progress));
+    o.created_at_ms = 1764547200123;
+    o.updated_at_ms = INT64_MAX;
+    char text[PLATFORM_ORDER_JSON_TEXT_MAX];
+    size_t len = 0;
+    for (int round = 0; round < 3; round++) {
+        if (round == 1)
+            snprintf(o.idempotency_key, sizeof(o.idempotency_key), "batch-2026.12:01_A");
+        if (round == 2)
+            o.target_kind = PLATFORM_TARGET_NUMBER_POOL;
+        json_t *tree = platform_api_order_json(&o);
+        char *dumped = json_dumps(tree, JSON_COMPACT);
+        json_decref(tree);
+        assert_true(platform_api_order_json_text(&o, text, sizeof(text), &len));
+        assert_int_equal(len, strlen(dumped));
+        assert_memory_equal(text, dumped, len);
+        assert_int_equal(text[len], '\0');
+        free(dumped);
+    }
+    /* too small a buffer */
+    assert_false(platform_api_order_json_text(&o, text, 40, &len));
+    assert_int_equal(len, 0);
+    /* strings that would need escaping: quote, backslash, control, non-ASCII */
+    static const char *const unplain[] = {"a\"b", "a\\b", "a\nb", "\xe5\xae\xa1"};
+    for (size_t i = 0; i < 4; i++) {
+        platform_order bad = o;
+        snprintf(bad.target, sizeof(bad.target), "%s", unplain[i]);
+        assert_false(platform_api_order_json_text(&bad, text, sizeof(text), &len));
+        bad = o;
+        snprintf(bad.idempotency_key, sizeof(bad.idempotency_key), "%s", unplain[i]);
+        assert_false(platform_api_order_json_text(&bad, text, sizeof(text), &len));
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "postgresql") == 0) {
@@ -671,6 +720,7 @@ int main(int argc, char **argv)
     test_pki_make(&pki, AW_PKI_CURVE_NIST_P256, NULL, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_order_json, setup_orders, teardown),
+        cmocka_unit_test(test_order_json_text),
         cmocka_unit_test_setup_teardown(test_order_csv_items, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_order_large, setup_orders, teardown),
         cmocka_unit_test_setup_teardown(test_order_errors, setup_orders, teardown),

@@ -177,6 +177,13 @@ void platform_api_reply_method_not_allowed(platform_api *api, http_request *requ
 void platform_api_handle_order_create(http_request *request, void *userdata);
 /* api_orders.c: the JSON of an order and its progress (schema Order) */
 struct json_t *platform_api_order_json(const platform_order *order);
+/* The same object as text, byte for byte what json_dumps(JSON_COMPACT)
+ * gives of it, into out (cap bytes, PLATFORM_ORDER_JSON_TEXT_MAX is enough
+ * for any order); false (*len 0) when a string would need escaping or it
+ * does not fit: then the tree is the way. */
+#define PLATFORM_ORDER_JSON_TEXT_MAX 1024u
+bool platform_api_order_json_text(const platform_order *order, char *out, size_t cap,
+                                  size_t *len);
 /* api_order_list.c: GET /api/v1/orders */
 void platform_api_handle_order_list(http_request *request, void *userdata);
 /* orders.c: one row of PLATFORM_ORDER_COLUMNS (order_progress.h). */
