@@ -24,6 +24,8 @@
 #include "platform_api_testutil.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
+#include <sys/syscall.h>
 
 #define THREADS 6
 #define POISON_ORDER_KEY "poison-order"   /* its insert fails at once */
@@ -549,10 +551,41 @@ static void send_async(order_call *c, pthread_t *thread, unsigned long long want
     usleep((PLATFORM_ORDER_COMMIT_DELAY_MAX_MS + 300u) * 1000u);
 }
 
+static pid_t test_thread;      /* the thread that frees the API */
+static atomic_bool freeing;    /* it is about to call platform_api_free */
+
+/* Whether thread tid of this process is asleep (state S of
+ * /proc/self/task/TID/stat, proc(5); its name in parentheses may hold
+ * spaces and parentheses: the state follows the last ')'). */
+static bool thread_asleep(pid_t tid)
+{
+    char path[64], stat[512];
+    snprintf(path, sizeof(path), "/proc/self/task/%ld/stat", (long)tid);
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return false;
+    size_t n = fread(stat, 1, sizeof(stat) - 1, f);
+    fclose(f);
+    stat[n] = '\0';
+    const char *end = strrchr(stat, ')');
+    return end != NULL && end[1] == ' ' && end[2] == 'S';
+}
+
+/* Release the lock the committer thread's BEGIN waits for, but only once
+ * platform_api_free told the committer to stop. A fixed wait (it was
+ * 300 ms) raced the test thread's halt of the loop and its call to
+ * platform_api_free: stalled longer on a loaded machine, the first
+ * batch committed before the stop, the thread took the queued batch as
+ * it should while the API lives, and order 601 was stored. After saying
+ * it frees, the test thread sleeps first in platform_order_committer_free's
+ * join of the committer thread, after it set the stop (the committer's
+ * mutex is free: its thread waits in BEGIN, the loop is halted). The
+ * bound only keeps a broken case from hanging: the checks then fail. */
 static void *release_lock_later(void *arg)
 {
     (void)arg;
-    usleep(300000);
+    for (int i = 0; i < 30000 && !(atomic_load(&freeing) && thread_asleep(test_thread)); i++)
+        usleep(1000);
     (void)db_rollback(fx.admin);
     return NULL;
 }
@@ -580,8 +613,11 @@ static void test_shutdown_in_flight(void **state)
     assert_int_equal(db_begin(fx.admin), AW_OK); /* the thread's BEGIN waits */
     send_async(&calls[0], &senders[0], 1);       /* taken by the thread */
     send_async(&calls[1], &senders[1], 2);       /* queued behind it */
+    test_thread = (pid_t)syscall(SYS_gettid);
+    atomic_store(&freeing, false);
     assert_int_equal(pthread_create(&releaser, NULL, release_lock_later, NULL), 0);
     test_server_halt(&fx.ts);
+    atomic_store(&freeing, true);
     platform_api_free(fx.api); /* waits for the running transaction */
     fx.api = NULL;
     pthread_join(releaser, NULL);

@@ -46,8 +46,11 @@ run() {
 }
 
 
-notify_port=$(free_port) || die "no free port"
-platform_config "$notify_port"
+# every port fixed (free_port: below the ephemeral range), as the restart in
+# 2. binds them again
+notify_port=$(free_port) && api_port=$(free_port) && eim_port=$(free_port) &&
+    smdp_port=$(free_port) || die "no free port"
+platform_config "$notify_port" "$api_port" "$eim_port" "$smdp_port"
 cp "$dir/airwrited.conf" "$dir/airwrited-base.conf"
 # values out of range are refused with their line (docs/airwrited.md)
 for bad in "max_per_euicc = 0" "max_per_euicc = 256" "enabled = maybe"; do
