@@ -6,7 +6,9 @@
  * the downloads. Each figure comes with its bound, measured in the same run
  * on the same http_server and event loop:
  *   - empty: a bench-only POST route answering 200 without work (the
- *     HTTPS ceiling of one loop thread) with the same request bytes;
+ *     HTTPS ceiling of one loop thread) with the same request bytes,
+ *     measured before and again right after the 1-EID orders (the goal's
+ *     share is taken against the mean: a shared machine's speed drifts);
  *   - commits: one-row transactions per second on the same database (one
  *     connection, no HTTP): the storage's ceiling for a call that commits
  *     alone (an order shares its commit with the orders waiting beside it:
@@ -539,6 +541,14 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
             print_group_commit(f, &commits_before);
         }
     }
+    /* the bound again right after the orders: a machine whose speed drifts
+     * during the run (a shared VM) moves both; the share is taken against
+     * the mean of the two */
+    wrk_result empty_after;
+    if (rc == 0)
+        rc = measure(f, REQUEST_EMPTY, EMPTY_REQUESTS, 1, seconds, connections, &empty_after);
+    if (rc == 0)
+        print_result("bound again: empty handler, after the orders", &empty_after);
     if (rc == 0) {
         size_t batch_count = (size_t)(single.rate * seconds * 1.5) + 200;
         platform_api_order_commit_stats(f->api, &commits_batch);
@@ -550,11 +560,12 @@ static int bench_database(platform_fixture *f, int seconds, int connections, siz
         print_result(what, &batch);
         print_group_commit(f, &commits_batch);
         printf("  %-44s: %8.0f EIDs/s\n", "  items accepted", batch.rate * (double)batch_eids);
-        double share = single.rate / empty.rate;
+        double bound = (empty.rate + empty_after.rate) / 2;
+        double share = single.rate / bound;
         bool met = share >= ORDER_GOAL_SHARE && single.p99_ms < ORDER_GOAL_P99_MS;
-        printf("  goal (1-EID orders >= %.0f%% of the empty rate, p99 < %.0f ms): %.1f%%, "
-               "p99 %.2f ms: %s\n",
-               ORDER_GOAL_SHARE * 100, ORDER_GOAL_P99_MS, share * 100, single.p99_ms,
+        printf("  goal (1-EID orders >= %.0f%% of the empty rate, p99 < %.0f ms): %.1f%% of "
+               "%.0f/s (the empty rate before and after), p99 %.2f ms: %s\n",
+               ORDER_GOAL_SHARE * 100, ORDER_GOAL_P99_MS, share * 100, bound, single.p99_ms,
                met ? "met" : "MISSED");
         /* the share the loop thread's CPU allows, whatever the machine's load */
         printf("  %-44s: %.1f%% (%.0f us per empty answer / %.0f us per order)\n",
