@@ -146,11 +146,9 @@ grep -q '"code":"T3202"' "$work/answer.json" || fail "junk: $(cat "$work/answer.
 
 # ---- airwrite-ipa poll: the report before each ESipa exchange ---------------------
 "$pki_tool" init "$work/rsp" --eid "$eid" >/dev/null || fail "airwrite-pki init"
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
-card_port=$(free_port)
+# free_port: below the ephemeral range, never twice (scripts/free-port.sh)
+. "$AW_SOURCE_ROOT/scripts/free-port.sh"
+card_port=$(free_port "$work/ports")
 "$euicc_tool" --state "$work/card" --identity "$work/rsp" --listen "127.0.0.1:$card_port" \
     2>"$work/card.log" &
 card_pid=$!
@@ -165,6 +163,9 @@ printf 'eid,counter_value,euicc_certificate,eum_certificate\n%s,0,%s,%s\n' "$eid
     "$(openssl x509 -in "$work/rsp/eum.pem" -outform DER | base64 -w0)" >"$work/batch.csv"
 "$eim_tool" register --db "$eim_db" --eim-id eim.test --pki "$work/rsp" "$work/batch.csv" \
     >/dev/null || fail "airwrite-eim register"
+# the log exists before the server starts: the wait's sed reads it at once
+# (set -e: a missing file, the background job not yet started, ended the test)
+: >"$work/eim.log"
 "$eim_tool" serve --pki "$work/rsp" --db "$eim_db" --port 0 2>"$work/eim.log" &
 eim_pid=$!
 eim_port=""
