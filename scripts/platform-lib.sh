@@ -3,7 +3,8 @@
 # airwrited with every role on loopback, the SM-DP+'s subscribers, the
 # platform's profile type, scope and app, and the simulated devices. The
 # caller defines die MESSAGE (exits) and run CMD... (bounded, output in
-# $dir/out and $dir/err), and sets dir, cli, N before sourcing; after it,
+# $dir/out and $dir/err), and sets dir, cli, N and (without AW_SOURCE_ROOT,
+# as scripts/demo) here, the scripts directory, before sourcing; after it,
 # it may point platform_db, eim_db and smdp_db elsewhere (one PostgreSQL
 # URL for all three: tests/test_platform_pg_pair.sh).
 
@@ -40,45 +41,9 @@ type=iot-data
 tenant=demo-enterprise
 eim_id=demo.eim.airwrite
 
-# free_port: a TCP port of 127.0.0.1 that nothing holds now, for a listener
-# that binds it later (and again after a restart). Below the kernel's
-# ephemeral range (net.ipv4.ip_local_port_range), which the port of a bind
-# to port 0 came from before: any process's bind to port 0 or connect()
-# (the other tests' servers and clients) could take that port between
-# this check and airwrited's bind, or while a restarted airwrited was down,
-# and airwrited then failed to start. Nothing takes a port below the range
-# unasked. Ports given before in this run ($dir/ports) are not given again;
-# a range too low for a choice falls back to port 0's.
-free_port() {
-    /usr/bin/python3 -c 'import random, socket, sys
-low = int(open("/proc/sys/net/ipv4/ip_local_port_range").read().split()[0])
-try:
-    given = {int(p) for p in open(sys.argv[1]).read().split()}
-except OSError:
-    given = set()
-port = 0
-for _ in range(1000 if low > 11000 else 0):
-    candidate = random.randrange(10000, low)
-    if candidate in given:
-        continue
-    s = socket.socket()
-    try:
-        s.bind(("127.0.0.1", candidate))
-        port = candidate
-        break
-    except OSError:
-        continue
-    finally:
-        s.close()
-if port == 0:
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
-with open(sys.argv[1], "a") as f:
-    f.write("%d\n" % port)
-print(port)' "$dir/ports"
-}
+# free_port: scripts/free-port.sh (the end-to-end tests that run no airwrited
+# take it alone); its file of ports given is $dir/ports
+. "${AW_SOURCE_ROOT:-$here/..}/scripts/free-port.sh"
 
 # listening ROLE LISTENER: the last port airwrited logged for it (JSON lines)
 listening() {

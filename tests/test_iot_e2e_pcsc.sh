@@ -99,10 +99,6 @@ expect_status() {
     got=$?
     [ "$got" -eq "$want" ] || { fail "exit $got, want $want: $*"; cat "$dir/out" "$dir/err"; }
 }
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
 # wait_port LOG PID: the port the server PID printed to LOG
 wait_port() {
     for _ in $(seq 1 100); do

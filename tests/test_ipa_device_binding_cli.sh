@@ -48,10 +48,8 @@ for eid in $device $card; do
     "$pki_tool" device --eid $eid --ca "$dir/device-ca.pem" --out "$dir" >/dev/null ||
         fail "airwrite-pki device $eid"
 done
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+# free_port: below the ephemeral range, never twice (scripts/free-port.sh)
+. "$AW_SOURCE_ROOT/scripts/free-port.sh"
 
 # [device_lock] through --check-config
 conf() {

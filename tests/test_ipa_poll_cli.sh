@@ -39,10 +39,8 @@ expect_status() {
     [ "$got" -eq "$want" ] || { fail "exit $got, want $want: $*"; cat "$dir/err"; }
 }
 
-free_port() {
-    /usr/bin/python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])'
-}
+# free_port: below the ephemeral range, never twice (scripts/free-port.sh)
+. "$AW_SOURCE_ROOT/scripts/free-port.sh"
 
 eid=89049032000000000000000000000163
 db="sqlite:$dir/eim.db"
