@@ -263,12 +263,18 @@ check "order 1: both stopped cleanly on SIGTERM (exit $first_exit, $second_exit)
 # ---- 2. B dies holding jobs; A finishes them -------------------------------------
 start_daemon
 start_second
+# A (and the SM-DP+) paused while the order goes in through B, as in 1: B's
+# workers claim item jobs and hold them, blocked on ES2+. Running, A could
+# take every job before B claimed one (seen: A's poll came first and took
+# all 40, B held none).
+kill -STOP "$daemon_pid"
 submit "$dir/second.csv" pg-pair-2
 second_order=$order_id
 held_by "$second_pid"
 kill -KILL "$second_pid" 2>/dev/null
 wait "$second_pid" 2>/dev/null
 second_pid=
+kill -CONT "$daemon_pid"
 echo "B killed holding $held item jobs; A runs them after their $lease s lease"
 finish "$second_order"
 check "order 2: B held jobs when it was killed ($held)" [ "$held" -gt 0 ]
