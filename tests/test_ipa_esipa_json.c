@@ -156,10 +156,18 @@ static void lab_open(lab_server *lab, const char *name, const char *sub)
              (unsigned)eim_server_port(lab->server));
 }
 
-static void lab_close(lab_server *lab)
+static void lab_free(void *arg)
 {
+    lab_server *lab = arg;
     eim_server_stop(lab->server);
     eim_server_free(lab->server);
+}
+
+/* on the loop thread (esipa_on_loop): the client may have just dropped a
+ * refused handshake that the loop is closing */
+static void lab_close(lab_server *lab)
+{
+    esipa_on_loop(env.base, lab_free, lab);
 }
 
 /* One poll cycle through a JSON client to the lab eIM. */
@@ -213,6 +221,12 @@ static void fake_handle(http_request *request, void *userdata)
         assert_int_equal(http_request_add_header(request, "Content-Type", fake.type), AW_OK);
     if (fake.body != NULL)
         assert_int_equal(http_request_set_body(request, fake.body, strlen(fake.body)), AW_OK);
+}
+
+static void fake_server_free(void *arg)
+{
+    http_server_stop(arg);
+    http_server_free(arg);
 }
 
 static aw_err fake_get(ipa_esipa *client, sgp32_esipa_eim_to_ipa_kind expected,
@@ -285,8 +299,7 @@ static void test_answers_out_of_binding(void **state)
     free(pir);
     free(answer);
     ipa_esipa_free(client);
-    http_server_stop(server);
-    http_server_free(server);
+    esipa_on_loop(env.base, fake_server_free, server);
 }
 
 /* ---- arguments -------------------------------------------------------------------- */
