@@ -195,10 +195,17 @@ static int setup(void **state)
     return 0;
 }
 
+static void fake_free(void *arg)
+{
+    http_server_free(arg);
+}
+
 static int teardown(void **state)
 {
     (void)state;
-    http_server_free(fake);
+    /* on the loop thread: it may still be closing a connection the client
+     * dropped (e.g. the too-large answer) */
+    esipa_on_loop(env.base, fake_free, fake);
     free(fake_package);
     fake_package = NULL;
     esipa_env_teardown(&env);
