@@ -1,12 +1,11 @@
 /* airwrite platform: write orders (写卡订单) of 《物联网 eSIM 空中写卡技术应用服务
- * 规范》: one order per request of an app, one item per EID, scoped to the
- * app's tenant; idempotent creation (Idempotency-Key); progress per item
- * status, kept as counters moved with the items (order_progress.c), and
- * each item's start and end times; cancel and retry. Order and item states follow the lifecycle
- * machines of lifecycle.c and every change is recorded in its history.
- * Items are executed (SM-DP+ ES2+ order, eIM download trigger) by the
- * executor (executor*.c) through platform_order_item_transition: each item's
- * job is queued in the transaction that creates the order or retries it. */
+ * 规范》: one order per request of an app, one item per EID, scoped to the app's
+ * tenant; idempotent creation (Idempotency-Key); progress per item status as
+ * counters moved with the items (order_progress.c), item start and end times;
+ * cancel and retry. States follow lifecycle.c's machines, every change in its
+ * history. The executor (executor*.c) runs items through
+ * platform_order_item_transition; each item's job is queued in the transaction
+ * that creates the order or retries it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -228,12 +227,10 @@ static aw_err record_items(db_connection *db, const char *tenant, const char *or
                       params, 8, NULL);
 }
 
-/* The history of a new order: its own row (platform_lifecycle_record's),
- * then one per item in the items' order (record_items' with from NULL), in
- * one statement whatever the order's size (one AUTOINCREMENT update, one
- * PostgreSQL round trip). Up to HISTORY_VALUES_ITEMS items (a single
- * device's order, nearly every one) as values: no reading back of the
- * items just inserted, no sort; more selected from the items. */
+/* The history of a new order: its own row, then one per item in the items'
+ * order, in one statement whatever the order's size (one AUTOINCREMENT
+ * update, one PostgreSQL round trip). Up to HISTORY_VALUES_ITEMS items (nearly
+ * every order) as values: no read-back, no sort; more selected from the items. */
 #define HISTORY_VALUES_PARAMS 6u
 #define HISTORY_VALUES_ITEMS (DB_MAX_PARAMS / HISTORY_VALUES_PARAMS - 1u)
 #define HISTORY_ENTITY_MAX (PLATFORM_ORDER_ID_LENGTH + 1u + PLATFORM_EID_DIGITS)
