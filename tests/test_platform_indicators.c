@@ -206,6 +206,43 @@ static void test_items(void **state)
     json_decref(json);
 }
 
+/* The end-time index holds ended items only (indicators.c migration 2), and
+ * SQLite's planner still takes it for a period's items. */
+static void test_items_index(void **state)
+{
+    (void)state;
+    seed_items();
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *text = NULL;
+    const char *definition_sql =
+        pg_url != NULL
+            ? "SELECT indexdef FROM pg_indexes WHERE indexname = 'platform_order_items_finished'"
+            : "SELECT sql FROM sqlite_schema WHERE name = 'platform_order_items_finished'";
+    assert_int_equal(db_query(fx.admin, definition_sql, NULL, 0, &rows), AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_text(rows, 0, &text), AW_OK);
+    assert_non_null(strstr(text, "finished_at IS NOT NULL"));
+    db_rows_free(rows);
+    if (pg_url != NULL)
+        return;
+    assert_int_equal(db_query(fx.admin,
+                              "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM platform_order_items i "
+                              "JOIN platform_orders o ON o.order_id = i.order_id "
+                              "WHERE i.finished_at >= ? AND i.finished_at < ?",
+                              (db_param[]){DB_PARAM_INT64(T0), DB_PARAM_INT64(T0 + HOUR_MS)}, 2,
+                              &rows),
+                     AW_OK);
+    bool used = false;
+    while (db_rows_next(rows, &has_row) == AW_OK && has_row) {
+        assert_int_equal(db_rows_get_text(rows, 3, &text), AW_OK);
+        used = used || strstr(text, "platform_order_items_finished") != NULL;
+    }
+    db_rows_free(rows);
+    assert_true(used);
+}
+
 static void test_compute_errors(void **state)
 {
     (void)state;
@@ -744,6 +781,7 @@ int main(int argc, char **argv)
     test_pki_make(&pki, AW_PKI_CURVE_NIST_P256, NULL, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_items, setup_indicators, teardown),
+        cmocka_unit_test_setup_teardown(test_items_index, setup_indicators, teardown),
         cmocka_unit_test_setup_teardown(test_compute_errors, setup_indicators, teardown),
         cmocka_unit_test_setup_teardown(test_api_calls, setup_indicators, teardown),
         cmocka_unit_test_setup_teardown(test_call_counts, setup_indicators, teardown),
