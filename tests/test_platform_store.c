@@ -476,6 +476,62 @@ static void test_nonce_once(void **state)
     assert_int_equal(platform_nonce_purge(NULL, NOW, &deleted), AW_ERR_ARGUMENT);
 }
 
+/* Migration 4 (schema.c): on SQLite the nonces are rebuilt WITHOUT ROWID and
+ * the live ones carried over. The test puts the table back as version 3
+ * left it, with a nonce in it, and runs version 4 again. */
+static void test_nonce_migration(void **state)
+{
+    (void)state;
+    const char *app = "app0123456789abcdef", *nonce = "n0nce-Example_0002";
+    if (tdb.postgresql) {
+        printf("the nonce table is rebuilt on SQLite only\n");
+        return;
+    }
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *text = NULL;
+    const char *definition_sql = "SELECT sql FROM sqlite_schema WHERE name = 'platform_nonces'";
+    assert_int_equal(db_query(db, definition_sql, NULL, 0, &rows), AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_text(rows, 0, &text), AW_OK);
+    assert_non_null(strstr(text, "WITHOUT ROWID"));
+    db_rows_free(rows);
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_execute(db, "DROP TABLE platform_nonces", NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_execute(db,
+                                "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, nonce TEXT "
+                                "NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (app_id, "
+                                "nonce))",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(db,
+                                "CREATE INDEX platform_nonces_expiry ON platform_nonces "
+                                "(expires_at)",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(db,
+                                "DELETE FROM schema_migrations WHERE component = 'platform' "
+                                "AND version = 4",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_commit(db), AW_OK);
+    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW), AW_OK);
+    assert_int_equal(platform_migrate(db), AW_OK);
+    assert_int_equal(db_query(db, definition_sql, NULL, 0, &rows), AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_text(rows, 0, &text), AW_OK);
+    assert_non_null(strstr(text, "WITHOUT ROWID"));
+    db_rows_free(rows);
+    /* carried over: still refused, and still expiring */
+    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW + 1),
+                     AW_ERR_PLATFORM_NONCE_REPLAYED);
+    int64_t deleted = -1;
+    assert_int_equal(platform_nonce_purge(db, NOW + 601000, &deleted), AW_OK);
+    assert_int_equal(deleted, 1);
+}
+
 /* ---- Call limits ---------------------------------------------------------- */
 
 static void test_rate_limiter(void **state)
@@ -664,6 +720,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_token_refresh, setup, teardown),
         cmocka_unit_test_setup_teardown(test_token_revoke_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_once, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_migration, setup, teardown),
         cmocka_unit_test(test_rate_limiter),
         cmocka_unit_test(test_rate_limiter_many_apps),
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),

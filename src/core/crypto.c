@@ -71,12 +71,27 @@ bool crypto_scalar_in_range(crypto_curve curve, const uint8_t v[CRYPTO_SCALAR_SI
     return (borrow & (unsigned)(any != 0)) != 0;
 }
 
+/* SHA-256 fetched once (as crypto_suite.c keeps its algorithms):
+ * EVP_sha256() is a legacy handle that OpenSSL 3 fetches again from the
+ * provider store on every EVP_Digest, a locked lookup per call that cost
+ * as much as hashing an order's body (bench/bench_api_orders). Kept for
+ * the process's life. */
+static CRYPTO_ONCE sha256_once = CRYPTO_ONCE_STATIC_INIT;
+static EVP_MD *sha256_md;
+
+static void sha256_fetch(void)
+{
+    sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
 aw_err crypto_sha256(const uint8_t *data, size_t len, uint8_t digest[CRYPTO_SHA256_SIZE])
 {
     if ((data == NULL && len != 0) || digest == NULL)
         return AW_ERR_ARGUMENT;
+    if (!CRYPTO_THREAD_run_once(&sha256_once, sha256_fetch) || sha256_md == NULL)
+        return AW_ERR_CRYPTO;
     unsigned int out_len = 0;
-    if (EVP_Digest(data, len, digest, &out_len, EVP_sha256(), NULL) != 1
+    if (EVP_Digest(data, len, digest, &out_len, sha256_md, NULL) != 1
         || out_len != CRYPTO_SHA256_SIZE)
         return AW_ERR_CRYPTO;
     return AW_OK;
