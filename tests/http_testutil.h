@@ -1,10 +1,12 @@
 /* Helpers for the HTTPS server/client tests (test code only): fresh PKIs
  * from pki_issue_hierarchy written to a temporary directory, a server whose
- * event loop runs in a thread on loopback, and a raw OpenSSL client to probe
- * the server's TLS policy. */
+ * event loop runs in a thread on loopback (calls on that thread:
+ * test_on_loop, loop_testutil.h), and a raw OpenSSL client to probe the
+ * server's TLS policy. */
 #ifndef AIRWRITE_TESTS_HTTP_TESTUTIL_H
 #define AIRWRITE_TESTS_HTTP_TESTUTIL_H
 
+#include "loop_testutil.h"
 #include "testutil.h"
 
 #include <arpa/inet.h>

@@ -9,6 +9,7 @@
 #include "euicc_sgp32_testutil.h"
 #include "eim_testutil.h"
 #include "ipa_testutil.h"
+#include "loop_testutil.h"
 
 #include <pthread.h>
 
@@ -43,46 +44,6 @@ static inline void *esipa_run_loop(void *arg)
 {
     event_base_loop((struct event_base *)arg, EVLOOP_NO_EXIT_ON_EMPTY);
     return NULL;
-}
-
-/* esipa_on_loop: run fn(arg) on the loop thread and wait for it. A server
- * on env->base is freed there while the loop runs: evhttp is not safe to
- * free from another thread while its loop may be closing a connection
- * (seen: ASan's double free when a client dropped the TLS handshake and
- * the test freed the server meanwhile). */
-typedef struct esipa_loop_call {
-    void (*fn)(void *);
-    void *arg;
-    pthread_mutex_t lock;
-    pthread_cond_t done_cond;
-    bool done;
-} esipa_loop_call;
-
-static inline void esipa_loop_call_run(evutil_socket_t fd, short what, void *arg)
-{
-    (void)fd;
-    (void)what;
-    esipa_loop_call *call = arg;
-    call->fn(call->arg);
-    pthread_mutex_lock(&call->lock);
-    call->done = true;
-    pthread_cond_signal(&call->done_cond);
-    pthread_mutex_unlock(&call->lock);
-}
-
-static inline void esipa_on_loop(struct event_base *base, void (*fn)(void *), void *arg)
-{
-    esipa_loop_call call = {.fn = fn, .arg = arg};
-    pthread_mutex_init(&call.lock, NULL);
-    pthread_cond_init(&call.done_cond, NULL);
-    const struct timeval now = {0, 0};
-    assert_int_equal(event_base_once(base, -1, EV_TIMEOUT, esipa_loop_call_run, &call, &now), 0);
-    pthread_mutex_lock(&call.lock);
-    while (!call.done)
-        pthread_cond_wait(&call.done_cond, &call.lock);
-    pthread_mutex_unlock(&call.lock);
-    pthread_cond_destroy(&call.done_cond);
-    pthread_mutex_destroy(&call.lock);
 }
 
 static inline crypto_key *esipa_eim_key(const test_euicc *te)

@@ -9,10 +9,10 @@
 #define AIRWRITE_TESTS_SMDP_DAEMON_TESTUTIL_H
 
 #include "euicc_isdr_testutil.h"
+#include "loop_testutil.h"
 
 #include <fcntl.h>
 #include <pthread.h>
-#include <semaphore.h>
 
 #include <event2/event.h>
 #include <jansson.h>
@@ -276,26 +276,18 @@ static inline void dt_close(dt_fixture *x)
 typedef struct dt_reload {
     dt_fixture *x;
     aw_err err;
-    sem_t done;
 } dt_reload;
 
-static inline void dt_reload_on_loop(evutil_socket_t fd, short what, void *arg)
+static inline void dt_reload_run(void *arg)
 {
-    (void)fd;
-    (void)what;
     dt_reload *r = arg;
     r->err = smdp_server_reload_key_ring(r->x->server);
-    sem_post(&r->done);
 }
 
 static inline aw_err dt_reload_key_ring(dt_fixture *x)
 {
     dt_reload r = {.x = x, .err = AW_ERR_STATE};
-    assert_int_equal(sem_init(&r.done, 0, 0), 0);
-    struct timeval now = {0, 0};
-    assert_int_equal(event_base_once(x->base, -1, EV_TIMEOUT, dt_reload_on_loop, &r, &now), 0);
-    assert_int_equal(sem_wait(&r.done), 0);
-    sem_destroy(&r.done);
+    test_on_loop(x->base, dt_reload_run, &r);
     return r.err;
 }
 

@@ -255,7 +255,7 @@ static uint16_t late_port;
 static eim_server *late_server;
 
 /* the eIM comes up after the second failed attempt */
-/* on the loop thread (esipa_on_loop): evhttp is not freed under its running loop */
+/* on the loop thread (test_on_loop): evhttp is not freed under its running loop */
 static void late_server_free(void *arg)
 {
     eim_server_free(arg);
@@ -291,7 +291,7 @@ static void test_unreachable_then_back(void **state)
     size_t count = 0;
     assert_int_equal(esipa_package(&env, id, &count).state, EIM_PACKAGE_DONE);
     ipa_poller_free(poller);
-    esipa_on_loop(env.base, late_server_free, late_server);
+    test_on_loop(env.base, late_server_free, late_server);
     late_server = NULL;
 
     /* never back: retry_limit (4) failed cycles, three waits, then the error */

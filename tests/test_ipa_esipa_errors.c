@@ -205,7 +205,7 @@ static int teardown(void **state)
     (void)state;
     /* on the loop thread: it may still be closing a connection the client
      * dropped (e.g. the too-large answer) */
-    esipa_on_loop(env.base, fake_free, fake);
+    test_on_loop(env.base, fake_free, fake);
     free(fake_package);
     fake_package = NULL;
     esipa_env_teardown(&env);

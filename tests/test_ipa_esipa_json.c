@@ -163,11 +163,11 @@ static void lab_free(void *arg)
     eim_server_free(lab->server);
 }
 
-/* on the loop thread (esipa_on_loop): the client may have just dropped a
+/* on the loop thread (test_on_loop): the client may have just dropped a
  * refused handshake that the loop is closing */
 static void lab_close(lab_server *lab)
 {
-    esipa_on_loop(env.base, lab_free, lab);
+    test_on_loop(env.base, lab_free, lab);
 }
 
 /* One poll cycle through a JSON client to the lab eIM. */
@@ -299,7 +299,7 @@ static void test_answers_out_of_binding(void **state)
     free(pir);
     free(answer);
     ipa_esipa_free(client);
-    esipa_on_loop(env.base, fake_server_free, server);
+    test_on_loop(env.base, fake_server_free, server);
 }
 
 /* ---- arguments -------------------------------------------------------------------- */

@@ -301,7 +301,8 @@ static platform_app test_app(const char *tenant)
 
 /* In the history table: the order's row, then its items' in line order,
  * one after the other (one statement writes them: as values up to nine
- * items, selected from the items beyond, orders.c record_created). */
+ * items, selected from the items beyond, order_history.c's
+ * platform_order_history_record_created). */
 static void expect_created_history(const platform_order *order, const platform_batch *batch)
 {
     char entity[80];

@@ -3,9 +3,10 @@
  * tenant; idempotent creation (Idempotency-Key); progress per item status as
  * counters moved with the items (order_progress.c), item start and end times;
  * cancel and retry. States follow lifecycle.c's machines, every change in its
- * history. The executor (executor*.c) runs items through
- * platform_order_item_transition; each item's job is queued in the transaction
- * that creates the order or retries it. */
+ * history (an order's items' rows all at once: order_history.c). The executor
+ * (executor*.c) runs items through platform_order_item_transition; each
+ * item's job is queued in the transaction that creates the order or retries
+ * it. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,13 +15,13 @@
 
 #include "core/crypto.h"
 #include "core/hex.h"
+#include "platform/order_history.h"
 #include "platform/order_progress.h"
 #include "platform/platform_internal.h"
 
 const char *const platform_item_statuses[5] = {"pending", "in_progress", "written", "failed",
                                                "cancelled"};
 
-#define ITEM_MACHINE "orderItem"
 #define ORDER_COLUMNS PLATFORM_ORDER_COLUMNS
 /* rows per multi-row INSERT of items: 4 parameters each, DB_MAX_PARAMS in all */
 #define ITEMS_PER_INSERT (DB_MAX_PARAMS / 4u)
@@ -210,88 +211,6 @@ static aw_err insert_items(db_connection *db, const char *order_id, const platfo
     return err;
 }
 
-/* History rows of every item of order_id now in status from, moving to to
- * (an order's creation: record_created). */
-static aw_err record_items(db_connection *db, const char *tenant, const char *order_id,
-                           const char *from, const char *to, const char *cause,
-                           const char *actor, int64_t now_ms)
-{
-    db_param params[] = {DB_PARAM_TEXT(tenant),    DB_PARAM_TEXT(from),   DB_PARAM_TEXT(to),
-                         DB_PARAM_TEXT(cause),     DB_PARAM_TEXT(actor),  DB_PARAM_INT64(now_ms),
-                         DB_PARAM_TEXT(order_id),  DB_PARAM_TEXT(from)};
-    return db_execute(db,
-                      "INSERT INTO platform_lifecycle_history (machine, tenant, entity_id, "
-                      "from_state, to_state, cause, actor, at) SELECT '" ITEM_MACHINE
-                      "', ?, order_id || ':' || eid, ?, ?, ?, ?, ? FROM platform_order_items "
-                      "WHERE order_id = ? AND status = ? ORDER BY id",
-                      params, 8, NULL);
-}
-
-/* The history of a new order: its own row, then one per item in the items'
- * order, in one statement whatever the order's size (one AUTOINCREMENT
- * update, one PostgreSQL round trip). Up to HISTORY_VALUES_ITEMS items (nearly
- * every order) as values: no read-back, no sort; more selected from the items. */
-#define HISTORY_VALUES_PARAMS 6u
-#define HISTORY_VALUES_ITEMS (DB_MAX_PARAMS / HISTORY_VALUES_PARAMS - 1u)
-#define HISTORY_ENTITY_MAX (PLATFORM_ORDER_ID_LENGTH + 1u + PLATFORM_EID_DIGITS)
-
-static aw_err record_created_values(db_connection *db, const platform_order *o,
-                                    const platform_batch *batch, const char *cause,
-                                    int64_t now_ms)
-{
-    static const char head[] =
-        "INSERT INTO platform_lifecycle_history (machine, tenant, entity_id, from_state, "
-        "to_state, cause, actor, at) VALUES ('order', ?, ?, NULL, ?, ?, ?, ?)";
-    static const char row[] = ",('" ITEM_MACHINE "', ?, ?, NULL, ?, ?, ?, ?)";
-    char sql[sizeof(head) + HISTORY_VALUES_ITEMS * (sizeof(row) - 1)];
-    char entities[HISTORY_VALUES_ITEMS][HISTORY_ENTITY_MAX + 1];
-    db_param params[(HISTORY_VALUES_ITEMS + 1) * HISTORY_VALUES_PARAMS];
-    const char *item_state = platform_lifecycle_initial_state(PLATFORM_LIFECYCLE_ORDER_ITEM);
-    size_t len = sizeof(head) - 1;
-    memcpy(sql, head, len);
-    for (size_t i = 0; i <= batch->count; i++) {
-        db_param *p = params + i * HISTORY_VALUES_PARAMS;
-        const char *entity = o->order_id;
-        if (i > 0) {
-            snprintf(entities[i - 1], sizeof(entities[i - 1]), "%s:%s", o->order_id,
-                     batch->eids[i - 1]);
-            entity = entities[i - 1];
-            memcpy(sql + len, row, sizeof(row) - 1);
-            len += sizeof(row) - 1;
-        }
-        p[0] = DB_PARAM_TEXT(o->tenant);
-        p[1] = DB_PARAM_TEXT(entity);
-        p[2] = DB_PARAM_TEXT(i == 0 ? o->status : item_state);
-        p[3] = DB_PARAM_TEXT(cause);
-        p[4] = DB_PARAM_TEXT(o->app_id);
-        p[5] = DB_PARAM_INT64(now_ms);
-    }
-    sql[len] = '\0';
-    return db_execute(db, sql, params, (batch->count + 1) * HISTORY_VALUES_PARAMS, NULL);
-}
-
-static aw_err record_created(db_connection *db, const platform_order *o,
-                             const platform_batch *batch, const char *cause, int64_t now_ms)
-{
-    if (!platform_lifecycle_actor_valid(o->app_id))
-        return AW_ERR_ARGUMENT;
-    if (batch->count <= HISTORY_VALUES_ITEMS)
-        return record_created_values(db, o, batch, cause, now_ms);
-    const char *item_state = platform_lifecycle_initial_state(PLATFORM_LIFECYCLE_ORDER_ITEM);
-    db_param params[] = {DB_PARAM_TEXT(o->tenant),   DB_PARAM_TEXT(cause),
-                         DB_PARAM_TEXT(o->app_id),   DB_PARAM_INT64(now_ms),
-                         DB_PARAM_TEXT(o->order_id), DB_PARAM_TEXT(o->status),
-                         DB_PARAM_TEXT(item_state),  DB_PARAM_TEXT(o->order_id)};
-    return db_execute(db,
-                      "INSERT INTO platform_lifecycle_history (machine, tenant, entity_id, "
-                      "from_state, to_state, cause, actor, at) SELECT h.machine, ?, "
-                      "h.entity_id, NULL, h.to_state, ?, ?, ? FROM (SELECT 0 AS id, 'order' AS "
-                      "machine, ? AS entity_id, ? AS to_state UNION ALL SELECT id, '" ITEM_MACHINE
-                      "', order_id || ':' || eid, ? FROM platform_order_items WHERE order_id = ?) "
-                      "AS h ORDER BY h.id",
-                      params, 8, NULL);
-}
-
 static aw_err create_in(db_connection *db, void *arg)
 {
     create_args *a = arg;
@@ -357,7 +276,8 @@ static aw_err create_in(db_connection *db, void *arg)
     if (err == AW_OK) /* several jobs per statement (db_queue_enqueue_batch) */
         err = platform_executor_enqueue_items(db, o->order_id, eids, a->batch->count, a->now_ms);
     if (err == AW_OK)
-        err = record_created(db, o, a->batch, "order accepted", a->now_ms);
+        err = platform_order_history_record_created(db, o, a->batch, "order accepted",
+                                                     a->now_ms);
     if (err == AW_OK)
         err = platform_event_emitf(db, o->tenant, PLATFORM_EVENT_ORDER_ACCEPTED, a->now_ms,
                                    "{s:s, s:s, s:s, s:I}", "orderId", o->order_id, "status",
@@ -536,7 +456,8 @@ static aw_err items_move(db_connection *db, const platform_order *order, const c
                          const char *to, const char *cause, const char *actor, int64_t now_ms,
                          int64_t *moved)
 {
-    aw_err err = record_items(db, order->tenant, order->order_id, from, to, cause, actor, now_ms);
+    aw_err err = platform_order_history_record_items(db, order->tenant, order->order_id, from,
+                                                     to, cause, actor, now_ms);
     db_param params[] = {DB_PARAM_TEXT(to), DB_PARAM_INT64(now_ms),
                          item_status_final(to) ? DB_PARAM_INT64(now_ms) : DB_PARAM_NULL,
                          DB_PARAM_TEXT(order->order_id), DB_PARAM_TEXT(from)};
