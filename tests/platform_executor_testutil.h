@@ -344,6 +344,44 @@ static inline void exec_close(exec_harness *h)
 
 static exec_harness h;
 
+/* Each test's fixture (cmocka setup and teardown): exec_devices devices,
+ * set by the test's main before exec_run_tests (a variable: a constant 1
+ * lets GCC clone exec_open into a false -Wformat-truncation in
+ * eim_testutil.h). */
+static size_t exec_devices = EXEC_DEVICES_MAX;
+
+static inline int exec_setup(void **state)
+{
+    (void)state;
+    exec_open(&h, exec_devices);
+    return 0;
+}
+
+static inline int exec_teardown(void **state)
+{
+    (void)state;
+    exec_close(&h);
+    return 0;
+}
+
+#define EXEC_TEST(test) cmocka_unit_test_setup_teardown(test, exec_setup, exec_teardown)
+
+/* A test's main after its own arguments: SIGPIPE ignored (a peer may
+ * hang up), libevent's locks for the loop threads, the eIM's database of
+ * argv[1] (eim_test_db_init: sqlite or postgresql), the tests, cleanup. */
+static inline int exec_run_tests(int argc, char **argv, const char *name,
+                                 const struct CMUnitTest *tests, size_t count)
+{
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+    int status = eim_test_db_init(argc, argv, name);
+    if (status != 0)
+        return status;
+    status = _cmocka_run_group_tests(name, tests, count, NULL, NULL);
+    eim_test_db_cleanup();
+    return status;
+}
+
 /* An order of eids for target (a profile type, or with pool a number pool). */
 static inline void order_on(const char *const *eids, size_t count, const char *target, bool pool,
                      platform_order *order)
@@ -393,6 +431,22 @@ static inline void reload(platform_order *order)
     char id[PLATFORM_ORDER_ID_LENGTH + 1];
     snprintf(id, sizeof(id), "%s", order->order_id);
     assert_int_equal(platform_order_get(h.db, "tenant1", id, order), AW_OK);
+}
+
+/* Another executor of the harness whose eIM database does not work (a
+ * file never migrated), with max_attempts attempts per job (0: the
+ * harness's): an item then stops at its trigger step. */
+static inline platform_executor *exec_executor_without_eim(int64_t max_attempts)
+{
+    char url[256];
+    snprintf(url, sizeof(url), "sqlite:%s/not-an-eim.db", h.smdp.device.t.dir);
+    platform_executor_config config = h.config;
+    config.eim_database_url = url;
+    if (max_attempts > 0)
+        config.max_attempts = max_attempts;
+    platform_executor *executor = NULL;
+    assert_int_equal(platform_executor_new(&config, &executor), AW_OK);
+    return executor;
 }
 
 static inline platform_executor_stats run(void)

@@ -307,6 +307,124 @@ static void test_trigger_status(void **state)
                      AW_ERR_ARGUMENT);
 }
 
+static eim_trigger_withdrawal withdraw(const char *code)
+{
+    eim_trigger_withdrawal w;
+    assert_int_equal(
+        eim_download_trigger_withdraw(db, AW_PKI_DEFAULT_EID, code, db_clock_ms(), &w), AW_OK);
+    return w;
+}
+
+static eim_package_state state_of(int64_t package_id)
+{
+    eim_package_record *records = NULL;
+    size_t count = 0;
+    eim_package_state state = 0;
+    assert_int_equal(eim_package_list(db, AW_PKI_DEFAULT_EID, &records, &count), AW_OK);
+    for (size_t i = 0; i < count; i++)
+        if (records[i].package_id == package_id)
+            state = records[i].state;
+    eim_package_records_free(records, count);
+    return state;
+}
+
+/* eim_download_trigger_withdraw: an order cancelled after its trigger was
+ * queued (platform executor_item.c). */
+static void test_trigger_withdraw(void **state)
+{
+    (void)state;
+    const char *code = "1$smdp.example.com$ORDER-CANCELLED", *other = "1$smdp.example.com$OTHER";
+    eim_download_trigger trigger = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
+                                    .activation_code = code};
+    eim_download_trigger another = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
+                                    .activation_code = other};
+    /* installed: counted, nothing withdrawn */
+    const char *installed = "1$smdp.example.com$INSTALLED";
+    trigger_with(installed, true, true, true);
+    eim_trigger_withdrawal w = withdraw(installed);
+    assert_int_equal(w.installed, 1);
+    assert_int_equal(w.withdrawn + w.outstanding, 0);
+    /* queued, never handed out: withdrawn, and the poll finds nothing */
+    int64_t first = 0;
+    assert_int_equal(eim_package_enqueue_download_trigger(db, AW_PKI_DEFAULT_EID, &trigger,
+                                                          db_clock_ms(), &first),
+                     AW_OK);
+    w = withdraw(code);
+    assert_int_equal(w.withdrawn, 1);
+    assert_int_equal(w.outstanding + w.installed, 0);
+    assert_int_equal(state_of(first), EIM_PACKAGE_WITHDRAWN);
+    assert_string_equal(eim_package_state_name(EIM_PACKAGE_WITHDRAWN), "withdrawn");
+    uint8_t *package = NULL;
+    size_t len = 0;
+    assert_int_equal(eim_package_next(db, AW_PKI_DEFAULT_EID, db_clock_ms(), &package, &len, NULL),
+                     AW_ERR_NOT_FOUND);
+    assert_null(package);
+    /* a result for it is refused: it was never sent */
+    uint8_t *request = NULL;
+    const uint8_t *stored = NULL;
+    db_rows *rows = NULL;
+    bool has_row = false;
+    db_param key[] = {DB_PARAM_INT64(first)};
+    assert_int_equal(db_query(db, "SELECT request FROM eim_packages WHERE id = ?", key, 1, &rows),
+                     AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_blob(rows, 0, &stored, &len), AW_OK);
+    request = malloc(len);
+    assert_non_null(request);
+    memcpy(request, stored, len);
+    db_rows_free(rows);
+    sgp32_profile_download_trigger_request decoded;
+    assert_int_equal(sgp32_decode_profile_download_trigger_request(request, len, &decoded), AW_OK);
+    size_t result_len = 0;
+    uint8_t *result = trigger_result(decoded.eim_transaction_id, NULL, 0,
+                                     SGP32_PROFILE_DOWNLOAD_ERROR_UNDEFINED_ERROR, &result_len);
+    assert_int_equal(eim_download_result_record(db, trust, AW_PKI_DEFAULT_EID, result,
+                                                result_len, db_clock_ms(), NULL),
+                     AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE);
+    free(result);
+    free(request);
+    /* one handed out stays outstanding; the next one queued is withdrawn;
+     * another code's trigger is left alone */
+    sgp32_profile_download_trigger_request sent;
+    package = queue_and_send(&trigger, &sent);
+    free(package);
+    int64_t queued = 0, kept = 0;
+    assert_int_equal(eim_package_enqueue_download_trigger(db, AW_PKI_DEFAULT_EID, &trigger,
+                                                          db_clock_ms(), &queued),
+                     AW_OK);
+    assert_int_equal(eim_package_enqueue_download_trigger(db, AW_PKI_DEFAULT_EID, &another,
+                                                          db_clock_ms(), &kept),
+                     AW_OK);
+    w = withdraw(code);
+    assert_int_equal(w.withdrawn, 1);
+    assert_int_equal(w.outstanding, 1);
+    assert_int_equal(w.installed, 0);
+    assert_int_equal(state_of(queued), EIM_PACKAGE_WITHDRAWN);
+    assert_int_equal(state_of(kept), EIM_PACKAGE_QUEUED);
+    /* again: nothing left to withdraw */
+    w = withdraw(code);
+    assert_int_equal(w.withdrawn, 0);
+    assert_int_equal(w.outstanding, 1);
+    /* the status counts the withdrawn ones, and the one out still waits */
+    eim_trigger_status status = status_of(code);
+    assert_int_equal(status.outcome, EIM_TRIGGER_WAITING);
+    assert_int_equal(status.count, 3);
+    /* refusals */
+    assert_int_equal(eim_download_trigger_withdraw(NULL, AW_PKI_DEFAULT_EID, code, 0, &w),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_download_trigger_withdraw(db, NULL, code, 0, &w), AW_ERR_ARGUMENT);
+    assert_int_equal(eim_download_trigger_withdraw(db, AW_PKI_DEFAULT_EID, NULL, 0, &w),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(eim_download_trigger_withdraw(db, AW_PKI_DEFAULT_EID, code, 0, NULL),
+                     AW_ERR_ARGUMENT);
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(eim_download_trigger_withdraw(db, AW_PKI_DEFAULT_EID, other, 0, &w),
+                     AW_ERR_STATE);
+    assert_int_equal(db_rollback(db), AW_OK);
+    assert_int_equal(state_of(kept), EIM_PACKAGE_QUEUED);
+}
+
 static void test_result_refusals(void **state)
 {
     (void)state;
@@ -425,6 +543,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_installed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_not_installed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_status, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_trigger_withdraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_refusals, setup, teardown),
     };

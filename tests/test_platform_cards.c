@@ -166,6 +166,22 @@ static void test_profile_records(void **state)
     assert_int_equal(platform_profile_record_failed(fx.db, "tenant-b", iccid_2, "x", "exec",
                                                     NOW + 6),
                      AW_ERR_NOT_FOUND);
+    /* back in the SM-DP+'s pool, the next DownloadOrder may name it for
+     * another card: reserved for the first card again, without the second
+     * card's number; on that card, no third card may take it */
+    platform_profile_record again = {.tenant = "tenant-a", .eid = eid, .iccid = iccid_2,
+                                     .profile_type = "iot-data"};
+    assert_int_equal(platform_profile_record_reserved(fx.db, &again, "exec", NOW + 6), AW_OK);
+    assert_int_equal(platform_profile_get(fx.db, "tenant-a", iccid_2, &p), AW_OK);
+    assert_string_equal(p.state, "reserved");
+    assert_string_equal(p.eid, eid);
+    assert_string_equal(p.msisdn, "");
+    assert_string_equal(p.order_id, "");
+    assert_int_equal(platform_profile_record_reserved(fx.db, &r2, "exec", NOW + 6),
+                     AW_ERR_PLATFORM_TRANSITION);
+    assert_int_equal(platform_profile_record_failed(fx.db, "tenant-a", iccid_2, "cancelled",
+                                                    "exec", NOW + 6),
+                     AW_OK);
     /* local management: enable, disable, delete; the number cools */
     assert_int_equal(platform_profile_transition(fx.db, "tenant-a", iccid, "enabled", "enabled",
                                                  "card", NOW + 7),

@@ -160,15 +160,9 @@ static void test_sweep(void **state)
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
-    evthread_use_pthreads();
-    int status = eim_test_db_init(argc, argv, "test_platform_exceptions_sweep");
-    if (status != 0)
-        return status;
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_sweep, setup, teardown),
     };
-    status = cmocka_run_group_tests(tests, NULL, NULL);
-    eim_test_db_cleanup();
-    return status;
+    return exec_run_tests(argc, argv, "test_platform_exceptions_sweep", tests,
+                          sizeof(tests) / sizeof(tests[0]));
 }

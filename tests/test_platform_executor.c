@@ -30,20 +30,6 @@
 #include <sys/stat.h>
 #include <time.h>
 
-static int setup(void **state)
-{
-    (void)state;
-    exec_open(&h, EXEC_DEVICES_MAX);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    exec_close(&h);
-    return 0;
-}
-
 static void test_order_written(void **state)
 {
     (void)state;
@@ -208,13 +194,7 @@ static void test_records_conflict(void **state)
 static void test_eim_unavailable(void **state)
 {
     (void)state;
-    char url[256];
-    snprintf(url, sizeof(url), "sqlite:%s/not-an-eim.db", h.smdp.device.t.dir);
-    platform_executor_config config = h.config;
-    config.eim_database_url = url;
-    config.max_attempts = 1;
-    platform_executor *executor = NULL;
-    assert_int_equal(platform_executor_new(&config, &executor), AW_OK);
+    platform_executor *executor = exec_executor_without_eim(1);
     platform_order order;
     device_order(1, EXEC_TYPE, &order);
     platform_executor_stats stats;
@@ -728,8 +708,6 @@ int main(int argc, char **argv)
 {
     if (argc == 3 && strcmp(argv[1], "write-seeds") == 0)
         return write_seeds(argv[2]);
-    signal(SIGPIPE, SIG_IGN);
-    evthread_use_pthreads();
     /* "postgresql" (under tests/pg-harness.sh): the platform's database on
      * PostgreSQL (claims with FOR UPDATE SKIP LOCKED); the eIM's stays SQLite */
     if (argc == 2 && strcmp(argv[1], "postgresql") == 0) {
@@ -741,27 +719,23 @@ int main(int argc, char **argv)
         static char sqlite_arg[16] = "sqlite";
         argv[1] = sqlite_arg;
     }
-    int status = eim_test_db_init(argc, argv, "test_platform_executor");
-    if (status != 0)
-        return status;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_order_written, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_unknown_profile_type, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_profile_unavailable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_records_conflict, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_eim_unavailable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_smdp_unreachable, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_result_timeout, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_notifications_refused, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_after_download_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_resume_after_confirm_order, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_lease_lost, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_eim_unknown_and_retry, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_number_pool, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_threads, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_config_refused, setup, teardown),
+        EXEC_TEST(test_order_written),
+        EXEC_TEST(test_unknown_profile_type),
+        EXEC_TEST(test_profile_unavailable),
+        EXEC_TEST(test_records_conflict),
+        EXEC_TEST(test_eim_unavailable),
+        EXEC_TEST(test_smdp_unreachable),
+        EXEC_TEST(test_result_timeout),
+        EXEC_TEST(test_notifications_refused),
+        EXEC_TEST(test_resume_after_download_order),
+        EXEC_TEST(test_resume_after_confirm_order),
+        EXEC_TEST(test_lease_lost),
+        EXEC_TEST(test_eim_unknown_and_retry),
+        EXEC_TEST(test_number_pool),
+        EXEC_TEST(test_threads),
+        EXEC_TEST(test_config_refused),
     };
-    status = cmocka_run_group_tests(tests, NULL, NULL);
-    eim_test_db_cleanup();
-    return status;
+    return exec_run_tests(argc, argv, "test_platform_executor", tests,
+                          sizeof(tests) / sizeof(tests[0]));
 }

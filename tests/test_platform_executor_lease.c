@@ -11,24 +11,6 @@
  *   - an order's item jobs, queued several per statement. */
 #include "platform_executor_testutil.h"
 
-/* one device (a variable: a constant 1 lets GCC clone exec_open into a
- * false -Wformat-truncation in eim_testutil.h) */
-static size_t device_count = 1;
-
-static int setup(void **state)
-{
-    (void)state;
-    exec_open(&h, device_count);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    exec_close(&h);
-    return 0;
-}
-
 /* Another worker at at_ms: expired leases reclaimed, then a claim; how many
  * jobs it got (kept leased to it). */
 static size_t other_worker_claims(int64_t at_ms)
@@ -166,17 +148,12 @@ static void test_enqueue_items(void **state)
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
-    evthread_use_pthreads();
-    int status = eim_test_db_init(argc, argv, "test_platform_executor_lease");
-    if (status != 0)
-        return status;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_renewed_from_now, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_expired_lease_taken_over, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_enqueue_items, setup, teardown),
+        EXEC_TEST(test_renewed_from_now),
+        EXEC_TEST(test_expired_lease_taken_over),
+        EXEC_TEST(test_enqueue_items),
     };
-    status = cmocka_run_group_tests(tests, NULL, NULL);
-    eim_test_db_cleanup();
-    return status;
+    exec_devices = 1;
+    return exec_run_tests(argc, argv, "test_platform_executor_lease", tests,
+                          sizeof(tests) / sizeof(tests[0]));
 }

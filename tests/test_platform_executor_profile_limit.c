@@ -9,20 +9,6 @@
  *     the SM-DP+ and the platform, and the item fails W7402; the card keeps one profile. */
 #include "platform_executor_testutil.h"
 
-static int setup(void **state)
-{
-    (void)state;
-    exec_open(&h, EXEC_DEVICES_MAX); /* as test_platform_executor (its constant) */
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    exec_close(&h);
-    return 0;
-}
-
 static void test_recheck_before_download(void **state)
 {
     (void)state;
@@ -70,14 +56,10 @@ static void test_euicc_limit_refuses_download(void **state)
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
-    evthread_use_pthreads();
-    int status = eim_test_db_init(argc, argv, "test_platform_executor_profile_limit");
-    if (status != 0)
-        return status;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_recheck_before_download, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_euicc_limit_refuses_download, setup, teardown),
+        EXEC_TEST(test_recheck_before_download),
+        EXEC_TEST(test_euicc_limit_refuses_download),
     };
-    return cmocka_run_group_tests_name("platform_executor_profile_limit", tests, NULL, NULL);
+    return exec_run_tests(argc, argv, "test_platform_executor_profile_limit", tests,
+                          sizeof(tests) / sizeof(tests[0]));
 }

@@ -19,24 +19,6 @@
 
 #include <time.h>
 
-/* one device (a variable: a constant 1 lets GCC clone exec_open into a
- * false -Wformat-truncation in eim_testutil.h) */
-static size_t device_count = 1;
-
-static int setup(void **state)
-{
-    (void)state;
-    exec_open(&h, device_count);
-    return 0;
-}
-
-static int teardown(void **state)
-{
-    (void)state;
-    exec_close(&h);
-    return 0;
-}
-
 /* The next watch of every triggered item is due. */
 static platform_executor_stats watch(void)
 {
@@ -200,19 +182,13 @@ static void test_installation_failed_at_the_eim(void **state)
 
 int main(int argc, char **argv)
 {
-    signal(SIGPIPE, SIG_IGN);
-    evthread_use_pthreads();
-    int status = eim_test_db_init(argc, argv, "test_platform_executor_watch");
-    if (status != 0)
-        return status;
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(test_download_failed_triggered_again, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_download_failed_every_trigger, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_installed_without_smdp_notification, setup,
-                                        teardown),
-        cmocka_unit_test_setup_teardown(test_installation_failed_at_the_eim, setup, teardown),
+        EXEC_TEST(test_download_failed_triggered_again),
+        EXEC_TEST(test_download_failed_every_trigger),
+        EXEC_TEST(test_installed_without_smdp_notification),
+        EXEC_TEST(test_installation_failed_at_the_eim),
     };
-    status = cmocka_run_group_tests(tests, NULL, NULL);
-    eim_test_db_cleanup();
-    return status;
+    exec_devices = 1;
+    return exec_run_tests(argc, argv, "test_platform_executor_watch", tests,
+                          sizeof(tests) / sizeof(tests[0]));
 }

@@ -431,8 +431,9 @@ static void log_executor_stopped(airwrited *d)
     log_field fields[] = {LOG_INT("started", stats.started),   LOG_INT("failed", stats.failed),
                           LOG_INT("retried", stats.retried),   LOG_INT("skipped", stats.skipped),
                           LOG_INT("cancelled", stats.cancelled),
-                          LOG_INT("retriggered", stats.retriggered)};
-    log_event(d->log, LOG_LEVEL_INFO, COMPONENT, "executor_stopped", fields, 6);
+                          LOG_INT("retriggered", stats.retriggered),
+                          LOG_INT("withdrawn", stats.withdrawn)};
+    log_event(d->log, LOG_LEVEL_INFO, COMPONENT, "executor_stopped", fields, 7);
 }
 
 /* Stop accepting everywhere (the workers of the components stop when

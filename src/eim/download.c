@@ -229,13 +229,27 @@ static bool result_has_installation(const uint8_t *result, size_t len)
     return decoded.result_data.kind == SGP32_PROFILE_DOWNLOAD_TRIGGER_RESULT_INSTALLATION;
 }
 
+/* Whether a trigger's request (as this eIM wrote it) carries exactly
+ * activation_code; one that does not decode is not ours. */
+static bool trigger_carries(const uint8_t *request, size_t request_len,
+                            const char *activation_code)
+{
+    sgp32_profile_download_trigger_request decoded;
+    size_t n = strlen(activation_code);
+    return sgp32_decode_profile_download_trigger_request(request, request_len, &decoded) ==
+               AW_OK &&
+           decoded.has_profile_download_data &&
+           decoded.profile_download_data.kind == SGP32_PROFILE_DOWNLOAD_DATA_ACTIVATION_CODE &&
+           decoded.profile_download_data.activation_code.len == n &&
+           memcmp(decoded.profile_download_data.activation_code.ptr, activation_code, n) == 0;
+}
+
 /* One trigger package's row folded into the status (oldest first). */
 static aw_err fold_trigger(db_rows *rows, const char *activation_code, eim_trigger_status *out)
 {
     int64_t state = 0, error_code = 0;
     const uint8_t *request = NULL, *result = NULL;
     size_t request_len = 0, result_len = 0;
-    sgp32_profile_download_trigger_request decoded;
     aw_err err = db_rows_get_int64(rows, 0, &state);
     if (err == AW_OK)
         err = db_rows_get_blob(rows, 1, &request, &request_len);
@@ -245,13 +259,7 @@ static aw_err fold_trigger(db_rows *rows, const char *activation_code, eim_trigg
         err = db_rows_get_int64(rows, 3, &error_code);
     if (err != AW_OK)
         return err;
-    /* this eIM wrote the request: one that does not decode is not ours */
-    size_t n = strlen(activation_code);
-    if (sgp32_decode_profile_download_trigger_request(request, request_len, &decoded) != AW_OK ||
-        !decoded.has_profile_download_data ||
-        decoded.profile_download_data.kind != SGP32_PROFILE_DOWNLOAD_DATA_ACTIVATION_CODE ||
-        decoded.profile_download_data.activation_code.len != n ||
-        memcmp(decoded.profile_download_data.activation_code.ptr, activation_code, n) != 0)
+    if (!trigger_carries(request, request_len, activation_code))
         return AW_OK;
     out->count++;
     if (out->outcome == EIM_TRIGGER_INSTALLED)
@@ -289,6 +297,94 @@ aw_err eim_download_trigger_status(db_connection *db, const char *eid,
     while (err == AW_OK && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row)
         err = fold_trigger(rows, activation_code, out);
     db_rows_free(rows);
+    if (err != AW_OK)
+        memset(out, 0, sizeof(*out));
+    return err;
+}
+
+/* ---- Withdrawal ---------------------------------------------------------------- */
+
+typedef struct withdraw_args {
+    const char *eid;
+    const char *activation_code;
+    int64_t now_ms;
+    eim_trigger_withdrawal *out;
+} withdraw_args;
+
+/* The queued triggers of the code go to WITHDRAWN, each only while still
+ * queued: the poll's hand-out (package.c next_locked) changes a trigger
+ * only while it is queued or sent, so a trigger is either withdrawn or
+ * handed out, whichever commits first (PostgreSQL: SERIALIZABLE here, a
+ * conflict runs the transaction again). */
+static aw_err withdraw_in(db_connection *db, void *arg)
+{
+    withdraw_args *a = arg;
+    memset(a->out, 0, sizeof(*a->out));
+    db_param p[] = {DB_PARAM_TEXT(a->eid), DB_PARAM_INT64(EIM_PACKAGE_KIND_DOWNLOAD_TRIGGER)};
+    db_rows *rows = NULL;
+    bool has_row = false;
+    int64_t *queued = NULL;
+    size_t count = 0, cap = 0;
+    aw_err err = db_query(db,
+                          "SELECT id, state, request FROM eim_packages "
+                          "WHERE eid = ? AND kind = ? ORDER BY id",
+                          p, 2, &rows);
+    while (err == AW_OK && (err = db_rows_next(rows, &has_row)) == AW_OK && has_row) {
+        int64_t id = 0, state = 0;
+        const uint8_t *request = NULL;
+        size_t request_len = 0;
+        err = db_rows_get_int64(rows, 0, &id);
+        if (err == AW_OK)
+            err = db_rows_get_int64(rows, 1, &state);
+        if (err == AW_OK)
+            err = db_rows_get_blob(rows, 2, &request, &request_len);
+        if (err != AW_OK || !trigger_carries(request, request_len, a->activation_code))
+            continue;
+        if (state == EIM_PACKAGE_SENT)
+            a->out->outstanding++;
+        else if (state == EIM_PACKAGE_DONE)
+            a->out->installed++;
+        if (state != EIM_PACKAGE_QUEUED)
+            continue;
+        if (count == cap) {
+            size_t grown = cap == 0 ? 4 : cap * 2;
+            int64_t *more = realloc(queued, grown * sizeof(*queued));
+            if (more == NULL) {
+                err = AW_ERR_NOMEM;
+                break;
+            }
+            queued = more;
+            cap = grown;
+        }
+        queued[count++] = id;
+    }
+    db_rows_free(rows); /* before the next statement on this connection */
+    for (size_t i = 0; err == AW_OK && i < count; i++) {
+        int64_t changes = 0;
+        db_param w[] = {DB_PARAM_INT64(EIM_PACKAGE_WITHDRAWN), DB_PARAM_INT64(a->now_ms),
+                        DB_PARAM_INT64(queued[i]), DB_PARAM_INT64(EIM_PACKAGE_QUEUED)};
+        err = db_execute(db,
+                         "UPDATE eim_packages SET state = ?, result_ms = ? WHERE id = ? AND "
+                         "state = ?",
+                         w, 4, &changes);
+        if (err == AW_OK)
+            a->out->withdrawn += (size_t)changes;
+    }
+    free(queued);
+    return err;
+}
+
+aw_err eim_download_trigger_withdraw(db_connection *db, const char *eid,
+                                     const char *activation_code, int64_t now_ms,
+                                     eim_trigger_withdrawal *out)
+{
+    if (out != NULL)
+        memset(out, 0, sizeof(*out));
+    if (db == NULL || eid == NULL || activation_code == NULL || out == NULL)
+        return AW_ERR_ARGUMENT;
+    withdraw_args a = {.eid = eid, .activation_code = activation_code, .now_ms = now_ms,
+                       .out = out};
+    aw_err err = db_transaction_run(db, withdraw_in, &a, NULL);
     if (err != AW_OK)
         memset(out, 0, sizeof(*out));
     return err;

@@ -261,6 +261,8 @@ typedef enum eim_package_state {
     EIM_PACKAGE_SENT,         /* handed to the IPA, no result yet */
     EIM_PACKAGE_DONE,         /* signed EuiccPackageResult / IpaEuiccData recorded */
     EIM_PACKAGE_FAILED,       /* signed EuiccPackageError / IpaEuiccDataResponseError */
+    EIM_PACKAGE_WITHDRAWN,    /* withdrawn by its operator before it was handed out
+                               * (eim_download_trigger_withdraw): never sent */
 } eim_package_state;
 
 const char *eim_package_state_name(eim_package_state state);
@@ -527,6 +529,27 @@ typedef struct eim_trigger_status {
  * word. AW_ERR_ARGUMENT, AW_ERR_DB_*. */
 aw_err eim_download_trigger_status(db_connection *db, const char *eid,
                                    const char *activation_code, eim_trigger_status *out);
+
+/* What eim_download_trigger_withdraw did with the triggers of one
+ * Activation Code for eid. */
+typedef struct eim_trigger_withdrawal {
+    size_t withdrawn;                 /* queued ones withdrawn now: never handed out */
+    size_t outstanding;               /* handed out to the IPA, no result yet */
+    size_t installed;                 /* ended with a verified PIR of success */
+} eim_trigger_withdrawal;
+
+/* Withdraw the Profile Download Triggers queued for eid with exactly
+ * activation_code that GetEimPackage has not yet handed out (its operator,
+ * e.g. an order executor, no longer wants the profile: the write order was
+ * cancelled). One that the IPA already received cannot be called back
+ * (SGP.32 has no such message): it is counted outstanding, and its result
+ * comes as any other's. A withdrawn trigger is never sent, and no result
+ * is accepted for it. In one transaction against the poll's hand-out (a
+ * trigger is either withdrawn or sent, never both). AW_ERR_ARGUMENT,
+ * AW_ERR_STATE inside a transaction on db, AW_ERR_DB_*. */
+aw_err eim_download_trigger_withdraw(db_connection *db, const char *eid,
+                                     const char *activation_code, int64_t now_ms,
+                                     eim_trigger_withdrawal *out);
 
 /* ---- ESipa ------------------------------------------------------------ */
 

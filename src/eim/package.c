@@ -330,6 +330,8 @@ const char *eim_package_state_name(eim_package_state state)
         return "done";
     case EIM_PACKAGE_FAILED:
         return "failed";
+    case EIM_PACKAGE_WITHDRAWN:
+        return "withdrawn";
     default:
         return "unknown";
     }
@@ -466,11 +468,19 @@ static aw_err next_locked(db_connection *db, const char *eid, int64_t now_ms, ui
     }
     db_rows_free(rows);
     if (err == AW_OK) {
-        /* sent again until a result arrives: a lost answer loses nothing */
+        /* sent again until a result arrives: a lost answer loses nothing.
+         * Only while still queued or sent: a trigger its operator withdrew
+         * meanwhile (eim_download_trigger_withdraw; PostgreSQL's READ
+         * COMMITTED reads the row again here) is not handed out. */
         db_param sent[] = {DB_PARAM_INT64(EIM_PACKAGE_SENT), DB_PARAM_INT64(now_ms),
-                           DB_PARAM_INT64(*package_id)};
-        err = db_execute(db, "UPDATE eim_packages SET state = ?, sent_ms = ? WHERE id = ?", sent,
-                         3, NULL);
+                           DB_PARAM_INT64(*package_id), DB_PARAM_INT64(EIM_PACKAGE_QUEUED),
+                           DB_PARAM_INT64(EIM_PACKAGE_SENT)};
+        err = db_execute(db,
+                         "UPDATE eim_packages SET state = ?, sent_ms = ? WHERE id = ? AND "
+                         "state IN (?, ?)",
+                         sent, 5, &changes);
+        if (err == AW_OK && changes == 0)
+            err = AW_ERR_NOT_FOUND;
     }
     return err;
 }
@@ -510,7 +520,7 @@ aw_err eim_package_find_sent(db_connection *db, const char *eid, eim_package_kin
         err = db_rows_get_int64(rows, 0, id);
     if (err == AW_OK)
         err = db_rows_get_int64(rows, 1, &state);
-    if (err == AW_OK && state == EIM_PACKAGE_QUEUED)
+    if (err == AW_OK && (state == EIM_PACKAGE_QUEUED || state == EIM_PACKAGE_WITHDRAWN))
         err = AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE; /* never handed out */
     else if (err == AW_OK && state != EIM_PACKAGE_SENT)
         err = AW_ERR_EIM_RESULT_REPLAY;

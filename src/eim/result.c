@@ -134,7 +134,7 @@ static aw_err find_package(db_connection *db, const char *eid, int64_t counter,
             out->unsigned_failure = inner.tag == DER_CTX_CONS(2);
     }
     /* a package never handed out cannot have been answered */
-    if (err == AW_OK && out->state == EIM_PACKAGE_QUEUED)
+    if (err == AW_OK && (out->state == EIM_PACKAGE_QUEUED || out->state == EIM_PACKAGE_WITHDRAWN))
         err = AW_ERR_EIM_RESULT_UNKNOWN_PACKAGE;
     db_rows_free(rows);
     return err;

@@ -167,9 +167,25 @@ static aw_err profile_upsert(db_connection *db, const platform_profile_record *r
     }
     if (err != AW_OK)
         return err;
-    if (strcmp(existing.eid, r->eid) != 0)
-        return AW_ERR_PLATFORM_TRANSITION;
     snprintf(state, PLATFORM_STATE_MAX + 1, "%s", existing.state);
+    if (strcmp(existing.eid, r->eid) != 0) {
+        /* Only a profile back in the SM-DP+'s pool (a failed or cancelled
+         * item's ES2+ CancelOrder, finalProfileStatusIndicator Available,
+         * SGP.22 5.3.3) may be named again, and for another card: the next
+         * DownloadOrder of its type may hand it out. Its old card's number
+         * went with the failure (failed_in). On any card, it is not. */
+        if (strcmp(existing.state, "available") != 0)
+            return AW_ERR_PLATFORM_TRANSITION;
+        db_param row[] = {DB_PARAM_TEXT(r->eid),         text_or_null(r->imsi),
+                          text_or_null(r->msisdn),       DB_PARAM_TEXT(r->profile_type),
+                          text_or_null(r->order_id),     DB_PARAM_INT64(now_ms),
+                          DB_PARAM_TEXT(r->tenant),      DB_PARAM_TEXT(r->iccid)};
+        return db_execute(db,
+                          "UPDATE platform_profiles SET eid = ?, imsi = COALESCE(?, imsi), "
+                          "msisdn = ?, profile_type = ?, order_id = ?, updated_at = ? "
+                          "WHERE tenant = ? AND iccid = ?",
+                          row, 8, NULL);
+    }
     db_param row[] = {text_or_null(r->imsi),     text_or_null(r->msisdn),
                       DB_PARAM_TEXT(r->profile_type), text_or_null(r->order_id),
                       DB_PARAM_INT64(now_ms),   DB_PARAM_TEXT(r->tenant),

@@ -31,6 +31,7 @@ void executor_count(platform_executor *executor, const platform_executor_stats *
     executor->stats.skipped += add->skipped;
     executor->stats.cancelled += add->cancelled;
     executor->stats.retriggered += add->retriggered;
+    executor->stats.withdrawn += add->withdrawn;
     pthread_mutex_unlock(&executor->lock);
 }
 

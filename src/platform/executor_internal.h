@@ -15,6 +15,7 @@ struct http_client;
 #define EXECUTOR_JOB_ITEM "item"       /* run the item's next steps */
 #define EXECUTOR_JOB_TIMEOUT "timeout" /* fail the item of a round without result */
 #define EXECUTOR_JOB_WATCH "watch"     /* look at the eIM's record of the round's triggers */
+#define EXECUTOR_JOB_WITHDRAW "withdraw" /* the order was cancelled: withdraw the trigger */
 #define EXECUTOR_JOB_EXCEPTIONS "exceptions" /* the exception sweep (executor_exceptions.c) */
 #define EXECUTOR_PAYLOAD_MAX 96u
 #define EXECUTOR_WORKERS_MAX 64u

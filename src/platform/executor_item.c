@@ -14,12 +14,8 @@
  *         goes to the eIM as a Profile Download Trigger (SGP.32 2.11.3),
  *         then the row waits for the result until its deadline (stage
  *         triggered, with a timeout job at the deadline).
- * Watch: while the round waits, a watch job every watch_ms reads what the
- *         eIM recorded of the round's triggers (eim_download_trigger_status):
- *         the eUICC's verified PIR writes (or fails, W3002) the item when the
- *         SM-DP+'s notification never comes; the IPA's profileDownloadError
- *         (SGP.32 2.11.3: no PIR, the download never installed) triggers the
- *         same Activation Code again, up to download_attempts, then W3001.
+ * While the round waits: its timeout, watch and (the order cancelled)
+ *         withdrawal jobs, executor_watch.c.
  * Each stage is committed before the next step, so a job run again (crash,
  * lost lease) resumes at the stored stage: a ConfirmOrder repeated after
  * the SM-DP+ executed it answers 8.2.1 / 3.5 (the profile is already
@@ -34,31 +30,9 @@
 #include "core/es2p_client.h"
 #include "core/hex.h"
 #include "eim/eim.h"
-#include "platform/executor_internal.h"
+#include "platform/executor_item.h"
 #include "platform/location_policy.h"
 
-#define EXECUTOR_ACTOR "executor"
-#define EIM_ACTOR "eim"
-#define ACTIVATION_CODE_MAX (8 + 255 + PLATFORM_MATCHING_ID_MAX)
-
-/* What the item job knows about its item. */
-typedef struct item_job {
-    executor_worker *worker;
-    const db_job *job;
-    int64_t now_ms;
-    char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
-    char eid[PLATFORM_EID_DIGITS + 1];
-    int64_t round;                       /* the timeout job's round */
-    char status[PLATFORM_STATE_MAX + 1]; /* the item's */
-    char tenant[PLATFORM_TENANT_MAX + 1];
-    char target_kind[16];
-    char target[PLATFORM_TARGET_MAX + 1];
-    char profile_type[PLATFORM_TARGET_MAX + 1]; /* what DownloadOrder asks for */
-    char imsi[PLATFORM_IMSI_MAX + 1];           /* a pool number's, else "" */
-    platform_executor_item row;
-    bool started;                        /* the job moved the item to in_progress */
-    platform_executor_stats *stats;
-} item_job;
 
 static aw_err copy_text(db_rows *rows, size_t column, char *out, size_t size)
 {
@@ -72,13 +46,13 @@ static aw_err copy_text(db_rows *rows, size_t column, char *out, size_t size)
 }
 
 /* The item's status and its order's target; AW_ERR_NOT_FOUND. */
-static aw_err load_item(db_connection *db, item_job *j)
+aw_err executor_item_load(db_connection *db, item_job *j)
 {
     db_param key[] = {DB_PARAM_TEXT(j->order_id), DB_PARAM_TEXT(j->eid)};
     db_rows *rows = NULL;
     bool has_row = false;
     aw_err err = db_query(db,
-                          "SELECT i.status, o.target_kind, o.target, o.tenant FROM "
+                          "SELECT i.status, o.target_kind, o.target, o.tenant, o.status FROM "
                           "platform_order_items i "
                           "JOIN platform_orders o ON o.order_id = i.order_id "
                           "WHERE i.order_id = ? AND i.eid = ?",
@@ -95,6 +69,8 @@ static aw_err load_item(db_connection *db, item_job *j)
         err = copy_text(rows, 2, j->target, sizeof(j->target));
     if (err == AW_OK)
         err = copy_text(rows, 3, j->tenant, sizeof(j->tenant));
+    if (err == AW_OK)
+        err = copy_text(rows, 4, j->order_status, sizeof(j->order_status));
     db_rows_free(rows);
     return err;
 }
@@ -104,7 +80,7 @@ static aw_err start_in(db_connection *db, void *arg)
 {
     item_job *j = arg;
     j->started = false;
-    aw_err err = load_item(db, j);
+    aw_err err = executor_item_load(db, j);
     if (err != AW_OK || strcmp(j->status, "pending") != 0)
         return err;
     platform_executor_item previous;
@@ -143,30 +119,21 @@ aw_err executor_release_inventory(db_connection *db, const char *tenant,
     return err;
 }
 
-/* Fail the item with its code, in one transaction with the row's end. */
-typedef struct fail_args {
-    item_job *job;
-    const char *code;                    /* A/W code of the failure */
-    const char *cause;
-    const char *stage_required;          /* NULL: any; else only from this stage */
-    int64_t round_required;              /* 0: any */
-    bool keep_records;                   /* the ICCID is another card's: leave its records */
-    bool failed;
-} fail_args;
 
 static aw_err fail_in(db_connection *db, void *arg)
 {
     fail_args *f = arg;
     item_job *j = f->job;
-    f->failed = false;
-    aw_err err = load_item(db, j);
+    f->ended = false;
+    aw_err err = executor_item_load(db, j);
     if (err == AW_OK)
         err = platform_executor_item_read(db, j->order_id, j->eid, &j->row);
     if (err != AW_OK || strcmp(j->status, "in_progress") != 0 ||
         (f->stage_required != NULL && strcmp(j->row.stage, f->stage_required) != 0) ||
         (f->round_required != 0 && j->row.round != f->round_required))
         return err;
-    err = platform_order_item_transition(db, j->order_id, j->eid, "failed", f->code, f->cause,
+    err = platform_order_item_transition(db, j->order_id, j->eid,
+                                         f->to != NULL ? f->to : "failed", f->code, f->cause,
                                          EXECUTOR_ACTOR, j->now_ms);
     if (err == AW_OK && !f->keep_records)
         err = executor_release_inventory(db, j->tenant, &j->row, f->cause, j->now_ms);
@@ -175,7 +142,7 @@ static aw_err fail_in(db_connection *db, void *arg)
     if (err == AW_OK)
         err = platform_executor_item_write(db, j->order_id, j->eid, &j->row, j->now_ms);
     if (err == AW_OK)
-        f->failed = true;
+        f->ended = true;
     return err;
 }
 
@@ -210,19 +177,38 @@ static void cancel_order(item_job *j)
         j->stats->cancelled++;
 }
 
-static aw_err fail_with(item_job *j, fail_args *f)
+aw_err executor_item_fail(item_job *j, fail_args *f)
 {
     cancel_order(j);
     aw_err err = db_transaction_run(j->worker->db, fail_in, f, NULL);
-    if (err == AW_OK && f->failed)
+    if (err == AW_OK && f->ended && f->to != NULL)
+        j->stats->withdrawn++;
+    else if (err == AW_OK && f->ended)
         j->stats->failed++;
     return err;
+}
+
+/* The item's order was cancelled (orders.c) while the item was under way
+ * and before its device took a download trigger: as a failure, its ES2+
+ * order is cancelled (the profile back to the SM-DP+'s pool) and its
+ * number and profile records released, but it ends cancelled. From
+ * stage_required only (NULL: any), in the job's round. */
+aw_err executor_item_withdraw(item_job *j, const char *stage_required, const char *cause)
+{
+    fail_args f = {.job = j, .to = "cancelled", .cause = cause,
+                   .stage_required = stage_required, .round_required = j->row.round};
+    return executor_item_fail(j, &f);
+}
+
+bool executor_item_order_cancelled(const item_job *j)
+{
+    return strcmp(j->order_status, "cancelled") == 0;
 }
 
 static aw_err fail_item_code(item_job *j, const char *code, const char *cause)
 {
     fail_args f = {.job = j, .code = code, .cause = cause};
-    return fail_with(j, &f);
+    return executor_item_fail(j, &f);
 }
 
 static aw_err fail_item(item_job *j, platform_item_error error, const char *cause)
@@ -359,7 +345,7 @@ static aw_err triggered_in(db_connection *db, void *arg)
 }
 
 /* The round's Activation Code (SGP.22 4.1). */
-static void activation_code(const item_job *j, char code[ACTIVATION_CODE_MAX])
+void executor_item_activation_code(const item_job *j, char code[ACTIVATION_CODE_MAX])
 {
     snprintf(code, ACTIVATION_CODE_MAX, "1$%s$%s", j->row.smdp_address, j->row.matching_id);
 }
@@ -367,7 +353,7 @@ static void activation_code(const item_job *j, char code[ACTIVATION_CODE_MAX])
 static aw_err trigger(item_job *j, executor_outcome *outcome)
 {
     char code[ACTIVATION_CODE_MAX];
-    activation_code(j, code);
+    executor_item_activation_code(j, code);
     eim_download_trigger queued = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
                                    .activation_code = code};
     int64_t package_id = 0;
@@ -436,7 +422,7 @@ static aw_err record_reserved(item_job *j, bool *recorded)
         fail_args f = {.job = j, .code = platform_item_error_code(PLATFORM_ITEM_SMDP_REFUSED),
                        .cause = "the SM-DP+'s profile conflicts with the platform's records",
                        .keep_records = true};
-        return fail_with(j, &f);
+        return executor_item_fail(j, &f);
     }
     *recorded = err == AW_OK;
     return err;
@@ -481,6 +467,9 @@ static aw_err run_item(item_job *j, executor_outcome *outcome)
         j->stats->skipped++;
         return AW_OK;
     }
+    /* a job run again (lost lease, retry) of an item of a cancelled order */
+    if (executor_item_order_cancelled(j))
+        return executor_item_withdraw(j, NULL, "order cancelled before its download was triggered");
     /* issue 8: the eUICC's profile count limit again before the download (profile_limit.c) */
     bool over_limit = false;
     if (strcmp(j->row.stage, EXECUTOR_STAGE_STARTED) == 0)
@@ -534,147 +523,16 @@ static aw_err run_item(item_job *j, executor_outcome *outcome)
         *outcome = EXECUTOR_JOB_LEASE_LOST;
         return AW_OK;
     }
+    /* the order may have been cancelled during the ES2+ exchanges; one
+     * cancelled after this read finds the trigger queued, and the round's
+     * watch withdraws it (run_watch) */
+    err = executor_item_load(j->worker->db, j);
+    if (err != AW_OK || strcmp(j->status, "in_progress") != 0)
+        return err;
+    if (executor_item_order_cancelled(j))
+        return executor_item_withdraw(j, EXECUTOR_STAGE_CONFIRMED,
+                             "order cancelled before its download was triggered");
     return trigger(j, outcome);
-}
-
-/* The timeout job: the round still waits for its result at its deadline. */
-static aw_err run_timeout(item_job *j)
-{
-    aw_err err = load_item(j->worker->db, j);
-    if (err == AW_OK)
-        err = platform_executor_item_read(j->worker->db, j->order_id, j->eid, &j->row);
-    /* the result came, or another round runs: nothing to do */
-    if (err == AW_ERR_NOT_FOUND || (err == AW_OK && (strcmp(j->status, "in_progress") != 0 ||
-                                                    j->row.round != j->round ||
-                                                    strcmp(j->row.stage,
-                                                           EXECUTOR_STAGE_TRIGGERED) != 0))) {
-        j->stats->skipped++;
-        return AW_OK;
-    }
-    if (err != AW_OK)
-        return err;
-    /* fail_in checks the same again in its transaction (a result arriving
-     * meanwhile wins) */
-    fail_args f = {.job = j, .code = platform_item_error_code(PLATFORM_ITEM_RESULT_TIMEOUT),
-                   .cause = "no download result in time",
-                   .stage_required = EXECUTOR_STAGE_TRIGGERED, .round_required = j->round};
-    return fail_with(j, &f);
-}
-
-/* The watch job, written by the eIM's verified PIR: in one transaction,
- * only while the round still waits (a notification meanwhile wins). */
-typedef struct written_args {
-    item_job *job;
-    bool written;
-} written_args;
-
-static aw_err written_in(db_connection *db, void *arg)
-{
-    written_args *w = arg;
-    item_job *j = w->job;
-    w->written = false;
-    aw_err err = load_item(db, j);
-    if (err == AW_OK)
-        err = platform_executor_item_read(db, j->order_id, j->eid, &j->row);
-    if (err != AW_OK || strcmp(j->status, "in_progress") != 0 || j->row.round != j->round ||
-        strcmp(j->row.stage, EXECUTOR_STAGE_TRIGGERED) != 0)
-        return err;
-    executor_result_item item = {.order_id = j->order_id, .eid = j->eid, .tenant = j->tenant,
-                                 .target_kind = j->target_kind, .target = j->target};
-    err = executor_item_written(db, &item, &j->row, j->row.iccid, EIM_ACTOR,
-                                "profile installed (eIM: verified ProfileInstallationResult)",
-                                j->now_ms);
-    if (err == AW_OK)
-        w->written = true;
-    return err;
-}
-
-/* The next watch: watch_ms after a new trigger (soon), else half the time
- * the round has waited, between watch_ms and ten times it, so a long wait
- * costs a few jobs, not one per watch_ms. */
-static aw_err watch_again(item_job *j, bool soon)
-{
-    platform_executor *x = j->worker->executor;
-    int64_t waited = j->now_ms - (j->row.deadline_ms - x->config.result_timeout_ms);
-    int64_t wait = soon ? x->config.watch_ms : waited / 2;
-    if (wait < x->config.watch_ms)
-        wait = x->config.watch_ms;
-    if (wait > 10 * x->config.watch_ms)
-        wait = 10 * x->config.watch_ms;
-    return platform_executor_enqueue_job(j->worker->db, EXECUTOR_JOB_WATCH, j->order_id, j->eid,
-                                         j->round, j->now_ms + wait, j->now_ms);
-}
-
-/* The watch job (platform_executor_config.watch_ms): what the eIM recorded
- * of the round's triggers (SGP.32 2.11.3 ProfileDownloadTriggerResult). */
-static aw_err run_watch(item_job *j)
-{
-    platform_executor *x = j->worker->executor;
-    aw_err err = load_item(j->worker->db, j);
-    if (err == AW_OK)
-        err = platform_executor_item_read(j->worker->db, j->order_id, j->eid, &j->row);
-    if (err == AW_ERR_NOT_FOUND || (err == AW_OK && (strcmp(j->status, "in_progress") != 0 ||
-                                                    j->row.round != j->round ||
-                                                    strcmp(j->row.stage,
-                                                           EXECUTOR_STAGE_TRIGGERED) != 0))) {
-        j->stats->skipped++; /* the result came, or another round runs */
-        return AW_OK;
-    }
-    if (err != AW_OK)
-        return err;
-    char code[ACTIVATION_CODE_MAX];
-    activation_code(j, code);
-    eim_trigger_status status;
-    err = eim_download_trigger_status(j->worker->eim_db, j->eid, code, &status);
-    if (err == AW_ERR_NOMEM)
-        return err;
-    if (err != AW_OK) /* the eIM's database out of reach: look again later */
-        return watch_again(j, false);
-    switch (status.outcome) {
-    case EIM_TRIGGER_INSTALLED: {
-        written_args w = {.job = j};
-        return db_transaction_run(j->worker->db, written_in, &w, NULL);
-    }
-    case EIM_TRIGGER_INSTALL_FAILED: {
-        /* W7402 when the eUICC had no room (profile_limit_result.c) */
-        const char *full = platform_profile_limit_failure_code(NULL, status.error_reason);
-        fail_args f = {.job = j,
-                       .code = full != NULL
-                                   ? full
-                                   : platform_item_error_code(PLATFORM_ITEM_INSTALLATION_FAILED),
-                       .cause = "installation failed (eIM: verified ProfileInstallationResult)",
-                       .stage_required = EXECUTOR_STAGE_TRIGGERED, .round_required = j->round};
-        return fail_with(j, &f);
-    }
-    case EIM_TRIGGER_DOWNLOAD_FAILED:
-        if ((int64_t)status.count < x->config.download_attempts) {
-            /* SGP.22 3.1.3: the SM-DP+ keeps the order for another attempt */
-            eim_download_trigger queued = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
-                                           .activation_code = code};
-            err = eim_package_enqueue_download_trigger(j->worker->eim_db, j->eid, &queued,
-                                                       j->now_ms, NULL);
-            if (err == AW_ERR_NOMEM)
-                return err;
-            if (err == AW_OK) {
-                j->stats->retriggered++;
-                /* no first-attempt write any more (indicators.c); a failure
-                 * loses only that mark, never the trigger's flow */
-                (void)platform_indicators_record_retrigger(j->worker->db, j->order_id, j->eid,
-                                                           j->now_ms);
-            }
-            return watch_again(j, err == AW_OK);
-        } else {
-            fail_args f = {.job = j,
-                           .code = platform_item_error_code(PLATFORM_ITEM_DOWNLOAD_FAILED),
-                           .cause = "download failed on the device after every trigger "
-                                    "(eIM: profileDownloadError)",
-                           .stage_required = EXECUTOR_STAGE_TRIGGERED,
-                           .round_required = j->round};
-            return fail_with(j, &f);
-        }
-    default: /* waiting, or the trigger not yet seen */
-        return watch_again(j, false);
-    }
 }
 
 aw_err executor_run_job(executor_worker *worker, const db_job *job, int64_t now_ms,
@@ -692,9 +550,11 @@ aw_err executor_run_job(executor_worker *worker, const db_job *job, int64_t now_
     if (strcmp(job->kind, EXECUTOR_JOB_ITEM) == 0)
         return run_item(&j, outcome);
     if (strcmp(job->kind, EXECUTOR_JOB_TIMEOUT) == 0)
-        return run_timeout(&j);
+        return executor_run_timeout(&j);
     if (strcmp(job->kind, EXECUTOR_JOB_WATCH) == 0)
-        return run_watch(&j);
+        return executor_run_watch(&j);
+    if (strcmp(job->kind, EXECUTOR_JOB_WITHDRAW) == 0)
+        return executor_run_withdraw(&j, outcome);
     stats->skipped++;
     return AW_OK;
 }

@@ -66,9 +66,10 @@ aw_err platform_executor_enqueue_job(db_connection *db, const char *kind, const 
 /* item jobs per db_queue_enqueue_batch call: their payloads on the stack */
 #define ITEM_JOBS_PER_BATCH (DB_QUEUE_BATCH_ROWS * 8u)
 
-aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
-                                       const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
-                                       int64_t now_ms)
+/* A job of kind for each of count items of order_id. */
+static aw_err enqueue_for_items(db_connection *db, const char *kind, const char *order_id,
+                                const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
+                                int64_t now_ms)
 {
     if (db == NULL || order_id == NULL || eids == NULL || count == 0)
         return AW_ERR_ARGUMENT;
@@ -85,7 +86,7 @@ aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
             if (len < 0 || (size_t)len >= sizeof(payloads[i]))
                 err = AW_ERR_ARGUMENT;
             specs[i] = (db_job_spec){.queue = PLATFORM_EXECUTOR_QUEUE,
-                                     .kind = EXECUTOR_JOB_ITEM,
+                                     .kind = kind,
                                      .payload = payloads[i],
                                      .payload_len = len > 0 ? (size_t)len : 0,
                                      .max_attempts = PLATFORM_EXECUTOR_ATTEMPTS_CEILING,
@@ -95,6 +96,20 @@ aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
             err = db_queue_enqueue_batch(db, specs, n, now_ms);
     }
     return err;
+}
+
+aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
+                                       const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
+                                       int64_t now_ms)
+{
+    return enqueue_for_items(db, EXECUTOR_JOB_ITEM, order_id, eids, count, now_ms);
+}
+
+aw_err platform_executor_enqueue_withdrawals(db_connection *db, const char *order_id,
+                                             const char (*eids)[PLATFORM_EID_DIGITS + 1],
+                                             size_t count, int64_t now_ms)
+{
+    return enqueue_for_items(db, EXECUTOR_JOB_WITHDRAW, order_id, eids, count, now_ms);
 }
 
 bool platform_executor_parse_payload(const uint8_t *payload, size_t len,

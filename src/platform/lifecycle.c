@@ -68,6 +68,9 @@ static const transition item_transitions[] = {
     {"pending", "in_progress"}, {"pending", "cancelled"}, {"in_progress", "written"},
     {"in_progress", "failed"},  {"in_progress", "pending"}, /* lease lost: run again */
     {"failed", "pending"},                                  /* retry */
+    /* the order was cancelled before the device took the item's download
+     * trigger (executor_item.c) */
+    {"in_progress", "cancelled"},
 };
 
 #define TABLE(n, s, t)                                                                         \

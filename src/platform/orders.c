@@ -474,47 +474,25 @@ static aw_err items_move(db_connection *db, const platform_order *order, const c
     return err;
 }
 
-static aw_err cancel_in(db_connection *db, void *arg)
-{
-    order_change *c = arg;
-    aw_err err = order_load(db, c->tenant, c->order_id, c->order);
-    if (err == AW_OK)
-        err = order_set_status(db, c->order, "cancelled", "cancelled by the app", c->actor,
-                               c->now_ms);
-    if (err == AW_OK)
-        err = items_move(db, c->order, "pending", "cancelled", "order cancelled", c->actor,
-                         c->now_ms, NULL);
-    if (err == AW_OK)
-        err = order_load(db, c->tenant, c->order_id, c->order);
-    return err;
-}
+typedef aw_err (*items_enqueue_fn)(db_connection *db, const char *order_id,
+                                   const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
+                                   int64_t now_ms);
 
-aw_err platform_order_cancel(db_connection *db, const char *tenant, const char *order_id,
-                             const char *actor, int64_t now_ms, platform_order *order)
+/* An executor job (enqueue's) for every item of order_id in status, in
+ * the caller's transaction: the failed ones of a retry before they move
+ * back to pending, the ones in progress when the order is cancelled. */
+static aw_err enqueue_in_status(db_connection *db, const char *order_id, const char *status,
+                                items_enqueue_fn enqueue, int64_t now_ms)
 {
-    if (db == NULL || tenant == NULL || actor == NULL || order == NULL)
-        return AW_ERR_ARGUMENT;
-    memset(order, 0, sizeof(*order));
-    if (!order_id_valid(order_id))
-        return AW_ERR_PLATFORM_ORDER_UNKNOWN;
-    order_change c = {.tenant = tenant, .order_id = order_id, .actor = actor, .now_ms = now_ms,
-                      .order = order};
-    return platform_in_transaction(db, cancel_in, &c);
-}
-
-/* A new executor job for every failed item of order_id (before they move
- * back to pending, in the same transaction). */
-static aw_err enqueue_failed(db_connection *db, const char *order_id, int64_t now_ms)
-{
-    db_param key[] = {DB_PARAM_TEXT(order_id)};
+    db_param key[] = {DB_PARAM_TEXT(order_id), DB_PARAM_TEXT(status)};
     db_rows *rows = NULL;
     bool has_row = false;
     size_t count = 0, cap = 0;
     char(*eids)[PLATFORM_EID_DIGITS + 1] = NULL;
     aw_err err = db_query(db,
                           "SELECT eid FROM platform_order_items WHERE order_id = ? AND status = "
-                          "'failed' ORDER BY id",
-                          key, 1, &rows);
+                          "? ORDER BY id",
+                          key, 2, &rows);
     while (err == AW_OK) {
         err = db_rows_next(rows, &has_row);
         if (err != AW_OK || !has_row)
@@ -534,11 +512,42 @@ static aw_err enqueue_failed(db_connection *db, const char *order_id, int64_t no
     }
     db_rows_free(rows); /* before the next statement on this connection */
     if (err == AW_OK && count > 0)
-        err = platform_executor_enqueue_items(db, order_id,
-                                              (const char(*)[PLATFORM_EID_DIGITS + 1])eids, count,
-                                              now_ms);
+        err = enqueue(db, order_id, (const char(*)[PLATFORM_EID_DIGITS + 1])eids, count, now_ms);
     free(eids);
     return err;
+}
+
+static aw_err cancel_in(db_connection *db, void *arg)
+{
+    order_change *c = arg;
+    aw_err err = order_load(db, c->tenant, c->order_id, c->order);
+    if (err == AW_OK)
+        err = order_set_status(db, c->order, "cancelled", "cancelled by the app", c->actor,
+                               c->now_ms);
+    if (err == AW_OK)
+        err = items_move(db, c->order, "pending", "cancelled", "order cancelled", c->actor,
+                         c->now_ms, NULL);
+    /* the items under way: their triggers withdrawn where the device has
+     * not yet taken them (executor_item.c) */
+    if (err == AW_OK)
+        err = enqueue_in_status(db, c->order->order_id, "in_progress",
+                                platform_executor_enqueue_withdrawals, c->now_ms);
+    if (err == AW_OK)
+        err = order_load(db, c->tenant, c->order_id, c->order);
+    return err;
+}
+
+aw_err platform_order_cancel(db_connection *db, const char *tenant, const char *order_id,
+                             const char *actor, int64_t now_ms, platform_order *order)
+{
+    if (db == NULL || tenant == NULL || actor == NULL || order == NULL)
+        return AW_ERR_ARGUMENT;
+    memset(order, 0, sizeof(*order));
+    if (!order_id_valid(order_id))
+        return AW_ERR_PLATFORM_ORDER_UNKNOWN;
+    order_change c = {.tenant = tenant, .order_id = order_id, .actor = actor, .now_ms = now_ms,
+                      .order = order};
+    return platform_in_transaction(db, cancel_in, &c);
 }
 
 static aw_err retry_in(db_connection *db, void *arg)
@@ -553,7 +562,8 @@ static aw_err retry_in(db_connection *db, void *arg)
         err = order_set_status(db, c->order, "processing", "retry of failed items", c->actor,
                                c->now_ms);
     if (err == AW_OK)
-        err = enqueue_failed(db, c->order->order_id, c->now_ms);
+        err = enqueue_in_status(db, c->order->order_id, "failed",
+                                platform_executor_enqueue_items, c->now_ms);
     if (err == AW_OK)
         err = items_move(db, c->order, "failed", "pending", "retry", c->actor, c->now_ms,
                          &c->retried);

@@ -59,6 +59,16 @@ aw_err platform_executor_enqueue_items(db_connection *db, const char *order_id,
                                        const char (*eids)[PLATFORM_EID_DIGITS + 1], size_t count,
                                        int64_t now_ms);
 
+/* Queue a withdrawal job for each of count items of order_id still in
+ * progress when the order is cancelled (its cancel's transaction calls
+ * it): an item whose Profile Download Trigger waits at the eIM, not yet
+ * handed to the device, has it withdrawn, its ES2+ order cancelled and
+ * ends cancelled; one the device already took is left to finish
+ * (executor_item.c). AW_ERR_ARGUMENT as platform_executor_enqueue_items. */
+aw_err platform_executor_enqueue_withdrawals(db_connection *db, const char *order_id,
+                                             const char (*eids)[PLATFORM_EID_DIGITS + 1],
+                                             size_t count, int64_t now_ms);
+
 /* What the executor recorded for an item. */
 typedef struct platform_executor_item {
     int64_t round;                          /* executions so far (a retry starts another) */
@@ -193,6 +203,8 @@ typedef struct platform_executor_stats {
     int64_t skipped;       /* jobs with nothing left to do (item already past them) */
     int64_t cancelled;     /* ES2+ orders of failed items cancelled at the SM-DP+ */
     int64_t retriggered;   /* downloads triggered again after a profileDownloadError */
+    int64_t withdrawn;     /* items of cancelled orders ended cancelled before the device
+                            * took their trigger (withdrawn at the eIM, or not yet sent) */
 } platform_executor_stats;
 
 /* The outcomes so far (all passes and threads); any thread. */
