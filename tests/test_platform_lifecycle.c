@@ -703,6 +703,60 @@ static void test_order_machines(void **state)
     platform_batch_free(batch);
 }
 
+/* The history's lookups by entity use the entity index (schema.c
+ * migration 5: led by entity_id, so orders' and items' rows append at its
+ * end): the definition on both databases, SQLite's plans. */
+static void test_history_index(void **state)
+{
+    (void)state;
+    db_rows *rows = NULL;
+    bool has_row = false;
+    const char *text = NULL;
+    const char *definition_sql =
+        pg_url != NULL ? "SELECT indexdef FROM pg_indexes WHERE indexname = "
+                         "'platform_lifecycle_history_entity'"
+                       : "SELECT sql FROM sqlite_schema WHERE name = "
+                         "'platform_lifecycle_history_entity'";
+    assert_int_equal(db_query(fx.db, definition_sql, NULL, 0, &rows), AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_text(rows, 0, &text), AW_OK);
+    assert_non_null(strstr(text, "(entity_id, machine, tenant, id)"));
+    db_rows_free(rows);
+    if (pg_url != NULL)
+        return;
+    static const char *const plans[] = {
+        /* platform_lifecycle_history (lifecycle.c) */
+        "EXPLAIN QUERY PLAN SELECT from_state FROM platform_lifecycle_history WHERE machine = "
+        "'order' AND tenant = 't' AND entity_id = 'e' ORDER BY id",
+        /* a card's history (inventory_query.c) */
+        "EXPLAIN QUERY PLAN SELECT id FROM platform_lifecycle_history WHERE tenant = 't' AND "
+        "id > 0 AND ((machine = 'card' AND entity_id = 'e') OR (machine = 'profile' AND "
+        "entity_id IN (SELECT iccid FROM platform_profiles WHERE tenant = 't' AND eid = 'e'))) "
+        "ORDER BY id",
+        /* first-attempt writes (indicators.c) */
+        "EXPLAIN QUERY PLAN SELECT COUNT(*) FROM platform_order_items i JOIN platform_orders o "
+        "ON o.order_id = i.order_id WHERE (SELECT COUNT(*) FROM platform_lifecycle_history h "
+        "WHERE h.machine = 'orderItem' AND h.tenant = o.tenant AND h.entity_id = i.order_id || "
+        "':' || i.eid AND h.to_state = 'in_progress') = 1",
+    };
+    for (size_t i = 0; i < sizeof(plans) / sizeof(plans[0]); i++) {
+        assert_int_equal(db_query(fx.db, plans[i], NULL, 0, &rows), AW_OK);
+        bool used = false, scanned = false;
+        while (db_rows_next(rows, &has_row) == AW_OK && has_row) {
+            assert_int_equal(db_rows_get_text(rows, 3, &text), AW_OK);
+            used = used || strstr(text, "platform_lifecycle_history_entity") != NULL;
+            scanned = scanned || strcmp(text, "SCAN h") == 0 ||
+                      strcmp(text, "SCAN platform_lifecycle_history") == 0;
+        }
+        db_rows_free(rows);
+        if (!used || scanned)
+            print_error("plan %zu does not search the entity index\n", i);
+        assert_true(used);
+        assert_false(scanned);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc > 1 && strcmp(argv[1], "postgresql") == 0) {
@@ -721,6 +775,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_order_create, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_items_paging, setup, teardown),
         cmocka_unit_test_setup_teardown(test_order_machines, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_history_index, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
