@@ -5,6 +5,8 @@
  *   - the trigger still queued at the eIM: withdrawn, never handed to the
  *     device, the ES2+ order cancelled (the profile back in the SM-DP+'s
  *     pool), the item cancelled (in_progress -> cancelled);
+ *   - the eIM's database out of reach at the withdrawal: the job is run
+ *     again, then withdraws;
  *   - the trigger already taken by the device: left alone, the download
  *     writes the item, the order stays cancelled;
  *   - the item between its ES2+ order and its trigger (the eIM out of
@@ -77,6 +79,30 @@ static void test_queued_trigger_withdrawn(void **state)
     expect_item(order.order_id, h.devices[0].eid, "cancelled", NULL);
 }
 
+/* The eIM's database out of reach when the withdrawal job runs: the job
+ * is run again later, the item waits meanwhile, then is withdrawn. */
+static void test_withdrawal_retried(void **state)
+{
+    (void)state;
+    platform_order order;
+    device_order(1, EXEC_TYPE, &order);
+    assert_int_equal(run().started, 1);
+    cancel(&order);
+    platform_executor *executor = exec_executor_without_eim(0);
+    platform_executor_stats stats;
+    assert_int_equal(platform_executor_run_once(executor, exec_clock(NULL), 10, &stats), AW_OK);
+    platform_executor_free(executor);
+    assert_int_equal(stats.retried, 1);
+    assert_int_equal(stats.withdrawn + stats.cancelled, 0);
+    expect_item(order.order_id, h.devices[0].eid, "in_progress", NULL);
+    assert_int_equal(trigger_state(), EIM_PACKAGE_QUEUED);
+    exec_clock_offset += 10 * PLATFORM_EXECUTOR_BACKOFF_MS;
+    stats = run();
+    assert_int_equal(stats.withdrawn, 1);
+    expect_item(order.order_id, h.devices[0].eid, "cancelled", NULL);
+    assert_int_equal(trigger_state(), EIM_PACKAGE_WITHDRAWN);
+}
+
 static void test_taken_trigger_left_to_finish(void **state)
 {
     (void)state;
@@ -144,6 +170,7 @@ int main(int argc, char **argv)
 {
     const struct CMUnitTest tests[] = {
         EXEC_TEST(test_queued_trigger_withdrawn),
+        EXEC_TEST(test_withdrawal_retried),
         EXEC_TEST(test_taken_trigger_left_to_finish),
         EXEC_TEST(test_before_trigger),
     };

@@ -119,7 +119,6 @@ aw_err executor_release_inventory(db_connection *db, const char *tenant,
     return err;
 }
 
-
 static aw_err fail_in(db_connection *db, void *arg)
 {
     fail_args *f = arg;

@@ -20,20 +20,28 @@
 #include "eim/eim.h"
 #include "platform/executor_item.h"
 
-/* The item and its row; *waits: it is in progress and its round (the
- * job's, or with any_round the one it is in) waits for its result (stage
- * triggered). Otherwise the result came, the order ended it, or another
- * round runs: the job has nothing to do (counted skipped). */
-static aw_err load_waiting(item_job *j, bool any_round, bool *waits)
+/* The item and its row on db; *waits: it is in progress and its round
+ * (the job's, or with any_round the one it is in) waits for its result
+ * (stage triggered). Otherwise the result came, the order ended it, or
+ * another round runs. */
+static aw_err read_round(db_connection *db, item_job *j, bool any_round, bool *waits)
 {
     *waits = false;
-    aw_err err = executor_item_load(j->worker->db, j);
+    aw_err err = executor_item_load(db, j);
     if (err == AW_OK)
-        err = platform_executor_item_read(j->worker->db, j->order_id, j->eid, &j->row);
+        err = platform_executor_item_read(db, j->order_id, j->eid, &j->row);
     if (err == AW_OK)
         *waits = strcmp(j->status, "in_progress") == 0 &&
                  (any_round || j->row.round == j->round) &&
                  strcmp(j->row.stage, EXECUTOR_STAGE_TRIGGERED) == 0;
+    return err;
+}
+
+/* read_round for a job: one whose round no longer waits has nothing to
+ * do (counted skipped). */
+static aw_err load_waiting(item_job *j, bool any_round, bool *waits)
+{
+    aw_err err = read_round(j->worker->db, j, any_round, waits);
     if (err == AW_ERR_NOT_FOUND || (err == AW_OK && !*waits)) {
         j->stats->skipped++;
         return AW_OK;
@@ -68,11 +76,9 @@ static aw_err written_in(db_connection *db, void *arg)
     written_args *w = arg;
     item_job *j = w->job;
     w->written = false;
-    aw_err err = executor_item_load(db, j);
-    if (err == AW_OK)
-        err = platform_executor_item_read(db, j->order_id, j->eid, &j->row);
-    if (err != AW_OK || strcmp(j->status, "in_progress") != 0 || j->row.round != j->round ||
-        strcmp(j->row.stage, EXECUTOR_STAGE_TRIGGERED) != 0)
+    bool waits = false;
+    aw_err err = read_round(db, j, false, &waits);
+    if (err != AW_OK || !waits)
         return err;
     executor_result_item item = {.order_id = j->order_id, .eid = j->eid, .tenant = j->tenant,
                                  .target_kind = j->target_kind, .target = j->target};
@@ -159,9 +165,11 @@ aw_err executor_run_watch(item_job *j)
     if (executor_item_order_cancelled(j)) {
         bool ended = false;
         err = withdraw_round(j, &ended);
-        /* else the device took a trigger: its result decides, as below */
-        if (err != AW_OK || ended)
-            return err == AW_ERR_NOMEM || ended ? err : watch_again(j, false);
+        if (err == AW_ERR_NOMEM || (err == AW_OK && ended))
+            return err;
+        if (err != AW_OK) /* nothing withdrawn: again at the next watch */
+            return watch_again(j, false);
+        /* the device took a trigger: its result decides, as below */
     }
     char code[ACTIVATION_CODE_MAX];
     executor_item_activation_code(j, code);
