@@ -243,7 +243,7 @@ typedef enum request_kind {
 } request_kind;
 
 /* count requests of kind, each "<length>\n<request>", into path; eids per
- * order body. A fresh nonce and the current time per request. */
+ * order body. A fresh random nonce and the current time per request. */
 static int write_requests(const platform_fixture *f, const char *path, request_kind kind,
                           size_t count, size_t eids)
 {
@@ -252,26 +252,25 @@ static int write_requests(const platform_fixture *f, const char *path, request_k
     char *body = malloc(body_cap);
     size_t request_cap = body_cap + 1024;
     char *request = malloc(request_cap);
-    uint8_t prefix[6];
-    char prefix_hex[13];
-    int ok = out != NULL && body != NULL && request != NULL &&
-             crypto_random_bytes(prefix, sizeof(prefix)) == AW_OK;
-    if (ok)
-        aw_hex_encode(prefix, sizeof(prefix), prefix_hex, false);
+    int ok = out != NULL && body != NULL && request != NULL;
     bool get = kind == REQUEST_PING;
     const char *target = kind == REQUEST_EMPTY ? EMPTY_PATH
                          : get                 ? "/api/v1/ping"
                                                : "/api/v1/orders";
     for (size_t i = 0; ok && i < count; i++) {
         size_t body_len = get ? 0 : order_body(body, body_cap, eids);
-        char nonce[40], timestamp[24], signature[PLATFORM_SIGNATURE_HEX + 1];
-        snprintf(nonce, sizeof(nonce), "bench-%s-%012zx", prefix_hex, i);
+        char nonce[33], timestamp[24], signature[PLATFORM_SIGNATURE_HEX + 1];
+        /* drawn at random, as clients are told to (docs/api-signature.md):
+         * counted nonces would all land at one end of the nonces' key */
+        uint8_t nonce_bytes[16];
+        ok = crypto_random_bytes(nonce_bytes, sizeof(nonce_bytes)) == AW_OK;
+        aw_hex_encode(nonce_bytes, sizeof(nonce_bytes), nonce, false);
         snprintf(timestamp, sizeof(timestamp), "%lld", (long long)(db_clock_ms() / 1000));
         platform_signed_request signed_request = {
             .method = get ? "GET" : "POST", .path = target, .app_id = f->app.app_id,
             .timestamp = timestamp, .nonce = nonce, .body = (const uint8_t *)body,
             .body_len = body_len};
-        ok = platform_signature_sign(&signed_request, f->secret, signature) == AW_OK;
+        ok = ok && platform_signature_sign(&signed_request, f->secret, signature) == AW_OK;
         int n = snprintf(request, request_cap,
                          "%s %s HTTP/1.1\r\nHost: 127.0.0.1:%u\r\n%s"
                          "Content-Length: %zu\r\n" PLATFORM_HEADER_APP_ID ": %s\r\n"

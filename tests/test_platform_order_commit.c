@@ -503,11 +503,14 @@ static void test_database_busy(void **state)
             assert_int_equal(orders_of_eid(500 + i), 0);
         }
     } else {
-        /* PostgreSQL: another transaction holds call 0's nonce: its
-         * savepoint runs out the lock timeout alone, call 1 stands */
+        /* PostgreSQL: another transaction holds call 0's nonce (its key:
+         * the expiry its timestamp gives, app, nonce): its savepoint runs
+         * out the lock timeout alone, call 1 stands */
+        int64_t timestamp_s = atomic_load(&clock_ms) / 1000;
+        snprintf(calls[0].timestamp, sizeof(calls[0].timestamp), "%lld", (long long)timestamp_s);
         assert_int_equal(db_begin(fx.admin), AW_OK);
         db_param nonce[] = {DB_PARAM_TEXT(fx.app.app_id), DB_PARAM_TEXT(calls[0].nonce),
-                            DB_PARAM_INT64(NOW + 3600000)};
+                            DB_PARAM_INT64((timestamp_s + PLATFORM_DEFAULT_WINDOW_S + 1) * 1000)};
         assert_int_equal(db_execute(fx.admin,
                                     "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
                                     "VALUES (?, ?, ?)",

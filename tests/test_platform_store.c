@@ -462,15 +462,21 @@ static void test_nonce_once(void **state)
     db = platform_test_db_open(&tdb);
     assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW + 2),
                      AW_ERR_PLATFORM_NONCE_REPLAYED);
-    /* once expired, the nonce may be taken again (its timestamp window is gone) */
+    /* the same nonce signed with another timestamp (so another expiry) is
+     * another call; a replay repeats both and stays refused */
+    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 602000, NOW + 3), AW_OK);
+    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 602000, NOW + 4),
+                     AW_ERR_PLATFORM_NONCE_REPLAYED);
+    /* an expired row not yet purged is taken over (its window is gone) */
+    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW + 601000), AW_OK);
     assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 1300000, NOW + 601000), AW_OK);
     assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 1300000, NOW + 601001),
                      AW_ERR_PLATFORM_NONCE_REPLAYED);
     int64_t deleted = -1;
     assert_int_equal(platform_nonce_purge(db, NOW + 601000, &deleted), AW_OK);
-    assert_int_equal(deleted, 1); /* app1's */
+    assert_int_equal(deleted, 2); /* app's taken-over row and app1's */
     assert_int_equal(platform_nonce_purge(db, NOW + 1300000, &deleted), AW_OK);
-    assert_int_equal(deleted, 1);
+    assert_int_equal(deleted, 2);
     assert_int_equal(platform_nonce_record(db, app, "short", NOW, NOW), AW_ERR_ARGUMENT);
     assert_int_equal(platform_nonce_record(NULL, app, nonce, NOW, NOW), AW_ERR_ARGUMENT);
     assert_int_equal(platform_nonce_purge(NULL, NOW, &deleted), AW_ERR_ARGUMENT);
@@ -516,8 +522,14 @@ static void test_nonce_migration(void **state)
                                 "AND version >= 4",
                                 NULL, 0, NULL),
                      AW_OK);
+    const db_param p[] = {DB_PARAM_TEXT(app), DB_PARAM_TEXT(nonce),
+                          DB_PARAM_INT64(NOW + 601000)};
+    assert_int_equal(db_execute(db,
+                                "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
+                                "VALUES (?, ?, ?)",
+                                p, 3, NULL),
+                     AW_OK);
     assert_int_equal(db_commit(db), AW_OK);
-    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW), AW_OK);
     assert_int_equal(platform_migrate(db), AW_OK);
     assert_int_equal(db_query(db, definition_sql, NULL, 0, &rows), AW_OK);
     assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
@@ -529,6 +541,84 @@ static void test_nonce_migration(void **state)
     assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW + 1),
                      AW_ERR_PLATFORM_NONCE_REPLAYED);
     int64_t deleted = -1;
+    assert_int_equal(platform_nonce_purge(db, NOW + 601000, &deleted), AW_OK);
+    assert_int_equal(deleted, 1);
+}
+
+static int64_t count_of(const char *sql)
+{
+    db_rows *rows = NULL;
+    bool has_row = false;
+    int64_t n = -1;
+    assert_int_equal(db_query(db, sql, NULL, 0, &rows), AW_OK);
+    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
+    assert_true(has_row);
+    assert_int_equal(db_rows_get_int64(rows, 0, &n), AW_OK);
+    db_rows_free(rows);
+    return n;
+}
+
+/* Migration 6 (schema.c): the nonces keyed by (expires_at, app_id, nonce),
+ * the expiry index gone, the live nonces carried over. The test puts the
+ * table back as version 5 left it, with a nonce in it, and runs version 6
+ * again; on both databases. */
+static void test_nonce_migration_by_expiry(void **state)
+{
+    (void)state;
+    const char *app = "app0123456789abcdef", *nonce = "n0nce-Example_0003";
+    const char *leading_sql =
+        tdb.postgresql
+            ? "SELECT COUNT(*) FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid "
+              "AND a.attnum = i.indkey[0] WHERE i.indrelid = 'platform_nonces'::regclass AND "
+              "i.indisprimary AND a.attname = 'expires_at'"
+            : "SELECT COUNT(*) FROM pragma_table_info('platform_nonces') "
+              "WHERE pk = 1 AND name = 'expires_at'";
+    const char *index_sql =
+        tdb.postgresql
+            ? "SELECT COUNT(*) FROM pg_indexes WHERE indexname = 'platform_nonces_expiry'"
+            : "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'platform_nonces_expiry'";
+    assert_int_equal(count_of(leading_sql), 1);
+    assert_int_equal(count_of(index_sql), 0);
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_execute(db, "DROP TABLE platform_nonces", NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_execute(db,
+                                tdb.postgresql
+                                    ? "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, "
+                                      "nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, "
+                                      "PRIMARY KEY (app_id, nonce))"
+                                    : "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, "
+                                      "nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, "
+                                      "PRIMARY KEY (app_id, nonce)) WITHOUT ROWID",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(db,
+                                "CREATE INDEX platform_nonces_expiry ON platform_nonces "
+                                "(expires_at)",
+                                NULL, 0, NULL),
+                     AW_OK);
+    const db_param p[] = {DB_PARAM_TEXT(app), DB_PARAM_TEXT(nonce),
+                          DB_PARAM_INT64(NOW + 601000)};
+    assert_int_equal(db_execute(db,
+                                "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
+                                "VALUES (?, ?, ?)",
+                                p, 3, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(db,
+                                "DELETE FROM schema_migrations WHERE component = 'platform' "
+                                "AND version >= 6",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_commit(db), AW_OK);
+    assert_int_equal(count_of(leading_sql), 0);
+    assert_int_equal(platform_migrate(db), AW_OK);
+    assert_int_equal(count_of(leading_sql), 1);
+    assert_int_equal(count_of(index_sql), 0);
+    /* carried over: still refused, and still expiring */
+    assert_int_equal(platform_nonce_record(db, app, nonce, NOW + 601000, NOW + 1),
+                     AW_ERR_PLATFORM_NONCE_REPLAYED);
+    int64_t deleted = -1;
+    assert_int_equal(platform_nonce_purge(db, NOW + 600999, &deleted), AW_OK);
+    assert_int_equal(deleted, 0);
     assert_int_equal(platform_nonce_purge(db, NOW + 601000, &deleted), AW_OK);
     assert_int_equal(deleted, 1);
 }
@@ -722,6 +812,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_token_revoke_purge, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_once, setup, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_migration, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_nonce_migration_by_expiry, setup, teardown),
         cmocka_unit_test(test_rate_limiter),
         cmocka_unit_test(test_rate_limiter_many_apps),
         cmocka_unit_test_setup_teardown(test_quota, setup, teardown),

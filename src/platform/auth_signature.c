@@ -335,13 +335,15 @@ aw_err platform_nonce_record(db_connection *db, const char *app_id, const char *
         return AW_ERR_ARGUMENT;
     /* One statement, so two processes racing on one nonce cannot both win:
      * a live row makes the upsert's WHERE false and nothing changes; an
-     * expired row may be taken over (its timestamp window is long past). */
+     * expired row not yet purged may be taken over. The key leads with the
+     * expiry (schema.c, version 6): a replay repeats the signed timestamp
+     * the expiry is made of, and meets its own row. */
     const db_param p[] = {DB_PARAM_TEXT(app_id), DB_PARAM_TEXT(nonce),
                           DB_PARAM_INT64(expires_at_ms), DB_PARAM_INT64(now_ms)};
     int64_t changes = 0;
     aw_err err = db_execute(db,
                             "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
-                            "VALUES (?, ?, ?) ON CONFLICT (app_id, nonce) DO UPDATE "
+                            "VALUES (?, ?, ?) ON CONFLICT (expires_at, app_id, nonce) DO UPDATE "
                             "SET expires_at = excluded.expires_at "
                             "WHERE platform_nonces.expires_at <= ?",
                             p, 4, &changes);

@@ -309,9 +309,11 @@ aw_err platform_signature_verify(const platform_signed_request *request, const c
 /* |timestamp - now| <= window_s, else AW_ERR_PLATFORM_TIMESTAMP. */
 aw_err platform_signature_check_time(int64_t timestamp_s, int64_t now_ms, int64_t window_s);
 
-/* Record nonce for app_id until expires_at_ms. AW_ERR_PLATFORM_NONCE_REPLAYED
- * when it is already recorded and not yet expired (one atomic statement, so
- * concurrent processes on one database accept a nonce once). */
+/* Record nonce for app_id until expires_at_ms, the expiry its call's signed
+ * timestamp gives (timestamp + window + 1 s: api.c). AW_ERR_PLATFORM_NONCE_
+ * REPLAYED when the same nonce with the same expiry is already recorded and
+ * not yet expired (one atomic statement, so concurrent processes on one
+ * database accept a signed call once). */
 aw_err platform_nonce_record(db_connection *db, const char *app_id, const char *nonce,
                              int64_t expires_at_ms, int64_t now_ms);
 

@@ -159,6 +159,28 @@
     "CREATE INDEX platform_lifecycle_history_entity\n"                                         \
     "  ON platform_lifecycle_history (entity_id, machine, tenant, id);\n"
 
+/* Version 6: nonces keyed by their expiry first. Clients draw nonces at
+ * random (docs/api-signature.md), so a key led by (app_id, nonce) put every
+ * call's entry on another leaf of the B-tree: one more page written per call
+ * and commit, and one read when that leaf was not cached; with random
+ * nonces bench/bench_api_orders took about a fifth fewer orders per second
+ * than with sequential ones. Led by expires_at, which is the call's signed
+ * timestamp + window + 1 s, entries are appended at the end and purged
+ * from the start, and the key serves the purge: the expiry index goes.
+ * A replayed call repeats its signed timestamp and nonce, so it meets its
+ * own key and is refused as before; the same nonce signed again with
+ * another timestamp is a new call, which only the app's secret can make. */
+#define NONCES_BY_EXPIRY(WITHOUT_ROWID)                                                        \
+    "CREATE TABLE platform_nonces_by_expiry (\n"                                              \
+    "  expires_at BIGINT NOT NULL,\n"                                                         \
+    "  app_id TEXT NOT NULL,\n"                                                               \
+    "  nonce TEXT NOT NULL,\n"                                                                \
+    "  PRIMARY KEY (expires_at, app_id, nonce))" WITHOUT_ROWID ";\n"                          \
+    "INSERT INTO platform_nonces_by_expiry (expires_at, app_id, nonce)\n"                     \
+    "  SELECT expires_at, app_id, nonce FROM platform_nonces;\n"                              \
+    "DROP TABLE platform_nonces;\n"                                                           \
+    "ALTER TABLE platform_nonces_by_expiry RENAME TO platform_nonces;\n"
+
 static const db_migration migrations[] = {
     {
         .version = 1,
@@ -193,6 +215,12 @@ static const db_migration migrations[] = {
         .description = "lifecycle history's entity index led by the entity",
         .sqlite_sql = HISTORY_ENTITY_FIRST,
         .postgresql_sql = HISTORY_ENTITY_FIRST,
+    },
+    {
+        .version = 6,
+        .description = "nonces keyed by expiry first",
+        .sqlite_sql = NONCES_BY_EXPIRY(" WITHOUT ROWID"),
+        .postgresql_sql = NONCES_BY_EXPIRY(""),
     },
 };
 
