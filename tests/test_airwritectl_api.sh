@@ -132,6 +132,8 @@ expect 2 "holding the secret on one line" "$ctl" token --url "$url" --ca "$work/
 expect 2 "--max-wait is a number from 0 to 3600" "$ctl" token --url "$url" --ca "$work/tls.pem" \
     --app-id "$app_id" --secret-file "$work/secret" --max-wait -1
 expect 2 "--interval is seconds from 0.1 to 3600" "$ctl" order watch ord_x --interval 0
+expect 2 "--interval is seconds from 0.1 to 3600" "$ctl" cards enable 89049032123451234512345678901235 \
+    8986001234567890123 --wait --interval 0.05
 expect 2 "--timeout is a number from 0 to" "$ctl" order watch ord_x --timeout x
 expect 2 "--url given twice" "$ctl" token --url "$url" --url "$url"
 expect 2 "check --url" "$ctl" token --url "http://127.0.0.1:$port" --ca "$work/tls.pem" \

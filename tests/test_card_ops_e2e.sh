@@ -86,7 +86,7 @@ for key in first second; do
     run "$cli/airwritectl" order submit --csv "$dir/one.csv" --profile-type "$type" \
         --idempotency-key "card-ops-$key" || die "order submit $key (exit $?)"
     order_id=$(head -n 1 "$dir/out")
-    run "$cli/airwritectl" order watch "$order_id" --timeout 150 || die "order $key not written"
+    run "$cli/airwritectl" order watch "$order_id" --interval 0.2 --timeout 150 || die "order $key not written"
 done
 run "$cli/airwritectl" cards get "$eid" --json || die "cards get (exit $?)"
 cp "$dir/out" "$dir/card.json"
@@ -101,7 +101,7 @@ state() {
 }
 # operate OPERATION OPERANDS...: --wait for it; it must succeed
 operate() {
-    run "$cli/airwritectl" cards "$@" --wait --interval 1 --timeout 150 --json ||
+    run "$cli/airwritectl" cards "$@" --wait --interval 0.2 --timeout 150 --json ||
         die "cards $* (exit $?): $(cat "$dir/out" "$dir/err")"
     [ "$(json "$dir/out" 'j["status"]')" = succeeded ] || die "cards $*: $(cat "$dir/out")"
     [ "$(json "$dir/out" 'j["euiccResult"]')" = ok ] || die "cards $*: $(cat "$dir/out")"

@@ -110,7 +110,7 @@ write() {
     run "$cli/airwritectl" order submit --csv "${2:-$dir/one.csv}" --profile-type "$type" \
         --idempotency-key "device-lock-$1" || die "order submit $1 (exit $?)"
     order_id=$(head -n 1 "$dir/out")
-    run "$cli/airwritectl" order watch "$order_id" --timeout 150 || die "order $1 not written"
+    run "$cli/airwritectl" order watch "$order_id" --interval 0.2 --timeout 150 || die "order $1 not written"
 }
 binding_is() {
     api user GET "/api/v1/cards/$eid/device-binding"
@@ -151,7 +151,7 @@ api operator PUT "/api/v1/cards/$eid/device-binding" "{\"device\":\"$IMEI_A\"}"
 wait_for 30 binding_is 'j["atEim"]' || die "the binding never reached the eIM"
 run "$cli/airwritectl" cards get "$eid" --json || die "cards get (exit $?)"
 iccid1=$(json "$dir/out" 'j["profiles"][0]["iccid"]')
-run "$cli/airwritectl" cards enable "$eid" "$iccid1" --wait --interval 1 --timeout 150 --json ||
+run "$cli/airwritectl" cards enable "$eid" "$iccid1" --wait --interval 0.2 --timeout 150 --json ||
     die "cards enable (exit $?): $(cat "$dir/out" "$dir/err")"
 [ "$(json "$dir/out" 'j["status"]')" = succeeded ] || die "enable: $(cat "$dir/out")"
 [ "$(t3101_count)" = 0 ] || die "T3101 raised for the bound device"

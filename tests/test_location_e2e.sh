@@ -226,18 +226,18 @@ run "$cli/airwritectl" cards get "$beijing" --json || die "cards get (exit $?)"
 iccid=$(json "$dir/out" 'j["profiles"][0]["iccid"]')
 fix "$beijing" gnss 37.5665 126.9780 1
 status=0
-run "$cli/airwritectl" cards enable "$beijing" "$iccid" --wait --interval 1 --timeout 150 --json ||
+run "$cli/airwritectl" cards enable "$beijing" "$iccid" --wait --interval 0.2 --timeout 150 --json ||
     status=$?
 [ "$status" = 11 ] || die "enable from Seoul: exit $status: $(cat "$dir/out" "$dir/err")"
 [ "$(json "$dir/out" 'j["errorCode"]')" = T3301 ] || die "enable from Seoul: $(cat "$dir/out")"
 fix "$beijing" gnss 0 0 1 # a receiver's "no fix": implausible, refused by default
 status=0
-run "$cli/airwritectl" cards enable "$beijing" "$iccid" --wait --interval 1 --timeout 150 --json ||
+run "$cli/airwritectl" cards enable "$beijing" "$iccid" --wait --interval 0.2 --timeout 150 --json ||
     status=$?
 [ "$status" = 11 ] && [ "$(json "$dir/out" 'j["errorCode"]')" = T3304 ] ||
     die "enable at 0/0: exit $status: $(cat "$dir/out" "$dir/err")"
 fix "$beijing" cell 460 00 # a Chinese cell, no position: inside by its MCC
-run "$cli/airwritectl" cards enable "$beijing" "$iccid" --wait --interval 1 --timeout 150 --json \
+run "$cli/airwritectl" cards enable "$beijing" "$iccid" --wait --interval 0.2 --timeout 150 --json \
     --idempotency-key location-enable-home || die "enable at home (exit $?): $(cat "$dir/out" "$dir/err")"
 [ "$(json "$dir/out" 'j["status"]')" = succeeded ] || die "enable at home: $(cat "$dir/out")"
 
@@ -260,7 +260,7 @@ line="--location 22.5431,114.0579,5,$at"
 wait_fix "$stale"
 fix "$seoul" gnss 37.5665 126.9780 1
 submit off "$seoul"
-run "$cli/airwritectl" order watch "$order_id" --timeout 150 || die "policy off: Seoul not written"
+run "$cli/airwritectl" order watch "$order_id" --interval 0.2 --timeout 150 || die "policy off: Seoul not written"
 
 stop devsim_pid
 [ "$stopped" -eq 0 ] || die "airwrite-devsim did not stop cleanly (exit $stopped)"

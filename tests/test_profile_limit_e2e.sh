@@ -93,7 +93,7 @@ order() {
 written() {
     order "$1" "$2"
     [ "$status" = 0 ] || die "order $1 refused (exit $status): $(cat "$dir/err")"
-    run "$cli/airwritectl" order watch "$order_id" --timeout 150 ||
+    run "$cli/airwritectl" order watch "$order_id" --interval 0.2 --timeout 150 ||
         die "order $1 not written (exit $?): $(cat "$dir/out")"
 }
 profiles() {
@@ -126,7 +126,7 @@ written dev2-1 "$eid2"
 order dev2-2 "$eid2"
 [ "$status" = 0 ] || die "order for device 2 refused by the platform (exit $status)"
 status=0
-run "$cli/airwritectl" order watch "$order_id" --timeout 150 || status=$?
+run "$cli/airwritectl" order watch "$order_id" --interval 0.2 --timeout 150 || status=$?
 [ "$status" = 3 ] || die "device 2's second order: watch exit $status, $(cat "$dir/out")"
 run "$cli/airwritectl" order items "$order_id" --json || die "order items (exit $?)"
 [ "$(json "$dir/out" 'j["items"][0]["errorCode"]')" = W7402 ] ||

@@ -112,6 +112,14 @@ bool ctl_format_path(const char *prefix, const char *id, const char *suffix, cha
 bool ctl_parse_integer(const char *name, const char *text, int64_t min, int64_t max,
                        int64_t *out);
 
+/* --interval: seconds from 0.1 to 3600, fractions allowed (order watch,
+ * cards --wait); NULL text keeps *out. Prints why on failure. */
+bool ctl_parse_interval(const char *text, double *out);
+
+/* Monotonic milliseconds, and a sleep that resumes after signals. */
+int64_t ctl_monotonic_ms(void);
+void ctl_sleep_ms(int64_t ms);
+
 /* The commands (argc/argv after "GROUP COMMAND"). */
 int ctl_token_command(int argc, char **argv);
 int ctl_order_submit_command(int argc, char **argv);

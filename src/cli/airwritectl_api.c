@@ -6,6 +6,7 @@
  * environment, never the command line (where ps(1) would show it). */
 #include <errno.h>
 #include <fcntl.h>
+#include <math.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -145,6 +146,36 @@ bool ctl_parse_integer(const char *name, const char *text, int64_t min, int64_t 
     }
     *out = value;
     return true;
+}
+
+bool ctl_parse_interval(const char *text, double *out)
+{
+    if (text == NULL)
+        return true;
+    char *end = NULL;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (*text == '\0' || errno != 0 || *end != '\0' || !isfinite(value) || value < 0.1 ||
+        value > 3600) {
+        fprintf(stderr, "airwritectl: --interval is seconds from 0.1 to 3600\n");
+        return false;
+    }
+    *out = value;
+    return true;
+}
+
+int64_t ctl_monotonic_ms(void)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
+}
+
+void ctl_sleep_ms(int64_t ms)
+{
+    struct timespec left = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
+    while (nanosleep(&left, &left) != 0 && errno == EINTR)
+        ;
 }
 
 /* ---- Output ------------------------------------------------------------------ */

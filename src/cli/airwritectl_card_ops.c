@@ -9,11 +9,9 @@
  * it succeeded or failed (every --interval seconds, at most --timeout
  * seconds) and exits 0 only when it succeeded: a failed operation exits
  * CTL_EXIT_WRITE with its W code and the eUICC's result named. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "cli/airwritectl.h"
 
@@ -27,20 +25,6 @@ static const char *member_string(const json_t *object, const char *name)
 {
     const char *value = json_string_value(json_object_get(object, name));
     return value != NULL ? value : "";
-}
-
-static int64_t monotonic_ms(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000 + now.tv_nsec / 1000000;
-}
-
-static void sleep_s(int64_t seconds)
-{
-    struct timespec rest = {.tv_sec = (time_t)seconds};
-    while (nanosleep(&rest, &rest) != 0 && errno == EINTR)
-        ;
 }
 
 /* A CardOperation (docs/openapi.yaml) for people, one line. */
@@ -61,10 +45,10 @@ static bool operation_ended(const json_t *op)
 }
 
 /* Follow the operation at path until it ends: *op its last state (owned). */
-static int wait_for_end(ctl_session *session, const char *path, int64_t interval_s,
+static int wait_for_end(ctl_session *session, const char *path, double interval_s,
                         int64_t timeout_s, json_t **op)
 {
-    int64_t start = monotonic_ms();
+    int64_t start = ctl_monotonic_ms(), interval_ms = (int64_t)(interval_s * 1000);
     for (;;) {
         ctl_request request = {.method = AW_HTTP_METHOD_GET, .path = path};
         ctl_response response;
@@ -80,12 +64,12 @@ static int wait_for_end(ctl_session *session, const char *path, int64_t interval
         ctl_response_clear(&response);
         if (operation_ended(*op))
             return CTL_EXIT_OK;
-        if (monotonic_ms() - start + interval_s * 1000 > timeout_s * 1000) {
+        if (ctl_monotonic_ms() - start + interval_ms > timeout_s * 1000) {
             fprintf(stderr, "airwritectl: %s: --timeout passed, the operation is %s\n",
                     session->command, member_string(*op, "status"));
             return CTL_EXIT_WATCH_TIMEOUT;
         }
-        sleep_s(interval_s);
+        ctl_sleep_ms(interval_ms);
     }
 }
 
@@ -117,10 +101,11 @@ static int card_operation(int argc, char **argv, const char *operation, const ch
             rest[rest_count++] = argv[i];
     }
     ctl_args args;
-    int64_t interval_s = WAIT_DEFAULT_INTERVAL_S, timeout_s = WAIT_DEFAULT_TIMEOUT_S;
+    double interval_s = WAIT_DEFAULT_INTERVAL_S;
+    int64_t timeout_s = WAIT_DEFAULT_TIMEOUT_S;
     char path[PATH_LIMIT], op_path[PATH_LIMIT], body[BODY_LIMIT];
     bool ok = ctl_args_parse(rest_count, rest, options, NULL, 0, &args) &&
-              ctl_parse_integer("--interval", args.interval, 1, 3600, &interval_s) &&
+              ctl_parse_interval(args.interval, &interval_s) &&
               ctl_parse_integer("--timeout", args.timeout, 1, WAIT_MAX_S, &timeout_s) &&
               ctl_format_path("/api/v1/cards", argv[0], "/operations", path, sizeof(path));
     free(rest);

@@ -3,13 +3,10 @@
  * 《物联网 eSIM 空中写卡技术应用服务规范》 写卡申请 and 进度查询). submit sends
  * a CSV batch (one EID per line) with its target in the query; watch polls
  * the order until it is finished, drawing airwritectl_progress.h's bar. */
-#include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli/airwritectl.h"
@@ -315,42 +312,12 @@ int ctl_order_list_command(int argc, char **argv)
 
 /* ---- watch ------------------------------------------------------------------- */
 
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    struct timespec left = {.tv_sec = (time_t)(ms / 1000), .tv_nsec = (long)(ms % 1000) * 1000000};
-    while (nanosleep(&left, &left) != 0 && errno == EINTR)
-        ;
-}
-
 static unsigned terminal_width(void)
 {
     struct winsize ws;
     if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1)
         return ws.ws_col - 1u; /* the last column would wrap on some terminals */
     return TERMINAL_DEFAULT_WIDTH - 1u;
-}
-
-static bool parse_interval(const char *text, double *out)
-{
-    if (text == NULL)
-        return true;
-    char *end = NULL;
-    errno = 0;
-    double value = strtod(text, &end);
-    if (*text == '\0' || errno != 0 || *end != '\0' || !isfinite(value) || value < 0.1 ||
-        value > 3600) {
-        fprintf(stderr, "airwritectl: --interval is seconds from 0.1 to 3600\n");
-        return false;
-    }
-    *out = value;
-    return true;
 }
 
 typedef struct watch_state {
@@ -389,7 +356,7 @@ static void watch_show(watch_state *w, const json_t *order, const ctl_progress_c
 static bool watch_time_left(watch_state *w, int64_t start_ms, int64_t timeout_s, double interval)
 {
     if (timeout_s == 0 ||
-        monotonic_ms() - start_ms + (int64_t)(interval * 1000) <= timeout_s * 1000) {
+        ctl_monotonic_ms() - start_ms + (int64_t)(interval * 1000) <= timeout_s * 1000) {
         fflush(stdout);
         return true;
     }
@@ -479,7 +446,7 @@ int ctl_order_watch_command(int argc, char **argv)
         !ctl_format_path("/api/v1/orders", args.positional, NULL, path, sizeof(path)) ||
         !ctl_format_path("/api/v1/orders", args.positional, "/items", items_path,
                          sizeof(items_path)) ||
-        !parse_interval(args.interval, &interval) ||
+        !ctl_parse_interval(args.interval, &interval) ||
         !ctl_parse_integer("--timeout", args.timeout, 0, 30 * 86400, &timeout_s))
         return CTL_EXIT_USAGE;
     ctl_session session;
@@ -487,7 +454,7 @@ int ctl_order_watch_command(int argc, char **argv)
     if (status != CTL_EXIT_OK)
         return status;
     watch_state w = {.terminal = !args.json && isatty(STDOUT_FILENO), .json = args.json};
-    int64_t start_ms = monotonic_ms();
+    int64_t start_ms = ctl_monotonic_ms();
     int outage = 0; /* polls in a row without an answer */
     for (;;) {
         ctl_request request = {.method = AW_HTTP_METHOD_GET, .path = path};
@@ -515,7 +482,7 @@ int ctl_order_watch_command(int argc, char **argv)
                 status = CTL_EXIT_WATCH_TIMEOUT;
                 break;
             }
-            sleep_ms((int64_t)(interval * 1000));
+            ctl_sleep_ms((int64_t)(interval * 1000));
             continue;
         }
         outage = 0;
@@ -526,7 +493,7 @@ int ctl_order_watch_command(int argc, char **argv)
             status = ctl_fail_answer(&session);
             break;
         }
-        int64_t now_ms = monotonic_ms();
+        int64_t now_ms = ctl_monotonic_ms();
         watch_show(&w, response.json, &counts, now_ms);
         bool finished = status_finished(order_status);
         if (finished) {
@@ -553,7 +520,7 @@ int ctl_order_watch_command(int argc, char **argv)
             status = CTL_EXIT_WATCH_TIMEOUT;
             break;
         }
-        sleep_ms((int64_t)(interval * 1000));
+        ctl_sleep_ms((int64_t)(interval * 1000));
     }
     fflush(stdout);
     ctl_session_close(&session);
