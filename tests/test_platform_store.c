@@ -482,6 +482,42 @@ static void test_nonce_once(void **state)
     assert_int_equal(platform_nonce_purge(NULL, NOW, &deleted), AW_ERR_ARGUMENT);
 }
 
+/* Put the nonces' table back as it was before migration `version` (keyed
+ * by app_id and nonce, with the expiry index; `without_rowid` "" or
+ * " WITHOUT ROWID"), holding app's nonce until NOW + 601 s, and forget the
+ * migrations from `version` on. */
+static void put_back_nonces(const char *without_rowid, const char *app, const char *nonce,
+                            int version)
+{
+    char create[256];
+    snprintf(create, sizeof(create),
+             "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, nonce TEXT NOT NULL, "
+             "expires_at BIGINT NOT NULL, PRIMARY KEY (app_id, nonce))%s",
+             without_rowid);
+    const db_param p[] = {DB_PARAM_TEXT(app), DB_PARAM_TEXT(nonce),
+                          DB_PARAM_INT64(NOW + 601000)};
+    const db_param from[] = {DB_PARAM_INT64(version)};
+    assert_int_equal(db_begin(db), AW_OK);
+    assert_int_equal(db_execute(db, "DROP TABLE platform_nonces", NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_execute(db, create, NULL, 0, NULL), AW_OK);
+    assert_int_equal(db_execute(db,
+                                "CREATE INDEX platform_nonces_expiry ON platform_nonces "
+                                "(expires_at)",
+                                NULL, 0, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(db,
+                                "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
+                                "VALUES (?, ?, ?)",
+                                p, 3, NULL),
+                     AW_OK);
+    assert_int_equal(db_execute(db,
+                                "DELETE FROM schema_migrations WHERE component = 'platform' "
+                                "AND version >= ?",
+                                from, 1, NULL),
+                     AW_OK);
+    assert_int_equal(db_commit(db), AW_OK);
+}
+
 /* Migration 4 (schema.c): on SQLite the nonces are rebuilt WITHOUT ROWID and
  * the live ones carried over. The test puts the table back as version 3
  * left it, with a nonce in it, and runs version 4 (and those after it)
@@ -504,32 +540,7 @@ static void test_nonce_migration(void **state)
     assert_int_equal(db_rows_get_text(rows, 0, &text), AW_OK);
     assert_non_null(strstr(text, "WITHOUT ROWID"));
     db_rows_free(rows);
-    assert_int_equal(db_begin(db), AW_OK);
-    assert_int_equal(db_execute(db, "DROP TABLE platform_nonces", NULL, 0, NULL), AW_OK);
-    assert_int_equal(db_execute(db,
-                                "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, nonce TEXT "
-                                "NOT NULL, expires_at BIGINT NOT NULL, PRIMARY KEY (app_id, "
-                                "nonce))",
-                                NULL, 0, NULL),
-                     AW_OK);
-    assert_int_equal(db_execute(db,
-                                "CREATE INDEX platform_nonces_expiry ON platform_nonces "
-                                "(expires_at)",
-                                NULL, 0, NULL),
-                     AW_OK);
-    assert_int_equal(db_execute(db,
-                                "DELETE FROM schema_migrations WHERE component = 'platform' "
-                                "AND version >= 4",
-                                NULL, 0, NULL),
-                     AW_OK);
-    const db_param p[] = {DB_PARAM_TEXT(app), DB_PARAM_TEXT(nonce),
-                          DB_PARAM_INT64(NOW + 601000)};
-    assert_int_equal(db_execute(db,
-                                "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
-                                "VALUES (?, ?, ?)",
-                                p, 3, NULL),
-                     AW_OK);
-    assert_int_equal(db_commit(db), AW_OK);
+    put_back_nonces("", app, nonce, 4);
     assert_int_equal(platform_migrate(db), AW_OK);
     assert_int_equal(db_query(db, definition_sql, NULL, 0, &rows), AW_OK);
     assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
@@ -579,36 +590,7 @@ static void test_nonce_migration_by_expiry(void **state)
             : "SELECT COUNT(*) FROM sqlite_schema WHERE name = 'platform_nonces_expiry'";
     assert_int_equal(count_of(leading_sql), 1);
     assert_int_equal(count_of(index_sql), 0);
-    assert_int_equal(db_begin(db), AW_OK);
-    assert_int_equal(db_execute(db, "DROP TABLE platform_nonces", NULL, 0, NULL), AW_OK);
-    assert_int_equal(db_execute(db,
-                                tdb.postgresql
-                                    ? "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, "
-                                      "nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, "
-                                      "PRIMARY KEY (app_id, nonce))"
-                                    : "CREATE TABLE platform_nonces (app_id TEXT NOT NULL, "
-                                      "nonce TEXT NOT NULL, expires_at BIGINT NOT NULL, "
-                                      "PRIMARY KEY (app_id, nonce)) WITHOUT ROWID",
-                                NULL, 0, NULL),
-                     AW_OK);
-    assert_int_equal(db_execute(db,
-                                "CREATE INDEX platform_nonces_expiry ON platform_nonces "
-                                "(expires_at)",
-                                NULL, 0, NULL),
-                     AW_OK);
-    const db_param p[] = {DB_PARAM_TEXT(app), DB_PARAM_TEXT(nonce),
-                          DB_PARAM_INT64(NOW + 601000)};
-    assert_int_equal(db_execute(db,
-                                "INSERT INTO platform_nonces (app_id, nonce, expires_at) "
-                                "VALUES (?, ?, ?)",
-                                p, 3, NULL),
-                     AW_OK);
-    assert_int_equal(db_execute(db,
-                                "DELETE FROM schema_migrations WHERE component = 'platform' "
-                                "AND version >= 6",
-                                NULL, 0, NULL),
-                     AW_OK);
-    assert_int_equal(db_commit(db), AW_OK);
+    put_back_nonces(tdb.postgresql ? "" : " WITHOUT ROWID", app, nonce, 6);
     assert_int_equal(count_of(leading_sql), 0);
     assert_int_equal(platform_migrate(db), AW_OK);
     assert_int_equal(count_of(leading_sql), 1);
