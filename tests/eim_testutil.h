@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "core/base64.h"
@@ -84,6 +85,29 @@ static inline db_connection *eim_test_db_open(void)
     db_connection *db = NULL;
     assert_int_equal(db_open(eim_test_database.url, NULL, &db), AW_OK);
     return db;
+}
+
+/* Wait until another connection is blocked behind a transaction the test
+ * holds open: on PostgreSQL a lock request not granted (bounded: 4 s);
+ * SQLite shows none, its BEGIN IMMEDIATE waits in the busy handler, and a
+ * pause lets the other connection get there. */
+static inline bool eim_test_wait_blocked(void)
+{
+    if (!eim_test_database.postgresql) {
+        nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
+        return true;
+    }
+    db_connection *watch = eim_test_db_open();
+    int64_t waiting = 0;
+    for (int i = 0; i < 200 && waiting == 0; i++) {
+        assert_int_equal(db_query_int64(watch, "SELECT COUNT(*) FROM pg_locks WHERE NOT granted",
+                                        NULL, 0, &waiting),
+                         AW_OK);
+        if (waiting == 0)
+            nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
+    }
+    db_close(watch);
+    return waiting > 0;
 }
 
 /* The n-th test EID (valid check digits). */

@@ -7,9 +7,12 @@
  * unknown eimTransactionId, a trigger never sent, a replay; and every
  * refusal of a trigger to queue; the status of an Activation Code's
  * triggers (none, waiting, download failed, installation failed,
- * installed). SQLite. */
+ * installed); a withdrawal and a poll meeting on one trigger, each way
+ * round. On SQLite and, under tests/pg-harness.sh, PostgreSQL:
+ *   test_eim_download sqlite|postgresql */
 #include "eim_testutil.h"
 
+#include <pthread.h>
 #include <time.h>
 
 #include <openssl/pem.h>
@@ -288,10 +291,9 @@ static void test_trigger_status(void **state)
     assert_int_equal(status.error_reason, 8);
     /* the PIR the relay recorded alone (BF37) says the same */
     eim_package_record failed = last_record();
-    db_param pir_id = DB_PARAM_INT64(failed.package_id);
-    assert_int_equal(db_execute(db,
-                                "UPDATE eim_packages SET result = X'BF3700' WHERE id = ?",
-                                &pir_id, 1, NULL),
+    db_param pir[] = {DB_PARAM_BLOB("\xBF\x37\x00", 3), DB_PARAM_INT64(failed.package_id)};
+    assert_int_equal(db_execute(db, "UPDATE eim_packages SET result = ? WHERE id = ?", pir, 2,
+                                NULL),
                      AW_OK);
     assert_int_equal(status_of(code).outcome, EIM_TRIGGER_INSTALL_FAILED);
     /* a verified PIR of success stands over any failure after it */
@@ -326,6 +328,103 @@ static eim_package_state state_of(int64_t package_id)
             state = records[i].state;
     eim_package_records_free(records, count);
     return state;
+}
+
+
+/* ---- A withdrawal and a poll on one trigger ----------------------------------- */
+
+#define RACE_CODE "1$smdp.example.com$RACE"
+
+typedef struct trigger_racer {
+    db_connection *db;
+    aw_err err;
+    uint8_t *package;
+    size_t len;
+    eim_trigger_withdrawal withdrawal;
+} trigger_racer;
+
+static void *poll_racer(void *arg)
+{
+    trigger_racer *r = arg;
+    r->err = eim_package_next(r->db, AW_PKI_DEFAULT_EID, db_clock_ms(), &r->package, &r->len,
+                              NULL);
+    return NULL;
+}
+
+static void *withdraw_racer(void *arg)
+{
+    trigger_racer *r = arg;
+    r->err = eim_download_trigger_withdraw(r->db, AW_PKI_DEFAULT_EID, RACE_CODE, db_clock_ms(),
+                                           &r->withdrawal);
+    return NULL;
+}
+
+static int64_t queue_race_trigger(void)
+{
+    eim_download_trigger trigger = {.kind = EIM_DOWNLOAD_ACTIVATION_CODE,
+                                    .activation_code = RACE_CODE};
+    int64_t id = 0;
+    assert_int_equal(eim_package_enqueue_download_trigger(db, AW_PKI_DEFAULT_EID, &trigger,
+                                                          db_clock_ms(), &id),
+                     AW_OK);
+    return id;
+}
+
+/* The test holds one side's change open in its own transaction; the other
+ * side runs in a thread, blocked behind it, until the test commits. */
+static void hold_and_race(int64_t id, eim_package_state to, void *(*racer)(void *),
+                          trigger_racer *r)
+{
+    db_connection *holder = eim_test_db_open();
+    r->db = eim_test_db_open();
+    db_param p[] = {DB_PARAM_INT64(to), DB_PARAM_INT64(id), DB_PARAM_INT64(EIM_PACKAGE_QUEUED)};
+    int64_t changes = 0;
+    assert_int_equal(db_begin(holder), AW_OK);
+    assert_int_equal(db_execute(holder,
+                                "UPDATE eim_packages SET state = ? WHERE id = ? AND state = ?", p,
+                                3, &changes),
+                     AW_OK);
+    assert_int_equal(changes, 1);
+    pthread_t thread;
+    assert_int_equal(pthread_create(&thread, NULL, racer, r), 0);
+    bool blocked = eim_test_wait_blocked();
+    assert_int_equal(db_commit(holder), AW_OK);
+    assert_int_equal(pthread_join(thread, NULL), 0);
+    assert_true(blocked);
+    db_close(r->db);
+    db_close(holder);
+}
+
+/* The withdrawal commits while a poll has read the trigger as queued and
+ * waits to hand it out: the hand-out changes a package only while queued or
+ * sent (package.c next_locked; PostgreSQL's READ COMMITTED reads the row
+ * again), so the poll hands out nothing and the trigger stays withdrawn. */
+static void test_withdraw_during_poll(void **state)
+{
+    (void)state;
+    int64_t id = queue_race_trigger();
+    trigger_racer r = {0};
+    hold_and_race(id, EIM_PACKAGE_WITHDRAWN, poll_racer, &r);
+    assert_int_equal(r.err, AW_ERR_NOT_FOUND);
+    assert_null(r.package);
+    assert_int_equal(state_of(id), EIM_PACKAGE_WITHDRAWN);
+}
+
+/* The hand-out commits while a withdrawal has read the trigger as queued
+ * and waits to withdraw it: the withdrawal (SERIALIZABLE on PostgreSQL, run
+ * again after the conflict) finds it sent, withdraws nothing and counts it
+ * outstanding at the device, so the platform does not cancel its order. */
+static void test_poll_during_withdraw(void **state)
+{
+    (void)state;
+    int64_t id = queue_race_trigger();
+    trigger_racer r = {0};
+    hold_and_race(id, EIM_PACKAGE_SENT, withdraw_racer, &r);
+    assert_int_equal(r.err, AW_OK);
+    assert_int_equal(r.withdrawal.withdrawn, 0);
+    assert_int_equal(r.withdrawal.outstanding, 1);
+    assert_int_equal(r.withdrawal.installed, 0);
+    assert_int_equal(state_of(id), EIM_PACKAGE_SENT);
 }
 
 /* eim_download_trigger_withdraw: an order cancelled after its trigger was
@@ -519,10 +618,9 @@ static void test_trigger_refusals(void **state)
     eim_package_records_free(records, count);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
-    char *args[] = {"test_eim_download", "sqlite"};
-    int status = eim_test_db_init(2, args, "test_eim_download");
+    int status = eim_test_db_init(argc, argv, "test_eim_download");
     if (status != 0)
         return status;
     pki_hierarchy_params params = {.curve = AW_PKI_CURVE_NIST_P256, .now = time(NULL)};
@@ -544,6 +642,8 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_not_installed, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_status, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_withdraw, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_withdraw_during_poll, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_poll_during_withdraw, setup, teardown),
         cmocka_unit_test_setup_teardown(test_result_refusals, setup, teardown),
         cmocka_unit_test_setup_teardown(test_trigger_refusals, setup, teardown),
     };

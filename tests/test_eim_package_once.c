@@ -279,28 +279,6 @@ static void *race(void *arg)
     return NULL;
 }
 
-/* Wait until the racer is blocked behind the winner: on PostgreSQL a lock
- * request not granted; SQLite shows none, its BEGIN IMMEDIATE waits in the
- * busy handler, and a pause lets the racer get there. */
-static bool racer_blocked(void)
-{
-    if (!eim_test_database.postgresql) {
-        nanosleep(&(struct timespec){.tv_nsec = 300 * 1000 * 1000}, NULL);
-        return true;
-    }
-    db_connection *watch = eim_test_db_open();
-    int64_t waiting = 0;
-    for (int i = 0; i < 200 && waiting == 0; i++) {
-        assert_int_equal(db_query_int64(watch, "SELECT COUNT(*) FROM pg_locks WHERE NOT granted",
-                                        NULL, 0, &waiting),
-                         AW_OK);
-        if (waiting == 0)
-            nanosleep(&(struct timespec){.tv_nsec = 20 * 1000 * 1000}, NULL);
-    }
-    db_close(watch);
-    return waiting > 0;
-}
-
 /* The winner's transaction takes the counterValue and inserts its package
  * under the reference (as eim_package_enqueue_once does); the racer starts
  * while it is open, and sees nothing of it: on PostgreSQL it waits on the
@@ -331,7 +309,7 @@ static void test_race(void **state)
                      AW_OK);
     pthread_t thread;
     assert_int_equal(pthread_create(&thread, NULL, race, &r), 0);
-    bool blocked = racer_blocked();
+    bool blocked = eim_test_wait_blocked();
     assert_int_equal(db_commit(winner), AW_OK);
     assert_int_equal(pthread_join(thread, NULL), 0);
     assert_true(blocked);
