@@ -39,6 +39,7 @@
 
 typedef struct sqlite_cached {
     sqlite3_stmt *statement;                /* NULL: free slot */
+    const char *taken_as;                   /* the caller's text at its last take, or NULL */
     uint64_t hash;                          /* of its SQL text, compared first */
     bool in_use;                            /* with a running execute or open rows */
     uint64_t last_use;                      /* for eviction */
@@ -105,18 +106,34 @@ static uint64_t sql_hash(const char *sql)
     return h;
 }
 
-/* An idle kept statement for sql, now in use; NULL when there is none. */
+static sqlite3_stmt *cache_use(sqlite_connection *c, sqlite_cached *slot, const char *sql)
+{
+    slot->in_use = true;
+    slot->last_use = ++c->uses;
+    slot->taken_as = sql;
+    return slot->statement;
+}
+
+/* An idle kept statement for sql, now in use; NULL when there is none.
+ * Callers pass the same literal again and again: a slot last taken at this
+ * very address is found without hashing the text (the largest share of a
+ * lookup, ~0.4 us for a long statement on the order path). The text is
+ * compared all the same: the address may hold another text by now (a
+ * caller's buffer). */
 static sqlite3_stmt *cache_take(sqlite_connection *c, const char *sql)
 {
+    for (size_t i = 0; i < SQLITE_STATEMENT_CACHE; i++) {
+        sqlite_cached *slot = &c->cache[i];
+        if (slot->statement != NULL && !slot->in_use && slot->taken_as == sql &&
+            strcmp(sqlite3_sql(slot->statement), sql) == 0)
+            return cache_use(c, slot, sql);
+    }
     uint64_t hash = sql_hash(sql);
     for (size_t i = 0; i < SQLITE_STATEMENT_CACHE; i++) {
         sqlite_cached *slot = &c->cache[i];
         if (slot->statement != NULL && !slot->in_use && slot->hash == hash &&
-            strcmp(sqlite3_sql(slot->statement), sql) == 0) {
-            slot->in_use = true;
-            slot->last_use = ++c->uses;
-            return slot->statement;
-        }
+            strcmp(sqlite3_sql(slot->statement), sql) == 0)
+            return cache_use(c, slot, sql);
     }
     return NULL;
 }
@@ -150,6 +167,7 @@ static void statement_release(sqlite_connection *c, sqlite3_stmt *statement)
     }
     sqlite3_finalize(victim->statement);
     victim->statement = statement;
+    victim->taken_as = NULL; /* its caller's text may be gone: found by hash next */
     victim->hash = sql_hash(sqlite3_sql(statement));
     victim->in_use = false;
     victim->last_use = ++c->uses;
