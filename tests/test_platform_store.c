@@ -558,14 +558,8 @@ static void test_nonce_migration(void **state)
 
 static int64_t count_of(const char *sql)
 {
-    db_rows *rows = NULL;
-    bool has_row = false;
     int64_t n = -1;
-    assert_int_equal(db_query(db, sql, NULL, 0, &rows), AW_OK);
-    assert_int_equal(db_rows_next(rows, &has_row), AW_OK);
-    assert_true(has_row);
-    assert_int_equal(db_rows_get_int64(rows, 0, &n), AW_OK);
-    db_rows_free(rows);
+    assert_int_equal(db_query_int64(db, sql, NULL, 0, &n), AW_OK);
     return n;
 }
 
