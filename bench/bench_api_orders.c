@@ -14,7 +14,8 @@
  *     alone (an order shares its commit with the orders waiting beside it:
  *     src/platform/order_commit.c; the calls per commit are printed);
  *   - ping: GET /api/v1/ping, the whole signed chain with nothing after it
- *     (what every call pays before its handler: two commits);
+ *     (what every call pays before its handler: its nonce in the shared
+ *     commit of the committer thread, then the handler run again);
  *   - single-device orders (one EID each), then batch orders (100 EIDs):
  *     orders/s and p50/p99, against the goal of the plan (single-device
  *     order rate >= 30% of the empty rate, p99 < 20 ms).

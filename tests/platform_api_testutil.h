@@ -19,6 +19,9 @@
 static test_pki pki;
 static _Atomic int64_t clock_ms;
 static const char *pg_url; /* run on PostgreSQL (argument "postgresql") */
+/* the API with a committer thread (airwrited's way): every call's nonce and
+ * quota commit there (argument "threaded" where a test's main takes it) */
+static bool committer_thread;
 
 static int64_t test_clock(void *userdata)
 {
@@ -30,6 +33,7 @@ static struct {
     platform_test_db tdb;
     db_connection *admin;     /* the test thread's connection */
     db_connection *server_db; /* the loop thread's */
+    db_connection *order_db;  /* the committer thread's (committer_thread) */
     platform_key_ring *ring;
     test_server ts;
     platform_api *api;
@@ -53,6 +57,8 @@ static void server_start_with(const platform_api_config *settings)
     api_config.db = fx.server_db;
     api_config.keys = fx.ring;
     api_config.clock = test_clock;
+    if (committer_thread && api_config.order_db[0] == NULL)
+        api_config.order_db[0] = fx.order_db = platform_test_db_open(&fx.tdb);
     assert_int_equal(platform_api_new(fx.ts.server, &api_config, &fx.api), AW_OK);
     test_server_run(&fx.ts);
 }
@@ -64,11 +70,20 @@ static void server_start(void)
 
 static void server_stop(void)
 {
+    if (fx.order_db != NULL) {
+        /* the committer thread's event is on the server's base: its API
+         * goes first, once the loop stopped (platform.h, order_db) */
+        test_server_halt(&fx.ts);
+        platform_api_free(fx.api);
+        fx.api = NULL;
+    }
     test_server_free(&fx.ts);
     platform_api_free(fx.api);
     db_close(fx.server_db);
+    db_close(fx.order_db); /* after its committer, gone with the API */
     fx.api = NULL;
     fx.server_db = NULL;
+    fx.order_db = NULL;
 }
 
 static platform_app new_app(const platform_app_limits *limits, char *secret)

@@ -90,6 +90,35 @@ static void handle_park(http_request *request, void *userdata)
     parked_request = request;
 }
 
+/* Two runs: the first sets a header, defers and has the loop redispatch
+ * it; the second (its run counted in the header it adds) answers. A
+ * redispatch from inside a handler is ignored. */
+static int redispatch_runs;
+static void redispatch_later(evutil_socket_t fd, short what, void *arg)
+{
+    (void)fd;
+    (void)what;
+    http_request_redispatch(arg);
+}
+
+static void handle_twice(http_request *request, void *userdata)
+{
+    struct event_base *base = userdata;
+    char runs[16];
+    snprintf(runs, sizeof(runs), "%d", ++redispatch_runs);
+    assert_int_equal(http_request_add_header(request, "X-Test-Echo", runs), AW_OK);
+    if (redispatch_runs % 2 == 1) {
+        assert_int_equal(http_request_defer(request), AW_OK);
+        http_request_redispatch(request); /* from its handler: ignored */
+        struct timeval delay = {.tv_usec = 10000};
+        assert_int_equal(event_base_once(base, -1, EV_TIMEOUT, redispatch_later, request, &delay),
+                         0);
+        return;
+    }
+    assert_int_equal(http_request_set_body(request, "again", 5), AW_OK);
+    http_request_set_status(request, 201);
+}
+
 static void handle_big(http_request *request, void *userdata)
 {
     (void)userdata;
@@ -129,6 +158,9 @@ static void start_server(test_server *ts, const http_server_config *config)
                      AW_OK);
     assert_int_equal(
         http_server_route(ts->server, AW_HTTP_METHOD_GET, "/park", handle_park, NULL), AW_OK);
+    assert_int_equal(
+        http_server_route(ts->server, AW_HTTP_METHOD_GET, "/twice", handle_twice, ts->base),
+        AW_OK);
     assert_int_equal(http_server_route(ts->server, AW_HTTP_METHOD_GET, "/big", handle_big, NULL),
                      AW_OK);
     test_server_run(ts);
@@ -450,6 +482,47 @@ static void test_deferred_completion(void **state)
     test_server_free(&ts);
 }
 
+/* A deferred request run again by its handler (http_request_redispatch):
+ * answered by the second run, with the first run's header kept; a request
+ * not deferred is not run again, and a parked one whose server is gone is
+ * only freed. */
+static void test_redispatch(void **state)
+{
+    (void)state;
+    http_server_config config = server_config();
+    test_server ts;
+    start_server(&ts, &config);
+    http_client *client = new_client(pki.ci, 0);
+    char url[256];
+    test_url(url, sizeof(url), "127.0.0.1", &ts, "/twice");
+    redispatch_runs = 0;
+    for (int i = 0; i < 2; i++) {
+        http_client_response *response = NULL;
+        assert_int_equal(send_request(client, AW_HTTP_METHOD_GET, url, NULL, 0, &response), AW_OK);
+        assert_int_equal(response->status, 201);
+        assert_int_equal(response->body_len, 5);
+        assert_memory_equal(response->body, "again", 5);
+        /* the first run's header stayed (the client reports the first of
+         * a repeated header) */
+        assert_string_equal(response->header_values[3], i == 0 ? "1" : "3");
+        http_client_response_free(response);
+    }
+    assert_int_equal(redispatch_runs, 4);
+    assert_int_equal(test_stats(&ts).requests_pending, 0);
+    /* a request parked, then its server freed: redispatch only frees it */
+    test_url(url, sizeof(url), "127.0.0.1", &ts, "/park");
+    parked_request = NULL;
+    http_client_free(client);
+    client = new_client(pki.ci, 300);
+    http_client_response *response = NULL;
+    assert_int_equal(send_request(client, AW_HTTP_METHOD_GET, url, NULL, 0, &response),
+                     AW_ERR_HTTP_TIMEOUT);
+    test_server_free(&ts);
+    assert_non_null(parked_request);
+    http_request_redispatch(parked_request);
+    http_client_free(client);
+}
+
 /* A request never answered: the client times out; the server, stopped and
  * freed, answers it 503 and the handle is only freed by complete. */
 static void test_timeout_and_shutdown(void **state)
@@ -716,6 +789,7 @@ int main(void)
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_response_api_errors),
         cmocka_unit_test(test_deferred_completion),
+        cmocka_unit_test(test_redispatch),
         cmocka_unit_test(test_timeout_and_shutdown),
         cmocka_unit_test(test_complete_after_client_left),
         cmocka_unit_test(test_server_errors),

@@ -55,6 +55,9 @@ struct http_request {
     char *peer_subject;
     int status;
     bool in_handler;
+    /* the handler that took it, run again by http_request_redispatch */
+    http_handler handler;
+    void *handler_userdata;
     unsigned allowed_methods;    /* fallback requests: methods routed at the path */
     bool deferred;
     http_request *prev;

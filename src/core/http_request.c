@@ -122,6 +122,25 @@ void http_request_orphan(http_request *request)
     request->req = NULL;
 }
 
+void http_request_redispatch(http_request *request)
+{
+    if (request == NULL || request->in_handler || !request->deferred)
+        return;
+    if (request->req == NULL) { /* orphaned: the server already answered 503 */
+        request_free(request);
+        return;
+    }
+    /* as dispatch does: not pending while its handler runs, which may
+     * defer it again or leave its answer to be sent on return */
+    unlink_pending(request);
+    request->deferred = false;
+    request->in_handler = true;
+    request->handler(request, request->handler_userdata);
+    request->in_handler = false;
+    if (!request->deferred)
+        http_request_send(request);
+}
+
 aw_http_method http_request_method(const http_request *request)
 {
     return request->method;

@@ -167,6 +167,8 @@ static void dispatch(struct evhttp_request *req, void *arg)
         if (request->allowed_methods != 0)
             add_allow_header(req, request->allowed_methods);
     }
+    request->handler = handler;
+    request->handler_userdata = userdata;
     request->in_handler = true;
     handler(request, userdata);
     request->in_handler = false;

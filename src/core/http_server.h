@@ -192,5 +192,13 @@ aw_err http_request_defer(http_request *request);
  * response goes out when the handler returns). After http_server_free,
  * this is the only call allowed on a request still deferred. */
 void http_request_complete(http_request *request);
+/* Instead of completing a deferred request: run its route's handler again
+ * on the loop thread, as when it arrived, with the response set so far
+ * kept; the response is sent when the handler returns, unless it defers
+ * the request again. For work a handler waits for before it answers (the
+ * platform's group commit of a call's writes). Ignored from a handler or
+ * on a request not deferred; a request whose server is gone is only
+ * freed. */
+void http_request_redispatch(http_request *request);
 
 #endif

@@ -304,15 +304,52 @@ static bool authenticate_bearer(api_call *call)
     return true;
 }
 
+/* The chain's second run for a call whose writes committed (below): the
+ * call as the first run left it, its writes done. */
+static bool resume_call(platform_api *api, http_request *request, api_call *call)
+{
+    if (api->resuming == NULL || api->resuming->request != request)
+        return false;
+    *call = *api->resuming;
+    api->resuming = NULL;
+    call->writes_deferred = false;
+    call->deferred_nonce = NULL;
+    call->deferred_quota = false;
+    return true;
+}
+
 bool platform_api_run_chain(platform_api *api, http_request *request, api_call *call,
                            platform_api_body body, bool bearer)
 {
+    if (resume_call(api, request, call))
+        return true;
+    /* With committer threads every route's chain leaves its nonce and
+     * quota to the shared commit of orders (order_commit.c), instead of a
+     * commit and sync of its own on the loop thread that holds every other
+     * call meanwhile: the request waits deferred, and the handler runs again
+     * once they committed (resume_call above). POST /api/v1/orders defers
+     * them in check_body and commits its order with them. */
+    bool takes_calls = body != PLATFORM_API_BODY_ORDER &&
+                       platform_order_committer_takes_calls(api->order_committer);
+    if (!begin_call(api, request, call))
+        return false;
+    call->writes_deferred = takes_calls;
     /* last, the route's permission against the caller's role (api_rbac.c) */
-    return begin_call(api, request, call) && check_body(call, body) &&
-           (platform_api_console_call(call) /* the browser console's, api_console.c */
-                ? platform_api_console_authenticate(call, bearer)
-                : authenticate(call) && (!bearer || authenticate_bearer(call))) &&
-           platform_api_authorize(call);
+    bool passed = check_body(call, body) &&
+                  (platform_api_console_call(call) /* the browser console's, api_console.c */
+                       ? platform_api_console_authenticate(call, bearer)
+                       : authenticate(call) && (!bearer || authenticate_bearer(call))) &&
+                  platform_api_authorize(call);
+    if (!takes_calls)
+        return passed;
+    if (!passed) { /* a refused call still spends its nonce (and quota) */
+        platform_order_commit_record_refused(call);
+        return false;
+    }
+    if (call->deferred_nonce == NULL && !call->deferred_quota)
+        return true; /* a console session's call: nothing was deferred */
+    platform_order_commit_submit_call(api->order_committer, call);
+    return false;
 }
 
 static bool run_chain(platform_api *api, http_request *request, api_call *call, bool has_body,

@@ -204,7 +204,7 @@ static aw_err run_one(db_connection *db, order_waiting *w)
         err = db_execute(db, ROLLBACK_TO, NULL, 0, NULL);
     } else if (w->err == AW_OK && s->refused != AW_OK) {
         w->err = s->refused; /* its nonce and quota stay spent */
-    } else if (w->err == AW_OK) {
+    } else if (w->err == AW_OK && !s->resume) {
         /* a second attempt only for a key another process inserted
          * meanwhile (PostgreSQL READ COMMITTED): now it finds that order */
         for (int attempt = 0; attempt < 2 && err == AW_OK; attempt++) {
@@ -266,6 +266,8 @@ static bool run_without_savepoints(db_connection *db, commit_batch *list, order_
                 w->err = s->refused;
                 continue;
             }
+            if (s->resume)
+                continue; /* another route's call: its chain's writes only */
             bool checked = false;
             w->err = create_order(db, w, &checked);
             if (w->err != AW_OK && (checked || !is_clean_refusal(w->err)))
@@ -338,6 +340,23 @@ static void batch_free(commit_batch *batch)
     free(batch);
 }
 
+/* Another route's call whose chain's writes committed: its handler runs
+ * again and is handed the call (api.c platform_api_run_chain). A replay,
+ * the quota or the commit failing is answered here instead. */
+static void resume_call(platform_order_committer *c, api_call *call, aw_err err,
+                        int64_t retry_after_s)
+{
+    if (err != AW_OK) {
+        platform_api_reply_error_details(call, platform_api_error_from_err(err), retry_after_s,
+                                         NULL);
+        http_request_complete(call->request);
+        return;
+    }
+    c->api->resuming = call;
+    http_request_redispatch(call->request);
+    c->api->resuming = NULL;
+}
+
 /* Answer every call of batch with its outcome (or the transaction's
  * failure), then keep the batch for reuse or free it. */
 static void answer_batch(platform_order_committer *c, commit_batch *batch)
@@ -346,8 +365,12 @@ static void answer_batch(platform_order_committer *c, commit_batch *batch)
         order_waiting *w = &batch->waiting[i];
         platform_order_submission *s = &w->submission;
         aw_err err = batch->failed != AW_OK ? batch->failed : w->err;
-        platform_api_order_answer(&s->call, err, err == w->err ? w->retry_after_s : 0, s->batch,
-                                  &w->order, w->created);
+        int64_t retry_after_s = err == w->err ? w->retry_after_s : 0;
+        if (s->resume) {
+            resume_call(c, &s->call, err, retry_after_s);
+            continue;
+        }
+        platform_api_order_answer(&s->call, err, retry_after_s, s->batch, &w->order, w->created);
         http_request_complete(s->call.request);
         platform_batch_free(s->batch);
         s->batch = NULL;
@@ -465,6 +488,21 @@ static aw_err thread_start(platform_order_committer *c)
 }
 
 /* ---- Gathering, on the loop thread ---------------------------------------------- */
+
+bool platform_order_committer_takes_calls(const platform_order_committer *c)
+{
+    /* on the loop's own connection a call would gain nothing by waiting */
+    return c != NULL && c->started > 0;
+}
+
+void platform_order_commit_submit_call(platform_order_committer *c, const api_call *call)
+{
+    platform_order_submission submission;
+    memset(&submission, 0, sizeof(submission));
+    submission.call = *call;
+    submission.resume = true;
+    platform_order_commit_submit(c, &submission);
+}
 
 aw_err platform_order_committer_new(platform_api *api, struct event_base *base,
                                     unsigned delay_ms, db_connection *const *thread_dbs,

@@ -20,6 +20,9 @@ typedef struct platform_order_submission {
     /* AW_OK: an order to create; otherwise the refusal to answer once the
      * call's writes (nonce, quota) are recorded */
     aw_err refused;
+    /* a call of another route (platform_order_commit_submit_call): only
+     * the chain's writes commit, then its handler runs again */
+    bool resume;
 } platform_order_submission;
 
 /* A committer for api's orders on base (NULL: each order commits alone in
@@ -43,6 +46,17 @@ void platform_order_committer_free(platform_order_committer *committer);
 void platform_order_commit_submit(platform_order_committer *committer,
                                   platform_order_submission *submission);
 
+/* Whether calls of the other routes leave their chain's writes to the
+ * shared commit too (platform_order_commit_submit_call): with committer
+ * threads, so that no call syncs on the loop thread before its handler. */
+bool platform_order_committer_takes_calls(const platform_order_committer *committer);
+/* From the chain (api.c), a call of any route but POST /api/v1/orders that
+ * passed it with its nonce and quota deferred: the request is deferred and
+ * queued as an order is; once they commit, the route's handler runs again
+ * (http_request_redispatch) with api->resuming naming this call, and the
+ * chain hands it the call as passed; a replay, the quota or a failed
+ * commit is answered instead. */
+void platform_order_commit_submit_call(platform_order_committer *committer, const api_call *call);
 /* A call the chain refused after its signature verified: the writes it
  * deferred (nonce, quota) commit alone, as they would have in the chain;
  * the refusal stands whatever they do. */

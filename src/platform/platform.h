@@ -582,7 +582,10 @@ typedef struct platform_api_config {
      * entries before the first NULL; db itself or one twice is refused): the
      * group commit's transactions run on as many threads of their own, one
      * connection each, instead of on the loop thread (order_commit.c; on
-     * SQLite one is all that helps: writers take turns); the API then keeps
+     * SQLite one is all that helps: writers take turns); with them every
+     * other route's call also leaves its chain's writes (nonce, daily quota)
+     * to these transactions and its handler runs once they committed, so no
+     * call syncs on the loop thread before its handler; the API then keeps
      * an event on the server's base and must be freed before that base */
     db_connection *order_db[PLATFORM_ORDER_COMMIT_THREADS_MAX];
     /* location-bound writing (location_policy.h, borrowed): the defaults and

@@ -77,6 +77,9 @@ struct platform_api {
     int64_t last_purge_ms;
     platform_call_counts *call_counts; /* every answer, for the indicators */
     struct platform_order_committer *order_committer; /* order_commit.c */
+    /* the call whose handler runs again after its chain's writes committed
+     * (order_commit.c answer_batch), for the chain to hand over */
+    const struct api_call *resuming;
     /* apps, roles, bearer tokens read by earlier calls (credential_cache.c);
      * NULL: off */
     struct platform_credential_cache *credentials;

@@ -3,7 +3,9 @@
  * header platform.h that reports its figures. Orders whose calls passed the
  * chain wait for one transaction and one sync shared with the orders that
  * arrived meanwhile (on the committer's thread when the API has an order_db,
- * else on the loop thread); each is answered after that commit. */
+ * else on the loop thread); each is answered after that commit. With an
+ * order_db the other routes' calls join the same transactions with their
+ * chain's writes (nonce, daily quota), their handlers running after it. */
 #ifndef AIRWRITE_PLATFORM_PLATFORM_ORDER_COMMIT_H
 #define AIRWRITE_PLATFORM_PLATFORM_ORDER_COMMIT_H
 
@@ -16,7 +18,8 @@
 /* Counters since the API was created. */
 typedef struct platform_order_commit_stats {
     uint64_t batches;        /* shared transactions run (committed or not) */
-    uint64_t submissions;    /* calls that waited in one (orders, refusals among them) */
+    uint64_t submissions;    /* calls that waited in one (orders, refusals among them,
+                              * and other routes' calls) */
     uint64_t largest_batch;  /* most calls in one transaction */
     uint64_t failed_batches; /* transactions that failed whole: every call answered the error */
     /* transactions run again with a savepoint per call after a statement
