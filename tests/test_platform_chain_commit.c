@@ -18,10 +18,8 @@
  * pg-harness.sh. The chain's refusals, quota and replays through the
  * committer are test_platform_api's, run with the argument "threaded". */
 #include "platform_api_testutil.h"
+#include "platform_commit_testutil.h"
 
-#include <pthread.h>
-
-#define THREADS 4
 #define POISON_NONCE "poison-chain-nonce"
 
 static platform_token_pair token;
@@ -63,8 +61,6 @@ typedef struct chain_call {
     int status;
     char code[8];
 } chain_call;
-
-static pthread_barrier_t start_line;
 
 /* One signed call on its own connection (http_client is one per thread);
  * no cmocka assertion off the main thread: the outcome is in c. */
@@ -122,25 +118,23 @@ static void *send_call(void *arg)
 /* Send calls[0..n) together; the batches and calls the committer took. */
 static void send_together(chain_call *calls, size_t n, platform_order_commit_stats *delta)
 {
-    platform_order_commit_stats before, after;
-    platform_api_order_commit_stats(fx.api, &before);
-    pthread_t threads[THREADS];
-    assert_true(n <= THREADS);
-    assert_int_equal(pthread_barrier_init(&start_line, NULL, (unsigned)n), 0);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(pthread_create(&threads[i], NULL, send_call, &calls[i]), 0);
-    for (size_t i = 0; i < n; i++)
-        pthread_join(threads[i], NULL);
-    pthread_barrier_destroy(&start_line);
-    platform_api_order_commit_stats(fx.api, &after);
-    delta->batches = after.batches - before.batches;
-    delta->submissions = after.submissions - before.submissions;
-    delta->rerun_batches = after.rerun_batches - before.rerun_batches;
+    send_together_with(send_call, calls, sizeof(*calls), n, delta);
 }
 
 static chain_call ping_call(void)
 {
     return (chain_call){.method = AW_HTTP_METHOD_GET, .path = "/api/v1/ping"};
+}
+
+/* POST /api/v1/callbacks registering https://127.0.0.1:9/<name>-<n>. */
+static chain_call register_call(const char *name, size_t n)
+{
+    chain_call c = {.method = AW_HTTP_METHOD_POST, .path = "/api/v1/callbacks"};
+    snprintf(c.body, sizeof(c.body),
+             "{\"url\":\"https://127.0.0.1:9/%s-%zu\",\"secret\":\"cbsecret-0123456789abcdef"
+             "0123456789abcdef0123456789abcdef0123456\",\"events\":[\"order.finished\"]}",
+             name, n);
+    return c;
 }
 
 /* ---- Tests ------------------------------------------------------------------ */
@@ -177,13 +171,8 @@ static void test_handlers_run_once(void **state)
 {
     (void)state;
     chain_call calls[3];
-    for (size_t i = 0; i < 3; i++) {
-        calls[i] = (chain_call){.method = AW_HTTP_METHOD_POST, .path = "/api/v1/callbacks"};
-        snprintf(calls[i].body, sizeof(calls[i].body),
-                 "{\"url\":\"https://127.0.0.1:9/hook-%zu\",\"secret\":\"cbsecret-0123456789abcdef"
-                 "0123456789abcdef0123456789abcdef0123456\",\"events\":[\"order.finished\"]}",
-                 i);
-    }
+    for (size_t i = 0; i < 3; i++)
+        calls[i] = register_call("hook", i);
     platform_order_commit_stats delta;
     send_together(calls, 3, &delta);
     assert_int_equal(delta.batches, 1);
@@ -222,14 +211,7 @@ static void test_nonce_refused_by_database(void **state)
 {
     (void)state;
     poison_nonce();
-    chain_call calls[2];
-    for (size_t i = 0; i < 2; i++) {
-        calls[i] = (chain_call){.method = AW_HTTP_METHOD_POST, .path = "/api/v1/callbacks"};
-        snprintf(calls[i].body, sizeof(calls[i].body),
-                 "{\"url\":\"https://127.0.0.1:9/poison-%zu\",\"secret\":\"cbsecret-0123456789"
-                 "abcdef0123456789abcdef0123456789abcdef0123456\",\"events\":[\"order.finished\"]}",
-                 i);
-    }
+    chain_call calls[2] = {register_call("poison", 0), register_call("poison", 1)};
     snprintf(calls[0].nonce, sizeof(calls[0].nonce), "%s", POISON_NONCE);
     snprintf(calls[0].timestamp, sizeof(calls[0].timestamp), "%lld",
              (long long)(atomic_load(&clock_ms) / 1000));

@@ -22,6 +22,7 @@
  * (platform_api_config.order_db, airwrited's way: one on SQLite, three here
  * on PostgreSQL), with the same outcomes. */
 #include "platform_api_testutil.h"
+#include "platform_commit_testutil.h"
 
 #include <pthread.h>
 #include <stdatomic.h>
@@ -124,8 +125,6 @@ typedef struct order_call {
     bool replayed;
 } order_call;
 
-static pthread_barrier_t start_line;
-
 /* One signed order on its own connection (http_client is one per thread);
  * no cmocka assertion off the main thread: the outcome is in c. */
 static void *send_order(void *arg)
@@ -197,24 +196,9 @@ static void *send_order(void *arg)
 /* Send calls[0..n) together; the batches they made. */
 static void send_together(order_call *calls, size_t n, platform_order_commit_stats *delta)
 {
-    platform_order_commit_stats before, after;
-    platform_api_order_commit_stats(fx.api, &before);
-    pthread_t threads[THREADS];
-    assert_true(n <= THREADS);
-    assert_int_equal(pthread_barrier_init(&start_line, NULL, (unsigned)n), 0);
-    for (size_t i = 0; i < n; i++)
-        assert_int_equal(pthread_create(&threads[i], NULL, send_order, &calls[i]), 0);
-    for (size_t i = 0; i < n; i++)
-        pthread_join(threads[i], NULL);
-    pthread_barrier_destroy(&start_line);
+    send_together_with(send_order, calls, sizeof(*calls), n, delta);
     for (size_t i = 0; i < n; i++)
         assert_true(calls[i].sent);
-    platform_api_order_commit_stats(fx.api, &after);
-    delta->batches = after.batches - before.batches;
-    delta->submissions = after.submissions - before.submissions;
-    delta->largest_batch = after.largest_batch;
-    delta->failed_batches = after.failed_batches - before.failed_batches;
-    delta->rerun_batches = after.rerun_batches - before.rerun_batches;
 }
 
 /* Send one call again exactly as before (same nonce and timestamp). */
