@@ -9,6 +9,10 @@
  *   - calls that write (callback registrations) sent together: each
  *     handler ran once, after the commit (one row and one audit entry per
  *     call);
+ *   - a call the chain refuses after its signature (an order too):
+ *     answered once its nonce committed there, which stays spent; one
+ *     refused before it
+ *     (a wrong signature) is answered at once;
  *   - a call whose nonce the database refuses (a trigger) beside a good
  *     one: it alone is answered I9001, nothing of it kept, its handler not
  *     run, and the same call passes once the database takes it;
@@ -240,6 +244,48 @@ static void test_nonce_refused_by_database(void **state)
     assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_callbacks", NULL), 2);
 }
 
+static void test_refusal_spends_nonce(void **state)
+{
+    (void)state;
+    /* refused after its signature (a bearer token that is none): answered
+     * once its nonce committed in the committer's transaction */
+    platform_order_commit_stats before, after;
+    platform_api_order_commit_stats(fx.api, &before);
+    call_spec bogus = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/ping",
+                       .bearer = "not-a-token", .nonce = "refused-chain-nonce"};
+    expect_error(&bogus, "I2102");
+    platform_api_order_commit_stats(fx.api, &after);
+    assert_int_equal(after.submissions - before.submissions, 1);
+    assert_int_equal(
+        count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "refused-chain-nonce"),
+        1);
+    /* its nonce is spent: the same call with a good token is a replay */
+    call_spec good = bogus;
+    good.bearer = token.access_token;
+    expect_error(&good, "I2006");
+    /* an order refused by the chain the same way */
+    platform_api_order_commit_stats(fx.api, &before);
+    call_spec order = {.method = AW_HTTP_METHOD_POST, .path = "/api/v1/orders",
+                       .bearer = "not-a-token", .nonce = "refused-order-nonce",
+                       .body = "{\"profileType\":\"iot-basic\",\"eids\":[]}"};
+    expect_error(&order, "I2102");
+    platform_api_order_commit_stats(fx.api, &after);
+    assert_int_equal(after.submissions - before.submissions, 1);
+    assert_int_equal(
+        count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "refused-order-nonce"),
+        1);
+    /* refused before its nonce (a wrong signature): nothing to commit,
+     * answered at once */
+    platform_api_order_commit_stats(fx.api, &before);
+    call_spec unsigned_call = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/ping",
+                               .bearer = token.access_token,
+                               .signature = "00000000000000000000000000000000000000000000000000000"
+                                            "00000000000"};
+    expect_error(&unsigned_call, "I2004");
+    platform_api_order_commit_stats(fx.api, &after);
+    assert_int_equal(after.submissions - before.submissions, 0);
+}
+
 static void test_client_gone(void **state)
 {
     (void)state;
@@ -282,6 +328,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_same_nonce_in_batch, setup_chain, teardown),
         cmocka_unit_test_setup_teardown(test_handlers_run_once, setup_chain, teardown),
         cmocka_unit_test_setup_teardown(test_nonce_refused_by_database, setup_chain, teardown),
+        cmocka_unit_test_setup_teardown(test_refusal_spends_nonce, setup_chain, teardown),
         cmocka_unit_test_setup_teardown(test_client_gone, setup_chain, teardown),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

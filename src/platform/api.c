@@ -343,7 +343,7 @@ bool platform_api_run_chain(platform_api *api, http_request *request, api_call *
     if (!takes_calls)
         return passed;
     if (!passed) { /* a refused call still spends its nonce (and quota) */
-        platform_order_commit_record_refused(call);
+        platform_order_commit_refuse(api->order_committer, call);
         return false;
     }
     if (call->deferred_nonce == NULL && !call->deferred_quota)

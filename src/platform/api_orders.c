@@ -248,7 +248,7 @@ void platform_api_handle_order_create(http_request *request, void *userdata)
     platform_order_submission submission;
     memset(&submission, 0, sizeof(submission));
     if (!platform_api_run_chain(api, request, &submission.call, PLATFORM_API_BODY_ORDER, true)) {
-        platform_order_commit_record_refused(&submission.call);
+        platform_order_commit_refuse(api->order_committer, &submission.call);
         return;
     }
     submission.idempotency_key = http_request_header(request, "Idempotency-Key");

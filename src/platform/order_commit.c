@@ -120,7 +120,9 @@ static aw_err record_call(db_connection *db, const api_call *call, int64_t *retr
     return err;
 }
 
-void platform_order_commit_record_refused(api_call *call)
+/* A refused call's deferred writes, committed alone on the loop's
+ * connection. */
+static void record_refused(api_call *call)
 {
     if (!call->writes_deferred || (call->deferred_nonce == NULL && !call->deferred_quota))
         return;
@@ -204,7 +206,7 @@ static aw_err run_one(db_connection *db, order_waiting *w)
         err = db_execute(db, ROLLBACK_TO, NULL, 0, NULL);
     } else if (w->err == AW_OK && s->refused != AW_OK) {
         w->err = s->refused; /* its nonce and quota stay spent */
-    } else if (w->err == AW_OK && !s->resume) {
+    } else if (w->err == AW_OK && !s->resume && !s->answered) {
         /* a second attempt only for a key another process inserted
          * meanwhile (PostgreSQL READ COMMITTED): now it finds that order */
         for (int attempt = 0; attempt < 2 && err == AW_OK; attempt++) {
@@ -266,8 +268,8 @@ static bool run_without_savepoints(db_connection *db, commit_batch *list, order_
                 w->err = s->refused;
                 continue;
             }
-            if (s->resume)
-                continue; /* another route's call: its chain's writes only */
+            if (s->resume || s->answered)
+                continue; /* another route's call or a refusal: its chain's writes only */
             bool checked = false;
             w->err = create_order(db, w, &checked);
             if (w->err != AW_OK && (checked || !is_clean_refusal(w->err)))
@@ -366,6 +368,10 @@ static void answer_batch(platform_order_committer *c, commit_batch *batch)
         platform_order_submission *s = &w->submission;
         aw_err err = batch->failed != AW_OK ? batch->failed : w->err;
         int64_t retry_after_s = err == w->err ? w->retry_after_s : 0;
+        if (s->answered) { /* the chain's refusal, whatever the commit did */
+            http_request_complete(s->call.request);
+            continue;
+        }
         if (s->resume) {
             resume_call(c, &s->call, err, retry_after_s);
             continue;
@@ -493,6 +499,21 @@ bool platform_order_committer_takes_calls(const platform_order_committer *c)
 {
     /* on the loop's own connection a call would gain nothing by waiting */
     return c != NULL && c->started > 0;
+}
+
+void platform_order_commit_refuse(platform_order_committer *c, api_call *call)
+{
+    if (!call->writes_deferred || (call->deferred_nonce == NULL && !call->deferred_quota))
+        return;
+    if (!platform_order_committer_takes_calls(c)) {
+        record_refused(call);
+        return;
+    }
+    platform_order_submission submission;
+    memset(&submission, 0, sizeof(submission));
+    submission.call = *call;
+    submission.answered = true;
+    platform_order_commit_submit(c, &submission);
 }
 
 void platform_order_commit_submit_call(platform_order_committer *c, const api_call *call)
@@ -630,8 +651,9 @@ void platform_order_commit_submit(platform_order_committer *c,
     if (err != AW_OK) {
         /* not from its handler (a broken caller), or no memory: answered
          * now (the handler's own request as it returns), recorded */
-        platform_order_commit_record_refused(&submission->call);
-        platform_api_order_answer(&submission->call, err, 0, NULL, NULL, false);
+        record_refused(&submission->call);
+        if (!submission->answered)
+            platform_api_order_answer(&submission->call, err, 0, NULL, NULL, false);
         if (err != AW_ERR_STATE)
             http_request_complete(submission->call.request);
         platform_batch_free(submission->batch);

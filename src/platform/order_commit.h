@@ -23,6 +23,9 @@ typedef struct platform_order_submission {
     /* a call of another route (platform_order_commit_submit_call): only
      * the chain's writes commit, then its handler runs again */
     bool resume;
+    /* a call the chain refused, its answer set (platform_order_commit_refuse):
+     * only its writes commit, then that answer goes out */
+    bool answered;
 } platform_order_submission;
 
 /* A committer for api's orders on base (NULL: each order commits alone in
@@ -57,10 +60,13 @@ bool platform_order_committer_takes_calls(const platform_order_committer *commit
  * chain hands it the call as passed; a replay, the quota or a failed
  * commit is answered instead. */
 void platform_order_commit_submit_call(platform_order_committer *committer, const api_call *call);
-/* A call the chain refused after its signature verified: the writes it
- * deferred (nonce, quota) commit alone, as they would have in the chain;
- * the refusal stands whatever they do. */
-void platform_order_commit_record_refused(api_call *call);
+/* From the handler, a call the chain refused after its signature verified,
+ * its answer set: the writes it deferred (nonce, quota) still commit. With
+ * committer threads in the shared transaction, the request deferred until
+ * it is over (a flood of refused calls, over their rate limit say, then
+ * costs the loop no sync each); without, alone at once, as the chain would
+ * have. The refusal stands whatever they do. */
+void platform_order_commit_refuse(platform_order_committer *committer, api_call *call);
 
 /* api_orders.c: the answer to one call once its commit is over: err (AW_OK:
  * the order, a repeat when !created), with batch's line errors for
