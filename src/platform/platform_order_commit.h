@@ -11,7 +11,7 @@
 
 #include <stdint.h>
 
-#define PLATFORM_ORDER_COMMIT_BATCH_MAX 64u      /* orders per shared transaction */
+#define PLATFORM_ORDER_COMMIT_BATCH_MAX 64u      /* calls (orders and others) per shared transaction */
 #define PLATFORM_ORDER_COMMIT_DELAY_MAX_MS 1000u /* platform_api_config.order_commit_delay_ms */
 #define PLATFORM_ORDER_COMMIT_THREADS_MAX 8u     /* platform_api_config.order_db */
 
