@@ -27,8 +27,12 @@
  * arrives meanwhile waits for the next transaction, up to the batch limit).
  * Without one, everything runs on the loop thread on its connection, as a
  * library user without threads wants. Either way no transaction stays open
- * while a loop waits (other routes never see one). docs/ARCHITECTURE.md
- * "Group commit of orders". */
+ * while a loop waits (other routes never see one). With committer threads
+ * the other routes' calls join these transactions too (api.c
+ * platform_api_run_chain): only their chain's writes, nonce and quota,
+ * commit here, then the loop runs the route's handler again (or sends the
+ * refusal the chain set), so no call syncs on the loop thread.
+ * docs/ARCHITECTURE.md "Group commit of orders". */
 #include <errno.h>
 #include <fcntl.h>
 #include <pthread.h>
@@ -345,8 +349,8 @@ static void batch_free(commit_batch *batch)
 /* Another route's call whose chain's writes committed: its handler runs
  * again and is handed the call (api.c platform_api_run_chain). A replay,
  * the quota or the commit failing is answered here instead. */
-static void resume_call(platform_order_committer *c, api_call *call, aw_err err,
-                        int64_t retry_after_s)
+static void answer_resumed(platform_order_committer *c, api_call *call, aw_err err,
+                           int64_t retry_after_s)
 {
     if (err != AW_OK) {
         platform_api_reply_error_details(call, platform_api_error_from_err(err), retry_after_s,
@@ -373,7 +377,7 @@ static void answer_batch(platform_order_committer *c, commit_batch *batch)
             continue;
         }
         if (s->resume) {
-            resume_call(c, &s->call, err, retry_after_s);
+            answer_resumed(c, &s->call, err, retry_after_s);
             continue;
         }
         platform_api_order_answer(&s->call, err, retry_after_s, s->batch, &w->order, w->created);
