@@ -202,6 +202,50 @@ static void active_card(unsigned long long n, char eid[33])
                      AW_OK);
 }
 
+/* The app's count in the window of the test clock's now. */
+static int64_t window_count(void)
+{
+    int64_t now = atomic_load(&clock_ms);
+    db_param p[] = {DB_PARAM_TEXT(fx.app.app_id),
+                    DB_PARAM_INT64(now - now % PLATFORM_EXCEPTION_DEFAULT_API_WINDOW_MS)};
+    int64_t n = 0;
+    aw_err err = db_query_int64(fx.admin,
+                                "SELECT COALESCE(MAX(errors), 0) FROM platform_exception_api_errors "
+                                "WHERE app_id = ? AND window_start = ?",
+                                p, 2, &n);
+    assert_int_equal(err, AW_OK);
+    return n;
+}
+
+/* A flood of refused calls adds to its window's count when the count
+ * reaches the threshold (3), then at most once a second and when the API
+ * goes, not in a transaction per call (api_exceptions.c), and raises I5003
+ * once. */
+static void test_refusal_flood(void **state)
+{
+    (void)state;
+    call_spec bad = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/exceptions",
+                     .query = "grade=huge", .bearer = token.access_token};
+    expect_error(&bad, "I1002");
+    expect_error(&bad, "I1002");
+    assert_int_equal(window_count(), 0); /* noted, not yet added */
+    for (int i = 0; i < 8; i++)
+        expect_error(&bad, "I1002");
+    assert_int_equal(window_count(), 3); /* added once, as the third reached the threshold */
+    char spike[64];
+    find_exception("class=interface", "I5003", spike, 1, "general");
+    advance(SECOND); /* a second on: the next adds the seven waiting and itself */
+    expect_error(&bad, "I1002");
+    assert_int_equal(window_count(), 11);
+    expect_error(&bad, "I1002");
+    expect_error(&bad, "I1002");
+    assert_int_equal(window_count(), 11);
+    server_stop(); /* the API going adds the last two */
+    assert_int_equal(window_count(), 13);
+    api_start();
+    list_check_count("class=interface", 1); /* still the one spike */
+}
+
 static void test_terminal(void **state)
 {
     (void)state;
@@ -270,6 +314,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_setup_teardown(test_application, setup_exceptions, teardown_exceptions),
         cmocka_unit_test_setup_teardown(test_write, setup_exceptions, teardown_exceptions),
         cmocka_unit_test_setup_teardown(test_interface, setup_exceptions, teardown_exceptions),
+        cmocka_unit_test_setup_teardown(test_refusal_flood, setup_exceptions, teardown_exceptions),
         cmocka_unit_test_setup_teardown(test_terminal, setup_exceptions, teardown_exceptions),
     };
     int failed = cmocka_run_group_tests(tests, NULL, NULL);

@@ -646,6 +646,7 @@ void platform_api_free(platform_api *api)
     if (api == NULL)
         return;
     platform_order_committer_free(api->order_committer); /* before the connection goes */
+    platform_api_exception_flush(api); /* refusals counted, not yet added */
     platform_rate_limiter_free(api->limiter);
     platform_rate_limiter_free(api->login_limiter);
     if (api->call_counts != NULL) /* what is held goes to the database first */

@@ -39,6 +39,77 @@ static bool order_refusal(const char *code)
     return false;
 }
 
+/* Refusals of one app add to their window's count (exception_detect.c)
+ * from here: at the window's end, once the count known plus those noted
+ * reach the threshold (so I5003 is raised by the call that reaches it, as
+ * when each was added alone), at least once a second, and when the slot
+ * is wanted or the API goes. A count is thus at most a second late, never
+ * lost but in a crash, and a flood of refused calls costs the loop one
+ * transaction a second per app instead of one each. */
+#define REFUSALS_ADD_INTERVAL_MS 1000
+
+static void refusals_add(platform_api *api, platform_api_refusal_tally *t)
+{
+    if (t->pending == 0)
+        return;
+    int64_t total = 0;
+    /* the answers stand whatever this does; a failure drops the count */
+    if (platform_exception_on_api_refusals(api->config.db, api->config.exceptions, &t->app,
+                                           t->code, t->pending, t->last_ms, &total) == AW_OK)
+        t->known = total;
+    t->pending = 0;
+    t->added_ms = t->last_ms;
+}
+
+static void note_refusal(api_call *call, const char *code)
+{
+    platform_api *api = call->api;
+    const platform_exception_policy *policy = api->config.exceptions;
+    platform_exception_policy defaults;
+    if (policy == NULL) {
+        platform_exception_policy_default(&defaults);
+        policy = &defaults;
+    }
+    /* the app's slot, else a free one, else the one noted longest ago
+     * (its count added first) */
+    platform_api_refusal_tally *t = NULL, *oldest = &api->refusals[0];
+    for (size_t i = 0; i < PLATFORM_API_REFUSAL_TALLIES && t == NULL; i++) {
+        platform_api_refusal_tally *s = &api->refusals[i];
+        if (strcmp(s->app.app_id, call->app.app_id) == 0)
+            t = s;
+        else if (s->app.app_id[0] == '\0' || s->last_ms < oldest->last_ms)
+            oldest = s;
+    }
+    if (t == NULL) {
+        if (oldest->app.app_id[0] != '\0')
+            refusals_add(api, oldest);
+        t = oldest;
+        memset(t, 0, sizeof(*t));
+        t->app = call->app;
+        t->added_ms = call->now_ms;
+    }
+    int64_t window = call->now_ms - call->now_ms % policy->api_window_ms;
+    if (t->window_ms != window) { /* the last window's, then a new count */
+        refusals_add(api, t);
+        t->window_ms = window;
+        t->known = 0;
+    }
+    t->pending++;
+    t->last_ms = call->now_ms;
+    snprintf(t->code, sizeof(t->code), "%s", code);
+    if ((t->known < policy->api_error_threshold &&
+         t->known + t->pending >= policy->api_error_threshold) ||
+        call->now_ms - t->added_ms >= REFUSALS_ADD_INTERVAL_MS)
+        refusals_add(api, t);
+}
+
+void platform_api_exception_flush(platform_api *api)
+{
+    for (size_t i = 0; api != NULL && i < PLATFORM_API_REFUSAL_TALLIES; i++)
+        if (api->refusals[i].app.app_id[0] != '\0')
+            refusals_add(api, &api->refusals[i]);
+}
+
 void platform_api_exception_note(api_call *call, const platform_api_error_info *info)
 {
     if (call == NULL || info == NULL || call->api == NULL || call->app.app_id[0] == '\0')
@@ -56,6 +127,8 @@ void platform_api_exception_note(api_call *call, const platform_api_error_info *
         strcmp(http_request_path(call->request), "/api/v1/orders") == 0)
         (void)platform_exception_on_order_refused(db, policy, &call->app, info->code,
                                                   call->now_ms);
+    else if (info->error_class == PLATFORM_ERROR_CLASS_INTERFACE && info->http_status < 500)
+        note_refusal(call, info->code); /* counted here, added now and then */
     else if (info->error_class == PLATFORM_ERROR_CLASS_INTERFACE)
         (void)platform_exception_on_api_error(db, policy, &call->app, info->code,
                                               info->http_status, call->now_ms);

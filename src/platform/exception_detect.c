@@ -137,32 +137,39 @@ typedef struct api_error_args {
     const platform_exception_policy *policy;
     const platform_app *app;
     const char *code;
+    int64_t count;
     int64_t now_ms;
+    int64_t *total;
 } api_error_args;
 
 static aw_err api_error_in(db_connection *db, void *arg)
 {
     api_error_args *a = arg;
     int64_t window = a->now_ms - a->now_ms % a->policy->api_window_ms;
-    db_param key[] = {DB_PARAM_TEXT(a->app->app_id), DB_PARAM_INT64(window)};
+    db_param add[] = {DB_PARAM_TEXT(a->app->app_id), DB_PARAM_INT64(window),
+                      DB_PARAM_INT64(a->count), DB_PARAM_INT64(a->count)};
     aw_err err = db_execute(db,
                             "INSERT INTO platform_exception_api_errors (app_id, window_start, "
-                            "errors) VALUES (?, ?, 1) ON CONFLICT (app_id, window_start) DO "
-                            "UPDATE SET errors = platform_exception_api_errors.errors + 1",
-                            key, 2, NULL);
+                            "errors) VALUES (?, ?, ?) ON CONFLICT (app_id, window_start) DO "
+                            "UPDATE SET errors = platform_exception_api_errors.errors + ?",
+                            add, 4, NULL);
     int64_t errors = 0;
     if (err == AW_OK)
         err = db_query_int64(db,
                              "SELECT errors FROM platform_exception_api_errors WHERE app_id = ? "
                              "AND window_start = ?",
-                             key, 2, &errors);
-    /* a window's first error drops the app's older windows */
-    if (err == AW_OK && errors == 1)
+                             add, 2, &errors);
+    if (err == AW_OK)
+        *a->total = errors;
+    int64_t before = errors - a->count;
+    /* a window's first errors drop the app's older windows */
+    if (err == AW_OK && before == 0)
         err = db_execute(db,
                          "DELETE FROM platform_exception_api_errors WHERE app_id = ? AND "
                          "window_start < ?",
-                         key, 2, NULL);
-    if (err != AW_OK || errors < a->policy->api_error_threshold)
+                         add, 2, NULL);
+    if (err != AW_OK || errors < a->policy->api_error_threshold ||
+        before >= a->policy->api_error_threshold)
         return err;
     char object[PLATFORM_APP_ID_MAX + 8], detail[PLATFORM_CAUSE_MAX + 1];
     snprintf(object, sizeof(object), "app:%s", a->app->app_id);
@@ -172,10 +179,8 @@ static aw_err api_error_in(db_connection *db, void *arg)
     platform_exception_signal s = {.tenant = a->app->tenant, .code = "I5003", .source = "api",
                                    .object = object, .detail = detail,
                                    .app_id = a->app->app_id};
-    /* once per window: the threshold-th refusal raises or counts */
-    return errors == a->policy->api_error_threshold
-               ? platform_exception_record(db, a->policy, &s, a->now_ms, NULL, NULL)
-               : AW_OK;
+    /* once per window: the count passing the threshold raises or counts */
+    return platform_exception_record(db, a->policy, &s, a->now_ms, NULL, NULL);
 }
 
 aw_err platform_exception_on_api_error(db_connection *db,
@@ -202,7 +207,27 @@ aw_err platform_exception_on_api_error(db_connection *db,
                                        .app_id = app->app_id};
         return platform_exception_record(db, policy, &s, now_ms, NULL, NULL);
     }
-    api_error_args a = {.policy = policy, .app = app, .code = code, .now_ms = now_ms};
+    int64_t total = 0;
+    return platform_exception_on_api_refusals(db, policy, app, code, 1, now_ms, &total);
+}
+
+aw_err platform_exception_on_api_refusals(db_connection *db,
+                                          const platform_exception_policy *policy,
+                                          const platform_app *app, const char *code,
+                                          int64_t count, int64_t now_ms, int64_t *total)
+{
+    if (db == NULL || app == NULL || code == NULL || count < 1 || total == NULL)
+        return AW_ERR_ARGUMENT;
+    *total = 0;
+    if (app->app_id[0] == '\0' || !platform_tenant_valid(app->tenant))
+        return AW_OK; /* refused before the app was known: nobody to link it to */
+    platform_exception_policy defaults;
+    if (policy == NULL) {
+        platform_exception_policy_default(&defaults);
+        policy = &defaults;
+    }
+    api_error_args a = {.policy = policy, .app = app, .code = code, .count = count,
+                        .now_ms = now_ms, .total = total};
     return platform_in_transaction(db, api_error_in, &a);
 }
 

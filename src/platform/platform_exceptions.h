@@ -251,6 +251,15 @@ aw_err platform_exception_on_api_error(db_connection *db,
                                        const platform_exception_policy *policy,
                                        const platform_app *app, const char *code,
                                        int http_status, int64_t now_ms);
+/* count (>= 1) refusals of app, the last with code, added at once to the
+ * count of the window holding now_ms (counted by the caller, api_exceptions.c,
+ * so that a flood of them is not a transaction each); the count passing
+ * api_error_threshold raises I5003, once per window. *total: the window's
+ * count after. */
+aw_err platform_exception_on_api_refusals(db_connection *db,
+                                          const platform_exception_policy *policy,
+                                          const platform_app *app, const char *code,
+                                          int64_t count, int64_t now_ms, int64_t *total);
 /* Last contact of a device with the eIM (0: never), as the caller read it. */
 typedef aw_err (*platform_contact_fn)(void *userdata, const char *eid, int64_t *last_contact_ms);
 /* Terminal silence: every active card whose device's last contact (from

@@ -70,6 +70,20 @@ aw_err platform_in_transaction(db_connection *db, db_transaction_fn fn, void *ar
 
 /* ---- The router's shared parts (api.c, api_orders.c) ---- */
 
+/* Refusals of one app noted in memory (api_exceptions.c): a flood of
+ * refused calls adds to its window's count at most once a second, or
+ * when it reaches the threshold, not in a transaction per call. */
+#define PLATFORM_API_REFUSAL_TALLIES 64u
+typedef struct platform_api_refusal_tally {
+    platform_app app;                /* app_id "": a free slot */
+    char code[8];                    /* the last refusal's */
+    int64_t window_ms;               /* the window counted */
+    int64_t last_ms;                 /* the last refusal noted */
+    int64_t known;                   /* the window's count after the last addition */
+    int64_t pending;                 /* noted since */
+    int64_t added_ms;                /* when added last */
+} platform_api_refusal_tally;
+
 struct platform_api {
     platform_api_config config;     /* defaults filled in */
     platform_rate_limiter *limiter;
@@ -80,6 +94,7 @@ struct platform_api {
     /* the call whose handler runs again after its chain's writes committed
      * (order_commit.c answer_batch), for the chain to hand over */
     const struct api_call *resuming;
+    platform_api_refusal_tally refusals[PLATFORM_API_REFUSAL_TALLIES]; /* api_exceptions.c */
     /* apps, roles, bearer tokens read by earlier calls (credential_cache.c);
      * NULL: off */
     struct platform_credential_cache *credentials;
@@ -207,6 +222,9 @@ bool platform_api_callbacks_dispatch(platform_api *api, http_request *request);
  * refusals, 5xx answers, refusal spikes: docs/exceptions.md "Signals"). */
 bool platform_api_exceptions_dispatch(platform_api *api, http_request *request);
 void platform_api_exception_note(api_call *call, const platform_api_error_info *info);
+/* The refusals noted but not yet added to their windows' counts, added now
+ * (platform_api_free). */
+void platform_api_exception_flush(platform_api *api);
 
 /* api_indicators.c: GET /api/v1/indicators and GET /metrics (by the
  * dispatcher); and the count of every answer (platform_api_reply_text). */
