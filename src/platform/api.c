@@ -346,7 +346,7 @@ bool platform_api_run_chain(platform_api *api, http_request *request, api_call *
         platform_order_commit_refuse(api->order_committer, call);
         return false;
     }
-    if (call->deferred_nonce == NULL && !call->deferred_quota)
+    if (!platform_order_commit_call_has_writes(call))
         return true; /* a console session's call: nothing was deferred */
     platform_order_commit_submit_call(api->order_committer, call);
     return false;

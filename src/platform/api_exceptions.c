@@ -64,12 +64,9 @@ static void refusals_add(platform_api *api, platform_api_refusal_tally *t)
 static void note_refusal(api_call *call, const char *code)
 {
     platform_api *api = call->api;
-    const platform_exception_policy *policy = api->config.exceptions;
     platform_exception_policy defaults;
-    if (policy == NULL) {
-        platform_exception_policy_default(&defaults);
-        policy = &defaults;
-    }
+    const platform_exception_policy *policy =
+        exception_policy_or_default(api->config.exceptions, &defaults);
     /* the app's slot, else a free one, else the one noted longest ago
      * (its count added first) */
     platform_api_refusal_tally *t = NULL, *oldest = &api->refusals[0];

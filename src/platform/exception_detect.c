@@ -188,27 +188,23 @@ aw_err platform_exception_on_api_error(db_connection *db,
                                        const platform_app *app, const char *code,
                                        int http_status, int64_t now_ms)
 {
+    if (http_status < 500) { /* a refusal, counted alone */
+        int64_t total = 0;
+        return platform_exception_on_api_refusals(db, policy, app, code, 1, now_ms, &total);
+    }
     if (db == NULL || app == NULL || code == NULL)
         return AW_ERR_ARGUMENT;
     if (app->app_id[0] == '\0' || !platform_tenant_valid(app->tenant))
         return AW_OK; /* refused before the app was known: nobody to link it to */
+    char object[PLATFORM_APP_ID_MAX + 8], detail[PLATFORM_CAUSE_MAX + 1];
+    snprintf(object, sizeof(object), "app:%s", app->app_id);
+    snprintf(detail, sizeof(detail), "API answered app %s %s (HTTP %d)", app->app_id, code,
+             http_status);
+    platform_exception_signal s = {.tenant = app->tenant, .code = "I5002", .source = "api",
+                                   .object = object, .detail = detail, .app_id = app->app_id};
     platform_exception_policy defaults;
-    if (policy == NULL) {
-        platform_exception_policy_default(&defaults);
-        policy = &defaults;
-    }
-    if (http_status >= 500) {
-        char object[PLATFORM_APP_ID_MAX + 8], detail[PLATFORM_CAUSE_MAX + 1];
-        snprintf(object, sizeof(object), "app:%s", app->app_id);
-        snprintf(detail, sizeof(detail), "API answered app %s %s (HTTP %d)", app->app_id, code,
-                 http_status);
-        platform_exception_signal s = {.tenant = app->tenant, .code = "I5002", .source = "api",
-                                       .object = object, .detail = detail,
-                                       .app_id = app->app_id};
-        return platform_exception_record(db, policy, &s, now_ms, NULL, NULL);
-    }
-    int64_t total = 0;
-    return platform_exception_on_api_refusals(db, policy, app, code, 1, now_ms, &total);
+    return platform_exception_record(db, exception_policy_or_default(policy, &defaults), &s,
+                                     now_ms, NULL, NULL);
 }
 
 aw_err platform_exception_on_api_refusals(db_connection *db,
@@ -222,10 +218,7 @@ aw_err platform_exception_on_api_refusals(db_connection *db,
     if (app->app_id[0] == '\0' || !platform_tenant_valid(app->tenant))
         return AW_OK; /* refused before the app was known: nobody to link it to */
     platform_exception_policy defaults;
-    if (policy == NULL) {
-        platform_exception_policy_default(&defaults);
-        policy = &defaults;
-    }
+    policy = exception_policy_or_default(policy, &defaults);
     api_error_args a = {.policy = policy, .app = app, .code = code, .count = count,
                         .now_ms = now_ms, .total = total};
     return platform_in_transaction(db, api_error_in, &a);
@@ -273,10 +266,7 @@ aw_err platform_exception_scan_silence(db_connection *db, const platform_excepti
     if (db == NULL || contact == NULL)
         return AW_ERR_ARGUMENT;
     platform_exception_policy defaults;
-    if (policy == NULL) {
-        platform_exception_policy_default(&defaults);
-        policy = &defaults;
-    }
+    policy = exception_policy_or_default(policy, &defaults);
     active_card *cards = calloc(SCAN_PAGE, sizeof(*cards));
     if (cards == NULL)
         return AW_ERR_NOMEM;

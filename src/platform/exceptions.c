@@ -139,14 +139,20 @@ void platform_exception_policy_default(platform_exception_policy *policy)
     policy->sweep_interval_ms = PLATFORM_EXCEPTION_DEFAULT_SWEEP_MS;
 }
 
+const platform_exception_policy *exception_policy_or_default(
+    const platform_exception_policy *policy, platform_exception_policy *defaults)
+{
+    if (policy != NULL)
+        return policy;
+    platform_exception_policy_default(defaults);
+    return defaults;
+}
+
 int64_t exception_time_limit(const platform_exception_policy *policy,
                              platform_error_class error_class, platform_exception_grade grade)
 {
     platform_exception_policy defaults;
-    if (policy == NULL) {
-        platform_exception_policy_default(&defaults);
-        policy = &defaults;
-    }
+    policy = exception_policy_or_default(policy, &defaults);
     return policy->time_limit_ms[error_class - 1][grade - 1];
 }
 

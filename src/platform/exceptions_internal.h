@@ -15,6 +15,10 @@
 /* The current row of a query selecting EXCEPTION_COLUMNS. */
 aw_err exception_read_row(db_rows *rows, platform_exception *out);
 
+/* policy, or (NULL) the defaults written into *defaults. */
+const platform_exception_policy *exception_policy_or_default(
+    const platform_exception_policy *policy, platform_exception_policy *defaults);
+
 /* Time limit of class x grade in policy (NULL: the defaults). */
 int64_t exception_time_limit(const platform_exception_policy *policy,
                              platform_error_class error_class, platform_exception_grade grade);

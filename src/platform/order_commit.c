@@ -124,11 +124,16 @@ static aw_err record_call(db_connection *db, const api_call *call, int64_t *retr
     return err;
 }
 
+bool platform_order_commit_call_has_writes(const api_call *call)
+{
+    return call->writes_deferred && (call->deferred_nonce != NULL || call->deferred_quota);
+}
+
 /* A refused call's deferred writes, committed alone on the loop's
  * connection. */
 static void record_refused(api_call *call)
 {
-    if (!call->writes_deferred || (call->deferred_nonce == NULL && !call->deferred_quota))
+    if (!platform_order_commit_call_has_writes(call))
         return;
     db_connection *db = call->api->config.db;
     /* nonce and quota in one commit, as the chain does for other routes */
@@ -505,28 +510,31 @@ bool platform_order_committer_takes_calls(const platform_order_committer *c)
     return c != NULL && c->started > 0;
 }
 
-void platform_order_commit_refuse(platform_order_committer *c, api_call *call)
+/* Another route's call, its chain's writes only: its handler to run again
+ * (resume) or its refusal to send (answered) once they committed. */
+static void submit_chain_writes(platform_order_committer *c, const api_call *call, bool answered)
 {
-    if (!call->writes_deferred || (call->deferred_nonce == NULL && !call->deferred_quota))
-        return;
-    if (!platform_order_committer_takes_calls(c)) {
-        record_refused(call);
-        return;
-    }
     platform_order_submission submission;
     memset(&submission, 0, sizeof(submission));
     submission.call = *call;
-    submission.answered = true;
+    submission.resume = !answered;
+    submission.answered = answered;
     platform_order_commit_submit(c, &submission);
+}
+
+void platform_order_commit_refuse(platform_order_committer *c, api_call *call)
+{
+    if (!platform_order_commit_call_has_writes(call))
+        return;
+    if (platform_order_committer_takes_calls(c))
+        submit_chain_writes(c, call, true);
+    else
+        record_refused(call);
 }
 
 void platform_order_commit_submit_call(platform_order_committer *c, const api_call *call)
 {
-    platform_order_submission submission;
-    memset(&submission, 0, sizeof(submission));
-    submission.call = *call;
-    submission.resume = true;
-    platform_order_commit_submit(c, &submission);
+    submit_chain_writes(c, call, false);
 }
 
 aw_err platform_order_committer_new(platform_api *api, struct event_base *base,

@@ -49,6 +49,8 @@ void platform_order_committer_free(platform_order_committer *committer);
 void platform_order_commit_submit(platform_order_committer *committer,
                                   platform_order_submission *submission);
 
+/* Whether the chain left call writes to commit (nonce, quota). */
+bool platform_order_commit_call_has_writes(const api_call *call);
 /* Whether calls of the other routes leave their chain's writes to the
  * shared commit too (platform_order_commit_submit_call): with committer
  * threads, so that no call syncs on the loop thread before its handler. */
