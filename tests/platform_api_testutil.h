@@ -86,6 +86,23 @@ static void server_stop(void)
     fx.order_db = NULL;
 }
 
+/* The test thread's one-value query sql over the fixture's database, with
+ * text bound to its one parameter (NULL: none). */
+static inline int64_t admin_count(const char *sql, const char *text)
+{
+    db_param p = DB_PARAM_TEXT(text);
+    int64_t n = -1;
+    assert_int_equal(db_query_int64(fx.admin, sql, text != NULL ? &p : NULL, text != NULL ? 1 : 0,
+                                    &n),
+                     AW_OK);
+    return n;
+}
+
+static inline int64_t admin_rows(const char *sql)
+{
+    return admin_count(sql, NULL);
+}
+
 static platform_app new_app(const platform_app_limits *limits, char *secret)
 {
     platform_app app;

@@ -356,14 +356,6 @@ static void test_quota(void **state)
     expect_ok(&ping);
 }
 
-static int64_t admin_count(const char *sql, const char *text)
-{
-    db_param p = DB_PARAM_TEXT(text);
-    int64_t n = -1;
-    assert_int_equal(db_query_int64(fx.admin, sql, &p, 1, &n), AW_OK);
-    return n;
-}
-
 /* The nonce and the quota commit together (api.c authenticate): a call
  * the quota refuses still spends its nonce; when their commit fails the
  * call is refused and neither is recorded, so the nonce can come again. */

@@ -28,16 +28,6 @@
 
 static platform_token_pair token;
 
-static int64_t count_rows(const char *sql, const char *arg)
-{
-    db_param p[] = {DB_PARAM_TEXT(arg)};
-    int64_t n = -1;
-    assert_int_equal(db_query_int64(fx.admin, sql, arg != NULL ? p : NULL, arg != NULL ? 1 : 0,
-                                    &n),
-                     AW_OK);
-    return n;
-}
-
 /* The fixture's server with a committer thread waiting
  * PLATFORM_ORDER_COMMIT_DELAY_MAX_MS for more calls, and a token. */
 static int setup_chain(void **state)
@@ -162,7 +152,7 @@ static void test_same_nonce_in_batch(void **state)
     assert_int_equal(passed->status, 200);
     assert_int_equal(replay->status, 401);
     assert_string_equal(replay->code, "I2006");
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?",
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?",
                                 "same-nonce-in-batch"),
                      1);
     /* and sent a third time, alone */
@@ -187,9 +177,9 @@ static void test_handlers_run_once(void **state)
     }
     /* each handler ran once, after the commit: a callback and an audit
      * entry per call */
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_callbacks", NULL), 3);
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_callbacks", NULL), 3);
     assert_int_equal(
-        count_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = ?", "callback.register"),
+        admin_count("SELECT COUNT(*) FROM aw_audit_entry WHERE action = ?", "callback.register"),
         3);
 }
 
@@ -229,9 +219,9 @@ static void test_nonce_refused_by_database(void **state)
     assert_string_equal(calls[0].code, "I9001");
     assert_int_equal(calls[1].status, 200);
     /* only the good call's handler ran */
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_callbacks", NULL), 1);
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_callbacks", NULL), 1);
     assert_int_equal(
-        count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", POISON_NONCE), 0);
+        admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", POISON_NONCE), 0);
     /* nothing of it kept: the same call passes once the database takes it */
     assert_int_equal(db_execute(fx.admin,
                                 pg_url != NULL ? "DROP TRIGGER poison_nonce ON platform_nonces"
@@ -241,7 +231,7 @@ static void test_nonce_refused_by_database(void **state)
     send_together(&first, 1, &delta);
     assert_true(first.sent);
     assert_int_equal(first.status, 200);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_callbacks", NULL), 2);
+    assert_int_equal(admin_count("SELECT COUNT(*) FROM platform_callbacks", NULL), 2);
 }
 
 static void test_refusal_spends_nonce(void **state)
@@ -257,7 +247,7 @@ static void test_refusal_spends_nonce(void **state)
     platform_api_order_commit_stats(fx.api, &after);
     assert_int_equal(after.submissions - before.submissions, 1);
     assert_int_equal(
-        count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "refused-chain-nonce"),
+        admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "refused-chain-nonce"),
         1);
     /* its nonce is spent: the same call with a good token is a replay */
     call_spec good = bogus;
@@ -272,7 +262,7 @@ static void test_refusal_spends_nonce(void **state)
     platform_api_order_commit_stats(fx.api, &after);
     assert_int_equal(after.submissions - before.submissions, 1);
     assert_int_equal(
-        count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "refused-order-nonce"),
+        admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "refused-order-nonce"),
         1);
     /* refused before its nonce (a wrong signature): nothing to commit,
      * answered at once */
@@ -306,7 +296,7 @@ static void test_client_gone(void **state)
     }
     assert_int_equal(stats.requests_pending, 0);
     assert_int_equal(
-        count_rows("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "client-gone-nonce"), 1);
+        admin_count("SELECT COUNT(*) FROM platform_nonces WHERE nonce = ?", "client-gone-nonce"), 1);
     call_spec next = {.method = AW_HTTP_METHOD_GET, .path = "/api/v1/ping",
                       .bearer = token.access_token};
     expect_ok(&next);

@@ -37,13 +37,6 @@ static bool threaded;            /* "threaded": the committer thread */
 #define ORDER_THREADS_POSTGRESQL 3
 static db_connection *order_db[ORDER_THREADS_POSTGRESQL]; /* their connections */
 
-static int64_t count_rows(const char *sql)
-{
-    int64_t n = -1;
-    assert_int_equal(db_query_int64(fx.admin, sql, NULL, 0, &n), AW_OK);
-    return n;
-}
-
 /* The fixture, its server waiting PLATFORM_ORDER_COMMIT_DELAY_MAX_MS for
  * more orders, limits no test reaches and a token. */
 static int setup_commit(void **state)
@@ -228,9 +221,9 @@ static int64_t orders_of_eid(unsigned long long n)
 static void test_concurrent_orders(void **state)
 {
     (void)state;
-    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t orders = admin_rows("SELECT COUNT(*) FROM platform_orders");
     int64_t audited =
-        count_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = 'order.create'");
+        admin_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = 'order.create'");
     order_call calls[THREADS];
     memset(calls, 0, sizeof(calls));
     for (size_t i = 0; i < THREADS; i++)
@@ -244,10 +237,10 @@ static void test_concurrent_orders(void **state)
             assert_string_not_equal(calls[i].order_id, calls[j].order_id);
         assert_int_equal(orders_of_eid(100 + i), 1); /* exactly once */
     }
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders + THREADS);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders"), orders + THREADS);
     /* each order attributed in the audit chain, which still verifies */
     assert_int_equal(
-        count_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = 'order.create'"),
+        admin_rows("SELECT COUNT(*) FROM aw_audit_entry WHERE action = 'order.create'"),
         audited + THREADS);
     audit_report report;
     assert_int_equal(audit_verify(fx.admin, CRYPTO_SUITE_INTERNATIONAL, NULL, 0, &report), AW_OK);
@@ -277,7 +270,7 @@ static void test_same_key_in_batch(void **state)
     assert_string_equal(calls[0].order_id, calls[1].order_id);
     assert_true(calls[0].replayed != calls[1].replayed); /* one created, one repeat */
     assert_int_equal(orders_of_eid(200), 1);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders WHERE idempotency_key = "
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders WHERE idempotency_key = "
                                 "'same-key-in-one-batch'"),
                      1);
     /* later, alone: the same request is the same order, another one with
@@ -327,7 +320,7 @@ static void test_bad_orders_in_batch(void **state)
     (void)state;
     poison_inserts("poison_order", "platform_orders",
                    "NEW.idempotency_key = '" POISON_ORDER_KEY "'");
-    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t orders = admin_rows("SELECT COUNT(*) FROM platform_orders");
     order_call calls[THREADS];
     memset(calls, 0, sizeof(calls));
     for (size_t i = 0; i < THREADS; i++)
@@ -358,7 +351,7 @@ static void test_bad_orders_in_batch(void **state)
     assert_int_equal(orders_of_eid(300 + lost), 0);
     assert_int_equal(orders_of_eid(301), 0);
     assert_int_equal(orders_of_eid(303), 0);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders + 3);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders"), orders + 3);
     /* the refused calls' nonces stay spent: sent again, they are replays */
     send_again(&calls[1]);
     assert_string_equal(calls[1].code, "I2006");
@@ -415,8 +408,8 @@ static void test_batch_failure(void **state)
 {
     (void)state;
     poison_commit();
-    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
-    int64_t nonces = count_rows("SELECT COUNT(*) FROM platform_nonces");
+    int64_t orders = admin_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t nonces = admin_rows("SELECT COUNT(*) FROM platform_nonces");
     order_call calls[3];
     memset(calls, 0, sizeof(calls));
     for (size_t i = 0; i < 3; i++)
@@ -424,11 +417,11 @@ static void test_batch_failure(void **state)
     calls[1].idempotency_key = POISON_COMMIT_KEY;
     /* one transaction, failed whole: everyone waiting is told, nothing kept */
     send_failing_whole(calls, 3);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items WHERE order_id NOT IN "
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders"), orders);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_order_items WHERE order_id NOT IN "
                                 "(SELECT order_id FROM platform_orders)"),
                      0);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
     /* as if never sent: the same signed call goes through on its own */
     send_again(&calls[0]);
     assert_int_equal(calls[0].status, 200);
@@ -447,13 +440,13 @@ static void test_audit_failure(void **state)
 {
     (void)state;
     poison_inserts("poison_audit", "aw_audit_entry", "NEW.action = 'order.create'");
-    int64_t nonces = count_rows("SELECT COUNT(*) FROM platform_nonces");
+    int64_t nonces = admin_rows("SELECT COUNT(*) FROM platform_nonces");
     order_call calls[2];
     memset(calls, 0, sizeof(calls));
     calls[0].eid = 450;
     calls[1].eid = 451;
     send_failing_whole(calls, 2);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_nonces"), nonces);
     assert_int_equal(db_execute(fx.admin,
                                 pg_url == NULL ? "DROP TRIGGER poison_audit"
                                                : "DROP TRIGGER poison_audit ON aw_audit_entry",

@@ -398,31 +398,24 @@ static void test_order_errors(void **state)
 }
 
 /* Tenant B's app cannot see, page, cancel or retry tenant A's order. */
-static int64_t count_rows(const char *sql)
-{
-    int64_t n = -1;
-    assert_int_equal(db_query_int64(fx.admin, sql, NULL, 0, &n), AW_OK);
-    return n;
-}
-
 /* POST /api/v1/orders commits the chain's writes with the order (one
  * transaction): an order refused after the chain keeps its nonce spent
  * and leaves no row of the order; an accepted one has both. */
 static void test_order_one_transaction(void **state)
 {
     (void)state;
-    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
-    int64_t jobs = count_rows("SELECT COUNT(*) FROM job_queue");
-    int64_t items = count_rows("SELECT COUNT(*) FROM platform_order_items");
+    int64_t orders = admin_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t jobs = admin_rows("SELECT COUNT(*) FROM job_queue");
+    int64_t items = admin_rows("SELECT COUNT(*) FROM platform_order_items");
     /* refused by the business scope (A4001): nothing of the order stored */
     char *body = json_order(3, 800);
     memcpy(strstr(body, "iot-basic"), "iot-nope0", 9);
     call_spec spec = order_spec(body);
     spec.nonce = "one-transaction-nonce-1";
     expect_error(&spec, "A4001");
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM job_queue"), jobs);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items"), items);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders"), orders);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM job_queue"), jobs);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_order_items"), items);
     /* its nonce was recorded all the same: the same signed call is a replay */
     expect_error(&spec, "I2006");
     free(body);
@@ -432,9 +425,9 @@ static void test_order_one_transaction(void **state)
     spec.nonce = "one-transaction-nonce-2";
     char order_id[PLATFORM_ORDER_ID_LENGTH + 1];
     create_order(&spec, order_id);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders + 1);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM job_queue"), jobs + 2);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items"), items + 2);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders"), orders + 1);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM job_queue"), jobs + 2);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_order_items"), items + 2);
     expect_error(&spec, "I2006");
     free(body);
 }

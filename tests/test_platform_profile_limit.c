@@ -92,13 +92,6 @@ static aw_err order_for(db_connection *db, const char *const *eids, size_t count
     return err;
 }
 
-static int64_t count_rows(const char *sql)
-{
-    int64_t n = -1;
-    assert_int_equal(db_query_int64(fx.admin, sql, NULL, 0, &n), AW_OK);
-    return n;
-}
-
 /* What occupies an eUICC: installed, enabled, disabled profiles of every tenant; pending and
  * in-progress items. Not reserved or deleted profiles, nor cancelled items. */
 static void test_counting_rules(void **state)
@@ -170,12 +163,12 @@ static void test_order_refused_at_limit(void **state)
     assert_true(limit.enabled);
     assert_int_equal(limit.max_profiles, 2);
     assert_false(limit.tenant_override);
-    int64_t orders = count_rows("SELECT COUNT(*) FROM platform_orders");
-    int64_t items = count_rows("SELECT COUNT(*) FROM platform_order_items");
+    int64_t orders = admin_rows("SELECT COUNT(*) FROM platform_orders");
+    int64_t items = admin_rows("SELECT COUNT(*) FROM platform_order_items");
     assert_int_equal(order_for(fx.admin, one, 1, NULL), AW_ERR_PLATFORM_PROFILE_LIMIT);
     assert_int_equal(order_for(fx.admin, both, 2, NULL), AW_ERR_PLATFORM_PROFILE_LIMIT);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_orders"), orders);
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_order_items"), items);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_orders"), orders);
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_order_items"), items);
     /* one batch naming a free EID twice over its limit: its own items count */
     assert_int_equal(order_for(fx.admin, (const char *[]){free_eid}, 1, NULL), AW_OK);
     assert_int_equal(order_for(fx.admin, (const char *[]){free_eid}, 1, NULL), AW_OK);
@@ -422,7 +415,7 @@ static void test_routes(void **state)
     assert_string_equal(json_string_value(json_object_get(r.body, "code")), "A7401");
     reply_free(&r);
     /* the refusal is an application exception (申请异常) of the app */
-    assert_int_equal(count_rows("SELECT COUNT(*) FROM platform_exceptions WHERE code = 'A7401' "
+    assert_int_equal(admin_rows("SELECT COUNT(*) FROM platform_exceptions WHERE code = 'A7401' "
                                 "AND error_class = 1 AND source = 'orders'"),
                      1);
 
